@@ -1,0 +1,173 @@
+package io.leadflow.channel.email;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Set;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.internet.MimeMessage;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
+import org.springframework.integration.dsl.IntegrationFlow;
+import org.springframework.integration.dsl.Pollers;
+import org.springframework.integration.handler.advice.AbstractRequestHandlerAdvice;
+import org.springframework.integration.mail.dsl.Mail;
+import org.springframework.integration.support.MessageBuilder;
+import org.springframework.mail.javamail.JavaMailSender;
+import org.springframework.mail.javamail.MimeMessageHelper;
+import org.springframework.messaging.Message;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadErased;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.platform.LeadflowSettings;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The outbound email flow: outbox poller → render (rules checked at send time) → SMTP outbound adapter, with an
+ * advice that records the result. SMTP faults are retried with back-off and end as FAILED rows, never lost.
+ */
+@Configuration
+class EmailDelivery {
+
+    private static final Logger log = LoggerFactory.getLogger(EmailDelivery.class);
+    static final String OUTBOX_ID = "leadflowOutboxId";
+    /** Sent to pending leads; everything else is marketing and needs confirmed consent. */
+    private static final Set<String> DOUBLE_OPT_IN_TEMPLATES = Set.of("doi-confirmation", "doi-reminder");
+
+    private final EmailOutbox outbox;
+    private final EmailRenderer renderer;
+    private final EmailLinks links;
+    private final LeadRepository leads;
+    private final EmailSettings settings;
+    private final LeadflowSettings leadflow;
+    private final JavaMailSender mailSender;
+    private final TransactionTemplate tx;
+    private final ApplicationEventPublisher events;
+    private final Counter sent;
+    private final Counter failed;
+
+    EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
+            EmailSettings settings, LeadflowSettings leadflow, JavaMailSender mailSender, TransactionTemplate tx,
+            ApplicationEventPublisher events, MeterRegistry registry) {
+        this.outbox = outbox;
+        this.renderer = renderer;
+        this.links = links;
+        this.leads = leads;
+        this.settings = settings;
+        this.leadflow = leadflow;
+        this.mailSender = mailSender;
+        this.tx = tx;
+        this.events = events;
+        this.sent = Counter.builder("leadflow.emails.sent").description("Emails accepted by the SMTP server")
+                .register(registry);
+        this.failed = Counter.builder("leadflow.emails.failed").description("SMTP attempts that failed")
+                .register(registry);
+    }
+
+    @Bean
+    IntegrationFlow emailOutboundFlow() {
+        return IntegrationFlow
+                .from(() -> outbox.claimNext().map(row -> MessageBuilder.<Object>withPayload(row).build()).orElse(null),
+                        e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(20)))
+                .handle(EmailOutbox.Row.class, (row, headers) -> prepare(row), e -> e.id("emailRenderer"))
+                .handle(Mail.outboundAdapter(mailSender), e -> e.id("smtpOutbound").advice(new RecordResult()))
+                .get();
+    }
+
+    /** Checks the rules at send time and builds the message; null (nothing to send) when a rule says no. */
+    private Message<MimeMessage> prepare(EmailOutbox.Row row) {
+        return tx.execute(s -> {
+            Lead lead = leads.find(row.leadId()).orElse(null);
+            String refusal = refusal(row, lead);
+            if (refusal != null) {
+                outbox.markSkipped(row.id(), refusal);
+                log.info("Email {} to lead {} not sent: {}", row.purpose(), row.leadId(), refusal);
+                return null;
+            }
+            try {
+                Map<String, String> emailLinks = links.linksFor(lead, row.template());
+                var rendered = renderer.render(row.template(), lead, emailLinks);
+                MimeMessage mime = mailSender.createMimeMessage();
+                MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
+                helper.setFrom(settings.from());
+                helper.setTo(lead.email());
+                helper.setSubject(rendered.subject());
+                helper.setText(rendered.text(), rendered.html());
+                if (!DOUBLE_OPT_IN_TEMPLATES.contains(row.template())) {
+                    String unsubscribe = leadflow.link(emailLinks.get("unsubscribeUrl"));
+                    mime.setHeader("List-Unsubscribe", "<" + unsubscribe + ">");
+                    mime.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+                }
+                mime.setHeader("X-Leadflow-Purpose", row.purpose());
+                return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
+            } catch (MessagingException | RuntimeException e) {
+                // A template error will not fix itself by retrying: make it visible at once.
+                outbox.markFailed(row.id(), "cannot render " + row.template() + ": " + e.getMessage(),
+                        new EmailSettings.Retry(1, settings.retry().initialBackoff()));
+                log.error("Email {} for lead {} cannot be rendered: {}", row.purpose(), row.leadId(), e.getMessage());
+                return null;
+            }
+        });
+    }
+
+    private static String refusal(EmailOutbox.Row row, Lead lead) {
+        if (lead == null || lead.erased() || lead.email() == null) {
+            return "lead erased";
+        }
+        if (lead.suppressedReason() != null) {
+            return "suppressed: " + lead.suppressedReason();
+        }
+        if (DOUBLE_OPT_IN_TEMPLATES.contains(row.template())) {
+            return lead.consent() == Lead.Consent.PENDING ? null : "consent is " + lead.consent();
+        }
+        return lead.mayReceiveMarketing() ? null : "no confirmed consent";
+    }
+
+    @EventListener
+    void onErased(LeadErased erased) {
+        outbox.deletePendingFor(erased.leadId());
+    }
+
+    /** Records SENT (and tells listeners) or schedules a retry; the poller never sees an exception. */
+    private final class RecordResult extends AbstractRequestHandlerAdvice {
+
+        @Override
+        protected Object doInvoke(ExecutionCallback callback, Object target, Message<?> message) {
+            String id = (String) message.getHeaders().get(OUTBOX_ID);
+            try {
+                Object result = callback.execute();
+                tx.executeWithoutResult(s -> {
+                    outbox.markSent(id);
+                    EmailOutbox.Row row = outbox.findById(id);
+                    Lead lead = leads.get(row.leadId());
+                    events.publishEvent(new EmailSent(row.leadId(), row.purpose(), row.template(), lead.email()));
+                });
+                sent.increment();
+                return result;
+            } catch (RuntimeException e) {
+                failed.increment();
+                String cause = rootMessage(e);
+                var status = tx.execute(s -> outbox.markFailed(id, cause, settings.retry()));
+                log.warn("SMTP delivery of outbox row {} failed ({}), now {}", id, cause, status);
+                return null;
+            }
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

@@ -1,0 +1,133 @@
+package io.leadflow.channel.email;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Every email is a row here, unique per lead and purpose, written in the transaction of the step that wants it.
+ * A retried step finds its row and adds nothing; the delivery flow sends each row once.
+ */
+@Component
+public class EmailOutbox {
+
+    public enum Status { PENDING, SENDING, SENT, SKIPPED, FAILED }
+
+    public record Row(String id, String leadId, String purpose, String template, Status status, int attempts,
+            Instant createdAt, Instant sentAt, String lastError) {
+    }
+
+    static final Duration CLAIM_TIME = Duration.ofMinutes(2);
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    EmailOutbox(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** Queues an email unless this lead already has one for this purpose; true when queued now. */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean enqueue(String leadId, String purpose, String template) {
+        if (find(leadId, purpose).isPresent()) {
+            return false;
+        }
+        Instant now = clock.instant();
+        try {
+            jdbc.sql("""
+                    insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at)
+                    values (?, ?, ?, ?, 'PENDING', 0, ?, ?)""")
+                    .params(UUID.randomUUID().toString(), leadId, purpose, template, ts(now), ts(now)).update();
+            return true;
+        } catch (DuplicateKeyException raced) {
+            return false;
+        }
+    }
+
+    public Optional<Row> find(String leadId, String purpose) {
+        return jdbc.sql("select * from email_outbox where lead_id = ? and purpose = ?").params(leadId, purpose)
+                .query(EmailOutbox::map).optional();
+    }
+
+    public List<Row> forLead(String leadId) {
+        return jdbc.sql("select * from email_outbox where lead_id = ? order by created_at").param(leadId)
+                .query(EmailOutbox::map).list();
+    }
+
+    /** Claims the next due row for this node, or empty; a claim left by a crashed node expires. */
+    @Transactional
+    public Optional<Row> claimNext() {
+        Instant now = clock.instant();
+        List<String> due = jdbc.sql("""
+                select id from email_outbox
+                 where (status = 'PENDING' and next_attempt_at <= ?) or (status = 'SENDING' and claimed_until < ?)
+                 order by next_attempt_at fetch first 10 rows only""")
+                .params(ts(now), ts(now)).query(String.class).list();
+        for (String id : due) {
+            int claimed = jdbc.sql("""
+                    update email_outbox set status = 'SENDING', claimed_until = ?
+                     where id = ? and ((status = 'PENDING' and next_attempt_at <= ?) or (status = 'SENDING' and claimed_until < ?))""")
+                    .params(ts(now.plus(CLAIM_TIME)), id, ts(now), ts(now)).update();
+            if (claimed == 1) {
+                return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).optional();
+            }
+        }
+        return Optional.empty();
+    }
+
+    Row findById(String id) {
+        return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).single();
+    }
+
+    void markSent(String id) {
+        jdbc.sql("update email_outbox set status = 'SENT', sent_at = ?, claimed_until = null, last_error = null where id = ?")
+                .params(ts(clock.instant()), id).update();
+    }
+
+    void markSkipped(String id, String reason) {
+        jdbc.sql("update email_outbox set status = 'SKIPPED', claimed_until = null, last_error = ? where id = ?")
+                .params(reason, id).update();
+    }
+
+    /** Schedules another try with exponential back-off, or gives up (FAILED, visible) after the last attempt. */
+    Status markFailed(String id, String error, EmailSettings.Retry retry) {
+        Row row = jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).single();
+        int attempts = row.attempts() + 1;
+        Status next = attempts >= retry.maxAttempts() ? Status.FAILED : Status.PENDING;
+        Duration backoff = retry.initialBackoff().multipliedBy(1L << Math.min(attempts - 1, 10));
+        String message = error == null ? "unknown error" : error.substring(0, Math.min(1000, error.length()));
+        jdbc.sql("""
+                update email_outbox set status = ?, attempts = ?, next_attempt_at = ?, claimed_until = null, last_error = ?
+                 where id = ?""")
+                .params(next.name(), attempts, ts(clock.instant().plus(backoff)), message, id).update();
+        return next;
+    }
+
+    void deletePendingFor(String leadId) {
+        jdbc.sql("update email_outbox set status = 'SKIPPED', last_error = 'lead erased' where lead_id = ? and status in ('PENDING', 'SENDING')")
+                .param(leadId).update();
+    }
+
+    private static Timestamp ts(Instant i) {
+        return Timestamp.from(i);
+    }
+
+    private static Row map(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        Timestamp sent = rs.getTimestamp("sent_at");
+        return new Row(rs.getString("id"), rs.getString("lead_id"), rs.getString("purpose"), rs.getString("template"),
+                Status.valueOf(rs.getString("status")), rs.getInt("attempts"),
+                rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
+                rs.getString("last_error"));
+    }
+}

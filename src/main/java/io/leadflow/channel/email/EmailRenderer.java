@@ -1,0 +1,60 @@
+package io.leadflow.channel.email;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import org.springframework.stereotype.Component;
+import org.thymeleaf.TemplateEngine;
+import org.thymeleaf.context.Context;
+import org.thymeleaf.templatemode.TemplateMode;
+import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
+
+import io.leadflow.lead.Lead;
+import io.leadflow.platform.LeadflowSettings;
+
+/**
+ * Renders {@code mail/<template>.txt} and {@code mail/<template>.html}. The first line of the text template is
+ * {@code Subject: …}; a new email is two files, no Java.
+ */
+@Component
+class EmailRenderer {
+
+    record Rendered(String subject, String text, String html) {
+    }
+
+    private final TemplateEngine text = engine(TemplateMode.TEXT, ".txt");
+    private final TemplateEngine html = engine(TemplateMode.HTML, ".html");
+    private final LeadflowSettings settings;
+
+    EmailRenderer(LeadflowSettings settings) {
+        this.settings = settings;
+    }
+
+    Rendered render(String template, Lead lead, Map<String, String> relativeLinks) {
+        Map<String, String> links = new HashMap<>();
+        relativeLinks.forEach((k, v) -> links.put(k, settings.link(v)));
+        Context ctx = new Context();
+        ctx.setVariable("lead", lead);
+        ctx.setVariable("links", links);
+        ctx.setVariable("publicUrl", settings.link(""));
+        String body = text.process(template, ctx);
+        int eol = body.indexOf('\n');
+        if (!body.startsWith("Subject:") || eol < 0) {
+            throw new IllegalStateException("mail/" + template + ".txt must start with a 'Subject: …' line");
+        }
+        return new Rendered(body.substring("Subject:".length(), eol).trim(), body.substring(eol + 1).strip(),
+                html.process(template, ctx));
+    }
+
+    private static TemplateEngine engine(TemplateMode mode, String suffix) {
+        ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver();
+        resolver.setPrefix("mail/");
+        resolver.setSuffix(suffix);
+        resolver.setTemplateMode(mode);
+        resolver.setCharacterEncoding("UTF-8");
+        resolver.setCacheable(true);
+        TemplateEngine engine = new TemplateEngine();
+        engine.setTemplateResolver(resolver);
+        return engine;
+    }
+}

@@ -1,0 +1,89 @@
+package io.leadflow.channel.email;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import jakarta.mail.Address;
+import jakarta.mail.BodyPart;
+import jakarta.mail.Multipart;
+import jakarta.mail.Part;
+import jakarta.mail.internet.MimeMessage;
+
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.http.HttpStatus;
+
+/** {@code /mailbox}: what the built-in mail catcher received, newest first, with clickable links. 404 when off. */
+@Controller
+class MailboxController {
+
+    private static final Pattern LINK = Pattern.compile("https?://[^\\s<>\"')]+");
+
+    record CaughtMail(String to, String subject, String sentAt, String text, List<String> links,
+            String listUnsubscribe) {
+    }
+
+    private final Optional<MailCatcher> catcher;
+
+    MailboxController(Optional<MailCatcher> catcher) {
+        this.catcher = catcher;
+    }
+
+    @GetMapping("/mailbox")
+    String mailbox(Model model) {
+        model.addAttribute("mails", mails());
+        return "mailbox";
+    }
+
+    @GetMapping(value = "/mailbox", produces = "application/json")
+    @ResponseBody
+    List<CaughtMail> mailboxJson() {
+        return mails();
+    }
+
+    private List<CaughtMail> mails() {
+        MailCatcher c = catcher.orElseThrow(() -> new ResponseStatusException(HttpStatus.NOT_FOUND,
+                "The mail catcher is off (leadflow.mail.catcher.enabled=false)"));
+        List<CaughtMail> mails = new ArrayList<>();
+        for (MimeMessage m : c.messages()) {
+            try {
+                String text = textOf(m);
+                List<String> links = new ArrayList<>();
+                Matcher matcher = LINK.matcher(text);
+                while (matcher.find()) {
+                    links.add(matcher.group());
+                }
+                Address[] to = m.getAllRecipients();
+                mails.add(new CaughtMail(to == null ? "" : to[0].toString(), m.getSubject(),
+                        m.getSentDate() == null ? "" : m.getSentDate().toInstant().toString(), text, links,
+                        m.getHeader("List-Unsubscribe", null)));
+            } catch (Exception e) {
+                mails.add(new CaughtMail("?", "(unreadable: " + e.getMessage() + ")", "", "", List.of(), null));
+            }
+        }
+        return mails;
+    }
+
+    static String textOf(Part part) throws Exception {
+        if (part.isMimeType("text/plain")) {
+            return (String) part.getContent();
+        }
+        if (part.isMimeType("multipart/*")) {
+            Multipart mp = (Multipart) part.getContent();
+            for (int i = 0; i < mp.getCount(); i++) {
+                BodyPart bp = mp.getBodyPart(i);
+                String t = textOf(bp);
+                if (!t.isEmpty()) {
+                    return t;
+                }
+            }
+        }
+        return "";
+    }
+}

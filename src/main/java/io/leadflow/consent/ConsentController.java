@@ -1,0 +1,33 @@
+package io.leadflow.consent;
+
+import java.util.List;
+
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.platform.NotFoundException;
+
+@RestController
+class ConsentController {
+
+    private final ConsentLedger ledger;
+    private final LeadRepository leads;
+
+    ConsentController(ConsentLedger ledger, LeadRepository leads) {
+        this.ledger = ledger;
+        this.leads = leads;
+    }
+
+    @GetMapping("/api/leads/{id}/consent")
+    List<ConsentLedger.Entry> history(@PathVariable String id) {
+        leads.find(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
+        return ledger.entries(id);
+    }
+
+    @GetMapping("/api/consent/verify")
+    ConsentLedger.Verification verify() {
+        return ledger.verify();
+    }
+}

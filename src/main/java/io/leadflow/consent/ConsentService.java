@@ -1,0 +1,189 @@
+package io.leadflow.consent;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.leadflow.channel.email.EmailLinks;
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.channel.email.EmailSent;
+import io.leadflow.consent.ConsentLedger.Event;
+import io.leadflow.consent.ConsentTokens.Purpose;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.Lead.Consent;
+import io.leadflow.lead.LeadCaptured;
+import io.leadflow.lead.LeadErased;
+import io.leadflow.lead.LeadRepository;
+
+/**
+ * Double opt-in from our side: the consent state in our table is the truth (a conditional PENDING → CONFIRMED
+ * update answered at once); the {@code double-opt-in} process reads it around each of its waits.
+ */
+@Service
+public class ConsentService implements EmailLinks {
+
+    private static final Logger log = LoggerFactory.getLogger(ConsentService.class);
+    static final Duration UNSUBSCRIBE_LINK_VALIDITY = Duration.ofDays(3650);
+
+    public enum ConfirmOutcome { CONFIRMED, ALREADY_CONFIRMED, GONE }
+
+    private final LeadRepository leads;
+    private final ConsentTokens tokens;
+    private final ConsentLedger ledger;
+    private final EmailOutbox outbox;
+    private final DoiSettings settings;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
+
+    ConsentService(LeadRepository leads, ConsentTokens tokens, ConsentLedger ledger, EmailOutbox outbox,
+            DoiSettings settings, ApplicationEventPublisher events, Clock clock) {
+        this.leads = leads;
+        this.tokens = tokens;
+        this.ledger = ledger;
+        this.outbox = outbox;
+        this.settings = settings;
+        this.events = events;
+        this.clock = clock;
+    }
+
+    @EventListener
+    void onCaptured(LeadCaptured captured) {
+        Lead lead = leads.get(captured.leadId());
+        var ctx = captured.context();
+        ledger.append(lead.id(), Event.SUBMITTED, lead.email(), ctx.ip(), ctx.userAgent(), captured.consentText(),
+                "form " + ctx.formId());
+        if (!captured.created() && lead.consent() == Consent.PENDING) {
+            resendConfirmationIfDue(lead);
+        }
+    }
+
+    /** A pending person asking again gets at most one new confirmation per {@code resend-min-interval}. */
+    private boolean resendConfirmationIfDue(Lead lead) {
+        Instant now = clock.instant();
+        Instant last = lead.confirmationSentAt() != null ? lead.confirmationSentAt() : lead.createdAt();
+        if (Duration.between(last, now).compareTo(settings.resendMinInterval()) < 0) {
+            return false;
+        }
+        leads.markConfirmationSent(lead.id(), now);
+        outbox.enqueue(lead.id(), "doi-confirmation:resend:" + now.toEpochMilli(), "doi-confirmation");
+        return true;
+    }
+
+    /** Whether the lead has confirmed, reading under a row lock so a racing confirmation is never missed. */
+    @Transactional
+    public boolean isConfirmed(String leadId) {
+        return leads.lock(leadId).map(l -> l.consent() == Consent.CONFIRMED).orElse(false);
+    }
+
+    @Transactional
+    public ConfirmOutcome confirm(String token, String ip, String userAgent) {
+        Instant now = clock.instant();
+        Optional<ConsentTokens.Token> found = tokens.find(token, Purpose.CONFIRM);
+        if (found.isEmpty()) {
+            return ConfirmOutcome.GONE;
+        }
+        ConsentTokens.Token t = found.get();
+        Lead lead = leads.lock(t.leadId()).orElse(null);
+        if (lead == null || lead.erased()) {
+            return ConfirmOutcome.GONE;
+        }
+        if (lead.consent() == Consent.CONFIRMED) {
+            return ConfirmOutcome.ALREADY_CONFIRMED;
+        }
+        if (t.expiresAt().isBefore(now) || lead.consent() != Consent.PENDING) {
+            return ConfirmOutcome.GONE;
+        }
+        leads.changeConsent(lead.id(), Consent.PENDING, Consent.CONFIRMED, now);
+        tokens.markUsed(t.hash(), now);
+        ledger.append(lead.id(), Event.CONFIRMED, lead.email(), ip, userAgent, lead.consentText(), null);
+        events.publishEvent(new ConsentConfirmed(lead.id()));
+        log.info("Lead {} confirmed its address", lead.id());
+        return ConfirmOutcome.CONFIRMED;
+    }
+
+    /**
+     * Expiry from the process: PENDING → EXPIRED. False when the lead confirmed meanwhile, so the process takes
+     * the confirmed path instead of erasing a confirmed person.
+     */
+    @Transactional
+    public boolean expire(String leadId) {
+        Instant now = clock.instant();
+        Lead lead = leads.lock(leadId).orElse(null);
+        if (lead == null || !leads.changeConsent(leadId, Consent.PENDING, Consent.EXPIRED, now)) {
+            return false;
+        }
+        ledger.append(leadId, Event.EXPIRED, lead.email(), null, null, null, "not confirmed in time");
+        return true;
+    }
+
+    /** Asks for a new link: always answers the same, sends only to a pending lead (rate limited by the resend rule). */
+    @Transactional
+    public void requestNewLink(String email) {
+        leads.findByEmail(email).filter(l -> l.consent() == Consent.PENDING && !l.erased())
+                .ifPresent(this::resendConfirmationIfDue);
+    }
+
+    @Transactional
+    public boolean unsubscribe(String token, String ip, String userAgent) {
+        Optional<ConsentTokens.Token> found = tokens.find(token, Purpose.UNSUBSCRIBE);
+        if (found.isEmpty()) {
+            return false;
+        }
+        Lead lead = leads.lock(found.get().leadId()).orElse(null);
+        if (lead == null || lead.erased()) {
+            return false;
+        }
+        Instant now = clock.instant();
+        if (leads.changeConsent(lead.id(), Consent.CONFIRMED, Consent.UNSUBSCRIBED, now)
+                || leads.changeConsent(lead.id(), Consent.PENDING, Consent.UNSUBSCRIBED, now)) {
+            leads.suppress(lead.id(), "UNSUBSCRIBED", now);
+            ledger.append(lead.id(), Event.UNSUBSCRIBED, lead.email(), ip, userAgent, null, null);
+            events.publishEvent(new Unsubscribed(lead.id()));
+            log.info("Lead {} unsubscribed", lead.id());
+        }
+        return true;
+    }
+
+    @EventListener
+    void onEmailSent(EmailSent sent) {
+        Event event = switch (sent.template()) {
+            case "doi-confirmation" -> Event.EMAIL_SENT;
+            case "doi-reminder" -> Event.REMINDED;
+            default -> null;
+        };
+        if (event != null) {
+            ledger.append(sent.leadId(), event, sent.address(), null, null, null, sent.purpose());
+        }
+    }
+
+    @EventListener
+    void onErased(LeadErased erased) {
+        tokens.deleteFor(erased.leadId());
+        ledger.eraseRawValues(erased.leadId());
+        ledger.append(erased.leadId(), Event.ERASED, null, null, null, null, erased.cause());
+    }
+
+    /** Links for the email being rendered now: a fresh confirmation token and the unsubscribe link. */
+    @Override
+    public Map<String, String> linksFor(Lead lead, String template) {
+        Instant now = clock.instant();
+        Map<String, String> links = new HashMap<>();
+        if (template.startsWith("doi-")) {
+            links.put("confirmUrl", "/optin/confirm?token=" + tokens.issue(lead.id(), Purpose.CONFIRM, now,
+                    settings.tokenValidFor()));
+        }
+        links.put("unsubscribeUrl", "/optin/unsubscribe?token=" + tokens.issue(lead.id(), Purpose.UNSUBSCRIBE, now,
+                UNSUBSCRIBE_LINK_VALIDITY));
+        return links;
+    }
+}

@@ -1,0 +1,80 @@
+package io.leadflow.consent;
+
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+
+/**
+ * Public pages behind the links in our emails. GET only shows a page (link scanners and previews follow links);
+ * only a POST changes anything.
+ */
+@Controller
+@RequestMapping("/optin")
+class OptInController {
+
+    private final ConsentService consent;
+
+    OptInController(ConsentService consent) {
+        this.consent = consent;
+    }
+
+    @GetMapping("/confirm")
+    String confirmPage(@RequestParam(required = false) String token, Model model) {
+        model.addAttribute("token", token);
+        return "optin/confirm";
+    }
+
+    @PostMapping("/confirm")
+    String confirm(@RequestParam(required = false) String token, HttpServletRequest request,
+            HttpServletResponse response, Model model) {
+        var outcome = consent.confirm(token, request.getRemoteAddr(), request.getHeader("User-Agent"));
+        model.addAttribute("outcome", outcome.name());
+        if (outcome == ConsentService.ConfirmOutcome.GONE) {
+            response.setStatus(HttpStatus.GONE.value());
+            return "optin/expired";
+        }
+        return "optin/confirmed";
+    }
+
+    @PostMapping("/resend")
+    @ResponseStatus(HttpStatus.ACCEPTED)
+    String resend(@RequestParam(required = false) String email, Model model) {
+        if (email != null && !email.isBlank() && email.length() <= 254) {
+            consent.requestNewLink(email);
+        }
+        return "optin/resent";
+    }
+
+    @GetMapping("/unsubscribe")
+    String unsubscribePage(@RequestParam(required = false) String token, Model model) {
+        model.addAttribute("token", token);
+        return "optin/unsubscribe";
+    }
+
+    /** RFC 8058 one-click: the mail client posts {@code List-Unsubscribe=One-Click} to the link itself. */
+    @PostMapping(value = "/unsubscribe", params = "List-Unsubscribe")
+    @ResponseBody
+    String oneClickUnsubscribe(@RequestParam String token, HttpServletRequest request) {
+        consent.unsubscribe(token, request.getRemoteAddr(), request.getHeader("User-Agent"));
+        return "You are unsubscribed.";
+    }
+
+    @PostMapping("/unsubscribe")
+    String unsubscribe(@RequestParam(required = false) String token, HttpServletRequest request,
+            HttpServletResponse response) {
+        if (!consent.unsubscribe(token, request.getRemoteAddr(), request.getHeader("User-Agent"))) {
+            response.setStatus(HttpStatus.GONE.value());
+            return "optin/expired";
+        }
+        return "optin/unsubscribed";
+    }
+}

@@ -1,0 +1,92 @@
+package io.leadflow.handoff;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.Period;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeParseException;
+
+import org.springframework.stereotype.Component;
+
+/**
+ * Adds business time to an instant: {@code PTnH}/{@code PTnM} count working hours, {@code PnD} counts working
+ * days, on a team's calendar (zone, working days and hours, holidays). Local times are resolved in the zone, so
+ * DST changes are handled by {@link ZonedDateTime}.
+ */
+@Component
+public class BusinessCalendar {
+
+    private final CalendarSettings settings;
+
+    BusinessCalendar(CalendarSettings settings) {
+        this.settings = settings;
+    }
+
+    public Instant add(String calendarId, Instant start, String isoDuration) {
+        CalendarSettings.Calendar cal = settings.calendar().get(calendarId);
+        if (cal == null) {
+            throw new IllegalStateException("No business calendar '" + calendarId
+                    + "': configure leadflow.calendar." + calendarId + ".{zone,days,hours}");
+        }
+        String iso = isoDuration.trim().toUpperCase();
+        try {
+            if (iso.contains("T")) {
+                return addWorkingTime(cal, start, Duration.parse(iso));
+            }
+            return addWorkingDays(cal, start, Period.parse(iso).getDays());
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("'" + isoDuration + "' is not an ISO-8601 duration such as PT8H or P2D",
+                    e);
+        }
+    }
+
+    private static boolean isWorkingDay(CalendarSettings.Calendar cal, LocalDate day) {
+        return cal.days().contains(day.getDayOfWeek()) && (cal.holidays() == null || !cal.holidays().contains(day));
+    }
+
+    static Instant addWorkingTime(CalendarSettings.Calendar cal, Instant start, Duration amount) {
+        Duration left = amount;
+        ZonedDateTime cursor = start.atZone(cal.zone());
+        for (int guard = 0; guard < 3660; guard++) {
+            LocalDate day = cursor.toLocalDate();
+            if (isWorkingDay(cal, day)) {
+                ZonedDateTime open = day.atTime(cal.opens()).atZone(cal.zone());
+                ZonedDateTime close = day.atTime(cal.closes()).atZone(cal.zone());
+                ZonedDateTime from = cursor.isAfter(open) ? cursor : open;
+                if (from.isBefore(close)) {
+                    Duration available = Duration.between(from, close);
+                    if (available.compareTo(left) >= 0) {
+                        return from.plus(left).toInstant();
+                    }
+                    left = left.minus(available);
+                }
+            }
+            cursor = day.plusDays(1).atStartOfDay(cal.zone());
+        }
+        throw new IllegalStateException("No working time within ten years on this calendar: check its days and hours");
+    }
+
+    static Instant addWorkingDays(CalendarSettings.Calendar cal, Instant start, int days) {
+        ZonedDateTime cursor = start.atZone(cal.zone());
+        LocalDate day = cursor.toLocalDate();
+        java.time.LocalTime time = cursor.toLocalTime();
+        if (time.isBefore(cal.opens())) {
+            time = cal.opens();
+        } else if (!time.isBefore(cal.closes())) {
+            time = cal.opens();
+            day = day.plusDays(1);
+        }
+        while (!isWorkingDay(cal, day)) {
+            day = day.plusDays(1);
+        }
+        int added = 0;
+        while (added < days) {
+            day = day.plusDays(1);
+            if (isWorkingDay(cal, day)) {
+                added++;
+            }
+        }
+        return day.atTime(time).atZone(cal.zone()).toInstant();
+    }
+}

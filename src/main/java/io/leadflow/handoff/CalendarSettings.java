@@ -1,0 +1,35 @@
+package io.leadflow.handoff;
+
+import java.time.DayOfWeek;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+
+/** Business calendars: {@code leadflow.calendar.<id>.{zone,days,hours,holidays}}. */
+@ConfigurationProperties("leadflow")
+public record CalendarSettings(Map<String, Calendar> calendar) {
+
+    /**
+     * @param hours    working hours as {@code HH:mm-HH:mm}, e.g. {@code 09:00-17:00}
+     * @param holidays dates with no working time
+     */
+    public record Calendar(ZoneId zone, Set<DayOfWeek> days, String hours, List<LocalDate> holidays) {
+
+        public LocalTime opens() {
+            return LocalTime.parse(hours.split("-")[0].trim());
+        }
+
+        public LocalTime closes() {
+            return LocalTime.parse(hours.split("-")[1].trim());
+        }
+    }
+
+    public CalendarSettings {
+        calendar = calendar == null ? Map.of() : Map.copyOf(calendar);
+    }
+}

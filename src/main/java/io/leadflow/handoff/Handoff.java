@@ -1,0 +1,15 @@
+package io.leadflow.handoff;
+
+import java.time.Instant;
+
+/** A lead handed to sales, with its SLA clock. */
+public record Handoff(String id, String leadId, String team, String owner, String grade, Status status,
+        Instant createdAt, Instant dueAt, Instant remindAt, Instant breachedAt, int escalationLevel,
+        Instant acceptedAt, Instant closedAt, String rejectReason, String opportunityId) {
+
+    public enum Status { OPEN, ACCEPTED, QUALIFIED, REJECTED, CRM_FAILED }
+
+    public boolean closed() {
+        return status == Status.QUALIFIED || status == Status.REJECTED;
+    }
+}

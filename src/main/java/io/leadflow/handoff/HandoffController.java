@@ -1,0 +1,80 @@
+package io.leadflow.handoff;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.http.HttpStatus;
+
+@RestController
+@RequestMapping("/api/handoffs")
+class HandoffController {
+
+    record HandoffView(String id, String leadId, String owner, String team, Instant createdAt, Instant dueAt,
+            long remainingSeconds, boolean breached, int escalationLevel, Handoff.Status status, String rejectReason,
+            String opportunityId) {
+    }
+
+    record ActionBody(String reason, String opportunityId) {
+    }
+
+    private final HandoffService service;
+    private final Clock clock;
+
+    HandoffController(HandoffService service, Clock clock) {
+        this.service = service;
+        this.clock = clock;
+    }
+
+    @GetMapping
+    List<HandoffView> list(@RequestParam(required = false) String status, Authentication user) {
+        return service.list(status).stream().filter(h -> visible(h, user)).map(this::view).toList();
+    }
+
+    @GetMapping("/{id}")
+    HandoffView get(@PathVariable String id, Authentication user) {
+        return view(visibleOr403(service.get(id), user));
+    }
+
+    @PostMapping("/{id}/{action}")
+    HandoffView act(@PathVariable String id, @PathVariable HandoffService.Action action,
+            @RequestBody(required = false) ActionBody body, Authentication user) {
+        visibleOr403(service.get(id), user);
+        return view(service.act(id, action, body == null ? null : body.reason(),
+                body == null ? null : body.opportunityId()));
+    }
+
+    private Handoff visibleOr403(Handoff h, Authentication user) {
+        if (!visible(h, user)) {
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, "This handoff belongs to another sales rep");
+        }
+        return h;
+    }
+
+    /** Managers see every team; a sales rep sees the handoffs they own. */
+    private static boolean visible(Handoff h, Authentication user) {
+        boolean manager = user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
+                .anyMatch(a -> a.equals("ROLE_SALES_MANAGER") || a.equals("ROLE_ADMIN"));
+        return manager || user.getName().equals(h.owner());
+    }
+
+    private HandoffView view(Handoff h) {
+        Instant now = clock.instant();
+        boolean open = h.status() == Handoff.Status.OPEN;
+        boolean breached = h.breachedAt() != null || (open && h.dueAt().isBefore(now));
+        return new HandoffView(h.id(), h.leadId(), h.owner(), h.team(), h.createdAt(), h.dueAt(),
+                Duration.between(now, h.dueAt()).toSeconds(), breached, h.escalationLevel(), h.status(),
+                h.rejectReason(), h.opportunityId());
+    }
+}

@@ -1,0 +1,100 @@
+package io.leadflow.handoff;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+@Repository
+class HandoffRepository {
+
+    private final JdbcClient jdbc;
+
+    HandoffRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void insert(Handoff h) {
+        jdbc.sql("""
+                insert into handoffs (id, lead_id, team, owner, grade, status, created_at, due_at, remind_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(h.id(), h.leadId(), h.team(), h.owner(), h.grade(), h.status().name(), ts(h.createdAt()),
+                        ts(h.dueAt()), ts(h.remindAt()))
+                .update();
+    }
+
+    Optional<Handoff> find(String id) {
+        return jdbc.sql("select * from handoffs where id = ?").param(id).query(HandoffRepository::map).optional();
+    }
+
+    Optional<Handoff> lock(String id) {
+        return jdbc.sql("select * from handoffs where id = ? for update").param(id).query(HandoffRepository::map)
+                .optional();
+    }
+
+    List<Handoff> byStatus(List<String> statuses) {
+        return jdbc.sql("select * from handoffs where status in (:statuses) order by due_at")
+                .param("statuses", statuses).query(HandoffRepository::map).list();
+    }
+
+    int countOpen() {
+        return jdbc.sql("select count(*) from handoffs where status in ('OPEN', 'ACCEPTED', 'CRM_FAILED')")
+                .query(Integer.class).single();
+    }
+
+    void update(String id, Handoff.Status status, Instant acceptedAt, Instant closedAt, String reason,
+            String opportunityId) {
+        jdbc.sql("""
+                update handoffs set status = ?, accepted_at = coalesce(accepted_at, ?), closed_at = ?,
+                       reject_reason = ?, opportunity_id = ? where id = ?""")
+                .params(status.name(), ts(acceptedAt), ts(closedAt), reason, opportunityId, id).update();
+    }
+
+    void setStatus(String id, Handoff.Status status, String crmError) {
+        jdbc.sql("update handoffs set status = ?, crm_error = ? where id = ?").params(status.name(), crmError, id)
+                .update();
+    }
+
+    boolean markBreached(String id, Instant now) {
+        return jdbc.sql("update handoffs set breached_at = ? where id = ? and breached_at is null and status = 'OPEN'")
+                .params(ts(now), id).update() == 1;
+    }
+
+    /** Next rep of a team in turn; the cursor row is locked so nodes and restarts keep the rotation fair. */
+    int nextIndex(String team) {
+        List<Integer> current = jdbc.sql("select next_index from team_cursor where team = ? for update").param(team)
+                .query(Integer.class).list();
+        if (current.isEmpty()) {
+            try {
+                jdbc.sql("insert into team_cursor (team, next_index) values (?, 1)").param(team).update();
+                return 0;
+            } catch (org.springframework.dao.DuplicateKeyException raced) {
+                return nextIndex(team);
+            }
+        }
+        jdbc.sql("update team_cursor set next_index = next_index + 1 where team = ?").param(team).update();
+        return current.get(0);
+    }
+
+    private static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    private static Instant at(ResultSet rs, String c) throws SQLException {
+        Timestamp t = rs.getTimestamp(c);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Handoff map(ResultSet rs, int n) throws SQLException {
+        return new Handoff(rs.getString("id"), rs.getString("lead_id"), rs.getString("team"), rs.getString("owner"),
+                rs.getString("grade"), Handoff.Status.valueOf(rs.getString("status")), at(rs, "created_at"),
+                at(rs, "due_at"), at(rs, "remind_at"), at(rs, "breached_at"), rs.getInt("escalation_level"),
+                at(rs, "accepted_at"), at(rs, "closed_at"), rs.getString("reject_reason"),
+                rs.getString("opportunity_id"));
+    }
+}

@@ -1,0 +1,201 @@
+package io.leadflow.handoff;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.leadflow.handoff.Handoff.Status;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.Lead.Stage;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.platform.ConflictException;
+import io.leadflow.platform.InvalidInputException;
+import io.leadflow.platform.NotFoundException;
+import io.leadflow.scoring.DecisionEvaluator;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+/**
+ * The MQL-to-SQL handoff: assignment (DMN, then round robin in the team), the SLA clock in business time, and the
+ * sales actions accept / qualify / reject, whether they come from the API or from Tasklist.
+ */
+@Service
+public class HandoffService {
+
+    private static final Logger log = LoggerFactory.getLogger(HandoffService.class);
+    public static final Set<String> REJECT_REASONS = Set.of("NOT_A_FIT", "NO_BUDGET", "DUPLICATE", "NO_RESPONSE",
+            "BAD_DATA", "TIMING");
+
+    public enum Action { accept, qualify, reject }
+
+    public record Opened(String handoffId, String team, String owner, Instant dueAt, Instant remindAt) {
+    }
+
+    private final HandoffRepository handoffs;
+    private final LeadRepository leads;
+    private final DecisionEvaluator decisions;
+    private final SalesSettings sales;
+    private final BusinessCalendar calendar;
+    private final HandoffTasks tasks;
+    private final Clock clock;
+    private final Counter breaches;
+
+    HandoffService(HandoffRepository handoffs, LeadRepository leads, DecisionEvaluator decisions, SalesSettings sales,
+            BusinessCalendar calendar, HandoffTasks tasks, Clock clock, MeterRegistry registry) {
+        this.handoffs = handoffs;
+        this.leads = leads;
+        this.decisions = decisions;
+        this.sales = sales;
+        this.calendar = calendar;
+        this.tasks = tasks;
+        this.clock = clock;
+        this.breaches = Counter.builder("leadflow.sla.breaches").description("Handoffs not accepted in time")
+                .register(registry);
+        Gauge.builder("leadflow.handoffs.open", handoffs, HandoffRepository::countOpen)
+                .description("Handoffs waiting for sales").register(registry);
+    }
+
+    /** Assigns the lead and starts its SLA clock. */
+    @Transactional
+    public Opened open(String leadId) {
+        Lead lead = leads.get(leadId);
+        Map<String, Object> in = new HashMap<>();
+        in.put("country", lead.country());
+        in.put("companySize", lead.companySize());
+        in.put("industry", lead.industry());
+        var assignment = decisions.evaluate("lead-assignment", in);
+        String team = (String) assignment.value("team");
+        if (team == null || team.isBlank()) {
+            throw new IllegalStateException("The lead-assignment table gave no team for lead " + leadId
+                    + ": add a catch-all rule");
+        }
+        SalesSettings.Team teamSettings = sales.team(team);
+        String owner = (String) assignment.value("owner");
+        if (owner == null || owner.isBlank()) {
+            List<String> reps = teamSettings.reps();
+            owner = reps == null || reps.isEmpty() ? null : reps.get(handoffs.nextIndex(team) % reps.size());
+        }
+        Map<String, Object> slaIn = new HashMap<>();
+        slaIn.put("grade", lead.grade());
+        slaIn.put("team", team);
+        var sla = decisions.evaluate("sales-sla", slaIn);
+        Instant now = clock.instant();
+        Instant dueAt = calendar.add(teamSettings.calendar(), now, (String) sla.value("acceptWithin"));
+        Object remind = sla.value("remindAfter");
+        Instant remindAt = remind == null ? null : calendar.add(teamSettings.calendar(), now, (String) remind);
+        Handoff h = new Handoff(UUID.randomUUID().toString(), leadId, team, owner, lead.grade(), Status.OPEN, now,
+                dueAt, remindAt, null, 0, null, null, null, null);
+        handoffs.insert(h);
+        leads.assign(leadId, team, owner, now);
+        log.info("Lead {} handed to team {} (owner {}), due {}", leadId, team, owner, dueAt);
+        return new Opened(h.id(), team, owner, dueAt, remindAt);
+    }
+
+    public Handoff get(String id) {
+        return handoffs.find(id).orElseThrow(() -> new NotFoundException("No handoff with id " + id));
+    }
+
+    public List<Handoff> list(String status) {
+        return switch (status == null ? "open" : status) {
+            case "open" -> handoffs.byStatus(List.of("OPEN", "ACCEPTED", "CRM_FAILED"));
+            case "breached" -> handoffs.byStatus(List.of("OPEN", "ACCEPTED")).stream()
+                    .filter(h -> h.breachedAt() != null || h.dueAt().isBefore(clock.instant())).toList();
+            case "closed" -> handoffs.byStatus(List.of("QUALIFIED", "REJECTED"));
+            default -> throw InvalidInputException.of("status", "must be open, breached or closed");
+        };
+    }
+
+    /**
+     * A sales action from the API: repeating the current state answers as success, anything else on a closed
+     * handoff is a conflict; otherwise the user task is completed and the process records the outcome.
+     */
+    @Transactional
+    public Handoff act(String id, Action action, String reason, String opportunityId) {
+        Handoff h = handoffs.lock(id).orElseThrow(() -> new NotFoundException("No handoff with id " + id));
+        if (action == Action.reject && (reason == null || !REJECT_REASONS.contains(reason))) {
+            throw InvalidInputException.of("reason", "must be one of " + REJECT_REASONS);
+        }
+        Status target = switch (action) {
+            case accept -> Status.ACCEPTED;
+            case qualify -> Status.QUALIFIED;
+            case reject -> Status.REJECTED;
+        };
+        if (h.status() == target) {
+            return h;
+        }
+        if (h.closed() || (action == Action.accept && h.status() != Status.OPEN)) {
+            throw new ConflictException("Handoff " + id + " is " + h.status() + ": it cannot be " + target);
+        }
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("outcome", action.name());
+        vars.put("reason", reason);
+        vars.put("opportunityId", opportunityId);
+        if (!tasks.complete(id, vars)) {
+            throw new ConflictException("Handoff " + id + " is " + h.status()
+                    + " and not yet waiting for a sales decision; try again shortly");
+        }
+        return get(id);
+    }
+
+    /** Called by the process once the user task is done (from the API or from Tasklist). */
+    @Transactional
+    public void recordOutcome(String id, String outcome, String reason, String opportunityId) {
+        Handoff h = handoffs.lock(id).orElseThrow(() -> new IllegalStateException("No handoff " + id));
+        Instant now = clock.instant();
+        Action action;
+        try {
+            action = Action.valueOf(outcome);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("Outcome must be accept, qualify or reject, not '" + outcome + "'");
+        }
+        switch (action) {
+            case accept -> {
+                handoffs.update(id, Status.ACCEPTED, now, null, null, null);
+                leads.setStage(h.leadId(), Stage.SAL, now);
+            }
+            case qualify -> {
+                handoffs.update(id, Status.QUALIFIED, now, now, null, opportunityId);
+                leads.setStage(h.leadId(), Stage.SQL, now);
+            }
+            case reject -> {
+                if (reason == null || !REJECT_REASONS.contains(reason)) {
+                    throw new IllegalArgumentException("A rejection needs a reason: one of " + REJECT_REASONS);
+                }
+                handoffs.update(id, Status.REJECTED, null, now, reason, null);
+                leads.setStage(h.leadId(), Stage.RECYCLED, now);
+            }
+        }
+        log.info("Handoff {} of lead {}: {}", id, h.leadId(), action);
+    }
+
+    @Transactional
+    public void markBreached(String id) {
+        if (handoffs.markBreached(id, clock.instant())) {
+            breaches.increment();
+            log.warn("Handoff {} breached its SLA", id);
+        }
+    }
+
+    @Transactional
+    public void markCrmFailed(String id, String error) {
+        handoffs.setStatus(id, Status.CRM_FAILED, error);
+    }
+
+    @Transactional
+    public void markCrmPushed(String id) {
+        Handoff h = get(id);
+        if (h.status() == Status.CRM_FAILED) {
+            handoffs.setStatus(id, Status.OPEN, null);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+package io.leadflow.handoff;
+
+import java.util.Map;
+
+/** Completes the sales user task of a handoff; implemented next to the engine in the {@code process} module. */
+public interface HandoffTasks {
+
+    /** False when the handoff's process is not waiting for a sales action (e.g. still pushing to the CRM). */
+    boolean complete(String handoffId, Map<String, Object> variables);
+}

@@ -1,0 +1,156 @@
+package io.leadflow.lead;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Optional;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+import io.leadflow.lead.Lead.Consent;
+import io.leadflow.lead.Lead.Stage;
+
+/** The {@code leads} table. Other modules read leads and move their state only through these methods. */
+@Repository
+public class LeadRepository {
+
+    private final JdbcClient jdbc;
+
+    public LeadRepository(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public Optional<Lead> find(String id) {
+        return jdbc.sql("select * from leads where id = ?").param(id).query(LeadRepository::map).optional();
+    }
+
+    public Lead get(String id) {
+        return find(id).orElseThrow(() -> new IllegalStateException("Lead " + id + " does not exist"));
+    }
+
+    /**
+     * Reads the lead and locks its row until the transaction ends: a process step that checks the consent state
+     * before waiting then sees a concurrent confirmation either before or after, never half-way.
+     */
+    public Optional<Lead> lock(String id) {
+        return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
+    }
+
+    public Optional<Lead> findByEmail(String email) {
+        return jdbc.sql("select * from leads where email = ?").param(LeadValidator.normaliseEmail(email))
+                .query(LeadRepository::map).optional();
+    }
+
+    /** Conditional consent transition; true when this call made it. */
+    public boolean changeConsent(String id, Consent from, Consent to, Instant now) {
+        String confirmedAt = to == Consent.CONFIRMED ? ", confirmed_at = :now" : "";
+        return jdbc.sql("update leads set consent = :to, updated_at = :now" + confirmedAt
+                        + " where id = :id and consent = :from and erased_at is null")
+                .param("to", to.name()).param("from", from.name()).param("now", ts(now)).param("id", id)
+                .update() == 1;
+    }
+
+    /** Conditional stage transition; true when this call made it. */
+    public boolean changeStage(String id, Stage to, Instant now, Stage... from) {
+        int changed = 0;
+        for (Stage f : from) {
+            changed += jdbc.sql("update leads set stage = ?, updated_at = ? where id = ? and stage = ? and erased_at is null")
+                    .params(to.name(), ts(now), id, f.name()).update();
+        }
+        return changed > 0;
+    }
+
+    public void setStage(String id, Stage to, Instant now) {
+        jdbc.sql("update leads set stage = ?, updated_at = ? where id = ?").params(to.name(), ts(now), id).update();
+    }
+
+    public void updateScore(String id, int fit, double engagement, String grade, Instant now) {
+        jdbc.sql("update leads set fit_score = ?, engagement_score = ?, grade = ?, updated_at = ? where id = ?")
+                .params(fit, engagement, grade, ts(now), id).update();
+    }
+
+    public void assign(String id, String team, String owner, Instant now) {
+        jdbc.sql("update leads set team = ?, owner = ?, updated_at = ? where id = ?")
+                .params(team, owner, ts(now), id).update();
+    }
+
+    public void setCrmId(String id, String crmId) {
+        jdbc.sql("update leads set crm_id = ? where id = ?").params(crmId, id).update();
+    }
+
+    public void markConfirmationSent(String id, Instant now) {
+        jdbc.sql("update leads set confirmation_sent_at = ? where id = ?").params(ts(now), id).update();
+    }
+
+    public void suppress(String id, String reason, Instant now) {
+        jdbc.sql("update leads set suppressed_reason = ?, suppressed_at = ?, updated_at = ? where id = ? and suppressed_reason is null")
+                .params(reason, ts(now), ts(now), id).update();
+    }
+
+    void insert(String id, LeadValidator.CleanCapture c, Instant now) {
+        jdbc.sql("""
+                insert into leads (id, email, first_name, last_name, company, job_title, industry, company_size,
+                                   country, phone, source, utm_source, utm_medium, utm_campaign, language,
+                                   consent_text, consent, stage, created_at, updated_at)
+                values (:id, :email, :firstName, :lastName, :company, :jobTitle, :industry, :companySize,
+                        :country, :phone, :source, :utmSource, :utmMedium, :utmCampaign, :language,
+                        :consentText, 'PENDING', 'NEW', :now, :now)""")
+                .paramSource(c).param("id", id).param("now", ts(now)).update();
+    }
+
+    /** Newly submitted non-empty values win; empty ones never wipe what we already hold. */
+    void merge(String id, LeadValidator.CleanCapture c, Instant now) {
+        jdbc.sql("""
+                update leads set
+                  first_name = coalesce(:firstName, first_name), last_name = coalesce(:lastName, last_name),
+                  company = coalesce(:company, company), job_title = coalesce(:jobTitle, job_title),
+                  industry = coalesce(:industry, industry), company_size = coalesce(:companySize, company_size),
+                  country = coalesce(:country, country), phone = coalesce(:phone, phone),
+                  source = coalesce(source, :source), utm_source = coalesce(utm_source, :utmSource),
+                  utm_medium = coalesce(utm_medium, :utmMedium), utm_campaign = coalesce(utm_campaign, :utmCampaign),
+                  language = coalesce(:language, language), consent_text = coalesce(:consentText, consent_text),
+                  updated_at = :now
+                where id = :id""")
+                .paramSource(c).param("id", id).param("now", ts(now)).update();
+    }
+
+    /** Wipes every personal field; the row stays as a tombstone so the id answers 410. */
+    void erase(String id, Instant now) {
+        jdbc.sql("""
+                update leads set email = null, first_name = null, last_name = null, company = null, job_title = null,
+                       industry = null, company_size = null, country = null, phone = null, source = null,
+                       utm_source = null, utm_medium = null, utm_campaign = null, language = null,
+                       consent_text = null, crm_id = null, erased_at = ?, updated_at = ?
+                 where id = ?""").params(ts(now), ts(now), id).update();
+    }
+
+    static Timestamp ts(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Lead map(ResultSet rs, int row) throws SQLException {
+        int size = rs.getInt("company_size");
+        Integer companySize = rs.wasNull() ? null : size;
+        int fit = rs.getInt("fit_score");
+        Integer fitScore = rs.wasNull() ? null : fit;
+        double eng = rs.getDouble("engagement_score");
+        Double engagement = rs.wasNull() ? null : eng;
+        return new Lead(rs.getString("id"), rs.getString("email"), rs.getString("first_name"),
+                rs.getString("last_name"), rs.getString("company"), rs.getString("job_title"),
+                rs.getString("industry"), companySize, rs.getString("country"), rs.getString("phone"),
+                rs.getString("source"), rs.getString("utm_source"), rs.getString("utm_medium"),
+                rs.getString("utm_campaign"), rs.getString("language"), rs.getString("consent_text"),
+                Consent.valueOf(rs.getString("consent")), Stage.valueOf(rs.getString("stage")), fitScore, engagement,
+                rs.getString("grade"), rs.getString("owner"), rs.getString("team"), rs.getString("crm_id"),
+                instant(rs, "confirmation_sent_at"), instant(rs, "confirmed_at"), rs.getString("suppressed_reason"),
+                instant(rs, "suppressed_at"), instant(rs, "erased_at"), instant(rs, "created_at"),
+                instant(rs, "updated_at"));
+    }
+}

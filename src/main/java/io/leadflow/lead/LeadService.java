@@ -1,0 +1,102 @@
+package io.leadflow.lead;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.leadflow.platform.GoneException;
+import io.leadflow.platform.Hashing;
+import io.leadflow.platform.NotFoundException;
+
+/** Capture (create or merge by address) and erasure. */
+@Service
+public class LeadService {
+
+    private static final Logger log = LoggerFactory.getLogger(LeadService.class);
+
+    private final LeadRepository leads;
+    private final ApplicationEventPublisher events;
+    private final Clock clock;
+    private final TransactionTemplate tx;
+    private final LeadMetrics metrics;
+
+    LeadService(LeadRepository leads, ApplicationEventPublisher events, Clock clock, TransactionTemplate tx,
+            LeadMetrics metrics) {
+        this.leads = leads;
+        this.events = events;
+        this.clock = clock;
+        this.tx = tx;
+        this.metrics = metrics;
+    }
+
+    public record CaptureResult(String id, Lead.Consent consent, boolean created) {
+    }
+
+    /**
+     * Stores a submission and publishes {@link LeadCaptured} in the same transaction, so that the listeners'
+     * writes (ledger, process start) commit with it or not at all.
+     */
+    public CaptureResult capture(CaptureRequest request, CaptureContext context) {
+        LeadValidator.CleanCapture clean = LeadValidator.validate(request);
+        try {
+            return tx.execute(s -> captureOnce(clean, context));
+        } catch (DuplicateKeyException raced) {
+            // Two submissions of one new address at once: the other one created the lead, so merge into it.
+            return tx.execute(s -> captureOnce(clean, context));
+        }
+    }
+
+    private CaptureResult captureOnce(LeadValidator.CleanCapture clean, CaptureContext context) {
+        Instant now = clock.instant();
+        Optional<Lead> existing = leads.findByEmail(clean.email());
+        String id;
+        boolean created;
+        if (existing.isPresent()) {
+            id = existing.get().id();
+            leads.merge(id, clean, now);
+            created = false;
+        } else {
+            id = UUID.randomUUID().toString();
+            leads.insert(id, clean, now);
+            created = true;
+        }
+        Lead lead = leads.get(id);
+        events.publishEvent(new LeadCaptured(id, created, lead.consent(), clean.consentText(), context));
+        if (created) {
+            metrics.captured();
+        }
+        log.info("Lead {} {} from form {}", id, created ? "created" : "merged", context.formId());
+        return new CaptureResult(id, lead.consent(), created);
+    }
+
+    /** A lead as the API shows it: 404 when unknown, 410 once erased. */
+    public Lead view(String id) {
+        Lead lead = leads.find(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
+        if (lead.erased()) {
+            throw new GoneException("Lead " + id + " was erased");
+        }
+        return lead;
+    }
+
+    /** Erases the person everywhere: our row here, the other modules' data through {@link LeadErased}. */
+    @Transactional
+    public void erase(String id, String cause) {
+        Lead lead = leads.lock(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
+        if (lead.erased()) {
+            return;
+        }
+        String addressHash = lead.email() == null ? null : Hashing.sha256(lead.email());
+        leads.erase(id, clock.instant());
+        events.publishEvent(new LeadErased(id, addressHash, cause));
+        log.info("Lead {} erased ({})", id, cause);
+    }
+}

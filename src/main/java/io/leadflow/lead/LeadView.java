@@ -1,0 +1,26 @@
+package io.leadflow.lead;
+
+import java.time.Instant;
+
+/** The API's view of a lead (API.md §5). */
+public record LeadView(String id, String email, String firstName, String lastName, String company,
+        String jobTitle, String industry, Integer companySize, String country, Lead.Consent consent,
+        Lead.Stage stage, Score score, String grade, String owner, String team, Suppression suppressed,
+        Instant createdAt, Instant updatedAt) {
+
+    public record Score(Integer fit, Double engagement, Double total) {
+    }
+
+    public record Suppression(String reason, Instant since) {
+    }
+
+    static LeadView of(Lead l) {
+        Double total = l.fitScore() == null && l.engagementScore() == null ? null
+                : (l.fitScore() == null ? 0 : l.fitScore()) + (l.engagementScore() == null ? 0 : l.engagementScore());
+        return new LeadView(l.id(), l.email(), l.firstName(), l.lastName(), l.company(), l.jobTitle(),
+                l.industry(), l.companySize(), l.country(), l.consent(), l.stage(),
+                new Score(l.fitScore(), l.engagementScore(), total), l.grade(), l.owner(), l.team(),
+                l.suppressedReason() == null ? null : new Suppression(l.suppressedReason(), l.suppressedAt()),
+                l.createdAt(), l.updatedAt());
+    }
+}

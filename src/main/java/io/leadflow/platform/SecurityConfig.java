@@ -1,0 +1,116 @@
+package io.leadflow.platform;
+
+import static org.springframework.security.web.servlet.util.matcher.PathPatternRequestMatcher.withDefaults;
+
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.config.Customizer;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.authentication.HttpStatusEntryPoint;
+import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.OrRequestMatcher;
+import org.springframework.security.web.util.matcher.RequestMatcher;
+
+/**
+ * Secure by default (API.md §1): only the listed public endpoints answer without a login. Two chains:
+ * {@code /engine-rest/**} is stateless HTTP Basic (Camunda Modeler's deploy button), everything else accepts Basic
+ * (scripts, no CSRF) or a form login session (browsers, with CSRF).
+ */
+@Configuration
+public class SecurityConfig {
+
+    private static final String ADMIN = "ADMIN";
+    private static final String MARKETER = "MARKETER";
+    private static final String SALES_MANAGER = "SALES_MANAGER";
+    private static final String SALES = "SALES";
+    private static final String INTEGRATOR = "INTEGRATOR";
+
+    @Bean
+    @Order(1)
+    SecurityFilterChain engineRest(HttpSecurity http) throws Exception {
+        var basic = new BasicAuthenticationEntryPoint();
+        basic.setRealmName("Leadflow");
+        basic.afterPropertiesSet();
+        return http.securityMatcher(withDefaults().matcher("/engine-rest/**"))
+                .csrf(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .httpBasic(b -> b.authenticationEntryPoint(basic))
+                .exceptionHandling(e -> e.authenticationEntryPoint(basic))
+                .authorizeHttpRequests(a -> a
+                        .requestMatchers(get("/engine-rest/version"), get("/engine-rest/deployment"),
+                                get("/engine-rest/deployment/**"), get("/engine-rest/process-definition"),
+                                get("/engine-rest/process-definition/**"),
+                                post("/engine-rest/deployment/create")).hasAnyRole(ADMIN, MARKETER)
+                        .anyRequest().hasRole(ADMIN))
+                .build();
+    }
+
+    @Bean
+    @Order(2)
+    SecurityFilterChain application(HttpSecurity http) throws Exception {
+        RequestMatcher carriesAuthorization = r -> r.getHeader("Authorization") != null;
+        RequestMatcher publicPosts = new OrRequestMatcher(post("/forms/**"), post("/optin/**"), post("/t/collect"),
+                post("/api/crm/events"), post("/sandbox-crm/api/leads"));
+        RequestMatcher apiLike = new OrRequestMatcher(path("/api/**"), path("/actuator/**"), path("/v3/api-docs/**"),
+                path("/sandbox-crm/api/**"), carriesAuthorization);
+        return http
+                .csrf(c -> c.ignoringRequestMatchers(new OrRequestMatcher(carriesAuthorization, publicPosts,
+                        path("/camunda/api/**"), path("/camunda/app/**"))))
+                .httpBasic(Customizer.withDefaults())
+                .formLogin(f -> f.loginPage("/login").permitAll())
+                .logout(l -> l.logoutRequestMatcher(new OrRequestMatcher(post("/logout"),
+                        post("/camunda/api/admin/auth/user/default/logout"))).logoutSuccessUrl("/login?logout"))
+                .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(
+                        new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED), apiLike))
+                .headers(h -> h.frameOptions(f -> f.sameOrigin()))
+                .authorizeHttpRequests(a -> a
+                        // public (API.md §1)
+                        .requestMatchers(publicPosts).permitAll()
+                        .requestMatchers(get("/forms/**"), path("/optin/**"), path("/r/**"), get("/t.js"),
+                                get("/actuator/health"), get("/actuator/health/**"), path("/error"), get("/"),
+                                get("/css/**"), get("/login")).permitAll()
+                        // integrators
+                        .requestMatchers(post("/api/leads"), post("/api/events")).hasAnyRole(INTEGRATOR, ADMIN)
+                        .requestMatchers(path("/api/crm/**"), path("/sandbox-crm/**")).hasAnyRole(INTEGRATOR, ADMIN)
+                        .requestMatchers(post("/api/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
+                        // admin only
+                        .requestMatchers(delete("/api/leads/*"), get("/api/leads/export"), get("/api/leads/*/export"),
+                                path("/api/consent/**"), path("/actuator/**")).hasRole(ADMIN)
+                        // marketers
+                        .requestMatchers(path("/api/scoring/**"), path("/api/imports/**"), path("/api/journeys/**"),
+                                post("/api/leads/*/rescore"), path("/mailbox")).hasAnyRole(MARKETER, ADMIN)
+                        .requestMatchers(path("/analytics"), path("/api/analytics/**"))
+                        .hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
+                        // sales
+                        .requestMatchers(path("/api/handoffs/**"), path("/api/handoffs")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
+                        .requestMatchers(path("/sla")).hasAnyRole(SALES_MANAGER, ADMIN)
+                        .requestMatchers(get("/api/leads"), get("/api/leads/**"))
+                        .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
+                        // any signed-in user
+                        .requestMatchers(path("/v3/api-docs/**"), path("/swagger-ui/**"), path("/swagger-ui.html"),
+                                path("/camunda/**"), get("/home")).authenticated()
+                        .anyRequest().hasRole(ADMIN))
+                .build();
+    }
+
+    private static RequestMatcher path(String pattern) {
+        return withDefaults().matcher(pattern);
+    }
+
+    private static RequestMatcher get(String pattern) {
+        return withDefaults().matcher(HttpMethod.GET, pattern);
+    }
+
+    private static RequestMatcher post(String pattern) {
+        return withDefaults().matcher(HttpMethod.POST, pattern);
+    }
+
+    private static RequestMatcher delete(String pattern) {
+        return withDefaults().matcher(HttpMethod.DELETE, pattern);
+    }
+}

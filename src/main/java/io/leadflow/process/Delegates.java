@@ -1,0 +1,175 @@
+package io.leadflow.process;
+
+import java.util.Date;
+
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.delegate.BpmnError;
+import org.camunda.bpm.engine.delegate.DelegateExecution;
+import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Lazy;
+
+import io.leadflow.channel.crm.CrmPushService;
+import io.leadflow.channel.crm.CrmRejected;
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.consent.ConsentService;
+import io.leadflow.handoff.HandoffService;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.scoring.DecisionEvaluator;
+import io.leadflow.scoring.LeadAttributes;
+import io.leadflow.scoring.ScoringService;
+
+/**
+ * The delegates models may name ({@code ${sendEmail}} …). They are thin: read ids, call a module, write a
+ * decision back. Only these beans, {@code leadState} and {@code doiSettings} are visible to expressions
+ * ({@link EngineConfiguration#EXPRESSION_BEANS}).
+ */
+@Configuration
+class Delegates {
+
+    static String leadId(DelegateExecution execution) {
+        Object id = execution.getVariable(Processes.VAR_LEAD_ID);
+        return id != null ? id.toString() : execution.getProcessBusinessKey();
+    }
+
+    /** Queues an email once per lead and purpose (default purpose: the template within this process instance). */
+    @Bean
+    JavaDelegate sendEmail(EmailOutbox outbox) {
+        return execution -> {
+            Object template = execution.getVariableLocal("template");
+            if (template == null || template.toString().isBlank()) {
+                throw new IllegalStateException("Send email task '" + execution.getCurrentActivityId()
+                        + "' has no 'template' input parameter");
+            }
+            Object purpose = execution.getVariableLocal("purpose");
+            String key = purpose != null && !purpose.toString().isBlank() ? purpose.toString()
+                    : template + ":" + execution.getProcessInstanceId();
+            outbox.enqueue(leadId(execution), key, template.toString());
+        };
+    }
+
+    /** Pushes the lead to the CRM; a CRM rejection is a BPMN error the model handles, other faults are retried. */
+    @Bean
+    JavaDelegate pushToCrm(CrmPushService crm, HandoffService handoffs) {
+        return execution -> {
+            Object purpose = execution.getVariableLocal("purpose");
+            Object handoffId = execution.getVariable("handoffId");
+            try {
+                crm.push(leadId(execution), purpose == null ? "mql-handoff" : purpose.toString());
+                if (handoffId != null) {
+                    handoffs.markCrmPushed(handoffId.toString());
+                }
+            } catch (CrmRejected rejected) {
+                if (handoffId != null) {
+                    handoffs.markCrmFailed(handoffId.toString(), rejected.getMessage());
+                }
+                throw new BpmnError("CRM_REJECTED", rejected.getMessage());
+            }
+        };
+    }
+
+    @Bean
+    JavaDelegate evaluateScore(ScoringService scoring) {
+        return execution -> {
+            var score = scoring.rescore(leadId(execution));
+            execution.setVariable("fitScore", score.fit());
+            execution.setVariable("engagementScore", score.engagement());
+            execution.setVariable("grade", score.grade());
+            execution.setVariable("mql", score.mql());
+        };
+    }
+
+    @Bean
+    JavaDelegate expireConsent(ConsentService consent) {
+        return execution -> execution.setVariable("expired", consent.expire(leadId(execution)));
+    }
+
+    @Bean
+    JavaDelegate eraseLead(LeadService leads) {
+        return execution -> leads.erase(leadId(execution), "DOI_EXPIRED");
+    }
+
+    /** A confirmed lead starts its life: stage NURTURE and a {@code lead-qualification} instance. */
+    @Bean
+    JavaDelegate startLeadLifecycle(@Lazy RuntimeService runtime, LeadRepository leads, java.time.Clock clock) {
+        return execution -> {
+            String leadId = leadId(execution);
+            if (!leads.find(leadId).map(l -> l.consent() == Lead.Consent.CONFIRMED && !l.erased()).orElse(false)) {
+                return;
+            }
+            leads.changeStage(leadId, Lead.Stage.NURTURE, clock.instant(), Lead.Stage.NEW);
+            boolean running = runtime.createProcessInstanceQuery().processDefinitionKey(Processes.LEAD_QUALIFICATION)
+                    .processInstanceBusinessKey(leadId).count() > 0;
+            if (!running) {
+                runtime.startProcessInstanceByKey(Processes.LEAD_QUALIFICATION, leadId,
+                        java.util.Map.of(Processes.VAR_LEAD_ID, leadId));
+            }
+        };
+    }
+
+    @Bean
+    JavaDelegate chooseNurtureTrack(DecisionEvaluator decisions, LeadRepository leads) {
+        return execution -> {
+            Lead lead = leads.get(leadId(execution));
+            var in = new java.util.HashMap<String, Object>();
+            in.put("recycled", Boolean.TRUE.equals(execution.getVariable("recycled")));
+            in.put("seniority", LeadAttributes.seniority(lead.jobTitle()));
+            in.put("industry", lead.industry());
+            in.put("fitScore", lead.fitScore());
+            Object track = decisions.evaluate("nurture-track", in).value("track");
+            execution.setVariable("track", track == null ? "general" : track.toString());
+        };
+    }
+
+    @Bean
+    JavaDelegate openHandoff(HandoffService handoffs) {
+        return execution -> {
+            var opened = handoffs.open(leadId(execution));
+            execution.setVariable("handoffId", opened.handoffId());
+            execution.setVariable("team", opened.team());
+            execution.setVariable("owner", opened.owner());
+            execution.setVariable("slaDueAt", Date.from(opened.dueAt()));
+            execution.setVariable("slaRemindAt", opened.remindAt() == null ? null : Date.from(opened.remindAt()));
+        };
+    }
+
+    @Bean
+    JavaDelegate recordHandoffOutcome(HandoffService handoffs) {
+        return execution -> handoffs.recordOutcome((String) execution.getVariable("handoffId"),
+                (String) execution.getVariable("outcome"), (String) execution.getVariable("reason"),
+                (String) execution.getVariable("opportunityId"));
+    }
+
+    @Bean
+    JavaDelegate markSlaBreached(HandoffService handoffs) {
+        return execution -> handoffs.markBreached((String) execution.getVariable("handoffId"));
+    }
+
+    /** Read-only checks for gateway conditions: {@code ${leadState.isConfirmed(leadId)}}. */
+    @Bean
+    LeadState leadState(ConsentService consent, LeadRepository leads) {
+        return new LeadState(consent, leads);
+    }
+
+    public static final class LeadState {
+
+        private final ConsentService consent;
+        private final LeadRepository leads;
+
+        LeadState(ConsentService consent, LeadRepository leads) {
+            this.consent = consent;
+            this.leads = leads;
+        }
+
+        public boolean isConfirmed(String leadId) {
+            return consent.isConfirmed(leadId);
+        }
+
+        public boolean isQualified(String leadId) {
+            return leads.find(leadId).map(l -> l.stage() == Lead.Stage.MQL).orElse(false);
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package io.leadflow.process;
+
+import java.util.AbstractMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.spring.SpringProcessEngineConfiguration;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import io.leadflow.consent.DoiSettings;
+
+/**
+ * Engine settings of ours: expressions in models see only an allow-list of Leadflow beans, and the engine starts
+ * after Flyway has migrated our tables.
+ */
+@Configuration
+class EngineConfiguration {
+
+    /** What a model's expressions may reach, and nothing else (no arbitrary Spring bean). */
+    static final List<String> EXPRESSION_BEANS = List.of("sendEmail", "pushToCrm", "evaluateScore", "expireConsent",
+            "eraseLead", "startLeadLifecycle", "chooseNurtureTrack", "openHandoff", "recordHandoffOutcome",
+            "markSlaBreached", "leadState", "doiSettings");
+
+    @Bean
+    static BeanFactoryPostProcessor engineAfterFlyway() {
+        return factory -> {
+            for (String name : List.of("processEngine", "processEngineFactoryBean")) {
+                if (factory.containsBeanDefinition(name) && factory.containsBeanDefinition("flywayInitializer")) {
+                    BeanDefinition definition = factory.getBeanDefinition(name);
+                    String[] existing = definition.getDependsOn();
+                    String[] dependsOn = existing == null ? new String[] {"flywayInitializer"}
+                            : java.util.stream.Stream.concat(java.util.Arrays.stream(existing),
+                                    java.util.stream.Stream.of("flywayInitializer")).toArray(String[]::new);
+                    definition.setDependsOn(dependsOn);
+                }
+            }
+        };
+    }
+
+    @Bean
+    AbstractProcessEnginePlugin leadflowEnginePlugin(ApplicationContext context) {
+        return new AbstractProcessEnginePlugin() {
+            @Override
+            public void preInit(ProcessEngineConfigurationImpl configuration) {
+                if (configuration instanceof SpringProcessEngineConfiguration spring) {
+                    spring.setBeans(new AllowListedBeans(context));
+                }
+                configuration.setEnforceHistoryTimeToLive(true);
+                configuration.setJavaSerializationFormatEnabled(false);
+            }
+        };
+    }
+
+    /**
+     * The allow-list as the engine's bean map, resolved on first use: the delegates depend on services that
+     * depend on the engine, so they cannot be looked up while it is being built.
+     */
+    static final class AllowListedBeans extends AbstractMap<Object, Object> {
+
+        private final ApplicationContext context;
+
+        AllowListedBeans(ApplicationContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return EXPRESSION_BEANS.contains(key);
+        }
+
+        @Override
+        public Object get(Object key) {
+            if (!containsKey(key)) {
+                return null;
+            }
+            // Configuration records are registered under generated names: look them up by type.
+            return "doiSettings".equals(key) ? context.getBean(DoiSettings.class) : context.getBean((String) key);
+        }
+
+        @Override
+        public Set<Entry<Object, Object>> entrySet() {
+            Map<Object, Object> all = new HashMap<>();
+            EXPRESSION_BEANS.forEach(name -> all.put(name, get(name)));
+            return all.entrySet();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.leadflow.process;
+
+import java.util.Map;
+
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.task.Task;
+import org.springframework.stereotype.Component;
+
+import io.leadflow.handoff.HandoffTasks;
+
+/** Completes the waiting sales task ("Follow up lead" or "Qualify lead") of a handoff's process. */
+@Component
+class EngineHandoffTasks implements HandoffTasks {
+
+    private final TaskService tasks;
+
+    EngineHandoffTasks(TaskService tasks) {
+        this.tasks = tasks;
+    }
+
+    @Override
+    public boolean complete(String handoffId, Map<String, Object> variables) {
+        Task task = tasks.createTaskQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+                .processVariableValueEquals("handoffId", handoffId).active().singleResult();
+        if (task == null) {
+            return false;
+        }
+        tasks.complete(task.getId(), variables);
+        return true;
+    }
+}

@@ -1,0 +1,125 @@
+package io.leadflow.process;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.camunda.bpm.engine.AuthorizationService;
+import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.authorization.Authorization;
+import org.camunda.bpm.engine.authorization.Permission;
+import org.camunda.bpm.engine.authorization.Permissions;
+import org.camunda.bpm.engine.authorization.Resource;
+import org.camunda.bpm.engine.authorization.Resources;
+import org.camunda.bpm.engine.identity.Group;
+import org.camunda.bpm.engine.identity.User;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.stereotype.Component;
+
+import io.leadflow.handoff.SalesSettings;
+
+/**
+ * Users, groups and Camunda authorizations, kept in the engine's identity service so one sign-in serves the app
+ * and the webapps: ADMIN administers, sales roles use Tasklist (a team is a candidate group), SALES_MANAGER reads
+ * Cockpit, MARKETER reads Cockpit and deploys.
+ */
+@Component
+class IdentitySetup implements SmartInitializingSingleton {
+
+    private static final Logger log = LoggerFactory.getLogger(IdentitySetup.class);
+    static final List<String> ROLES = List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES", "INTEGRATOR");
+
+    private final IdentityService identity;
+    private final AuthorizationService authorizations;
+    private final UsersSettings users;
+    private final SalesSettings sales;
+
+    IdentitySetup(IdentityService identity, AuthorizationService authorizations, UsersSettings users,
+            SalesSettings sales) {
+        this.identity = identity;
+        this.authorizations = authorizations;
+        this.users = users;
+        this.sales = sales;
+    }
+
+    @Override
+    public void afterSingletonsInstantiated() {
+        ROLES.forEach(role -> group(role, "WORKFLOW"));
+        sales.teams().keySet().forEach(team -> group(team, "SALES_TEAM"));
+        authorize();
+        Map<String, UsersSettings.User> all = new LinkedHashMap<>();
+        if (users.demoUsers().enabled()) {
+            all.put("demo", new UsersSettings.User("demo", List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES",
+                    "INTEGRATOR", "enterprise", "smb")));
+            all.put("alice", new UsersSettings.User("demo", List.of("SALES", "enterprise")));
+            all.put("bob", new UsersSettings.User("demo", List.of("SALES", "smb")));
+        }
+        all.putAll(users.users());
+        all.forEach(this::user);
+    }
+
+    private void group(String id, String type) {
+        if (identity.createGroupQuery().groupId(id).singleResult() == null) {
+            Group g = identity.newGroup(id);
+            g.setName(id);
+            g.setType(type);
+            identity.saveGroup(g);
+        }
+    }
+
+    private void user(String id, UsersSettings.User settings) {
+        if (identity.createUserQuery().userId(id).singleResult() == null) {
+            User u = identity.newUser(id);
+            u.setFirstName(id);
+            u.setLastName("");
+            u.setPassword(settings.password());
+            identity.saveUser(u);
+            log.info("Created user {}", id);
+        }
+        for (String group : settings.groups()) {
+            group(group, ROLES.contains(group) ? "WORKFLOW" : "SALES_TEAM");
+            if (identity.createUserQuery().userId(id).memberOfGroup(group).count() == 0) {
+                identity.createMembership(id, group);
+            }
+        }
+    }
+
+    private void authorize() {
+        for (Resources r : Resources.values()) {
+            grant("ADMIN", r, "*", Permissions.ALL);
+        }
+        for (String role : List.of("MARKETER", "SALES_MANAGER")) {
+            grant(role, Resources.APPLICATION, "cockpit", Permissions.ACCESS);
+            grant(role, Resources.PROCESS_DEFINITION, "*", Permissions.READ, Permissions.READ_INSTANCE,
+                    Permissions.READ_HISTORY);
+            grant(role, Resources.DECISION_DEFINITION, "*", Permissions.READ, Permissions.READ_HISTORY);
+            grant(role, Resources.PROCESS_INSTANCE, "*", Permissions.READ);
+            grant(role, Resources.DEPLOYMENT, "*", Permissions.READ);
+        }
+        grant("MARKETER", Resources.DEPLOYMENT, "*", Permissions.READ, Permissions.CREATE);
+        for (String role : List.of("SALES_MANAGER", "SALES", "INTEGRATOR", "MARKETER")) {
+            grant(role, Resources.APPLICATION, "tasklist", Permissions.ACCESS);
+            grant(role, Resources.FILTER, "*", Permissions.READ);
+            grant(role, Resources.PROCESS_DEFINITION, "*", Permissions.READ);
+        }
+        grant("SALES_MANAGER", Resources.TASK, "*", Permissions.READ, Permissions.UPDATE);
+    }
+
+    private void grant(String group, Resource resource, String resourceId, Permission... permissions) {
+        boolean exists = authorizations.createAuthorizationQuery().groupIdIn(group)
+                .resourceType(resource).resourceId(resourceId).hasPermission(permissions[0]).count() > 0;
+        if (exists) {
+            return;
+        }
+        Authorization a = authorizations.createNewAuthorization(Authorization.AUTH_TYPE_GRANT);
+        a.setGroupId(group);
+        a.setResource(resource);
+        a.setResourceId(resourceId);
+        for (Permission p : permissions) {
+            a.addPermission(p);
+        }
+        authorizations.saveAuthorization(a);
+    }
+}

@@ -1,0 +1,201 @@
+package io.leadflow.process;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchService;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.camunda.bpm.engine.RepositoryService;
+import org.camunda.bpm.engine.repository.DeploymentBuilder;
+import org.camunda.bpm.engine.repository.DeploymentWithDefinitions;
+import org.camunda.bpm.engine.repository.DecisionDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.core.io.Resource;
+import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import org.springframework.stereotype.Component;
+
+/**
+ * Deploys the models of {@code leadflow.models.dir} ({@code bpmn/*.bpmn}, {@code dmn/*.dmn}), or the copies
+ * packaged in the jar when that folder has none. Only changed files become new versions (duplicate filtering by
+ * resource name); every file is linted first. In dev a watcher redeploys on save.
+ */
+@Component
+public class ModelDeployer implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(ModelDeployer.class);
+    static final String DEPLOYMENT_NAME = "leadflow-models";
+
+    public record Result(int files, List<String> newVersions, String source) {
+    }
+
+    private final RepositoryService repository;
+    private final ModelsSettings settings;
+    private final DeployedDecisions decisions;
+    private volatile WatchService watcher;
+
+    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions) {
+        this.repository = repository;
+        this.settings = settings;
+        this.decisions = decisions;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void deployOnStart() throws IOException {
+        try {
+            Result result = deployModels();
+            log.info("Models from {}: {} file(s), new versions: {}", result.source(), result.files(),
+                    result.newVersions().isEmpty() ? "none (unchanged)" : result.newVersions());
+        } catch (ModelRejected rejected) {
+            log.error("Models NOT deployed; the versions deployed before keep running. Fix and save: {}",
+                    rejected.problems());
+        }
+        if (settings.watch() && hasFolderModels()) {
+            startWatching();
+        }
+    }
+
+    /** Deploys the folder's models (or the packaged ones); refuses all of them if any fails the lint. */
+    public synchronized Result deployModels() throws IOException {
+        boolean folder = hasFolderModels();
+        Map<String, byte[]> files = folder ? folderModels() : packagedModels();
+        return deploy(files, folder ? settings.dir().toAbsolutePath().normalize().toString() : "packaged models");
+    }
+
+    Result deploy(Map<String, byte[]> files, String source) {
+        ModelLinter linter = linter();
+        Set<String> decisionsHere = new HashSet<>();
+        files.forEach((name, bytes) -> {
+            if (name.endsWith(".dmn")) {
+                decisionsHere.addAll(ModelLinter.decisionKeys(bytes));
+            }
+        });
+        List<ModelLinter.Problem> problems = new ArrayList<>();
+        files.forEach((name, bytes) -> problems.addAll(linter.lint(name, bytes, decisionsHere)));
+        if (!problems.isEmpty()) {
+            throw new ModelRejected(problems);
+        }
+        DeploymentBuilder builder = repository.createDeployment().name(DEPLOYMENT_NAME).source("leadflow")
+                .enableDuplicateFiltering(true);
+        files.forEach((name, bytes) -> builder.addInputStream(name, new java.io.ByteArrayInputStream(bytes)));
+        DeploymentWithDefinitions deployment = builder.deployWithResult();
+        List<String> versions = new ArrayList<>();
+        if (deployment.getDeployedProcessDefinitions() != null) {
+            deployment.getDeployedProcessDefinitions().forEach(p -> versions.add(p.getKey() + " v" + p.getVersion()));
+        }
+        if (deployment.getDeployedDecisionDefinitions() != null) {
+            deployment.getDeployedDecisionDefinitions().forEach(d -> versions.add(d.getKey() + " v" + d.getVersion()));
+        }
+        decisions.refresh();
+        return new Result(files.size(), versions, source);
+    }
+
+    /** The linter with what the engine knows now: our delegates and the decisions already deployed. */
+    ModelLinter linter() {
+        Set<String> deployedDecisions = new HashSet<>();
+        for (DecisionDefinition d : repository.createDecisionDefinitionQuery().latestVersion().list()) {
+            deployedDecisions.add(d.getKey());
+        }
+        List<String> delegates = EngineConfiguration.EXPRESSION_BEANS.stream()
+                .filter(b -> !b.equals("leadState") && !b.equals("doiSettings")).toList();
+        return new ModelLinter(delegates, EngineConfiguration.EXPRESSION_BEANS, deployedDecisions);
+    }
+
+    private boolean hasFolderModels() {
+        return settings.dir() != null && (Files.isDirectory(settings.dir().resolve("bpmn"))
+                || Files.isDirectory(settings.dir().resolve("dmn")));
+    }
+
+    private Map<String, byte[]> folderModels() throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        for (String sub : List.of("bpmn", "dmn")) {
+            Path dir = settings.dir().resolve(sub);
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> paths = Files.list(dir)) {
+                for (Path p : paths.filter(ModelDeployer::isModel).sorted().toList()) {
+                    files.put(p.getFileName().toString(), Files.readAllBytes(p));
+                }
+            }
+        }
+        return files;
+    }
+
+    private static Map<String, byte[]> packagedModels() throws IOException {
+        Map<String, byte[]> files = new TreeMap<>();
+        var resolver = new PathMatchingResourcePatternResolver();
+        for (String pattern : List.of("classpath*:models/bpmn/*.bpmn", "classpath*:models/dmn/*.dmn")) {
+            for (Resource r : resolver.getResources(pattern)) {
+                try (var in = r.getInputStream()) {
+                    files.put(r.getFilename(), in.readAllBytes());
+                }
+            }
+        }
+        return files;
+    }
+
+    private static boolean isModel(Path p) {
+        String n = p.getFileName().toString();
+        return Files.isRegularFile(p) && (n.endsWith(".bpmn") || n.endsWith(".dmn") || n.endsWith(".form"));
+    }
+
+    private void startWatching() throws IOException {
+        watcher = FileSystems.getDefault().newWatchService();
+        for (String sub : List.of("bpmn", "dmn")) {
+            Path dir = settings.dir().resolve(sub);
+            if (Files.isDirectory(dir)) {
+                dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
+                        StandardWatchEventKinds.ENTRY_DELETE);
+            }
+        }
+        Thread thread = new Thread(this::watch, "leadflow-model-watcher");
+        thread.setDaemon(true);
+        thread.start();
+        log.info("Watching {} for model changes", settings.dir().toAbsolutePath().normalize());
+    }
+
+    private void watch() {
+        try {
+            while (true) {
+                var key = watcher.take();
+                // Editors save in several writes: wait for the burst to end.
+                TimeUnit.MILLISECONDS.sleep(500);
+                key.pollEvents();
+                key.reset();
+                try {
+                    Result r = deployModels();
+                    log.info("Models redeployed after a change: {}",
+                            r.newVersions().isEmpty() ? "nothing changed" : r.newVersions());
+                } catch (ModelRejected rejected) {
+                    log.error("Changed models NOT deployed, fix them and save again: {}", rejected.problems());
+                } catch (RuntimeException | IOException e) {
+                    log.error("Redeploying models failed: {}", e.getMessage());
+                }
+            }
+        } catch (InterruptedException | ClosedWatchServiceException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void destroy() throws IOException {
+        if (watcher != null) {
+            watcher.close();
+        }
+    }
+}

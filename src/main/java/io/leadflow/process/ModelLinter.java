@@ -1,0 +1,341 @@
+package io.leadflow.process;
+
+import java.io.ByteArrayInputStream;
+import java.time.Duration;
+import java.time.Period;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.camunda.bpm.model.bpmn.Bpmn;
+import org.camunda.bpm.model.bpmn.BpmnModelInstance;
+import org.camunda.bpm.model.bpmn.instance.BaseElement;
+import org.camunda.bpm.model.bpmn.instance.BusinessRuleTask;
+import org.camunda.bpm.model.bpmn.instance.Process;
+import org.camunda.bpm.model.bpmn.instance.ScriptTask;
+import org.camunda.bpm.model.bpmn.instance.TimerEventDefinition;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaFailedJobRetryTimeCycle;
+import org.camunda.bpm.model.dmn.Dmn;
+import org.camunda.bpm.model.dmn.DmnModelInstance;
+import org.camunda.bpm.model.dmn.instance.Decision;
+import org.camunda.bpm.model.dmn.instance.Definitions;
+import org.camunda.bpm.model.dmn.instance.InputEntry;
+import org.camunda.bpm.model.dmn.instance.InputExpression;
+import org.camunda.bpm.model.dmn.instance.OutputEntry;
+import org.camunda.bpm.model.dmn.instance.UnaryTests;
+import org.camunda.bpm.model.xml.instance.DomElement;
+import org.camunda.bpm.model.xml.instance.ModelElementInstance;
+
+/**
+ * Checks a model before it is deployed, whether it comes from the folder or from Camunda Modeler's deploy button,
+ * and names the file and element of every problem. Models run no code of their own and carry no personal data.
+ */
+final class ModelLinter {
+
+    record Problem(String file, String element, String message) {
+        @Override
+        public String toString() {
+            return file + " › " + element + ": " + message;
+        }
+    }
+
+    private static final String CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn";
+    private static final Pattern EXPRESSION = Pattern.compile("[$#]\\{([^}]*)}");
+    private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.'\"])([A-Za-z_][A-Za-z0-9_]*)");
+    private static final Set<String> PERSONAL = Set.of("email", "mail", "emailaddress", "firstname", "lastname",
+            "fullname", "phone", "phonenumber", "mobile", "address", "street", "ip", "ipaddress",
+            "useragent", "birthdate", "dateofbirth");
+    private static final Set<String> EL_KEYWORDS = Set.of("true", "false", "null", "empty", "not", "and", "or", "eq",
+            "ne", "lt", "gt", "le", "ge", "div", "mod", "instanceof", "execution", "task", "authenticatedUserId");
+    private static final Pattern RETRY_CYCLE = Pattern.compile("^R\\d+/P[0-9A-Z.]+(,\\s*P[0-9A-Z.]+)*$");
+
+    private final Set<String> delegateBeans;
+    private final Set<String> expressionBeans;
+    private final Set<String> knownDecisions;
+
+    ModelLinter(Collection<String> delegateBeans, Collection<String> expressionBeans, Collection<String> knownDecisions) {
+        this.delegateBeans = Set.copyOf(delegateBeans);
+        this.expressionBeans = Set.copyOf(expressionBeans);
+        this.knownDecisions = Set.copyOf(knownDecisions);
+    }
+
+    /** Decision keys defined in a DMN file (so that BPMN files deployed with it may refer to them). */
+    static List<String> decisionKeys(byte[] dmn) {
+        try {
+            return Dmn.readModelFromStream(new ByteArrayInputStream(dmn)).getModelElementsByType(Decision.class)
+                    .stream().map(Decision::getId).toList();
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+
+    List<Problem> lint(String file, byte[] content, Collection<String> decisionsInSameDeployment) {
+        List<Problem> problems = new ArrayList<>();
+        String name = file.toLowerCase(Locale.ROOT);
+        try {
+            if (name.endsWith(".bpmn") || name.endsWith(".bpmn20.xml")) {
+                lintBpmn(file, Bpmn.readModelFromStream(new ByteArrayInputStream(content)), decisionsInSameDeployment,
+                        problems);
+                checkExpressions(file, content, problems);
+            } else if (name.endsWith(".dmn") || name.endsWith(".dmn11.xml")) {
+                lintDmn(file, Dmn.readModelFromStream(new ByteArrayInputStream(content)), problems);
+            } else if (!name.endsWith(".form") && !name.endsWith(".png") && !name.endsWith(".svg")) {
+                problems.add(new Problem(file, "file", "only .bpmn, .dmn and .form files can be deployed"));
+            }
+        } catch (RuntimeException e) {
+            problems.add(new Problem(file, "file", "is not a valid model: " + rootMessage(e)));
+        }
+        return problems;
+    }
+
+    private void lintBpmn(String file, BpmnModelInstance model, Collection<String> extraDecisions,
+            List<Problem> problems) {
+        for (Process process : model.getModelElementsByType(Process.class)) {
+            if (process.isExecutable() && process.getCamundaHistoryTimeToLiveString() == null) {
+                problems.add(new Problem(file, describe(process),
+                        "has no History Time To Live: set one in the Modeler (e.g. P30D)"));
+            }
+        }
+        for (ScriptTask script : model.getModelElementsByType(ScriptTask.class)) {
+            problems.add(new Problem(file, describe(script),
+                    "is a script task: models run no code; use a service task from the Leadflow templates"));
+        }
+        for (BusinessRuleTask task : model.getModelElementsByType(BusinessRuleTask.class)) {
+            String ref = task.getCamundaDecisionRef();
+            if (ref != null && !ref.contains("${") && !knownDecisions.contains(ref) && !extraDecisions.contains(ref)) {
+                problems.add(new Problem(file, describe(task), "refers to decision '" + ref
+                        + "', which is not deployed: add dmn/" + ref + ".dmn or fix the key"));
+            }
+        }
+        for (TimerEventDefinition timer : model.getModelElementsByType(TimerEventDefinition.class)) {
+            BaseElement event = (BaseElement) timer.getParentElement();
+            checkTimer(file, describe(event), timer.getTimeDuration() != null ? timer.getTimeDuration().getTextContent() : null, "duration", problems);
+            checkTimer(file, describe(event), timer.getTimeCycle() != null ? timer.getTimeCycle().getTextContent() : null, "cycle", problems);
+            checkTimer(file, describe(event), timer.getTimeDate() != null ? timer.getTimeDate().getTextContent() : null, "date", problems);
+        }
+        for (CamundaFailedJobRetryTimeCycle cycle : model.getModelElementsByType(CamundaFailedJobRetryTimeCycle.class)) {
+            String value = cycle.getTextContent() == null ? "" : cycle.getTextContent().trim();
+            ModelElementInstance owner = cycle.getParentElement().getParentElement();
+            if (!value.contains("${") && !RETRY_CYCLE.matcher(value).matches()) {
+                problems.add(new Problem(file, describe(owner), "retry time cycle '" + value
+                        + "' is not of the form R5/PT1M"));
+            }
+        }
+        walk(file, model.getDocument().getRootElement(), problems);
+    }
+
+    /** Checks every camunda:* attribute and expression text in the document. */
+    private void walk(String file, DomElement element, List<Problem> problems) {
+        ModelElementInstance instance = element.getModelElementInstance();
+        String where = instance instanceof BaseElement b ? describe(b) : element.getLocalName();
+        String camundaClass = element.getAttribute(CAMUNDA_NS, "class");
+        if (camundaClass != null) {
+            problems.add(new Problem(file, where, "uses camunda:class '" + camundaClass
+                    + "': models run no code of their own; use a Leadflow task template"));
+        }
+        if (element.getAttribute(CAMUNDA_NS, "expression") != null && isServiceLike(element)) {
+            problems.add(new Problem(file, where,
+                    "uses camunda:expression: pick a Leadflow task (delegate expression) instead"));
+        }
+        String delegate = element.getAttribute(CAMUNDA_NS, "delegateExpression");
+        if (delegate != null) {
+            Matcher m = Pattern.compile("^\\$\\{\\s*([A-Za-z_][A-Za-z0-9_]*)\\s*}$").matcher(delegate.trim());
+            if (!m.matches() || !delegateBeans.contains(m.group(1))) {
+                problems.add(new Problem(file, where, "delegate '" + delegate + "' is unknown: use one of "
+                        + delegateBeans.stream().sorted().map(b -> "${" + b + "}").toList()));
+            }
+        }
+        String type = element.getAttribute(CAMUNDA_NS, "type");
+        if ("external".equals(type)) {
+            problems.add(new Problem(file, where, "external tasks are not served by Leadflow"));
+        }
+        for (String variable : variableNames(element)) {
+            if (PERSONAL.contains(variable.toLowerCase(Locale.ROOT).replace("_", ""))) {
+                problems.add(new Problem(file, where, "variable '" + variable
+                        + "' would hold personal data: process variables carry ids and decisions only"));
+            }
+        }
+        for (DomElement child : element.getChildElements()) {
+            walk(file, child, problems);
+        }
+    }
+
+    /** Names of the process variables an element writes or reads by name. */
+    private static List<String> variableNames(DomElement e) {
+        List<String> names = new ArrayList<>();
+        if (CAMUNDA_NS.equals(e.getNamespaceURI())) {
+            switch (e.getLocalName()) {
+                case "inputParameter", "outputParameter" -> names.add(e.getAttribute("name"));
+                case "formField" -> names.add(e.getAttribute("id"));
+                case "in", "out" -> {
+                    names.add(e.getAttribute("source"));
+                    names.add(e.getAttribute("target"));
+                }
+                default -> { }
+            }
+        }
+        for (String attr : List.of("resultVariable", "collection", "elementVariable", "variableName")) {
+            names.add(e.getAttribute(CAMUNDA_NS, attr));
+        }
+        names.removeIf(java.util.Objects::isNull);
+        return names;
+    }
+
+    private static boolean isServiceLike(DomElement e) {
+        return Set.of("serviceTask", "sendTask", "businessRuleTask", "intermediateThrowEvent", "endEvent")
+                .contains(e.getLocalName());
+    }
+
+    /** Every expression in the document may only reach allowed beans and must not read personal data. */
+    private void checkExpressions(String file, byte[] content, List<Problem> problems) {
+        org.w3c.dom.Document document;
+        try {
+            var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            document = factory.newDocumentBuilder().parse(new ByteArrayInputStream(content));
+        } catch (Exception e) {
+            problems.add(new Problem(file, "file", "is not well-formed XML: " + e.getMessage()));
+            return;
+        }
+        org.w3c.dom.NodeList all = document.getElementsByTagName("*");
+        for (int i = 0; i < all.getLength(); i++) {
+            org.w3c.dom.Element element = (org.w3c.dom.Element) all.item(i);
+            List<String> texts = new ArrayList<>();
+            org.w3c.dom.NamedNodeMap attributes = element.getAttributes();
+            for (int a = 0; a < attributes.getLength(); a++) {
+                texts.add(attributes.item(a).getNodeValue());
+            }
+            if (element.getElementsByTagName("*").getLength() == 0 && element.getTextContent() != null) {
+                texts.add(element.getTextContent());
+            }
+            checkExpressions(file, nearestId(element), texts, problems);
+        }
+    }
+
+    private static String nearestId(org.w3c.dom.Element element) {
+        org.w3c.dom.Node n = element;
+        while (n instanceof org.w3c.dom.Element e) {
+            String id = e.getAttribute("id");
+            if (!id.isEmpty()) {
+                String name = e.getAttribute("name");
+                return e.getLocalName() + " '" + (name.isEmpty() ? id : name) + "'" + (name.isEmpty() ? "" : " (" + id + ")");
+            }
+            n = e.getParentNode();
+        }
+        return element.getLocalName();
+    }
+
+    private void checkExpressions(String file, String where, List<String> texts, List<Problem> problems) {
+        for (String text : texts) {
+            Matcher m = EXPRESSION.matcher(text);
+            while (m.find()) {
+                String body = m.group(1);
+                Matcher ids = IDENTIFIER.matcher(body.replaceAll("'[^']*'|\"[^\"]*\"", "''"));
+                while (ids.find()) {
+                    String id = ids.group(1);
+                    int after = ids.end();
+                    boolean call = after < body.length() && body.charAt(after) == '.';
+                    if (call && !expressionBeans.contains(id) && !EL_KEYWORDS.contains(id)
+                            && Character.isLowerCase(id.charAt(0)) && looksLikeBean(id)) {
+                        problems.add(new Problem(file, where, "expression '" + m.group()
+                                + "' uses '" + id + "', which models may not reach; allowed: "
+                                + expressionBeans.stream().sorted().toList()));
+                    }
+                    if (PERSONAL.contains(id.toLowerCase(Locale.ROOT))) {
+                        problems.add(new Problem(file, where, "expression '" + m.group()
+                                + "' reads '" + id + "': process variables carry ids and decisions only"));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Variables such as {@code handoffOutcome} may be called upon too; beans end in a known suffix or are known. */
+    private static boolean looksLikeBean(String id) {
+        return id.endsWith("Service") || id.endsWith("Repository") || id.endsWith("Settings") || id.endsWith("Bean")
+                || id.endsWith("Context") || id.equals("environment") || id.equals("systemProperties")
+                || id.startsWith("spring") || id.endsWith("Template") || id.endsWith("Engine");
+    }
+
+    private static void checkTimer(String file, String where, String value, String kind, List<Problem> problems) {
+        if (value == null || value.isBlank() || value.contains("${") || value.contains("#{")) {
+            return;
+        }
+        String v = value.trim();
+        try {
+            switch (kind) {
+                case "duration" -> parseDuration(v);
+                case "cycle" -> {
+                    if (!v.startsWith("R")) {
+                        throw new IllegalArgumentException("a cycle starts with R, e.g. R3/PT1H");
+                    }
+                    parseDuration(v.substring(v.lastIndexOf('/') + 1));
+                }
+                default -> java.time.OffsetDateTime.parse(v.length() == 19 ? v + "Z" : v);
+            }
+        } catch (RuntimeException e) {
+            problems.add(new Problem(file, where, "timer " + kind + " '" + v
+                    + "' cannot be parsed: use ISO 8601, e.g. P3D or PT4H"));
+        }
+    }
+
+    private static void parseDuration(String v) {
+        int t = v.indexOf('T');
+        if (t < 0) {
+            Period.parse(v);
+        } else if (t == 1) {
+            Duration.parse(v);
+        } else {
+            Period.parse(v.substring(0, t));
+            Duration.parse("P" + v.substring(t));
+        }
+    }
+
+    private void lintDmn(String file, DmnModelInstance model, List<Problem> problems) {
+        Definitions definitions = model.getDefinitions();
+        String defaultLanguage = definitions.getExpressionLanguage();
+        for (Decision decision : model.getModelElementsByType(Decision.class)) {
+            String ttl = decision.getAttributeValueNs("http://camunda.org/schema/1.0/dmn", "historyTimeToLive");
+            if (ttl == null) {
+                problems.add(new Problem(file, "decision '" + decision.getId() + "'",
+                        "has no History Time To Live: set one in the Modeler (e.g. P30D)"));
+            }
+        }
+        for (Class<? extends ModelElementInstance> type : List.of(InputExpression.class, InputEntry.class,
+                OutputEntry.class, UnaryTests.class)) {
+            for (ModelElementInstance e : model.getModelElementsByType(type)) {
+                String lang = e.getAttributeValue("expressionLanguage");
+                if (lang != null && !lang.toLowerCase(Locale.ROOT).contains("feel")) {
+                    problems.add(new Problem(file, "element '" + e.getAttributeValue("id") + "'",
+                            "uses expression language '" + lang + "': only FEEL is allowed"));
+                }
+            }
+        }
+        if (defaultLanguage != null && !defaultLanguage.toLowerCase(Locale.ROOT).contains("feel")) {
+            problems.add(new Problem(file, "definitions", "expression language '" + defaultLanguage
+                    + "' is not allowed: only FEEL"));
+        }
+    }
+
+    private static String describe(ModelElementInstance e) {
+        if (e instanceof BaseElement b) {
+            String name = b.getAttributeValue("name");
+            return b.getElementType().getTypeName() + " '" + (name != null ? name + "' (" + b.getId() + ")" : b.getId() + "'");
+        }
+        return e == null ? "?" : e.getElementType().getTypeName();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage();
+    }
+}
