@@ -97,7 +97,7 @@ public class LeadRepository {
                 values (:id, :email, :firstName, :lastName, :company, :jobTitle, :industry, :companySize,
                         :country, :phone, :source, :utmSource, :utmMedium, :utmCampaign, :language,
                         :consentText, 'PENDING', 'NEW', :now, :now)""")
-                .paramSource(c).param("id", id).param("now", ts(now)).update();
+                .params(params(c, id, now)).update();
     }
 
     /** Newly submitted non-empty values win; empty ones never wipe what we already hold. */
@@ -113,7 +113,29 @@ public class LeadRepository {
                   language = coalesce(:language, language), consent_text = coalesce(:consentText, consent_text),
                   updated_at = :now
                 where id = :id""")
-                .paramSource(c).param("id", id).param("now", ts(now)).update();
+                .params(params(c, id, now)).update();
+    }
+
+    private static java.util.Map<String, Object> params(LeadValidator.CleanCapture c, String id, Instant now) {
+        java.util.Map<String, Object> p = new java.util.HashMap<>();
+        p.put("id", id);
+        p.put("now", ts(now));
+        p.put("email", c.email());
+        p.put("firstName", c.firstName());
+        p.put("lastName", c.lastName());
+        p.put("company", c.company());
+        p.put("jobTitle", c.jobTitle());
+        p.put("industry", c.industry());
+        p.put("companySize", c.companySize());
+        p.put("country", c.country());
+        p.put("phone", c.phone());
+        p.put("source", c.source());
+        p.put("utmSource", c.utmSource());
+        p.put("utmMedium", c.utmMedium());
+        p.put("utmCampaign", c.utmCampaign());
+        p.put("language", c.language());
+        p.put("consentText", c.consentText());
+        return p;
     }
 
     /** Wipes every personal field; the row stays as a tombstone so the id answers 410. */

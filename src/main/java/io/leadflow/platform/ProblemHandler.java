@@ -73,6 +73,20 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .header(HttpHeaders.RETRY_AFTER, "10").body(response.getBody());
     }
 
+    /** Our fault, not the client's: logged with a reference the caller can quote. */
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
+        if (e instanceof org.springframework.security.access.AccessDeniedException
+                || e instanceof org.springframework.security.core.AuthenticationException
+                || e instanceof org.springframework.web.server.ResponseStatusException) {
+            throw e;
+        }
+        String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
+        log.error("Unexpected error (reference {})", reference, e);
+        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error",
+                "Something went wrong on our side (reference " + reference + "); nothing you sent was wrong.", null);
+    }
+
     @Override
     protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {

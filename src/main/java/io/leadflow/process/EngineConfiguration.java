@@ -8,7 +8,7 @@ import java.util.Set;
 
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.spring.SpringProcessEngineConfiguration;
+import org.camunda.bpm.engine.spring.SpringExpressionManager;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.context.ApplicationContext;
@@ -50,9 +50,11 @@ class EngineConfiguration {
         return new AbstractProcessEnginePlugin() {
             @Override
             public void preInit(ProcessEngineConfigurationImpl configuration) {
-                if (configuration instanceof SpringProcessEngineConfiguration spring) {
-                    spring.setBeans(new AllowListedBeans(context));
-                }
+                // The factory bean created a Spring expression manager over the whole context before plugins run:
+                // replace it with one that sees only the allow-list.
+                AllowListedBeans beans = new AllowListedBeans(context);
+                configuration.setBeans(beans);
+                configuration.setExpressionManager(new SpringExpressionManager(context, beans));
                 configuration.setEnforceHistoryTimeToLive(true);
                 configuration.setJavaSerializationFormatEnabled(false);
             }

@@ -73,7 +73,7 @@ public class ModelDeployer implements DisposableBean {
     public synchronized Result deployModels() throws IOException {
         boolean folder = hasFolderModels();
         Map<String, byte[]> files = folder ? folderModels() : packagedModels();
-        return deploy(files, folder ? settings.dir().toAbsolutePath().normalize().toString() : "packaged models");
+        return deploy(files, folder ? settings.folder().toAbsolutePath().normalize().toString() : "packaged models");
     }
 
     Result deploy(Map<String, byte[]> files, String source) {
@@ -116,14 +116,14 @@ public class ModelDeployer implements DisposableBean {
     }
 
     private boolean hasFolderModels() {
-        return settings.dir() != null && (Files.isDirectory(settings.dir().resolve("bpmn"))
-                || Files.isDirectory(settings.dir().resolve("dmn")));
+        return (Files.isDirectory(settings.folder().resolve("bpmn"))
+                || Files.isDirectory(settings.folder().resolve("dmn")));
     }
 
     private Map<String, byte[]> folderModels() throws IOException {
         Map<String, byte[]> files = new TreeMap<>();
         for (String sub : List.of("bpmn", "dmn")) {
-            Path dir = settings.dir().resolve(sub);
+            Path dir = settings.folder().resolve(sub);
             if (!Files.isDirectory(dir)) {
                 continue;
             }
@@ -157,7 +157,7 @@ public class ModelDeployer implements DisposableBean {
     private void startWatching() throws IOException {
         watcher = FileSystems.getDefault().newWatchService();
         for (String sub : List.of("bpmn", "dmn")) {
-            Path dir = settings.dir().resolve(sub);
+            Path dir = settings.folder().resolve(sub);
             if (Files.isDirectory(dir)) {
                 dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
                         StandardWatchEventKinds.ENTRY_DELETE);
@@ -166,7 +166,7 @@ public class ModelDeployer implements DisposableBean {
         Thread thread = new Thread(this::watch, "leadflow-model-watcher");
         thread.setDaemon(true);
         thread.start();
-        log.info("Watching {} for model changes", settings.dir().toAbsolutePath().normalize());
+        log.info("Watching {} for model changes", settings.folder().toAbsolutePath().normalize());
     }
 
     private void watch() {

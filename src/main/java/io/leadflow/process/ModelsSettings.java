@@ -10,5 +10,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param watch redeploy when a model file is saved (dev); off in prod
  */
 @ConfigurationProperties("leadflow.models")
-public record ModelsSettings(Path dir, boolean watch) {
+public record ModelsSettings(String dir, boolean watch) {
+
+    /** Kept as text in the properties: Spring would resolve a relative {@code Path} against the classpath. */
+    public Path folder() {
+        return Path.of(dir == null || dir.isBlank() ? "." : dir);
+    }
 }

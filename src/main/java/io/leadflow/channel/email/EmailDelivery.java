@@ -78,7 +78,7 @@ class EmailDelivery {
         return IntegrationFlow
                 .from(() -> outbox.claimNext().map(row -> MessageBuilder.<Object>withPayload(row).build()).orElse(null),
                         e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(20)))
-                .handle(EmailOutbox.Row.class, (row, headers) -> prepare(row), e -> e.id("emailRenderer"))
+                .handle(EmailOutbox.Row.class, (row, headers) -> prepare(row), e -> e.id("emailPreparation"))
                 .handle(Mail.outboundAdapter(mailSender), e -> e.id("smtpOutbound").advice(new RecordResult()))
                 .get();
     }
