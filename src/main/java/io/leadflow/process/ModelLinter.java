@@ -131,8 +131,7 @@ final class ModelLinter {
 
     /** Checks every camunda:* attribute and expression text in the document. */
     private void walk(String file, DomElement element, List<Problem> problems) {
-        ModelElementInstance instance = element.getModelElementInstance();
-        String where = instance instanceof BaseElement b ? describe(b) : element.getLocalName();
+        String where = describe(element);
         String camundaClass = element.getAttribute(CAMUNDA_NS, "class");
         if (camundaClass != null) {
             problems.add(new Problem(file, where, "uses camunda:class '" + camundaClass
@@ -163,6 +162,19 @@ final class ModelLinter {
         for (DomElement child : element.getChildElements()) {
             walk(file, child, problems);
         }
+    }
+
+    /** The element, or its nearest ancestor with an id, as a marketer sees it in the Modeler. */
+    private static String describe(DomElement element) {
+        for (DomElement e = element; e != null; e = e.getParentElement()) {
+            String id = e.getAttribute("id");
+            if (id != null && !id.isEmpty()) {
+                String name = e.getAttribute("name");
+                return e.getLocalName() + " '" + (name == null || name.isEmpty() ? id : name) + "'"
+                        + (name == null || name.isEmpty() ? "" : " (" + id + ")");
+            }
+        }
+        return element.getLocalName();
     }
 
     /** Names of the process variables an element writes or reads by name. */
