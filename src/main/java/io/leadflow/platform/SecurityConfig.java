@@ -57,6 +57,7 @@ public class SecurityConfig {
         RequestMatcher publicPosts = new OrRequestMatcher(post("/forms/**"), post("/optin/**"), post("/t/collect"),
                 post("/api/crm/events"), post("/sandbox-crm/api/leads"));
         RequestMatcher apiLike = new OrRequestMatcher(path("/api/**"), path("/actuator/**"), path("/v3/api-docs/**"),
+                path("/camunda/api/**"),
                 path("/sandbox-crm/api/**"), carriesAuthorization);
         return http
                 .csrf(c -> c.ignoringRequestMatchers(new OrRequestMatcher(carriesAuthorization, publicPosts,
@@ -69,6 +70,9 @@ public class SecurityConfig {
                         new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED), apiLike))
                 .headers(h -> h.frameOptions(f -> f.sameOrigin()))
                 .authorizeHttpRequests(a -> a
+                        // Camunda's first-admin setup page: administrators come from configuration only
+                        .requestMatchers(path("/camunda/api/admin/setup/**"), path("/camunda/app/admin/*/setup/**"))
+                        .denyAll()
                         // public (API.md §1)
                         .requestMatchers(publicPosts).permitAll()
                         .requestMatchers(get("/forms/**"), path("/optin/**"), path("/r/**"), get("/t.js"),

@@ -12,6 +12,7 @@ import org.camunda.bpm.engine.authorization.Permissions;
 import org.camunda.bpm.engine.authorization.Resource;
 import org.camunda.bpm.engine.authorization.Resources;
 import org.camunda.bpm.engine.identity.Group;
+import org.camunda.bpm.engine.authorization.Groups;
 import org.camunda.bpm.engine.identity.User;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,8 +79,14 @@ class IdentitySetup implements SmartInitializingSingleton {
             identity.saveUser(u);
             log.info("Created user {}", id);
         }
-        for (String group : settings.groups()) {
-            group(group, ROLES.contains(group) ? "WORKFLOW" : "SALES_TEAM");
+        List<String> groups = new java.util.ArrayList<>(settings.groups());
+        if (groups.contains("ADMIN")) {
+            // Camunda's webapps recognise administrators by this group; without one they offer a public
+            // "create the first admin" page.
+            groups.add(Groups.CAMUNDA_ADMIN);
+        }
+        for (String group : groups) {
+            group(group, ROLES.contains(group) ? "WORKFLOW" : Groups.CAMUNDA_ADMIN.equals(group) ? "SYSTEM" : "SALES_TEAM");
             if (identity.createUserQuery().userId(id).memberOfGroup(group).count() == 0) {
                 identity.createMembership(id, group);
             }
@@ -87,8 +94,10 @@ class IdentitySetup implements SmartInitializingSingleton {
     }
 
     private void authorize() {
+        group(Groups.CAMUNDA_ADMIN, "SYSTEM");
         for (Resources r : Resources.values()) {
             grant("ADMIN", r, "*", Permissions.ALL);
+            grant(Groups.CAMUNDA_ADMIN, r, "*", Permissions.ALL);
         }
         for (String role : List.of("MARKETER", "SALES_MANAGER")) {
             grant(role, Resources.APPLICATION, "cockpit", Permissions.ACCESS);
