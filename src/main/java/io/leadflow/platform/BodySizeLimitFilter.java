@@ -15,7 +15,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Capture endpoints accept at most 64 KiB: larger bodies are refused with 413 before anything is read. */
+/** Capture endpoints accept at most 64 KiB: larger bodies are refused with 413, before reading when the
+ * Content-Length says so, while reading otherwise. */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
@@ -39,7 +40,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         long length = request.getContentLengthLong();
-        if (length > CAPTURE_LIMIT || (length < 0 && "chunked".equalsIgnoreCase(request.getHeader("Transfer-Encoding")))) {
+        if (length > CAPTURE_LIMIT) {
             var problem = ProblemHandler.problem(HttpStatus.PAYLOAD_TOO_LARGE, "Payload too large",
                     "Request bodies here are limited to 64 KiB (with a Content-Length)", null);
             response.setStatus(413);
@@ -47,6 +48,62 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             json.writeValue(response.getOutputStream(), problem.getBody());
             return;
         }
-        chain.doFilter(request, response);
+        // Without a Content-Length (chunked), count while reading and stop at the limit.
+        chain.doFilter(length < 0 ? new LimitedBody(request) : request, response);
+    }
+
+    private static final class LimitedBody extends jakarta.servlet.http.HttpServletRequestWrapper {
+
+        LimitedBody(HttpServletRequest request) {
+            super(request);
+        }
+
+        @Override
+        public jakarta.servlet.ServletInputStream getInputStream() throws IOException {
+            jakarta.servlet.ServletInputStream in = super.getInputStream();
+            return new jakarta.servlet.ServletInputStream() {
+                private long read;
+
+                @Override
+                public int read() throws IOException {
+                    int b = in.read();
+                    if (b >= 0) {
+                        count(1);
+                    }
+                    return b;
+                }
+
+                @Override
+                public int read(byte[] buffer, int off, int len) throws IOException {
+                    int n = in.read(buffer, off, len);
+                    if (n > 0) {
+                        count(n);
+                    }
+                    return n;
+                }
+
+                private void count(int n) {
+                    read += n;
+                    if (read > CAPTURE_LIMIT) {
+                        throw new PayloadTooLargeException("Request bodies here are limited to 64 KiB");
+                    }
+                }
+
+                @Override
+                public boolean isFinished() {
+                    return in.isFinished();
+                }
+
+                @Override
+                public boolean isReady() {
+                    return in.isReady();
+                }
+
+                @Override
+                public void setReadListener(jakarta.servlet.ReadListener listener) {
+                    in.setReadListener(listener);
+                }
+            };
+        }
     }
 }
