@@ -1,0 +1,34 @@
+package io.leadflow.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+
+import io.leadflow.LeadflowApplication;
+
+/** The prod profile refuses to start with anything meant for a laptop, and says what to set. */
+class ProductionProfileTests {
+
+    @Test
+    void refusesToStartWithDevDefaultsAndNamesEachOne() {
+        Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(LeadflowApplication.class)
+                .profiles("prod")
+                .properties("server.port=0", "spring.datasource.url=jdbc:h2:mem:prod-guard;DB_CLOSE_DELAY=-1",
+                        "camunda.bpm.job-execution.enabled=false")
+                .run().close());
+
+        assertThat(failure).isNotNull();
+        Throwable root = failure;
+        while (root.getCause() != null && !(root instanceof IllegalStateException)) {
+            root = root.getCause();
+        }
+        assertThat(root.getMessage())
+                .contains("prod profile refuses to start")
+                .contains("leadflow.public-url")
+                .contains("leadflow.secret")
+                .contains("leadflow.crm.webhook-secret")
+                .contains("leadflow.crm.auth.token");
+    }
+}
