@@ -1,0 +1,238 @@
+package io.leadflow.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.function.LongSupplier;
+
+import javax.sql.DataSource;
+
+import org.camunda.bpm.dmn.engine.DmnDecision;
+import org.camunda.bpm.dmn.engine.DmnEngine;
+import org.camunda.bpm.dmn.engine.DmnEngineConfiguration;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.variable.Variables;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.icegreen.greenmail.util.GreenMail;
+import com.icegreen.greenmail.util.ServerSetup;
+
+import io.leadflow.LeadflowApplication;
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.scoring.LeadAttributes;
+import io.leadflow.scoring.ScoringService;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * Benchmarks of issue 9, each against a raw-engine or pure-DMN baseline measured in the same process, on an
+ * embedded PostgreSQL with PostgreSQL's durable defaults. Run with {@code bench/run}.
+ */
+public final class BenchMain {
+
+    record Metric(String id, double value, String unit, double baseline, double ratio, String goal, boolean ok) {
+        String line() {
+            return "METRIC %s value=%s unit=%s baseline=%s ratio=%s goal=%s ok=%s".formatted(id, fmt(value), unit,
+                    fmt(baseline), fmt(ratio), goal.replace(' ', '_'), ok);
+        }
+    }
+
+    private static final int THREADS = 8;
+    private static final Duration PHASE_LIMIT = Duration.ofMinutes(3);
+
+    public static void main(String[] args) throws Exception {
+        int leads = intArg(args, "--leads", 1000);
+        long started = System.nanoTime();
+        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on")
+                .setServerConfig("max_connections", "100").start()) {
+            GreenMail smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
+            smtp.start();
+            // As command-line arguments: they win over application.yml (default properties would not).
+            ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class)
+                    .run(Map.of("server.port", "0",
+                            "spring.datasource.url", pg.getJdbcUrl("postgres", "postgres"),
+                            "spring.datasource.username", "postgres", "spring.datasource.password", "",
+                            "leadflow.mail.catcher.enabled", "false", "spring.mail.host", "127.0.0.1",
+                            "spring.mail.port", String.valueOf(smtp.getSmtp().getPort()),
+                            "leadflow.models.watch", "false", "logging.level.root", "WARN",
+                            "logging.level.io.leadflow", "WARN").entrySet().stream()
+                            .map(e -> "--" + e.getKey() + "=" + e.getValue()).toArray(String[]::new));
+            try {
+                JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
+                ProcessEngine engine = ctx.getBean(ProcessEngine.class);
+                System.out.printf("bench: PostgreSQL %s, fsync=%s, synchronous_commit=%s, history=%s, %d cores, %s%n",
+                        jdbc.queryForObject("show server_version", String.class),
+                        jdbc.queryForObject("show fsync", String.class),
+                        jdbc.queryForObject("show synchronous_commit", String.class),
+                        engine.getProcessEngineConfiguration().getHistory(),
+                        Runtime.getRuntime().availableProcessors(), java.time.LocalDate.now());
+                List<Metric> metrics = new ArrayList<>();
+                metrics.add(scoringOverhead(ctx));
+                metrics.add(captureThroughput(ctx, jdbc, engine, leads));
+                metrics.forEach(m -> System.out.println(m.line()));
+                long ok = metrics.stream().filter(Metric::ok).count();
+                System.out.printf("bench: %d of %d metrics meet their goal (%.0f s)%n", ok, metrics.size(),
+                        (System.nanoTime() - started) / 1e9);
+                writeJson(metrics);
+            } finally {
+                ctx.close();
+                smtp.stop();
+            }
+        }
+    }
+
+    /** M3: µs per full scoring of a lead with ten events, against the same decisions evaluated as pure DMN. */
+    private static Metric scoringOverhead(ConfigurableApplicationContext ctx) throws IOException {
+        System.out.println("bench: M3 scoring…");
+        LeadService leadService = ctx.getBean(LeadService.class);
+        LeadRepository leads = ctx.getBean(LeadRepository.class);
+        ScoringService scoring = ctx.getBean(ScoringService.class);
+        TransactionTemplate tx = ctx.getBean(TransactionTemplate.class);
+        String id = leadService.capture(request("m3@bench-corp.io"), new CaptureContext("bench", null, null)).id();
+        tx.executeWithoutResult(s -> leads.changeConsent(id, Lead.Consent.PENDING, Lead.Consent.CONFIRMED,
+                java.time.Instant.now()));
+        for (int i = 0; i < 10; i++) {
+            scoring.record(new ScoringService.EventRequest(id, null, "PAGE_VIEW", "https://bench.example/blog/" + i,
+                    null));
+        }
+        Lead lead = leads.get(id);
+        DmnEngine dmn = DmnEngineConfiguration.createDefaultDmnEngineConfiguration().buildEngine();
+        DmnDecision fit = parse(dmn, "lead-fit-score");
+        DmnDecision mql = parse(dmn, "mql-decision");
+        Map<String, Object> fitInputs = LeadAttributes.fitInputs(lead);
+        Runnable pure = () -> {
+            Object points = dmn.evaluateDecision(fit, Variables.fromMap(new HashMap<>(fitInputs)))
+                    .getSingleEntry();
+            Map<String, Object> in = new HashMap<>();
+            in.put("fitScore", points);
+            in.put("engagementScore", 20.0);
+            dmn.evaluateDecision(mql, Variables.fromMap(in)).getFirstResult();
+        };
+        Runnable full = () -> scoring.explain(id);
+        double pureMicros = microsPerOp(pure, 3000, 20000);
+        double fullMicros = microsPerOp(full, 1000, 5000);
+        double ratio = fullMicros / pureMicros;
+        return new Metric("M3", fullMicros, "us", pureMicros, ratio, "ratio<=1.5 and <=150us",
+                ratio <= 1.5 && fullMicros <= 150);
+    }
+
+    /** M1: leads captured and carried to "confirmation sent" per second, against raw start-to-wait-state. */
+    private static Metric captureThroughput(ConfigurableApplicationContext ctx, JdbcTemplate jdbc, ProcessEngine engine,
+            int n) throws Exception {
+        System.out.println("bench: M1 capture throughput (" + n + " leads each side)…");
+        engine.getRepositoryService().createDeployment().name("bench-baseline")
+                .addClasspathResource("bench/raw-start-to-wait.bpmn").deploy();
+        LeadService leadService = ctx.getBean(LeadService.class);
+        String run = UUID.randomUUID().toString().substring(0, 6);
+        IntConsumer raw = i -> engine.getRuntimeService().startProcessInstanceByKey("raw-start-to-wait", "raw-" + run + i);
+        IntConsumer leadflow = i -> leadService.capture(request("lead" + i + "-" + run + "@bench-corp.io"),
+                new CaptureContext("bench", "127.0.0.1", "bench"));
+        LongSupplier rawDone = () -> jdbc.queryForObject(
+                "select count(*) from act_ru_event_subscr where event_name_ = 'RawConfirmed'", Long.class);
+        LongSupplier leadflowDone = () -> jdbc.queryForObject(
+                "select count(*) from email_outbox where purpose = 'doi-confirmation' and status = 'SENT'", Long.class);
+        // Warm both paths and give the planner statistics before measuring (a never-analysed table misleads it).
+        int warm = Math.max(50, n / 5);
+        drive(i -> raw.accept(1_000_000 + i), warm, rawDone, warm);
+        drive(i -> leadflow.accept(1_000_000 + i), warm, leadflowDone, warm);
+        jdbc.execute("analyze");
+        double rawPerSecond = drive(raw, n, rawDone, (long) warm + n);
+        double leadflowPerSecond = drive(leadflow, n, leadflowDone, warm + (long) n);
+        double ratio = leadflowPerSecond / rawPerSecond;
+        return new Metric("M1", leadflowPerSecond, "leads/s", rawPerSecond, ratio, "ratio>=0.5 and >=100/s",
+                ratio >= 0.5 && leadflowPerSecond >= 100);
+    }
+
+    /** Runs n operations on {@link #THREADS} threads, then waits until {@code done} reaches {@code target}. */
+    private static double drive(IntConsumer op, int n, LongSupplier done, long target) throws InterruptedException {
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        for (int t = 0; t < THREADS; t++) {
+            pool.execute(() -> {
+                for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                    op.accept(i);
+                }
+            });
+        }
+        pool.shutdown();
+        long deadline = start + PHASE_LIMIT.toNanos();
+        long reached = 0;
+        while (System.nanoTime() < deadline && (reached = done.getAsLong()) < target) {
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.awaitTermination(1, TimeUnit.MINUTES);
+        if (reached < target) {
+            System.out.printf("bench: only %d of %d done within %s%n", reached, target, PHASE_LIMIT);
+            return (n - (target - reached)) / seconds;
+        }
+        return n / seconds;
+    }
+
+    private static double microsPerOp(Runnable op, int warmup, int iterations) {
+        for (int i = 0; i < warmup; i++) {
+            op.run();
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < iterations; i++) {
+            op.run();
+        }
+        return (System.nanoTime() - start) / 1e3 / iterations;
+    }
+
+    private static DmnDecision parse(DmnEngine dmn, String key) throws IOException {
+        try (var in = Files.newInputStream(Path.of("dmn", key + ".dmn"))) {
+            return dmn.parseDecision(key, in);
+        }
+    }
+
+    private static CaptureRequest request(String email) {
+        return new CaptureRequest(email, "Bench", "Mark", "Bench Corp", "VP Marketing", "software", "1200", "FR",
+                null, "bench", null, null, null, "bench consent v1", "en", null);
+    }
+
+    private static void writeJson(List<Metric> metrics) throws IOException {
+        StringBuilder json = new StringBuilder("{\"date\":\"" + java.time.Instant.now() + "\",\"metrics\":[");
+        for (int i = 0; i < metrics.size(); i++) {
+            Metric m = metrics.get(i);
+            json.append(i == 0 ? "" : ",").append("{\"id\":\"%s\",\"value\":%s,\"unit\":\"%s\",\"baseline\":%s,\"ratio\":%s,\"goal\":\"%s\",\"ok\":%s}"
+                    .formatted(m.id(), fmt(m.value()), m.unit(), fmt(m.baseline()), fmt(m.ratio()), m.goal(), m.ok()));
+        }
+        Path out = Path.of("target", "bench", "results.json");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, json.append("]}\n"));
+        System.out.println("bench: wrote " + out);
+    }
+
+    private static String fmt(double v) {
+        return String.format(java.util.Locale.ROOT, "%.3f", v);
+    }
+
+    private static int intArg(String[] args, String name, int fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Integer.parseInt(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+}
