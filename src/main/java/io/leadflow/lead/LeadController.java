@@ -8,6 +8,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -18,6 +20,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.leadflow.platform.InvalidInputException;
+import io.leadflow.platform.NotFoundException;
 
 @RestController
 @RequestMapping("/api/leads")
@@ -43,16 +46,28 @@ class LeadController {
     }
 
     @GetMapping("/{id}")
-    LeadView get(@PathVariable String id) {
-        return LeadView.of(service.view(id));
+    LeadView get(@PathVariable String id, Authentication user) {
+        Lead lead = service.view(id);
+        if (!mayRead(lead, user)) {
+            throw new NotFoundException("No lead with id " + id);
+        }
+        return LeadView.of(lead);
     }
 
     @GetMapping
-    List<LeadView> byEmail(@RequestParam(required = false) String email) {
+    List<LeadView> byEmail(@RequestParam(required = false) String email, Authentication user) {
         if (email == null || email.isBlank()) {
             throw InvalidInputException.of("email", "is required: GET /api/leads?email=<address>");
         }
-        return leads.findByEmail(email).filter(l -> !l.erased()).map(LeadView::of).stream().toList();
+        return leads.findByEmail(email).filter(l -> !l.erased()).filter(l -> mayRead(l, user)).map(LeadView::of)
+                .stream().toList();
+    }
+
+    /** API.md §1: a sales rep without a wider role reads only the leads of the handoffs they own. */
+    static boolean mayRead(Lead lead, Authentication user) {
+        boolean wider = user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
+                .anyMatch(a -> a.equals("ROLE_ADMIN") || a.equals("ROLE_MARKETER") || a.equals("ROLE_SALES_MANAGER"));
+        return wider || user.getName().equals(lead.owner());
     }
 
     @DeleteMapping("/{id}")

@@ -23,7 +23,7 @@ final class LeadValidator {
     }
 
     static String normaliseEmail(String email) {
-        return email == null ? null : email.trim().toLowerCase(Locale.ROOT);
+        return email == null ? null : email.strip().toLowerCase(Locale.ROOT);
     }
 
     static CleanCapture validate(CaptureRequest r) {
@@ -82,7 +82,7 @@ final class LeadValidator {
         if (value == null) {
             return null;
         }
-        String trimmed = value.trim();
+        String trimmed = value.strip();
         if (trimmed.isEmpty()) {
             return null;
         }

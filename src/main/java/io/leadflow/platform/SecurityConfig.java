@@ -13,6 +13,7 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
+import org.springframework.security.web.util.matcher.AndRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
@@ -59,9 +60,12 @@ public class SecurityConfig {
         RequestMatcher apiLike = new OrRequestMatcher(path("/api/**"), path("/actuator/**"), path("/v3/api-docs/**"),
                 path("/camunda/api/**"),
                 path("/sandbox-crm/api/**"), carriesAuthorization);
+        // A call without a session cookie carries nothing a forged request could ride on: CSRF is moot, and the
+        // caller should hear 401 (sign in) from authorization rather than 403 for a missing token.
+        RequestMatcher apiCallWithoutSession = new AndRequestMatcher(apiLike, r -> r.getRequestedSessionId() == null);
         return http
                 .csrf(c -> c.ignoringRequestMatchers(new OrRequestMatcher(carriesAuthorization, publicPosts,
-                        path("/camunda/api/**"), path("/camunda/app/**"))))
+                        apiCallWithoutSession, path("/camunda/api/**"), path("/camunda/app/**"))))
                 .httpBasic(Customizer.withDefaults())
                 .formLogin(f -> f.loginPage("/login").permitAll())
                 .logout(l -> l.logoutRequestMatcher(new OrRequestMatcher(post("/logout"),

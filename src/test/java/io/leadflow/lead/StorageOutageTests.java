@@ -30,6 +30,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "camunda.bpm.job-execution.enabled=false", "spring.datasource.hikari.connection-timeout=1000",
+        // A second engine in this JVM must not replace or, when closed, unregister the shared "default" one.
+        "camunda.bpm.generate-unique-process-engine-name=true",
         "spring.datasource.hikari.validation-timeout=500"})
 @ActiveProfiles("test")
 @DirtiesContext

@@ -16,7 +16,9 @@ class ProductionProfileTests {
         Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(LeadflowApplication.class)
                 .profiles("prod")
                 .properties("server.port=0", "spring.datasource.url=jdbc:h2:mem:prod-guard;DB_CLOSE_DELAY=-1",
-                        "camunda.bpm.job-execution.enabled=false")
+                        "camunda.bpm.job-execution.enabled=false",
+                        // must not unregister the "default" engine other test contexts share
+                        "camunda.bpm.generate-unique-process-engine-name=true")
                 .run().close());
 
         assertThat(failure).isNotNull();

@@ -77,10 +77,28 @@ class EmailDelivery {
     IntegrationFlow emailOutboundFlow() {
         return IntegrationFlow
                 .from(() -> outbox.claimNext().map(row -> MessageBuilder.<Object>withPayload(row).build()).orElse(null),
-                        e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(20)))
+                        e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(50)))
+                .channel(c -> c.executor("emailSenders", senders()))
                 .handle(EmailOutbox.Row.class, (row, headers) -> prepare(row), e -> e.id("emailPreparation"))
                 .handle(Mail.outboundAdapter(mailSender), e -> e.id("smtpOutbound").advice(new RecordResult()))
                 .get();
+    }
+
+    /**
+     * Several rows are rendered and sent at once; when every sender is busy the poller itself waits (no unbounded
+     * queue of claimed rows).
+     */
+    private java.util.concurrent.Executor senders() {
+        var executor = new org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor();
+        executor.setThreadNamePrefix("email-sender-");
+        executor.setCorePoolSize(settings.senders());
+        executor.setMaxPoolSize(settings.senders());
+        executor.setQueueCapacity(settings.senders());
+        executor.setRejectedExecutionHandler(new java.util.concurrent.ThreadPoolExecutor.CallerRunsPolicy());
+        executor.setWaitForTasksToCompleteOnShutdown(true);
+        executor.setAwaitTerminationSeconds(10);
+        executor.initialize();
+        return executor;
     }
 
     /** Checks the rules at send time and builds the message; null (nothing to send) when a rule says no. */

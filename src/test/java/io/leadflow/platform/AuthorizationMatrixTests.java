@@ -1,0 +1,458 @@
+package io.leadflow.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.HttpCookie;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.identity.User;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.http.client.ClientHttpRequestFactorySettings.Redirects;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.support.ServiceTestBase;
+
+/**
+ * Who may call what (API.md §1 and §8), one row per endpoint family and role: anonymous callers are asked to sign
+ * in, a wrong role is forbidden, the right role gets through to the endpoint itself (which may still say 400 or
+ * 404, but never 401 or 403).
+ */
+class AuthorizationMatrixTests extends ServiceTestBase {
+
+    static final String ANONYMOUS = null;
+    static final String ADMIN = "demo";
+    static final String MARKETER = "m_marketer";
+    static final String SALES = "m_sales";
+    static final String SALES_MANAGER = "m_manager";
+    static final String INTEGRATOR = "m_integrator";
+
+    private static final Map<String, String> SINGLE_ROLE_USERS = Map.of(MARKETER, "MARKETER", SALES, "SALES",
+            SALES_MANAGER, "SALES_MANAGER", INTEGRATOR, "INTEGRATOR");
+
+    @Autowired
+    IdentityService identity;
+
+    /** Redirects are part of what we check (a login redirect versus a 401), so this client never follows them. */
+    TestRestTemplate http;
+
+    @BeforeEach
+    void singleRoleUsersExist() {
+        http = rest.withRedirects(Redirects.DONT_FOLLOW);
+        SINGLE_ROLE_USERS.forEach((id, group) -> {
+            if (identity.createUserQuery().userId(id).count() == 0) {
+                User user = identity.newUser(id);
+                user.setFirstName(id);
+                user.setLastName("");
+                user.setPassword("demo");
+                identity.saveUser(user);
+            }
+            if (identity.createUserQuery().userId(id).memberOfGroup(group).count() == 0) {
+                identity.createMembership(id, group);
+            }
+        });
+    }
+
+    /** One HTTP call: who makes it, how, and what the body is (JSON unless said otherwise). */
+    record Call(String user, HttpMethod method, String path, String body, MediaType contentType, MediaType accept) {
+
+        static Call get(String path) {
+            return new Call(ANONYMOUS, HttpMethod.GET, path, null, null, MediaType.APPLICATION_JSON);
+        }
+
+        static Call delete(String path) {
+            return new Call(ANONYMOUS, HttpMethod.DELETE, path, null, null, MediaType.APPLICATION_JSON);
+        }
+
+        static Call post(String path, String json) {
+            return new Call(ANONYMOUS, HttpMethod.POST, path, json, MediaType.APPLICATION_JSON,
+                    MediaType.APPLICATION_JSON);
+        }
+
+        /** Camunda Modeler's deploy button with a model that lint refuses (no historyTimeToLive): nothing deploys. */
+        static Call deployRefusedModel() {
+            String model = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                    + "<bpmn:definitions xmlns:bpmn=\"http://www.omg.org/spec/BPMN/20100524/MODEL\" id=\"d\""
+                    + " targetNamespace=\"http://leadflow.io/test\"><bpmn:process id=\"matrix-probe\" isExecutable=\"true\">"
+                    + "<bpmn:startEvent id=\"Start\"/></bpmn:process></bpmn:definitions>";
+            String body = "--b\r\nContent-Disposition: form-data; name=\"deployment-name\"\r\n\r\nmatrix-probe\r\n"
+                    + "--b\r\nContent-Disposition: form-data; name=\"data\"; filename=\"matrix-probe.bpmn\"\r\n"
+                    + "Content-Type: application/octet-stream\r\n\r\n" + model + "\r\n--b--\r\n";
+            return new Call(ANONYMOUS, HttpMethod.POST, "/engine-rest/deployment/create", body,
+                    MediaType.parseMediaType("multipart/form-data; boundary=b"), MediaType.APPLICATION_JSON);
+        }
+
+        Call as(String who) {
+            return new Call(who, method, path, body, contentType, accept);
+        }
+
+        Call accepting(MediaType type) {
+            return new Call(user, method, path, body, contentType, type);
+        }
+
+        @Override
+        public String toString() {
+            return method + " " + path + " as " + (user == null ? "anonymous" : user);
+        }
+    }
+
+    private ResponseEntity<String> call(Call call) {
+        HttpHeaders headers = call.user() == null ? new HttpHeaders() : basic(call.user());
+        headers.setAccept(List.of(call.accept()));
+        if (call.contentType() != null) {
+            headers.setContentType(call.contentType());
+        }
+        return http.exchange(url(call.path()), call.method(), new HttpEntity<>(call.body(), headers), String.class);
+    }
+
+    /** A lead id nobody has: the right role gets 404 from the endpoint, and a wrong rule could erase nothing. */
+    private static final String UNKNOWN_LEAD = "/api/leads/00000000-0000-0000-0000-000000000000";
+
+    private static String newLeadBody() {
+        return "{\"email\":\"matrix." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io\"}";
+    }
+
+    private static final String UNKNOWN_LEAD_EVENT = "{\"email\":\"nobody-matrix@acme-corp.io\",\"type\":\"PAGE_VIEW\"}";
+
+    static Stream<Call> callsThatNeedALogin() {
+        return Stream.of(
+                Call.post("/api/leads", newLeadBody()),
+                Call.post("/api/events", UNKNOWN_LEAD_EVENT),
+                Call.get(UNKNOWN_LEAD),
+                Call.get("/api/leads?email=someone@acme-corp.io"),
+                Call.get(UNKNOWN_LEAD + "/consent"),
+                Call.delete(UNKNOWN_LEAD),
+                Call.get("/api/consent/verify"),
+                Call.get("/api/handoffs"),
+                Call.get("/api/handoffs?status=open"),
+                Call.get("/mailbox"),
+                Call.get("/sandbox-crm"),
+                Call.get("/sandbox-crm/api/leads"),
+                Call.get("/actuator/prometheus"),
+                Call.get("/v3/api-docs"),
+                Call.get("/engine-rest/version"),
+                Call.get("/engine-rest/deployment"),
+                Call.get("/engine-rest/task"),
+                Call.deployRefusedModel());
+    }
+
+    static Stream<Call> callsWithTheWrongRole() {
+        return Stream.of(
+                Call.post("/api/leads", newLeadBody()).as(SALES),
+                Call.post("/api/leads", newLeadBody()).as(MARKETER),
+                Call.post("/api/events", UNKNOWN_LEAD_EVENT).as(SALES),
+                Call.get(UNKNOWN_LEAD).as(INTEGRATOR),
+                Call.get("/api/leads?email=someone@acme-corp.io").as(INTEGRATOR),
+                Call.delete(UNKNOWN_LEAD).as(MARKETER),
+                Call.delete(UNKNOWN_LEAD).as(SALES_MANAGER),
+                Call.delete(UNKNOWN_LEAD).as(INTEGRATOR),
+                Call.get("/api/consent/verify").as(MARKETER),
+                Call.get("/api/consent/verify").as(SALES_MANAGER),
+                Call.get("/api/handoffs").as(MARKETER),
+                Call.get("/api/handoffs").as(INTEGRATOR),
+                Call.get("/sla").as(SALES),
+                Call.get("/mailbox").as(SALES),
+                Call.get("/sandbox-crm").as(MARKETER),
+                Call.get("/sandbox-crm/api/leads").as(SALES_MANAGER),
+                Call.get("/actuator/prometheus").as(MARKETER),
+                Call.get("/actuator/prometheus").as(INTEGRATOR),
+                Call.get("/engine-rest/version").as(SALES),
+                Call.get("/engine-rest/deployment").as(INTEGRATOR),
+                Call.get("/engine-rest/task").as(MARKETER),
+                Call.get("/engine-rest/task").as(SALES_MANAGER),
+                Call.deployRefusedModel().as(SALES));
+    }
+
+    static Stream<Call> callsWithTheRightRole() {
+        return Stream.of(
+                Call.post("/api/leads", newLeadBody()).as(INTEGRATOR),
+                Call.post("/api/events", UNKNOWN_LEAD_EVENT).as(INTEGRATOR),
+                Call.get(UNKNOWN_LEAD).as(MARKETER),
+                Call.get(UNKNOWN_LEAD).as(SALES_MANAGER),
+                Call.get("/api/leads?email=someone@acme-corp.io").as(MARKETER),
+                Call.get(UNKNOWN_LEAD + "/consent").as(MARKETER),
+                Call.delete(UNKNOWN_LEAD).as(ADMIN),
+                Call.get("/api/consent/verify").as(ADMIN),
+                Call.get("/api/handoffs").as(SALES_MANAGER),
+                Call.get("/api/handoffs?status=open").as(SALES),
+                Call.get("/sla").as(SALES_MANAGER),
+                Call.get("/mailbox").as(MARKETER),
+                Call.get("/sandbox-crm").as(INTEGRATOR).accepting(MediaType.TEXT_HTML),
+                Call.get("/sandbox-crm/api/leads").as(INTEGRATOR),
+                Call.get("/actuator/prometheus").as(ADMIN).accepting(MediaType.ALL),
+                Call.get("/v3/api-docs").as(SALES),
+                Call.get("/v3/api-docs").as(INTEGRATOR),
+                Call.get("/engine-rest/version").as(MARKETER),
+                Call.get("/engine-rest/deployment").as(MARKETER),
+                Call.get("/engine-rest/process-definition").as(MARKETER),
+                Call.get("/engine-rest/task").as(ADMIN),
+                Call.deployRefusedModel().as(MARKETER));
+    }
+
+    static Stream<Call> publicCalls() {
+        return Stream.of(
+                Call.get("/actuator/health"),
+                Call.get("/forms/newsletter").accepting(MediaType.TEXT_HTML),
+                Call.get("/optin/confirm?token=x").accepting(MediaType.TEXT_HTML),
+                Call.get("/optin/unsubscribe?token=x").accepting(MediaType.TEXT_HTML),
+                Call.post("/forms/newsletter", "{\"email\":\"\"}"));
+    }
+
+    @Nested
+    class WithoutLogin {
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#callsThatNeedALogin")
+        void asksAnApiCallerToSignIn(Call call) {
+            ResponseEntity<String> response = call(call);
+
+            assertThat(response.getStatusCode()).as(call.toString()).isEqualTo(HttpStatus.UNAUTHORIZED);
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#publicCalls")
+        void letsAnyoneUseThePublicEndpoints(Call call) {
+            ResponseEntity<String> response = call(call);
+
+            assertThat(response.getStatusCode().value()).as(call.toString()).isNotIn(401, 403);
+            assertThat(response.getStatusCode().is5xxServerError()).as(call + " answered " + response.getStatusCode())
+                    .isFalse();
+        }
+
+        @Test
+        void answersHealthChecksWithoutLogin() {
+            ResponseEntity<String> health = get("/actuator/health", null);
+
+            assertThat(health.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(health.getBody()).contains("UP");
+        }
+
+        @Test
+        void showsTheNewsletterFormAndTheConfirmationPageWithoutLogin() {
+            assertThat(call(Call.get("/forms/newsletter").accepting(MediaType.TEXT_HTML)).getStatusCode())
+                    .isEqualTo(HttpStatus.OK);
+            assertThat(call(Call.get("/optin/confirm?token=x").accepting(MediaType.TEXT_HTML)).getStatusCode())
+                    .isEqualTo(HttpStatus.OK);
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#anonymousEngineRestCalls")
+        void challengesEngineRestCallersWithBasicAuthInsteadOfARedirect(Call call) {
+            ResponseEntity<String> response = call(call);
+
+            assertThat(response.getStatusCode()).as(call.toString()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(response.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).as(call.toString())
+                    .startsWith("Basic");
+            assertThat(response.getHeaders().getLocation()).as(call.toString()).isNull();
+        }
+
+        @Test
+        void sendsABrowserOpeningTasklistToTheLoginPage() {
+            ResponseEntity<String> response = call(Call.get("/camunda/app/tasklist/").accepting(MediaType.TEXT_HTML));
+
+            assertThat(response.getStatusCode()).isEqualTo(HttpStatus.FOUND);
+            assertThat(response.getHeaders().getLocation()).isNotNull();
+            assertThat(response.getHeaders().getLocation().getPath()).isEqualTo("/login");
+        }
+    }
+
+    static Stream<Call> anonymousEngineRestCalls() {
+        return Stream.of(
+                Call.get("/engine-rest/version"),
+                Call.get("/engine-rest/deployment"),
+                Call.get("/engine-rest/task"),
+                Call.get("/engine-rest/version").accepting(MediaType.TEXT_HTML),
+                Call.deployRefusedModel());
+    }
+
+    @Nested
+    class WithTheWrongRole {
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#callsWithTheWrongRole")
+        void forbidsTheCall(Call call) {
+            ResponseEntity<String> response = call(call);
+
+            assertThat(response.getStatusCode()).as(call.toString()).isEqualTo(HttpStatus.FORBIDDEN);
+        }
+    }
+
+    @Nested
+    class WithTheRightRole {
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#callsWithTheRightRole")
+        void letsTheCallReachTheEndpoint(Call call) {
+            ResponseEntity<String> response = call(call);
+
+            HttpStatus status = HttpStatus.valueOf(response.getStatusCode().value());
+            assertThat(status).as(call + " answered " + status + ": " + response.getBody())
+                    .isNotIn(HttpStatus.UNAUTHORIZED, HttpStatus.FORBIDDEN)
+                    .matches(s -> s.is2xxSuccessful() || s.is4xxClientError(), "2xx or a 4xx about the request itself");
+        }
+
+        @Test
+        void erasesAThrowawayLeadOnlyForAnAdmin() {
+            String id = read(postJson("/api/leads", ADMIN, Map.of("email",
+                    "erase." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io"))).path("id").asText();
+
+            assertThat(call(Call.delete("/api/leads/" + id).as(MARKETER)).getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
+            assertThat(get("/api/leads/" + id, MARKETER).getStatusCode()).isEqualTo(HttpStatus.OK);
+
+            assertThat(call(Call.delete("/api/leads/" + id).as(ADMIN)).getStatusCode()).isEqualTo(HttpStatus.NO_CONTENT);
+            assertThat(get("/api/leads/" + id, MARKETER).getStatusCode()).isEqualTo(HttpStatus.GONE);
+        }
+    }
+
+    /** API.md §1: SALES may use "the handoffs they own, and those leads", nothing more. */
+    @Nested
+    class SalesRepScope {
+
+        @Autowired
+        LeadRepository leads;
+
+        private String capture(String email) {
+            return read(postJson("/api/leads", ADMIN, Map.of("email", email, "firstName", "Ada"))).path("id").asText();
+        }
+
+        @Test
+        void keepsASalesRepOutOfALeadTheyDoNotOwn() {
+            String email = "scope." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+            String id = capture(email);
+
+            ResponseEntity<String> byId = get("/api/leads/" + id, SALES);
+            ResponseEntity<String> byEmail = get("/api/leads?email=" + email, SALES);
+
+            assertThat(byId.getStatusCode().value()).as("GET /api/leads/{id} of someone else's lead").isIn(403, 404);
+            assertThat(byId.getBody()).doesNotContain(email);
+            assertThat(byEmail.getBody()).as("GET /api/leads?email= of someone else's lead").doesNotContain(id);
+        }
+
+        @Test
+        void letsASalesRepReadALeadTheyOwn() {
+            String email = "owned." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+            String id = capture(email);
+            leads.assign(id, "enterprise", SALES, Instant.now());
+
+            ResponseEntity<String> byId = get("/api/leads/" + id, SALES);
+
+            assertThat(byId.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(read(byId).path("email").asText()).isEqualTo(email);
+            assertThat(read(get("/api/leads?email=" + email, SALES)).findValuesAsText("id")).containsExactly(id);
+        }
+    }
+
+    /**
+     * Browser sessions carry a CSRF token; calls with an {@code Authorization} header are stateless and need none.
+     */
+    @Nested
+    class CrossSiteRequestForgery {
+
+        private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
+        private static final String EVENT = "{\"email\":\"nobody-csrf@acme-corp.io\",\"type\":\"PAGE_VIEW\"}";
+
+        @Test
+        void refusesABrowserSessionPostWithoutACsrfToken() {
+            String session = signIn(ADMIN);
+            HttpHeaders headers = sessionHeaders(session);
+            assertThat(http.exchange(url("/api/leads?email=someone@acme-corp.io"), HttpMethod.GET,
+                    new HttpEntity<>(headers), String.class).getStatusCode())
+                    .as("the session is signed in").isEqualTo(HttpStatus.OK);
+
+            ResponseEntity<String> forged = http.exchange(url("/api/events"), HttpMethod.POST,
+                    new HttpEntity<>(EVENT, headers), String.class);
+
+            assertThat(forged.getStatusCode()).isEqualTo(HttpStatus.FORBIDDEN);
+        }
+
+        @Test
+        void acceptsTheSameBrowserSessionPostWithItsCsrfToken() {
+            String session = signIn(ADMIN);
+            HttpHeaders headers = sessionHeaders(session);
+            headers.add("X-CSRF-TOKEN", csrfToken(http.exchange(url("/login"), HttpMethod.GET,
+                    new HttpEntity<>(sessionHeaders(session)), String.class)));
+
+            ResponseEntity<String> posted = http.exchange(url("/api/events"), HttpMethod.POST,
+                    new HttpEntity<>(EVENT, headers), String.class);
+
+            assertThat(posted.getStatusCode().value()).as(posted.getBody()).isNotIn(401, 403);
+        }
+
+        @Test
+        void asksNoCsrfTokenOfACallWithAnAuthorizationHeader() {
+            ResponseEntity<String> posted = postJson("/api/events", ADMIN, EVENT);
+
+            assertThat(posted.getStatusCode().value()).as(posted.getBody()).isNotIn(401, 403);
+        }
+
+        @Test
+        void asksNoCsrfTokenOfAnEngineRestCallWithAnAuthorizationHeader() {
+            ResponseEntity<String> posted = call(Call.deployRefusedModel().as(MARKETER));
+
+            assertThat(posted.getStatusCode().value()).as(posted.getBody()).isNotIn(401, 403);
+        }
+
+        /** Signs in through the login form like a browser and returns the session cookie. */
+        private String signIn(String user) {
+            ResponseEntity<String> loginPage = http.exchange(url("/login"), HttpMethod.GET,
+                    new HttpEntity<>(acceptingHtml()), String.class);
+            String anonymousSession = sessionCookie(loginPage);
+            HttpHeaders headers = sessionHeaders(anonymousSession);
+            headers.setContentType(MediaType.APPLICATION_FORM_URLENCODED);
+            String form = "username=" + user + "&password=demo&_csrf=" + csrfToken(loginPage);
+
+            ResponseEntity<String> signedIn = http.exchange(url("/login"), HttpMethod.POST,
+                    new HttpEntity<>(form, headers), String.class);
+
+            assertThat(signedIn.getStatusCode()).isEqualTo(HttpStatus.FOUND);
+            assertThat(signedIn.getHeaders().getLocation()).isNotNull();
+            assertThat(signedIn.getHeaders().getLocation().getQuery()).as("login succeeded").isNull();
+            String session = sessionCookie(signedIn);
+            return session != null ? session : anonymousSession;
+        }
+
+        private HttpHeaders sessionHeaders(String session) {
+            HttpHeaders headers = acceptingHtml();
+            headers.setAccept(List.of(MediaType.APPLICATION_JSON, MediaType.TEXT_HTML));
+            headers.setContentType(MediaType.APPLICATION_JSON);
+            headers.add(HttpHeaders.COOKIE, "JSESSIONID=" + session);
+            return headers;
+        }
+
+        private static HttpHeaders acceptingHtml() {
+            HttpHeaders headers = new HttpHeaders();
+            headers.setAccept(List.of(MediaType.TEXT_HTML));
+            return headers;
+        }
+
+        private static String sessionCookie(ResponseEntity<?> response) {
+            List<String> cookies = response.getHeaders().getOrDefault(HttpHeaders.SET_COOKIE, List.of());
+            return cookies.stream().flatMap(c -> HttpCookie.parse(c).stream())
+                    .filter(c -> c.getName().equals("JSESSIONID")).map(HttpCookie::getValue).findFirst().orElse(null);
+        }
+
+        private static String csrfToken(ResponseEntity<String> page) {
+            Matcher m = CSRF_FIELD.matcher(page.getBody() == null ? "" : page.getBody());
+            assertThat(m.find()).as("the page carries a CSRF token").isTrue();
+            return m.group(1);
+        }
+    }
+}
