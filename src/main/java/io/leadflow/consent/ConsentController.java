@@ -4,10 +4,11 @@ import java.util.List;
 
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.leadflow.lead.LeadAccess;
 import io.leadflow.lead.LeadRepository;
-import io.leadflow.platform.NotFoundException;
 
 @RestController
 class ConsentController {
@@ -21,8 +22,8 @@ class ConsentController {
     }
 
     @GetMapping("/api/leads/{id}/consent")
-    List<ConsentLedger.Entry> history(@PathVariable String id) {
-        leads.find(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
+    List<ConsentLedger.Entry> history(@PathVariable String id, Authentication user) {
+        LeadAccess.check(leads, id, user);
         return ledger.entries(id);
     }
 

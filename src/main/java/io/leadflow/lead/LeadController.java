@@ -9,7 +9,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -48,7 +47,7 @@ class LeadController {
     @GetMapping("/{id}")
     LeadView get(@PathVariable String id, Authentication user) {
         Lead lead = service.view(id);
-        if (!mayRead(lead, user)) {
+        if (!LeadAccess.mayRead(lead, user)) {
             throw new NotFoundException("No lead with id " + id);
         }
         return LeadView.of(lead);
@@ -59,15 +58,8 @@ class LeadController {
         if (email == null || email.isBlank()) {
             throw InvalidInputException.of("email", "is required: GET /api/leads?email=<address>");
         }
-        return leads.findByEmail(email).filter(l -> !l.erased()).filter(l -> mayRead(l, user)).map(LeadView::of)
+        return leads.findByEmail(email).filter(l -> !l.erased()).filter(l -> LeadAccess.mayRead(l, user)).map(LeadView::of)
                 .stream().toList();
-    }
-
-    /** API.md §1: a sales rep without a wider role reads only the leads of the handoffs they own. */
-    static boolean mayRead(Lead lead, Authentication user) {
-        boolean wider = user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
-                .anyMatch(a -> a.equals("ROLE_ADMIN") || a.equals("ROLE_MARKETER") || a.equals("ROLE_SALES_MANAGER"));
-        return wider || user.getName().equals(lead.owner());
     }
 
     @DeleteMapping("/{id}")

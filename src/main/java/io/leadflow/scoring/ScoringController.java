@@ -8,14 +8,20 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.security.core.Authentication;
+
+import io.leadflow.lead.LeadAccess;
+import io.leadflow.lead.LeadRepository;
 
 @RestController
 class ScoringController {
 
     private final ScoringService scoring;
+    private final LeadRepository leads;
 
-    ScoringController(ScoringService scoring) {
+    ScoringController(ScoringService scoring, LeadRepository leads) {
         this.scoring = scoring;
+        this.leads = leads;
     }
 
     @PostMapping(value = "/api/events", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -25,7 +31,8 @@ class ScoringController {
     }
 
     @GetMapping("/api/leads/{id}/score")
-    ScoringService.Explanation score(@PathVariable String id) {
+    ScoringService.Explanation score(@PathVariable String id, Authentication user) {
+        LeadAccess.check(leads, id, user);
         return scoring.explain(id);
     }
 

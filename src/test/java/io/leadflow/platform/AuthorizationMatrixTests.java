@@ -344,6 +344,8 @@ class AuthorizationMatrixTests extends ServiceTestBase {
             assertThat(byId.getStatusCode().value()).as("GET /api/leads/{id} of someone else's lead").isIn(403, 404);
             assertThat(byId.getBody()).doesNotContain(email);
             assertThat(byEmail.getBody()).as("GET /api/leads?email= of someone else's lead").doesNotContain(id);
+            assertThat(get("/api/leads/" + id + "/score", SALES).getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+            assertThat(get("/api/leads/" + id + "/consent", SALES).getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
         }
 
         @Test
@@ -357,6 +359,7 @@ class AuthorizationMatrixTests extends ServiceTestBase {
             assertThat(byId.getStatusCode()).isEqualTo(HttpStatus.OK);
             assertThat(read(byId).path("email").asText()).isEqualTo(email);
             assertThat(read(get("/api/leads?email=" + email, SALES)).findValuesAsText("id")).containsExactly(id);
+            assertThat(get("/api/leads/" + id + "/score", SALES).getStatusCode()).isEqualTo(HttpStatus.OK);
         }
     }
 

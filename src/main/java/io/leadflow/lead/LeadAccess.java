@@ -1,0 +1,27 @@
+package io.leadflow.lead;
+
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
+
+import io.leadflow.platform.NotFoundException;
+
+/** API.md §1: a sales rep without a wider role reads only the leads of the handoffs they own. */
+public final class LeadAccess {
+
+    private LeadAccess() {
+    }
+
+    public static boolean mayRead(Lead lead, Authentication user) {
+        boolean wider = user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
+                .anyMatch(a -> a.equals("ROLE_ADMIN") || a.equals("ROLE_MARKETER") || a.equals("ROLE_SALES_MANAGER"));
+        return wider || user.getName().equals(lead.owner());
+    }
+
+    /** Answers another rep's lead as unknown (404), so ids of other people's leads cannot be probed. */
+    public static void check(LeadRepository leads, String leadId, Authentication user) {
+        Lead lead = leads.find(leadId).orElseThrow(() -> new NotFoundException("No lead with id " + leadId));
+        if (!mayRead(lead, user)) {
+            throw new NotFoundException("No lead with id " + leadId);
+        }
+    }
+}
