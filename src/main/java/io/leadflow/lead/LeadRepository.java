@@ -138,6 +138,16 @@ public class LeadRepository {
         return p;
     }
 
+    /** Erased leads whose engine history has not been deleted yet. */
+    public java.util.List<String> erasedAwaitingEnginePurge(int limit) {
+        return jdbc.sql("select id from leads where erased_at is not null and engine_purged_at is null order by erased_at fetch first "
+                + limit + " rows only").query(String.class).list();
+    }
+
+    public void markEnginePurged(String id, Instant now) {
+        jdbc.sql("update leads set engine_purged_at = ? where id = ?").params(ts(now), id).update();
+    }
+
     /** Wipes every personal field; the row stays as a tombstone so the id answers 410. */
     void erase(String id, Instant now) {
         jdbc.sql("""

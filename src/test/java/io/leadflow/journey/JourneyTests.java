@@ -130,10 +130,7 @@ class JourneyTests extends ServiceTestBase {
         String leadId = found.get(0).path("id").asText();
         assertThat(found.get(0).path("consent").asText()).isEqualTo("PENDING");
 
-        MimeMessage confirmation = awaitMail(email, "Please confirm your subscription");
-        String link = links(confirmation).stream().filter(l -> l.contains("/optin/confirm?token=")).findFirst()
-                .orElseThrow();
-        String token = link.substring(link.indexOf("token=") + 6);
+        String token = confirmationToken(email);
         ResponseEntity<String> confirmed = postForm("/optin/confirm", Map.of("token", token), MediaType.TEXT_HTML);
         assertThat(confirmed.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(confirmed.getBody()).contains("you are confirmed");

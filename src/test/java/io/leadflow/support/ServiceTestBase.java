@@ -119,6 +119,13 @@ public abstract class ServiceTestBase {
                 .filter(m -> recipient(m).equalsIgnoreCase(to) && subject(m).equals(subject)).count();
     }
 
+    /** The token of the confirmation link in the email the lead received. */
+    protected String confirmationToken(String email) {
+        String link = links(awaitMail(email, "Please confirm your subscription")).stream()
+                .filter(l -> l.contains("/optin/confirm?token=")).findFirst().orElseThrow();
+        return link.substring(link.indexOf("token=") + "token=".length());
+    }
+
     protected static List<String> links(MimeMessage message) {
         try {
             String text = io.leadflow.support.MailText.of(message);
