@@ -54,10 +54,13 @@ class EmailDelivery {
     private final ApplicationEventPublisher events;
     private final Counter sent;
     private final Counter failed;
+    private final Counter bounced;
+    private final java.time.Clock clock;
 
     EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
             EmailSettings settings, LeadflowSettings leadflow, JavaMailSender mailSender, TransactionTemplate tx,
-            ApplicationEventPublisher events, MeterRegistry registry) {
+            ApplicationEventPublisher events, MeterRegistry registry, java.time.Clock clock) {
+        this.clock = clock;
         this.outbox = outbox;
         this.renderer = renderer;
         this.links = links;
@@ -71,6 +74,8 @@ class EmailDelivery {
                 .register(registry);
         this.failed = Counter.builder("leadflow.emails.failed").description("SMTP attempts that failed")
                 .register(registry);
+        this.bounced = Counter.builder("leadflow.emails.bounced")
+                .description("Emails refused permanently by the SMTP server (address suppressed)").register(registry);
     }
 
     @Bean
@@ -174,11 +179,53 @@ class EmailDelivery {
             } catch (RuntimeException e) {
                 failed.increment();
                 String cause = rootMessage(e);
+                Integer code = smtpReplyCode(e);
+                if (code != null && code >= 500) {
+                    // A permanent refusal (unknown mailbox, policy): retrying only hurts our reputation.
+                    tx.executeWithoutResult(s -> {
+                        outbox.markFailed(id, "permanent SMTP refusal " + code + ": " + cause,
+                                new EmailSettings.Retry(1, settings.retry().initialBackoff()));
+                        leads.suppress(outbox.findById(id).leadId(), "HARD_BOUNCE", clock.instant());
+                    });
+                    bounced.increment();
+                    log.warn("SMTP refused outbox row {} permanently ({}): address suppressed", id, cause);
+                    return null;
+                }
                 var status = tx.execute(s -> outbox.markFailed(id, cause, settings.retry()));
                 log.warn("SMTP delivery of outbox row {} failed ({}), now {}", id, cause, status);
                 return null;
             }
         }
+    }
+
+    /** The SMTP server's reply code behind a failed send, wherever JavaMail and Spring put it; null if none. */
+    static Integer smtpReplyCode(Throwable e) {
+        java.util.Deque<Throwable> todo = new java.util.LinkedList<>(); // accepts the nulls of absent causes
+        java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        todo.add(e);
+        while (!todo.isEmpty()) {
+            Throwable t = todo.poll();
+            if (t == null || !seen.add(t)) {
+                continue;
+            }
+            if (t instanceof org.eclipse.angus.mail.smtp.SMTPAddressFailedException a) {
+                return a.getReturnCode();
+            }
+            if (t instanceof org.eclipse.angus.mail.smtp.SMTPSendFailedException f) {
+                return f.getReturnCode();
+            }
+            if (t instanceof org.eclipse.angus.mail.smtp.SMTPSenderFailedException f) {
+                return f.getReturnCode();
+            }
+            if (t instanceof org.springframework.mail.MailSendException m) {
+                todo.addAll(m.getFailedMessages().values());
+            }
+            if (t instanceof jakarta.mail.MessagingException m) {
+                todo.add(m.getNextException());
+            }
+            todo.add(t.getCause());
+        }
+        return null;
     }
 
     private static String rootMessage(Throwable e) {

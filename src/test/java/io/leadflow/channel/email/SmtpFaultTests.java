@@ -1,0 +1,85 @@
+package io.leadflow.channel.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.support.ExternalServers;
+import io.leadflow.support.ScriptedSmtpServer;
+
+/** SMTP faults: a temporary refusal is retried and sent exactly once; a permanent one suppresses the address. */
+@SpringBootTest(properties = "camunda.bpm.generate-unique-process-engine-name=true")
+@ActiveProfiles("test")
+class SmtpFaultTests {
+
+    static ScriptedSmtpServer smtp;
+
+    @Autowired
+    LeadService leads;
+
+    @Autowired
+    LeadRepository repository;
+
+    @Autowired
+    EmailOutbox outbox;
+
+    @DynamicPropertySource
+    static void scriptedSmtp(DynamicPropertyRegistry registry) throws IOException {
+        ExternalServers.register(registry);
+        smtp = new ScriptedSmtpServer();
+        registry.add("spring.mail.port", smtp::port);
+    }
+
+    @AfterAll
+    static void stop() throws IOException {
+        smtp.close();
+    }
+
+    private String capture(String email) {
+        return leads.capture(new CaptureRequest(email, "Ann", null, null, null, null, null, null, null, null, null,
+                null, null, null, null, null), new CaptureContext("test", "127.0.0.1", "junit")).id();
+    }
+
+    @Test
+    void retriesATemporaryRefusalAndSendsExactlyOnce() {
+        String email = "flaky." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        String leadId = capture(email);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.find(leadId, "doi-confirmation")
+                .map(r -> r.status() == EmailOutbox.Status.SENT).orElse(false));
+
+        assertThat(smtp.attemptsFor(email)).isEqualTo(2);
+        assertThat(smtp.deliveriesTo(email)).hasSize(1);
+        assertThat(outbox.find(leadId, "doi-confirmation").orElseThrow().attempts()).isEqualTo(1);
+        assertThat(repository.get(leadId).suppressedReason()).isNull();
+    }
+
+    @Test
+    void suppressesAnAddressTheServerRefusesPermanentlyWithoutRetrying() {
+        String email = "bounce." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        String leadId = capture(email);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.find(leadId, "doi-confirmation")
+                .map(r -> r.status() == EmailOutbox.Status.FAILED).orElse(false));
+
+        assertThat(repository.get(leadId).suppressedReason()).isEqualTo("HARD_BOUNCE");
+        assertThat(outbox.find(leadId, "doi-confirmation").orElseThrow().lastError()).contains("550");
+        assertThat(smtp.attemptsFor(email)).isEqualTo(1);
+        assertThat(smtp.deliveriesTo(email)).isEmpty();
+    }
+}

@@ -1,0 +1,119 @@
+package io.leadflow.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real SMTP server on a free port that refuses recipients on demand, the way receiving servers do:
+ * addresses starting with {@code bounce} get {@code 550} (permanent), those starting with {@code flaky} get
+ * {@code 451} (try later) the first time. Everything it accepts is recorded.
+ */
+public final class ScriptedSmtpServer implements AutoCloseable {
+
+    public record Delivery(String recipient, String data) {
+    }
+
+    private final ServerSocket socket;
+    private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> recipientAttempts = new ConcurrentHashMap<>();
+    private volatile boolean running = true;
+
+    public ScriptedSmtpServer() throws IOException {
+        socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor = new Thread(this::accept, "scripted-smtp");
+        acceptor.setDaemon(true);
+        acceptor.start();
+    }
+
+    public int port() {
+        return socket.getLocalPort();
+    }
+
+    public List<Delivery> deliveriesTo(String recipient) {
+        return deliveries.stream().filter(d -> d.recipient().equalsIgnoreCase(recipient)).toList();
+    }
+
+    /** How many times a client tried to name this recipient (accepted or not). */
+    public int attemptsFor(String recipient) {
+        AtomicInteger n = recipientAttempts.get(recipient.toLowerCase());
+        return n == null ? 0 : n.get();
+    }
+
+    private void accept() {
+        while (running) {
+            try {
+                Socket client = socket.accept();
+                Thread t = new Thread(() -> serve(client), "scripted-smtp-session");
+                t.setDaemon(true);
+                t.start();
+            } catch (IOException e) {
+                return;
+            }
+        }
+    }
+
+    private void serve(Socket client) {
+        try (client;
+                var in = new BufferedReader(new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8));
+                var out = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8)) {
+            reply(out, "220 scripted.test ESMTP");
+            String recipient = null;
+            String line;
+            while ((line = in.readLine()) != null) {
+                String upper = line.toUpperCase();
+                if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
+                    reply(out, "250 scripted.test");
+                } else if (upper.startsWith("MAIL FROM")) {
+                    reply(out, "250 2.1.0 OK");
+                } else if (upper.startsWith("RCPT TO")) {
+                    recipient = line.substring(line.indexOf('<') + 1, line.indexOf('>')).toLowerCase();
+                    int attempt = recipientAttempts.computeIfAbsent(recipient, r -> new AtomicInteger()).incrementAndGet();
+                    if (recipient.startsWith("bounce")) {
+                        reply(out, "550 5.1.1 <" + recipient + ">: no such user");
+                    } else if (recipient.startsWith("flaky") && attempt == 1) {
+                        reply(out, "451 4.3.0 temporary failure, try again later");
+                    } else {
+                        reply(out, "250 2.1.5 OK");
+                    }
+                } else if (upper.equals("DATA")) {
+                    reply(out, "354 end with <CRLF>.<CRLF>");
+                    StringBuilder data = new StringBuilder();
+                    while ((line = in.readLine()) != null && !line.equals(".")) {
+                        data.append(line).append('\n');
+                    }
+                    deliveries.add(new Delivery(recipient, data.toString()));
+                    reply(out, "250 2.0.0 queued");
+                } else if (upper.equals("QUIT")) {
+                    reply(out, "221 bye");
+                    return;
+                } else {
+                    reply(out, "250 OK");
+                }
+            }
+        } catch (IOException e) {
+            // client went away
+        }
+    }
+
+    private static void reply(PrintWriter out, String line) {
+        out.print(line + "\r\n");
+        out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+        running = false;
+        socket.close();
+    }
+}
