@@ -29,8 +29,14 @@ public class LeadService {
     private final TransactionTemplate tx;
     private final LeadMetrics metrics;
 
+    private final io.leadflow.platform.RateLimiter rateLimiter;
+    private final io.leadflow.platform.RateLimitSettings rateLimits;
+
     LeadService(LeadRepository leads, ApplicationEventPublisher events, Clock clock, TransactionTemplate tx,
-            LeadMetrics metrics) {
+            LeadMetrics metrics, io.leadflow.platform.RateLimiter rateLimiter,
+            io.leadflow.platform.RateLimitSettings rateLimits) {
+        this.rateLimiter = rateLimiter;
+        this.rateLimits = rateLimits;
         this.leads = leads;
         this.events = events;
         this.clock = clock;
@@ -47,6 +53,8 @@ public class LeadService {
      */
     public CaptureResult capture(CaptureRequest request, CaptureContext context) {
         LeadValidator.CleanCapture clean = LeadValidator.validate(request);
+        rateLimiter.acquire("address:" + clean.email(), rateLimits.perAddressPerHour(), java.time.Duration.ofHours(1),
+                "submissions for this address");
         try {
             return tx.execute(s -> captureOnce(clean, context));
         } catch (DuplicateKeyException raced) {
