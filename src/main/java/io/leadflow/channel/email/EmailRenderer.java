@@ -14,7 +14,8 @@ import io.leadflow.lead.Lead;
 import io.leadflow.platform.LeadflowSettings;
 
 /**
- * Renders {@code mail/<template>.txt} and {@code mail/<template>.html}. The first line of the text template is
+ * Renders {@code mail/<template>.txt} and {@code mail/<template>.html}, or their translation
+ * {@code <template>_<language>} for the lead's language. The first line of the text template is
  * {@code Subject: …}; a new email is two files, no Java.
  */
 @Component
@@ -38,13 +39,26 @@ class EmailRenderer {
         ctx.setVariable("lead", lead);
         ctx.setVariable("links", links);
         ctx.setVariable("publicUrl", settings.link(""));
-        String body = text.process(template, ctx);
+        String name = localised(template, lead.language());
+        String body = text.process(name, ctx);
         int eol = body.indexOf('\n');
         if (!body.startsWith("Subject:") || eol < 0) {
             throw new IllegalStateException("mail/" + template + ".txt must start with a 'Subject: …' line");
         }
         return new Rendered(body.substring("Subject:".length(), eol).trim(), body.substring(eol + 1).strip(),
-                html.process(template, ctx));
+                html.process(name, ctx));
+    }
+
+    /** {@code welcome_fr} for a lead whose language is French, when that translation exists; else the default. */
+    static String localised(String template, String language) {
+        if (language == null || language.isBlank()) {
+            return template;
+        }
+        String lang = language.toLowerCase(java.util.Locale.ROOT).split("[-_]")[0];
+        String candidate = template + "_" + lang;
+        boolean exists = new org.springframework.core.io.ClassPathResource("mail/" + candidate + ".txt").exists()
+                && new org.springframework.core.io.ClassPathResource("mail/" + candidate + ".html").exists();
+        return exists ? candidate : template;
     }
 
     private static TemplateEngine engine(TemplateMode mode, String suffix) {
