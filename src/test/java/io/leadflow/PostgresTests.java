@@ -1,0 +1,304 @@
+package io.leadflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.camunda.bpm.engine.HistoryService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.history.HistoricProcessInstance;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.RepeatedTest;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.leadflow.consent.ConsentLedger;
+import io.leadflow.consent.ConsentService;
+import io.leadflow.consent.ConsentService.ConfirmOutcome;
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.lead.LeadService.CaptureResult;
+import io.leadflow.support.ServiceTestBase;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * What H2 cannot show: row locks, unique-index races and concurrent job execution, on a real PostgreSQL (embedded,
+ * started once for the run). The whole service runs with its job executor on, as in production. A third context:
+ * its engine gets a name of its own so that {@code /engine-rest} of {@link ServiceTestBase}'s context keeps
+ * resolving that context's "default" engine when both live in one test JVM.
+ */
+@TestPropertySource(properties = "camunda.bpm.generate-unique-process-engine-name=true")
+class PostgresTests extends ServiceTestBase {
+
+    /** Started on first use and stopped by its own shutdown hook when the test JVM ends. */
+    static final class Database {
+
+        static final EmbeddedPostgres POSTGRES = start();
+
+        private static EmbeddedPostgres start() {
+            try {
+                return EmbeddedPostgres.builder().start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("Embedded PostgreSQL did not start", e);
+            }
+        }
+    }
+
+    @DynamicPropertySource
+    static void postgres(DynamicPropertyRegistry registry) {
+        registry.add("spring.datasource.url", () -> Database.POSTGRES.getJdbcUrl("postgres", "postgres"));
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("spring.datasource.password", () -> "");
+    }
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresTests.class);
+    private static final CaptureContext FORM = new CaptureContext("newsletter", "198.51.100.23", "JUnit/PostgreSQL");
+
+    @Autowired
+    LeadService leadService;
+    @Autowired
+    LeadRepository leads;
+    @Autowired
+    ConsentService consent;
+    @Autowired
+    ConsentLedger ledger;
+    @Autowired
+    RuntimeService runtime;
+    @Autowired
+    HistoryService history;
+    @Autowired
+    TransactionTemplate tx;
+    @Autowired
+    JdbcClient jdbc;
+
+    @Nested
+    class Schema {
+
+        @Test
+        void comesUpWithFlywayTablesAndTheEngineSchemaOnPostgres() {
+            assertThat(jdbc.sql("select version()").query(String.class).single()).startsWith("PostgreSQL 14");
+            assertThat(jdbc.sql("select success from flyway_schema_history where version = '1'").query(Boolean.class)
+                    .single()).isTrue();
+            assertThat(jdbc.sql("select version_ from act_ge_schema_log").query(String.class).list())
+                    .anySatisfy(v -> assertThat(v).startsWith("7.24"));
+            assertThat(jdbc.sql("select distinct key_ from act_re_procdef").query(String.class).list())
+                    .contains("double-opt-in", "lead-qualification", "nurture", "mql-handoff");
+        }
+
+        @Test
+        void carriesALeadFromTheFormToAnOpenHandoff() throws Exception {
+            String email = "pg." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+            ResponseEntity<String> page = postForm("/forms/newsletter", Map.of("email", email, "firstName", "Jane",
+                    "jobTitle", "VP Marketing", "company", "Acme", "companySize", "1200", "country", "FR",
+                    "industry", "software"), MediaType.TEXT_HTML);
+            assertThat(page.getStatusCode()).isEqualTo(HttpStatus.OK);
+            ResponseEntity<String> confirmed = postForm("/optin/confirm", Map.of("token", confirmationToken(email)),
+                    MediaType.TEXT_HTML);
+            assertThat(confirmed.getBody()).contains("you are confirmed");
+            awaitMail(email, "Welcome aboard");
+            String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).path("id").asText();
+
+            for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {
+                assertThat(read(postJson("/api/events", "demo", Map.of("leadId", leadId, "type", type)))
+                        .path("scored").asBoolean()).isTrue();
+            }
+
+            JsonNode handoff = await().atMost(Duration.ofSeconds(30)).until(() -> openHandoff(leadId), h -> h != null);
+            assertThat(handoff.path("status").asText()).isEqualTo("OPEN");
+            assertThat(handoff.path("team").asText()).isEqualTo("enterprise");
+            assertThat(handoff.path("remainingSeconds").asLong()).isPositive();
+            JsonNode lead = read(get("/api/leads/" + leadId, "demo"));
+            assertThat(lead.path("stage").asText()).isEqualTo("MQL");
+            assertThat(lead.path("grade").asText()).isEqualTo("A");
+        }
+    }
+
+    @Nested
+    class Concurrency {
+
+        @Test
+        void createsOneLeadAndOneOptInProcessForTwentySimultaneousSubmissionsOfANewAddress() throws Exception {
+            String email = "crowd." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+
+            List<CaptureResult> results = all(20, i -> leadService.capture(request(email), FORM));
+
+            assertThat(results).extracting(CaptureResult::id).containsOnly(results.get(0).id());
+            assertThat(results).filteredOn(CaptureResult::created).hasSize(1);
+            assertThat(jdbc.sql("select count(*) from leads where email = ?").param(email).query(Long.class).single())
+                    .isOne();
+            String leadId = results.get(0).id();
+            assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey("double-opt-in")
+                    .processInstanceBusinessKey(leadId).count()).isOne();
+            assertThat(ledger.entries(leadId)).filteredOn(e -> e.event().equals("SUBMITTED")).hasSize(20);
+        }
+
+        @RepeatedTest(2)
+        void neverLosesAConfirmationThatRacesTheProcessToItsWaitState() throws Exception {
+            List<String> leadIds = all(10, i -> {
+                String email = "race" + i + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+                String leadId = leadService.capture(request(email), FORM).id();
+                assertThat(consent.confirm(renderedConfirmationToken(leadId), "198.51.100.23", "JUnit"))
+                        .isEqualTo(ConfirmOutcome.CONFIRMED);
+                return leadId;
+            });
+
+            Map<String, Integer> paths = new java.util.TreeMap<>();
+            for (String leadId : leadIds) {
+                await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+                    assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.NURTURE);
+                    assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey("lead-qualification")
+                            .processInstanceBusinessKey(leadId).count()).isOne();
+                });
+                HistoricProcessInstance doi = history.createHistoricProcessInstanceQuery()
+                        .processDefinitionKey("double-opt-in").processInstanceBusinessKey(leadId).singleResult();
+                await().atMost(Duration.ofSeconds(10)).until(
+                        () -> history.createHistoricProcessInstanceQuery().processInstanceId(doi.getId()).singleResult()
+                                .getEndTime() != null);
+                assertThat(history.createHistoricActivityInstanceQuery().processInstanceId(doi.getId())
+                        .activityId("EndEvent_Confirmed").count()).as("lead %s confirmed", leadId).isOne();
+                paths.merge(history.createHistoricActivityInstanceQuery().processInstanceId(doi.getId())
+                        .activityId("Event_ConfirmedBeforeReminder").count() == 1 ? "message" : "gateway", 1,
+                        Integer::sum);
+                assertThat(runtime.createIncidentQuery().processInstanceId(doi.getId()).count()).isZero();
+                assertThat(leads.get(leadId).consent()).isEqualTo(Lead.Consent.CONFIRMED);
+            }
+            log.info("Confirmations that raced the double-opt-in process were seen by: {}", paths);
+        }
+
+        @Test
+        void keepsTheConsentLedgerChainValidUnderConcurrentAppends() throws Exception {
+            long before = read(get("/api/consent/verify", "demo")).path("entries").asLong();
+
+            all(16, i -> {
+                String leadId = UUID.randomUUID().toString();
+                for (int n = 0; n < 25; n++) {
+                    tx.executeWithoutResult(s -> ledger.append(leadId, ConsentLedger.Event.SUBMITTED,
+                            "writer." + leadId + "@acme-corp.io", "198.51.100.7", "JUnit", "Yes, send me news",
+                            "concurrency"));
+                }
+                return leadId;
+            });
+
+            ResponseEntity<String> verify = get("/api/consent/verify", "demo");
+            assertThat(verify.getStatusCode()).isEqualTo(HttpStatus.OK);
+            JsonNode result = read(verify);
+            assertThat(result.path("valid").asBoolean()).as(result.toString()).isTrue();
+            assertThat(result.path("entries").asLong()).isGreaterThanOrEqualTo(before + 400);
+            assertThat(jdbc.sql("select count(distinct seq) = count(*) from consent_ledger").query(Boolean.class)
+                    .single()).isTrue();
+        }
+    }
+
+    @Nested
+    class ConsentLedgerVerification {
+
+        @Test
+        void answersValidWhileOtherRequestsAppendToTheLedger() throws Exception {
+            ExecutorService writers = Executors.newFixedThreadPool(8);
+            List<Future<?>> appending = new ArrayList<>();
+            try {
+                for (int w = 0; w < 8; w++) {
+                    appending.add(writers.submit(() -> {
+                        String leadId = UUID.randomUUID().toString();
+                        for (int n = 0; n < 40; n++) {
+                            tx.executeWithoutResult(s -> ledger.append(leadId, ConsentLedger.Event.SUBMITTED,
+                                    "reader." + leadId + "@acme-corp.io", "198.51.100.8", "JUnit", null, "verify"));
+                        }
+                    }));
+                }
+                List<JsonNode> answers = new ArrayList<>();
+                while (appending.stream().anyMatch(f -> !f.isDone())) {
+                    answers.add(read(get("/api/consent/verify", "demo")));
+                }
+                for (Future<?> f : appending) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
+
+                assertThat(answers).isNotEmpty()
+                        .allSatisfy(a -> assertThat(a.path("valid").asBoolean()).as(a.toString()).isTrue());
+            } finally {
+                writers.shutdownNow();
+            }
+        }
+    }
+
+    private interface Task<T> {
+        T run(int index) throws Exception;
+    }
+
+    /** Runs the task on that many threads released at the same instant, and returns every result. */
+    private static <T> List<T> all(int threads, Task<T> task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            CountDownLatch ready = new CountDownLatch(threads);
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<T>> futures = new ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                int index = i;
+                Callable<T> call = () -> {
+                    ready.countDown();
+                    go.await();
+                    return task.run(index);
+                };
+                futures.add(pool.submit(call));
+            }
+            ready.await(10, TimeUnit.SECONDS);
+            go.countDown();
+            List<T> results = new ArrayList<>();
+            for (Future<T> f : futures) {
+                results.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return results;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static CaptureRequest request(String email) {
+        return new CaptureRequest(email, "Jane", "Doe", "Acme", "VP Marketing", "software", "1200", "FR", null,
+                "test", null, null, null, "Yes, send me the newsletter", "en", null);
+    }
+
+    /** Tokens are issued when an email is rendered; this renders the links of a confirmation email now. */
+    private String renderedConfirmationToken(String leadId) {
+        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
+        return url.substring(url.indexOf("token=") + "token=".length());
+    }
+
+    private JsonNode openHandoff(String leadId) {
+        for (JsonNode h : read(get("/api/handoffs?status=open", "demo"))) {
+            if (h.path("leadId").asText().equals(leadId)) {
+                return h;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,646 @@
+package io.leadflow.process;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
+import java.util.Date;
+import java.util.List;
+import java.util.UUID;
+
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.task.Task;
+import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
+import org.camunda.bpm.engine.test.assertions.bpmn.ProcessInstanceAssert;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.consent.ConsentLedger;
+import io.leadflow.consent.ConsentService;
+import io.leadflow.consent.ConsentService.ConfirmOutcome;
+import io.leadflow.handoff.Handoff;
+import io.leadflow.handoff.HandoffService;
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.scoring.ScoringService;
+import io.leadflow.support.EngineTestBase;
+import io.leadflow.support.ExternalServers;
+import io.leadflow.support.ProcessCoverage;
+
+/**
+ * The real models of {@code bpmn/} and {@code dmn/} on the real engine with the job executor off: each test executes
+ * the jobs itself and moves time with {@link ClockUtil}. Leads enter through {@link LeadService#capture}, so the
+ * {@code double-opt-in} process starts as in production.
+ */
+@ExtendWith(ProcessCoverage.class)
+class ProcessModelTests extends EngineTestBase {
+
+    private static final ZoneId PARIS = ZoneId.of("Europe/Paris");
+
+    @Autowired
+    ProcessEngine engine;
+    @Autowired
+    RuntimeService runtime;
+    @Autowired
+    ManagementService management;
+    @Autowired
+    TaskService tasks;
+    @Autowired
+    LeadService leadService;
+    @Autowired
+    LeadRepository leads;
+    @Autowired
+    ConsentService consent;
+    @Autowired
+    ConsentLedger ledger;
+    @Autowired
+    EmailOutbox outbox;
+    @Autowired
+    HandoffService handoffs;
+    @Autowired
+    ScoringService scoring;
+    @Autowired
+    TransactionTemplate tx;
+
+    /** A Tuesday, 10:00 in Paris, after today: working time on the sales calendar, and time only moves forward. */
+    private Instant start;
+
+    @BeforeEach
+    void freezeTimeOnATuesdayMorning() {
+        BpmnAwareTests.init(engine);
+        start = ZonedDateTime.now(PARIS).with(TemporalAdjusters.next(DayOfWeek.TUESDAY)).withHour(10)
+                .truncatedTo(ChronoUnit.HOURS).toInstant();
+        at(start);
+        ExternalServers.CRM.resetAll();
+        ExternalServers.CRM.stubFor(post("/crm/leads").willReturn(aResponse().withStatus(201)
+                .withHeader("Content-Type", "application/json").withBody("{\"id\":\"CRM-7\"}")));
+    }
+
+    @AfterEach
+    void resetClock() {
+        ClockUtil.reset();
+    }
+
+    @Nested
+    class DoubleOptIn {
+
+        @Test
+        void sendsTheConfirmationThenWaitsForTheClickOrTheReminder() {
+            String leadId = capture("wait");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            process(doi).isWaitingAt("Task_SendConfirmation");
+
+            executeJob(doi, "Task_SendConfirmation");
+
+            process(doi).isWaitingAt("Gateway_AwaitConfirmation").hasPassed("Gateway_ConfirmedAlready")
+                    .hasNotPassed("Gateway_JoinConfirmed1");
+            assertThat(outbox.find(leadId, "doi-confirmation")).isPresent();
+            assertThat(job(doi, "Event_ReminderDue").getDuedate()).isEqualTo(Date.from(start.plus(Duration.ofDays(1))));
+        }
+
+        @Test
+        void remindsAfterOneDayWithoutConfirmation() {
+            String leadId = capture("remind");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            executeJob(doi, "Task_SendConfirmation");
+            assertThat(dueTimers(doi)).isEmpty();
+
+            at(start.plus(Duration.ofDays(1)).plusSeconds(60));
+            assertThat(dueTimers(doi)).extracting(Job::getId).containsExactly(job(doi, "Event_ReminderDue").getId());
+            executeJob(doi, "Event_ReminderDue");
+            process(doi).isWaitingAt("Task_SendReminder");
+            executeJob(doi, "Task_SendReminder");
+
+            assertThat(outbox.find(leadId, "doi-reminder")).get().extracting(EmailOutbox.Row::template)
+                    .isEqualTo("doi-reminder");
+            process(doi).hasPassed("Task_SendReminder", "Gateway_ConfirmedMeanwhile")
+                    .isWaitingAt("Gateway_AwaitConfirmationAfterReminder");
+            assertThat(leads.get(leadId).consent()).isEqualTo(Lead.Consent.PENDING);
+        }
+
+        @Test
+        void expiresAfterSevenDaysAndErasesThePersonalData() {
+            String leadId = capture("expire");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            waitAtExpiryTimer(doi);
+            assertThat(job(doi, "Event_ExpiryDue").getDuedate()).isAfter(Date.from(start.plus(Duration.ofDays(7))))
+                    .isBefore(Date.from(start.plus(Duration.ofDays(7)).plusSeconds(300)));
+
+            at(start.plus(Duration.ofDays(7)).plusSeconds(300));
+            executeJob(doi, "Event_ExpiryDue");
+            executeJob(doi, "Task_ExpireConsent");
+            executeJob(doi, "Task_EraseUnconfirmed");
+
+            process(doi).hasPassed("Task_ExpireConsent", "Task_EraseUnconfirmed", "EndEvent_Expired").isEnded();
+            Lead lead = leads.find(leadId).orElseThrow();
+            assertThat(lead.consent()).isEqualTo(Lead.Consent.EXPIRED);
+            assertThat(lead.email()).isNull();
+            assertThat(lead.firstName()).isNull();
+            assertThat(lead.erased()).isTrue();
+            assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event)
+                    .containsSubsequence("SUBMITTED", "EXPIRED", "ERASED");
+            assertThat(ledger.entries(leadId)).allSatisfy(e -> assertThat(e.ip()).isNull());
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(Processes.LEAD_QUALIFICATION)
+                    .processInstanceBusinessKey(leadId).count()).isZero();
+        }
+
+        @Test
+        void startsTheLifecycleAtOnceWhenConfirmedBeforeTheProcessWaits() {
+            String leadId = capture("early");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            process(doi).isWaitingAt("Task_SendConfirmation");
+
+            assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
+                    .isEqualTo(ConfirmOutcome.CONFIRMED);
+            process(doi).isWaitingAt("Task_SendConfirmation");
+            executeJob(doi, "Task_SendConfirmation");
+
+            process(doi).isWaitingAt("Task_StartLifecycle").hasNotPassed("Gateway_AwaitConfirmation");
+            assertThat(job(doi, "Event_ReminderDue")).isNull();
+            executeJob(doi, "Task_StartLifecycle");
+
+            process(doi).hasPassed("Gateway_JoinConfirmed1", "EndEvent_Confirmed").isEnded();
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.NURTURE);
+            process(instance(Processes.LEAD_QUALIFICATION, leadId)).isWaitingAt("Task_EvaluateScore");
+        }
+
+        @Test
+        void takesTheConfirmedPathWhenTheClickArrivesWhileTheReminderIsBeingSent() {
+            String leadId = capture("meanwhile");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            executeJob(doi, "Task_SendConfirmation");
+            at(start.plus(Duration.ofDays(1)).plusSeconds(60));
+            executeJob(doi, "Event_ReminderDue");
+            process(doi).isWaitingAt("Task_SendReminder");
+
+            assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
+                    .isEqualTo(ConfirmOutcome.CONFIRMED);
+            executeJob(doi, "Task_SendReminder");
+
+            process(doi).hasPassed("Gateway_ConfirmedMeanwhile", "Gateway_JoinConfirmed2")
+                    .hasNotPassed("Gateway_AwaitConfirmationAfterReminder").isWaitingAt("Task_StartLifecycle");
+            executeJob(doi, "Task_StartLifecycle");
+            process(doi).isEnded();
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.NURTURE);
+        }
+
+        @Test
+        void endsTheOptInOfAPendingLeadErasedOnRequest() {
+            String leadId = capture("gone");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            executeJob(doi, "Task_SendConfirmation");
+
+            leadService.erase(leadId, "REQUESTED");
+
+            process(doi).hasPassed("StartEvent_LeadErased", "EndEvent_Erased").hasNotPassed("Task_SendReminder")
+                    .isEnded();
+            assertThat(management.createJobQuery().processInstanceId(doi.getId()).count()).isZero();
+            assertThat(leads.get(leadId).erased()).isTrue();
+        }
+
+        @Nested
+        class ExpiryRacingAConfirmation {
+
+            @Test
+            void confirmationCancelsTheExpiryTimerWhileTheProcessWaits() {
+                String leadId = capture("race-wait");
+                ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+                waitAtExpiryTimer(doi);
+                at(start.plus(Duration.ofDays(7)).plusSeconds(300));
+                assertThat(dueTimers(doi)).hasSize(1);
+
+                assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
+                        .isEqualTo(ConfirmOutcome.CONFIRMED);
+
+                assertThat(job(doi, "Event_ExpiryDue")).isNull();
+                process(doi).hasPassed("Event_ConfirmedAfterReminder").isWaitingAt("Task_StartLifecycle");
+                executeJob(doi, "Task_StartLifecycle");
+                assertNeverExpired(leadId, doi);
+            }
+
+            @Test
+            void expiryStepFindsTheConfirmationWhenTheTimerFiredFirst() {
+                String leadId = capture("race-timer");
+                ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+                waitAtExpiryTimer(doi);
+                at(start.plus(Duration.ofDays(7)).plusSeconds(300));
+                executeJob(doi, "Event_ExpiryDue");
+                process(doi).isWaitingAt("Task_ExpireConsent");
+
+                assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
+                        .isEqualTo(ConfirmOutcome.CONFIRMED);
+                executeJob(doi, "Task_ExpireConsent");
+
+                process(doi).hasPassed("Gateway_Expired", "Gateway_JoinConfirmed4").hasNotPassed("Task_EraseUnconfirmed")
+                        .isWaitingAt("Task_StartLifecycle");
+                executeJob(doi, "Task_StartLifecycle");
+                assertNeverExpired(leadId, doi);
+            }
+
+            @Test
+            void confirmationIsRefusedOnceTheLeadExpired() {
+                String leadId = capture("race-late");
+                ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+                waitAtExpiryTimer(doi);
+                String token = confirmationToken(leadId);
+                at(start.plus(Duration.ofDays(7)).plusSeconds(300));
+                executeJob(doi, "Event_ExpiryDue");
+                executeJob(doi, "Task_ExpireConsent");
+
+                assertThat(consent.confirm(token, "203.0.113.7", "JUnit")).isEqualTo(ConfirmOutcome.GONE);
+                executeJob(doi, "Task_EraseUnconfirmed");
+                assertThat(leads.get(leadId).consent()).isEqualTo(Lead.Consent.EXPIRED);
+                assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count()).isZero();
+            }
+
+            private void assertNeverExpired(String leadId, ProcessInstance doi) {
+                process(doi).hasPassed("EndEvent_Confirmed").hasNotPassed("Task_EraseUnconfirmed").isEnded();
+                Lead lead = leads.get(leadId);
+                assertThat(lead.consent()).isEqualTo(Lead.Consent.CONFIRMED);
+                assertThat(lead.erased()).isFalse();
+                assertThat(lead.email()).isNotNull();
+                assertThat(lead.stage()).isEqualTo(Lead.Stage.NURTURE);
+                assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event).contains("CONFIRMED")
+                        .doesNotContain("EXPIRED", "ERASED");
+                process(instance(Processes.LEAD_QUALIFICATION, leadId)).isWaitingAt("Task_EvaluateScore");
+            }
+        }
+    }
+
+    @Nested
+    class ExactlyOnceEmail {
+
+        @Test
+        void keepsOneOutboxRowWhenTheSendStepRunsAgain() {
+            String leadId = capture("once");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            executeJob(doi, "Task_SendConfirmation");
+
+            Boolean queuedAgain = tx.execute(s -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"));
+
+            assertThat(queuedAgain).isFalse();
+            assertThat(outbox.forLead(leadId)).filteredOn(r -> r.purpose().equals("doi-confirmation")).hasSize(1);
+        }
+
+        @Test
+        void leavesNoRowFromAFailedAttemptAndOneAfterItsRetries() {
+            String leadId = capture("retry");
+            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+
+            assertThatThrownBy(() -> tx.executeWithoutResult(s -> {
+                outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation");
+                throw new IllegalStateException("the step failed after queueing");
+            })).hasMessageContaining("failed after queueing");
+            assertThat(outbox.find(leadId, "doi-confirmation")).isEmpty();
+
+            executeJob(doi, "Task_SendConfirmation");
+            tx.execute(s -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"));
+            tx.execute(s -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"));
+
+            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::purpose).containsExactly("doi-confirmation");
+        }
+
+        @Test
+        void refusesToQueueOutsideTheStepsTransaction() {
+            String leadId = capture("notx");
+
+            assertThatThrownBy(() -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"))
+                    .isInstanceOf(org.springframework.transaction.IllegalTransactionStateException.class);
+            assertThat(outbox.forLead(leadId)).isEmpty();
+        }
+    }
+
+    @Nested
+    class LeadLifecycle {
+
+        @Test
+        void nurturesWithTheValueEmailAfterThreeDaysAndTheCaseStudyAfterTenThenAwaitsQualification() {
+            String leadId = confirmedLead("sequence");
+            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            executeJob(qualification, "Task_EvaluateScore");
+            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            executeJob(nurture, "Task_ChooseTrack");
+            executeJob(nurture, "Task_SendWelcome");
+            assertThat(job(nurture, "Event_Wait3Days").getDuedate()).isEqualTo(Date.from(start.plus(Duration.ofDays(3))));
+
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendValueEmail");
+            at(start.plus(Duration.ofDays(10)));
+            executeJob(nurture, "Event_Wait7Days");
+            executeJob(nurture, "Task_SendCaseStudy");
+
+            process(nurture).hasPassed("EndEvent_SequenceDone").isEnded();
+            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template)
+                    .contains("welcome", "nurture-value", "nurture-case-study");
+            process(qualification).hasPassed("Gateway_QualifiedMeanwhile").isWaitingAt("Event_LeadQualified");
+
+            scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
+
+            process(qualification).hasPassed("Event_LeadQualified").isWaitingAt("CallActivity_SalesHandoff");
+            process(instance(Processes.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
+        }
+
+        @Test
+        void handsOverAtOnceWhenTheLeadQualifiedBeforeItsFirstEvaluation() {
+            String leadId = confirmedLead("eager");
+            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
+
+            executeJob(qualification, "Task_EvaluateScore");
+
+            process(qualification).hasPassed("Gateway_Mql", "Gateway_JoinHandoff1").hasNotPassed("CallActivity_Nurture")
+                    .isWaitingAt("CallActivity_SalesHandoff");
+            assertThat(runtime.getVariable(qualification.getId(), "mql")).isEqualTo(true);
+            process(instance(Processes.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
+        }
+
+        @Test
+        void stopsTheNurtureSequenceWhenTheLeadUnsubscribes() {
+            String leadId = confirmedLead("unsubscribe");
+            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            executeJob(qualification, "Task_EvaluateScore");
+            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            executeJob(nurture, "Task_ChooseTrack");
+            executeJob(nurture, "Task_SendWelcome");
+            String url = consent.linksFor(leads.get(leadId), "welcome").get("unsubscribeUrl");
+
+            assertThat(consent.unsubscribe(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit")).isTrue();
+
+            process(nurture).hasPassed("EndEvent_Stopped").hasNotPassed("Task_SendValueEmail").isEnded();
+            assertThat(leads.get(leadId).consent()).isEqualTo(Lead.Consent.UNSUBSCRIBED);
+            assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event).contains("UNSUBSCRIBED");
+            process(qualification).isWaitingAt("Event_LeadQualified");
+        }
+
+        @Test
+        void endsEveryJourneyOfALeadErasedOnRequest() {
+            String leadId = confirmedLead("forget");
+            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            executeJob(qualification, "Task_EvaluateScore");
+            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+
+            leadService.erase(leadId, "REQUESTED");
+
+            process(qualification).isEnded();
+            process(nurture).isEnded();
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count()).isZero();
+            assertThat(management.createJobQuery().processInstanceId(nurture.getId()).count()).isZero();
+            assertThat(leads.get(leadId).email()).isNull();
+            assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event).contains("ERASED");
+        }
+    }
+
+    @Nested
+    class MqlHandoff {
+
+        @Test
+        void qualifiesAConfirmedEngagedLeadAndOpensAHandoffWithItsSlaTimer() {
+            ProcessInstance handoff = handoffWaitingForSales("mql");
+            String leadId = handoff.getBusinessKey();
+
+            process(handoff).hasPassed("Task_AssignLead", "Task_PushToCrm").isWaitingAt("Task_FollowUp");
+            Handoff h = handoffs.get(handoffId(handoff));
+            assertThat(h.status()).isEqualTo(Handoff.Status.OPEN);
+            assertThat(h.grade()).isEqualTo("A");
+            assertThat(h.team()).isEqualTo("enterprise");
+            assertThat(h.dueAt()).isEqualTo(start.plus(Duration.ofHours(4)));
+            assertThat(job(handoff, "Event_SlaDue").getDuedate()).isEqualTo(Date.from(h.dueAt()));
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
+            assertThat(leads.get(leadId).crmId()).isEqualTo("CRM-7");
+            process(instance(Processes.LEAD_QUALIFICATION, leadId)).hasPassed("Event_QualifiedDuringNurture")
+                    .isWaitingAt("CallActivity_SalesHandoff");
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(Processes.NURTURE)
+                    .processInstanceBusinessKey(leadId).count()).isZero();
+        }
+
+        @Test
+        void marksTheHandoffBreachedWhenTheSlaDueDatePassesAndKeepsTheTaskOpen() {
+            ProcessInstance handoff = handoffWaitingForSales("breach");
+            Handoff open = handoffs.get(handoffId(handoff));
+            assertThat(dueTimers(handoff)).isEmpty();
+
+            at(open.dueAt().plusSeconds(60));
+            executeJob(handoff, "Event_SlaDue");
+            executeJob(handoff, "Task_MarkSlaBreached");
+
+            Handoff breached = handoffs.get(open.id());
+            assertThat(breached.breachedAt()).isEqualTo(open.dueAt().plusSeconds(60));
+            assertThat(breached.status()).isEqualTo(Handoff.Status.OPEN);
+            assertThat(handoffs.list("breached")).extracting(Handoff::id).contains(open.id());
+            process(handoff).hasPassed("Event_SlaDue", "EndEvent_BreachRecorded").isWaitingAt("Task_FollowUp");
+            assertThat(tasks.createTaskQuery().processInstanceId(handoff.getId()).singleResult().getName())
+                    .isEqualTo("Follow up lead");
+        }
+
+        @Test
+        void waitsInFixCrmPushWhenTheCrmRejectsTheLeadAndResumesAfterTheFix() {
+            ExternalServers.CRM.stubFor(post("/crm/leads").willReturn(aResponse().withStatus(422)
+                    .withHeader("Content-Type", "application/json").withBody("{\"error\":\"company is required\"}")));
+            ProcessInstance handoff = handoffAssigned("crm");
+
+            executeJob(handoff, "Task_PushToCrm");
+
+            process(handoff).hasPassed("Event_CrmRejected").hasNotPassed("Task_FollowUp").isWaitingAt("Task_FixCrmPush");
+            Handoff failed = handoffs.get(handoffId(handoff));
+            assertThat(failed.status()).isEqualTo(Handoff.Status.CRM_FAILED);
+            assertThat(management.createJobQuery().processInstanceId(handoff.getId()).withException().count()).isZero();
+
+            ExternalServers.CRM.stubFor(post("/crm/leads").willReturn(aResponse().withStatus(201)
+                    .withHeader("Content-Type", "application/json").withBody("{\"id\":\"CRM-8\"}")));
+            tasks.complete(task(handoff).getId());
+            executeJob(handoff, "Task_PushToCrm");
+
+            process(handoff).isWaitingAt("Task_FollowUp");
+            assertThat(handoffs.get(failed.id()).status()).isEqualTo(Handoff.Status.OPEN);
+            assertThat(leads.get(handoff.getBusinessKey()).crmId()).isEqualTo("CRM-8");
+        }
+
+        @Test
+        void endsAsSqlWhenSalesAcceptsThenQualifies() {
+            ProcessInstance handoff = handoffWaitingForSales("sql");
+            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, handoff.getBusinessKey());
+            String id = handoffId(handoff);
+
+            handoffs.act(id, HandoffService.Action.accept, null, null);
+            process(handoff).isWaitingAt("Task_Qualify");
+            assertThat(leads.get(handoff.getBusinessKey()).stage()).isEqualTo(Lead.Stage.SAL);
+            handoffs.act(id, HandoffService.Action.qualify, null, "OPP-1");
+
+            process(handoff).hasPassed("Task_RecordQualifyOutcome", "EndEvent_Sql").isEnded();
+            assertThat(handoffs.get(id).status()).isEqualTo(Handoff.Status.QUALIFIED);
+            assertThat(leads.get(handoff.getBusinessKey()).stage()).isEqualTo(Lead.Stage.SQL);
+            process(qualification).hasPassed("EndEvent_Qualified").isEnded();
+        }
+
+        @Test
+        void endsAsSqlWhenSalesQualifiesStraightAway() {
+            ProcessInstance handoff = handoffWaitingForSales("direct");
+
+            Handoff qualified = handoffs.act(handoffId(handoff), HandoffService.Action.qualify, null, "OPP-2");
+
+            assertThat(qualified.status()).isEqualTo(Handoff.Status.QUALIFIED);
+            assertThat(qualified.opportunityId()).isEqualTo("OPP-2");
+            process(handoff).hasPassed("Gateway_Outcome", "EndEvent_Sql").hasNotPassed("Task_Qualify").isEnded();
+        }
+
+        @Test
+        void recyclesALeadRejectedAfterAcceptance() {
+            ProcessInstance handoff = handoffWaitingForSales("late-reject");
+            String id = handoffId(handoff);
+            handoffs.act(id, HandoffService.Action.accept, null, null);
+
+            handoffs.act(id, HandoffService.Action.reject, "NO_BUDGET", null);
+
+            process(handoff).hasPassed("Task_Qualify", "Gateway_Qualified", "EndEvent_Recycled").isEnded();
+            assertThat(handoffs.get(id).rejectReason()).isEqualTo("NO_BUDGET");
+            assertThat(leads.get(handoff.getBusinessKey()).stage()).isEqualTo(Lead.Stage.RECYCLED);
+            process(instance(Processes.NURTURE, handoff.getBusinessKey())).isWaitingAt("Task_ChooseTrack");
+        }
+
+        @Test
+        void sendsARejectedLeadBackToNurtureOnTheRecycledTrack() {
+            ProcessInstance handoff = handoffWaitingForSales("recycle");
+            String leadId = handoff.getBusinessKey();
+
+            handoffs.act(handoffId(handoff), HandoffService.Action.reject, "TIMING", null);
+
+            process(handoff).hasPassed("EndEvent_Recycled").isEnded();
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.RECYCLED);
+            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            executeJob(nurture, "Task_ChooseTrack");
+            process(nurture).hasPassed("Gateway_Recycled").isWaitingAt("Task_SendRecycledCheckIn");
+            assertThat(runtime.getVariable(nurture.getId(), "track")).isEqualTo("recycled");
+            executeJob(nurture, "Task_SendRecycledCheckIn");
+            process(nurture).isWaitingAt("Event_Wait3Days");
+            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template).contains("recycled-checkin");
+        }
+    }
+
+    // --- driving the models -----------------------------------------------------------------------------------
+
+    /** A confirmed grade-A lead, engaged enough to be an MQL, whose handoff is assigned and about to be pushed. */
+    private ProcessInstance handoffAssigned(String name) {
+        String leadId = confirmedLead(name);
+        ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+        executeJob(qualification, "Task_EvaluateScore");
+        process(qualification).isWaitingAt("CallActivity_Nurture");
+        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+        executeJob(nurture, "Task_ChooseTrack");
+        executeJob(nurture, "Task_SendWelcome");
+        process(nurture).isWaitingAt("Event_Wait3Days");
+        assertThat(runtime.getVariable(nurture.getId(), "track")).isEqualTo("executive");
+
+        var recorded = scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
+        assertThat(recorded.scored()).isTrue();
+
+        ProcessInstance handoff = instance(Processes.MQL_HANDOFF, leadId);
+        executeJob(handoff, "Task_AssignLead");
+        process(handoff).isWaitingAt("Task_PushToCrm");
+        return handoff;
+    }
+
+    /** A lead that confirmed while the double opt-in waited; its lead-qualification instance has just started. */
+    private String confirmedLead(String name) {
+        String leadId = capture(name);
+        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+        executeJob(doi, "Task_SendConfirmation");
+        assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
+                .isEqualTo(ConfirmOutcome.CONFIRMED);
+        process(doi).hasPassed("Event_ConfirmedBeforeReminder");
+        executeJob(doi, "Task_StartLifecycle");
+        process(doi).isEnded();
+        return leadId;
+    }
+
+    private ProcessInstance handoffWaitingForSales(String name) {
+        ProcessInstance handoff = handoffAssigned(name);
+        executeJob(handoff, "Task_PushToCrm");
+        process(handoff).isWaitingAt("Task_FollowUp");
+        return handoff;
+    }
+
+    /** Confirmation sent, one day passed, reminder sent: the process waits for a click or the expiry. */
+    private void waitAtExpiryTimer(ProcessInstance doi) {
+        executeJob(doi, "Task_SendConfirmation");
+        at(start.plus(Duration.ofDays(1)).plusSeconds(60));
+        executeJob(doi, "Event_ReminderDue");
+        executeJob(doi, "Task_SendReminder");
+        process(doi).isWaitingAt("Gateway_AwaitConfirmationAfterReminder");
+    }
+
+    /** A VP of a 1,200-person French software company with a business address: fit 75, grade A. */
+    private String capture(String name) {
+        String email = name + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        return leadService.capture(new CaptureRequest(email, "Jane", "Doe", "Acme", "VP Marketing", "software", "1200",
+                "FR", null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
+                new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
+    }
+
+    /** Tokens are issued when an email is rendered; this renders the links of a confirmation email. */
+    private String confirmationToken(String leadId) {
+        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
+        return url.substring(url.indexOf("token=") + "token=".length());
+    }
+
+    private ProcessInstance instance(String key, String leadId) {
+        ProcessInstance pi = runtime.createProcessInstanceQuery().processDefinitionKey(key)
+                .processInstanceBusinessKey(leadId).singleResult();
+        assertThat(pi).as("running %s instance of lead %s", key, leadId).isNotNull();
+        return pi;
+    }
+
+    private Job job(ProcessInstance pi, String activityId) {
+        return management.createJobQuery().processInstanceId(pi.getId()).activityId(activityId).singleResult();
+    }
+
+    private List<Job> dueTimers(ProcessInstance pi) {
+        return management.createJobQuery().processInstanceId(pi.getId()).timers().executable().list();
+    }
+
+    private void executeJob(ProcessInstance pi, String activityId) {
+        Job job = job(pi, activityId);
+        assertThat(job).as("job at %s", activityId).isNotNull();
+        management.executeJob(job.getId());
+    }
+
+    private Task task(ProcessInstance pi) {
+        return tasks.createTaskQuery().processInstanceId(pi.getId()).singleResult();
+    }
+
+    private String handoffId(ProcessInstance handoff) {
+        return (String) runtime.getVariable(handoff.getId(), "handoffId");
+    }
+
+    private static ProcessInstanceAssert process(ProcessInstance pi) {
+        return BpmnAwareTests.assertThat(pi);
+    }
+
+    private static void at(Instant instant) {
+        ClockUtil.setCurrentTime(Date.from(instant));
+    }
+}

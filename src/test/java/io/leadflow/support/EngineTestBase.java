@@ -1,0 +1,27 @@
+package io.leadflow.support;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.context.annotation.Import;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The service with the job executor OFF, for process and decision tests on the real models of {@code bpmn/} and
+ * {@code dmn/}: tests execute jobs themselves and move time with {@code ClockUtil}. Real SMTP and CRM from
+ * {@link ExternalServers}. Every subclass shares this one Spring context (a second one beside
+ * {@link ServiceTestBase}'s, since the properties differ); the engine also records flow-node coverage for
+ * {@link ProcessCoverage}. Its engine gets a name of its own: the "default" engine, which {@code /engine-rest}
+ * resolves, stays the one of {@link ServiceTestBase}'s context when both contexts live in one test JVM.
+ */
+@SpringBootTest(properties = {"camunda.bpm.job-execution.enabled=false",
+        "camunda.bpm.generate-unique-process-engine-name=true"})
+@ActiveProfiles("test")
+@Import(ProcessCoverage.EnginePlugin.class)
+public abstract class EngineTestBase {
+
+    @DynamicPropertySource
+    static void externalServers(DynamicPropertyRegistry registry) {
+        ExternalServers.register(registry);
+    }
+}
