@@ -77,8 +77,12 @@ public class BusinessCalendar {
             time = cal.opens();
             day = day.plusDays(1);
         }
-        while (!isWorkingDay(cal, day)) {
-            day = day.plusDays(1);
+        if (!isWorkingDay(cal, day)) {
+            // no working time passes on a weekend or holiday: count from the next opening
+            time = cal.opens();
+            while (!isWorkingDay(cal, day)) {
+                day = day.plusDays(1);
+            }
         }
         int added = 0;
         while (added < days) {

@@ -59,12 +59,13 @@ class ProcessEvents {
      */
     @EventListener
     void onErased(LeadErased erased) {
-        correlate(Processes.MSG_LEAD_ERASED, erased.leadId());
-        if ("REQUESTED".equals(erased.cause())) {
-            runtime.createProcessInstanceQuery().processInstanceBusinessKey(erased.leadId()).list()
-                    .forEach(pi -> runtime.deleteProcessInstanceIfExists(pi.getId(), "lead erased", false, true,
-                            true, false));
+        if (!"REQUESTED".equals(erased.cause())) {
+            return;
         }
+        correlate(Processes.MSG_LEAD_ERASED, erased.leadId());
+        runtime.createProcessInstanceQuery().processInstanceBusinessKey(erased.leadId()).list()
+                .forEach(pi -> runtime.deleteProcessInstanceIfExists(pi.getId(), "lead erased", false, true,
+                        true, false));
     }
 
     private void correlate(String message, String leadId) {
