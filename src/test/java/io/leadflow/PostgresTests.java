@@ -1,5 +1,9 @@
 package io.leadflow;
 
+import org.junit.jupiter.api.Tag;
+import io.leadflow.support.OwnContext;
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -55,7 +59,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * its engine gets a name of its own so that {@code /engine-rest} of {@link ServiceTestBase}'s context keeps
  * resolving that context's "default" engine when both live in one test JVM.
  */
-@TestPropertySource(properties = "camunda.bpm.generate-unique-process-engine-name=true")
+@Tag(OwnContext.TAG)
+@TestPropertySource(properties = {"camunda.bpm.generate-unique-process-engine-name=true",
+        // twenty simultaneous submissions of one address are the point here, not list bombing
+        "leadflow.ratelimit.per-address-per-hour=1000"})
 class PostgresTests extends ServiceTestBase {
 
     /** Started on first use and stopped by its own shutdown hook when the test JVM ends. */

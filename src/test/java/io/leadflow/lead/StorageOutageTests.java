@@ -1,5 +1,9 @@
 package io.leadflow.lead;
 
+import org.junit.jupiter.api.Tag;
+import io.leadflow.support.OwnContext;
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -28,6 +32,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * With the database gone, a submission is answered at once with 503 and {@code Retry-After}, and nothing is
  * half-written: the visitor can simply retry. Runs on its own PostgreSQL, stopped in the middle of the test.
  */
+@Tag(OwnContext.TAG)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
         "camunda.bpm.job-execution.enabled=false", "spring.datasource.hikari.connection-timeout=1000",
         // A second engine in this JVM must not replace or, when closed, unregister the shared "default" one.

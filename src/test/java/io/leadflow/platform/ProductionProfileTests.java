@@ -1,5 +1,9 @@
 package io.leadflow.platform;
 
+import org.junit.jupiter.api.Tag;
+import io.leadflow.support.OwnContext;
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
@@ -9,6 +13,7 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import io.leadflow.LeadflowApplication;
 
 /** The prod profile refuses to start with anything meant for a laptop, and says what to set. */
+@Tag(OwnContext.TAG)
 class ProductionProfileTests {
 
     @Test

@@ -1,5 +1,8 @@
 package io.leadflow.support;
 
+import org.junit.jupiter.api.Tag;
+
+
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.ActiveProfiles;
@@ -14,6 +17,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * {@link ProcessCoverage}. Its engine gets a name of its own: the "default" engine, which {@code /engine-rest}
  * resolves, stays the one of {@link ServiceTestBase}'s context when both contexts live in one test JVM.
  */
+@Tag(OwnContext.TAG)
 @SpringBootTest(properties = {"camunda.bpm.job-execution.enabled=false",
         "camunda.bpm.generate-unique-process-engine-name=true"})
 @ActiveProfiles("test")

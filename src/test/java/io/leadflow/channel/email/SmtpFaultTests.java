@@ -1,5 +1,9 @@
 package io.leadflow.channel.email;
 
+import org.junit.jupiter.api.Tag;
+import io.leadflow.support.OwnContext;
+
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,6 +27,7 @@ import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ScriptedSmtpServer;
 
 /** SMTP faults: a temporary refusal is retried and sent exactly once; a permanent one suppresses the address. */
+@Tag(OwnContext.TAG)
 @SpringBootTest(properties = "camunda.bpm.generate-unique-process-engine-name=true")
 @ActiveProfiles("test")
 class SmtpFaultTests {
