@@ -55,6 +55,7 @@ class EmailDelivery {
     private final Counter sent;
     private final Counter failed;
     private final Counter bounced;
+    private final Counter uncertain;
     private final java.time.Clock clock;
 
     EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
@@ -74,6 +75,8 @@ class EmailDelivery {
                 .register(registry);
         this.failed = Counter.builder("leadflow.emails.failed").description("SMTP attempts that failed")
                 .register(registry);
+        this.uncertain = Counter.builder("leadflow.emails.uncertain")
+                .description("Emails abandoned mid-send by a stopped node, not resent").register(registry);
         this.bounced = Counter.builder("leadflow.emails.bounced")
                 .description("Emails refused permanently by the SMTP server (address suppressed)").register(registry);
     }
@@ -153,6 +156,16 @@ class EmailDelivery {
             return lead.consent() == Lead.Consent.PENDING ? null : "consent is " + lead.consent();
         }
         return lead.mayReceiveMarketing() ? null : "no confirmed consent";
+    }
+
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "PT1M", initialDelayString = "PT1M")
+    void failAbandonedClaims() {
+        int abandoned = outbox.failAbandonedClaims();
+        if (abandoned > 0) {
+            uncertain.increment(abandoned);
+            log.error("{} email(s) were being sent by a node that stopped: marked FAILED (delivery uncertain), not "
+                    + "resent. Check the SMTP server's log before requeueing them.", abandoned);
+        }
     }
 
     @EventListener

@@ -65,25 +65,39 @@ public class EmailOutbox {
                 .query(EmailOutbox::map).list();
     }
 
-    /** Claims the next due row for this node, or empty; a claim left by a crashed node expires. */
+    /** Claims the next due row for this node, or empty. */
     @Transactional
     public Optional<Row> claimNext() {
         Instant now = clock.instant();
         List<String> due = jdbc.sql("""
-                select id from email_outbox
-                 where (status = 'PENDING' and next_attempt_at <= ?) or (status = 'SENDING' and claimed_until < ?)
+                select id from email_outbox where status = 'PENDING' and next_attempt_at <= ?
                  order by next_attempt_at fetch first 10 rows only""")
-                .params(ts(now), ts(now)).query(String.class).list();
+                .params(ts(now)).query(String.class).list();
         for (String id : due) {
             int claimed = jdbc.sql("""
                     update email_outbox set status = 'SENDING', claimed_until = ?
-                     where id = ? and ((status = 'PENDING' and next_attempt_at <= ?) or (status = 'SENDING' and claimed_until < ?))""")
-                    .params(ts(now.plus(CLAIM_TIME)), id, ts(now), ts(now)).update();
+                     where id = ? and status = 'PENDING' and next_attempt_at <= ?""")
+                    .params(ts(now.plus(CLAIM_TIME)), id, ts(now)).update();
             if (claimed == 1) {
                 return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).optional();
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Rows whose sender stopped (crash, kill) while holding them: the SMTP server may or may not have taken the
+     * email, so sending again could make a duplicate. They become FAILED with that explanation, visible to an
+     * operator, instead of being resent blindly. A live sender finishes well within its claim.
+     */
+    @Transactional
+    public int failAbandonedClaims() {
+        Instant now = clock.instant();
+        return jdbc.sql("""
+                update email_outbox set status = 'FAILED', claimed_until = null,
+                       last_error = 'delivery uncertain: the sending node stopped while holding this email; not resent to avoid a duplicate'
+                 where status = 'SENDING' and claimed_until < ?""")
+                .params(ts(now)).update();
     }
 
     Row findById(String id) {
