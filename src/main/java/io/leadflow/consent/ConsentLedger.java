@@ -21,7 +21,7 @@ import io.leadflow.platform.Hashing;
 @Component
 public class ConsentLedger {
 
-    public enum Event { SUBMITTED, EMAIL_SENT, CONFIRMED, REMINDED, EXPIRED, UNSUBSCRIBED, ERASED }
+    public enum Event { SUBMITTED, EMAIL_SENT, CONFIRMED, REMINDED, EXPIRED, UNSUBSCRIBED, PREFERENCES_CHANGED, ERASED }
 
     public record Entry(long seq, String leadId, String event, Instant occurredAt, String addressHmac, String ipHmac,
             String userAgentHmac, String ip, String userAgent, String consentText, String detail,

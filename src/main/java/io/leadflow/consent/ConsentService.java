@@ -44,9 +44,11 @@ public class ConsentService implements EmailLinks {
     private final DoiSettings settings;
     private final ApplicationEventPublisher events;
     private final Clock clock;
+    private final Preferences preferences;
 
     ConsentService(LeadRepository leads, ConsentTokens tokens, ConsentLedger ledger, EmailOutbox outbox,
-            DoiSettings settings, ApplicationEventPublisher events, Clock clock) {
+            DoiSettings settings, ApplicationEventPublisher events, Clock clock, Preferences preferences) {
+        this.preferences = preferences;
         this.leads = leads;
         this.tokens = tokens;
         this.ledger = ledger;
@@ -151,6 +153,25 @@ public class ConsentService implements EmailLinks {
             events.publishEvent(new Unsubscribed(lead.id()));
             log.info("Lead {} unsubscribed", lead.id());
         }
+        return true;
+    }
+
+    /** The lead behind an unsubscribe link, for the preference centre; empty for an unknown link. */
+    public Optional<String> leadOfUnsubscribeLink(String token) {
+        return tokens.find(token, Purpose.UNSUBSCRIBE).map(ConsentTokens.Token::leadId)
+                .filter(id -> leads.find(id).map(l -> !l.erased()).orElse(false));
+    }
+
+    /** Saves topics and frequency chosen in the preference centre; false for an unknown link. */
+    @Transactional
+    public boolean savePreferences(String token, Preferences.Choice choice, String ip, String userAgent) {
+        Optional<String> leadId = leadOfUnsubscribeLink(token);
+        if (leadId.isEmpty()) {
+            return false;
+        }
+        preferences.save(leadId.get(), choice, clock.instant());
+        ledger.append(leadId.get(), Event.PREFERENCES_CHANGED, null, ip, userAgent, null,
+                "topics=" + String.join(",", choice.topics()) + ";frequency=" + choice.frequency());
         return true;
     }
 

@@ -22,9 +22,11 @@ import org.springframework.web.bind.annotation.ResponseStatus;
 class OptInController {
 
     private final ConsentService consent;
+    private final Preferences preferences;
 
-    OptInController(ConsentService consent) {
+    OptInController(ConsentService consent, Preferences preferences) {
         this.consent = consent;
+        this.preferences = preferences;
     }
 
     @GetMapping("/confirm")
@@ -54,10 +56,38 @@ class OptInController {
         return "optin/resent";
     }
 
+    /** The unsubscribe button and the preference centre (topics, frequency) behind every unsubscribe link. */
     @GetMapping("/unsubscribe")
-    String unsubscribePage(@RequestParam(required = false) String token, Model model) {
+    String unsubscribePage(@RequestParam(required = false) String token, Model model, HttpServletResponse response) {
+        var leadId = consent.leadOfUnsubscribeLink(token);
+        if (leadId.isEmpty()) {
+            response.setStatus(HttpStatus.GONE.value());
+            return "optin/expired";
+        }
         model.addAttribute("token", token);
+        model.addAttribute("choice", preferences.of(leadId.get()));
+        model.addAttribute("topics", Preferences.TOPICS);
+        model.addAttribute("frequencies", Preferences.FREQUENCIES);
         return "optin/unsubscribe";
+    }
+
+    @PostMapping("/preferences")
+    String savePreferences(@RequestParam(required = false) String token,
+            @RequestParam(required = false) java.util.List<String> topics,
+            @RequestParam(required = false) String frequency, HttpServletRequest request,
+            HttpServletResponse response, Model model) {
+        java.util.Set<String> chosen = new java.util.LinkedHashSet<>();
+        if (topics != null) {
+            topics.stream().filter(Preferences.TOPICS::contains).forEach(chosen::add);
+        }
+        String often = Preferences.FREQUENCIES.contains(frequency) ? frequency : "all";
+        if (!consent.savePreferences(token, new Preferences.Choice(chosen, often), request.getRemoteAddr(),
+                request.getHeader("User-Agent"))) {
+            response.setStatus(HttpStatus.GONE.value());
+            return "optin/expired";
+        }
+        model.addAttribute("choice", new Preferences.Choice(chosen, often));
+        return "optin/preferences-saved";
     }
 
     /** RFC 8058 one-click: the mail client posts {@code List-Unsubscribe=One-Click} to the link itself. */

@@ -125,6 +125,40 @@ class DoubleOptInTests extends ServiceTestBase {
     }
 
     @Nested
+    class PreferenceCentre {
+
+        @Test
+        void savesTopicsAndFrequencyBehindTheUnsubscribeLinkWithoutUnsubscribing() throws Exception {
+            String email = newAddress("picky");
+            postForm("/forms/newsletter", Map.of("email", email), MediaType.APPLICATION_JSON);
+            postForm("/optin/confirm", Map.of("token", confirmationToken(email)), MediaType.TEXT_HTML);
+            String header = awaitMail(email, "Welcome aboard").getHeader("List-Unsubscribe", null);
+            String link = header.substring(1, header.length() - 1);
+            String token = link.substring(link.indexOf("token=") + "token=".length());
+
+            ResponseEntity<String> page = rest.getForEntity(link.replace("http://localhost:8080", url("")),
+                    String.class);
+            assertThat(page.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(page.getBody()).contains("Your email preferences").contains("product-news");
+
+            HttpHeaders headers = new HttpHeaders();
+            headers.setContentType(MediaType.APPLICATION_FORM_URLENCODED);
+            ResponseEntity<String> saved = rest.exchange(url("/optin/preferences"), HttpMethod.POST,
+                    new HttpEntity<>("token=" + token + "&topics=events&topics=bogus&frequency=monthly", headers),
+                    String.class);
+
+            assertThat(saved.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(saved.getBody()).contains("events").contains("monthly").doesNotContain("bogus");
+            String id = leadId(email);
+            assertThat(read(get("/api/leads/" + id, "demo")).path("consent").asText()).isEqualTo("CONFIRMED");
+            assertThat(read(get("/api/leads/" + id + "/consent", "demo")).findValuesAsText("event"))
+                    .contains("PREFERENCES_CHANGED");
+            assertThat(rest.getForEntity(url("/optin/unsubscribe?token=nope"), String.class).getStatusCode())
+                    .isEqualTo(HttpStatus.GONE);
+        }
+    }
+
+    @Nested
     class Ledger {
 
         @Test
