@@ -1,31 +1,15 @@
 package io.leadflow.platform;
 
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URLDecoder;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.Enumeration;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
@@ -74,7 +58,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             tooLarge(response);
             return;
         }
-        chain.doFilter(new BufferedBody(request, body), response);
+        chain.doFilter(new BufferedRequestBody(request, body), response);
     }
 
     private void tooLarge(HttpServletResponse response) throws IOException {
@@ -83,113 +67,5 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
         response.setStatus(413);
         response.setContentType("application/problem+json");
         json.writeValue(response.getOutputStream(), problem.getBody());
-    }
-
-    /** Replays a body read up front; form fields are parsed from it as the container would have done. */
-    private static final class BufferedBody extends HttpServletRequestWrapper {
-
-        private final byte[] body;
-        private Map<String, String[]> parameters;
-
-        BufferedBody(HttpServletRequest request, byte[] body) {
-            super(request);
-            this.body = body;
-        }
-
-        @Override
-        public ServletInputStream getInputStream() {
-            ByteArrayInputStream in = new ByteArrayInputStream(body);
-            return new ServletInputStream() {
-                @Override
-                public int read() {
-                    return in.read();
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) {
-                    return in.read(b, off, len);
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return in.available() == 0;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException("the body was already read");
-                }
-            };
-        }
-
-        @Override
-        public BufferedReader getReader() {
-            return new BufferedReader(new InputStreamReader(getInputStream(), charset()));
-        }
-
-        @Override
-        public int getContentLength() {
-            return body.length;
-        }
-
-        @Override
-        public long getContentLengthLong() {
-            return body.length;
-        }
-
-        @Override
-        public Map<String, String[]> getParameterMap() {
-            if (parameters == null) {
-                // the query string's fields (the container no longer reads the body, which we consumed)
-                Map<String, List<String>> merged = new LinkedHashMap<>();
-                super.getParameterMap().forEach((k, v) -> merged.computeIfAbsent(k, x -> new ArrayList<>()).addAll(List.of(v)));
-                if (isForm()) {
-                    for (String pair : new String(body, StandardCharsets.ISO_8859_1).split("&")) {
-                        if (pair.isEmpty()) {
-                            continue;
-                        }
-                        int eq = pair.indexOf('=');
-                        String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), charset());
-                        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), charset());
-                        merged.computeIfAbsent(name, x -> new ArrayList<>()).add(value);
-                    }
-                }
-                Map<String, String[]> result = new LinkedHashMap<>();
-                merged.forEach((k, v) -> result.put(k, v.toArray(String[]::new)));
-                parameters = Collections.unmodifiableMap(result);
-            }
-            return parameters;
-        }
-
-        @Override
-        public String getParameter(String name) {
-            String[] values = getParameterMap().get(name);
-            return values == null || values.length == 0 ? null : values[0];
-        }
-
-        @Override
-        public String[] getParameterValues(String name) {
-            return getParameterMap().get(name);
-        }
-
-        @Override
-        public Enumeration<String> getParameterNames() {
-            return Collections.enumeration(getParameterMap().keySet());
-        }
-
-        private boolean isForm() {
-            String type = getContentType();
-            return type != null && MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(MediaType.parseMediaType(type));
-        }
-
-        private Charset charset() {
-            String encoding = getCharacterEncoding();
-            return encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
-        }
     }
 }

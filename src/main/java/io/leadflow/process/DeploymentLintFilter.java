@@ -11,11 +11,8 @@ import java.util.Map;
 import java.util.Set;
 
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.apache.commons.fileupload.FileItemIterator;
@@ -26,6 +23,8 @@ import org.apache.commons.fileupload.disk.DiskFileItemFactory;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.leadflow.platform.BufferedRequestBody;
 
 /**
  * Lints what Camunda Modeler's deploy button sends to {@code /engine-rest/deployment/create} with the same rules
@@ -77,7 +76,7 @@ class DeploymentLintFilter extends OncePerRequestFilter {
             reject(response, 400, "Model refused: " + String.join("; ", problems), problems);
             return;
         }
-        chain.doFilter(new CachedBody(request, body), response);
+        chain.doFilter(new BufferedRequestBody(request, body), response);
     }
 
     private void reject(HttpServletResponse response, int status, String message, List<String> problems)
@@ -129,56 +128,5 @@ class DeploymentLintFilter extends OncePerRequestFilter {
             }
         }
         return files;
-    }
-
-    /** Replays the body we read for the Camunda REST servlet. */
-    private static final class CachedBody extends HttpServletRequestWrapper {
-        private final byte[] body;
-
-        CachedBody(HttpServletRequest request, byte[] body) {
-            super(request);
-            this.body = body;
-        }
-
-        @Override
-        public ServletInputStream getInputStream() {
-            ByteArrayInputStream in = new ByteArrayInputStream(body);
-            return new ServletInputStream() {
-                @Override
-                public int read() {
-                    return in.read();
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) {
-                    return in.read(b, off, len);
-                }
-
-                @Override
-                public boolean isFinished() {
-                    return in.available() == 0;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException();
-                }
-            };
-        }
-
-        @Override
-        public int getContentLength() {
-            return body.length;
-        }
-
-        @Override
-        public long getContentLengthLong() {
-            return body.length;
-        }
     }
 }

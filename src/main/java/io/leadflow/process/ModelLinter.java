@@ -3,7 +3,6 @@ package io.leadflow.process;
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
 import java.time.Period;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,6 +29,7 @@ import org.camunda.bpm.model.dmn.instance.OutputEntry;
 import org.camunda.bpm.model.dmn.instance.UnaryTests;
 import org.camunda.bpm.model.xml.instance.DomElement;
 import org.camunda.bpm.model.xml.instance.ModelElementInstance;
+import io.leadflow.platform.Errors;
 
 /**
  * Checks a model before it is deployed, whether it comes from the folder or from Camunda Modeler's deploy button,
@@ -88,7 +88,7 @@ final class ModelLinter {
                 problems.add(new Problem(file, "file", "only .bpmn, .dmn and .form files can be deployed"));
             }
         } catch (RuntimeException e) {
-            problems.add(new Problem(file, "file", "is not a valid model: " + rootMessage(e)));
+            problems.add(new Problem(file, "file", "is not a valid model: " + Errors.rootMessage(e)));
         }
         return problems;
     }
@@ -343,11 +343,4 @@ final class ModelLinter {
         return e == null ? "?" : e.getElementType().getTypeName();
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getMessage();
-    }
 }

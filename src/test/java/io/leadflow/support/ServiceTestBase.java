@@ -128,7 +128,7 @@ public abstract class ServiceTestBase {
 
     protected static List<String> links(MimeMessage message) {
         try {
-            String text = io.leadflow.support.MailText.of(message);
+            String text = io.leadflow.channel.email.MailParts.firstOfType(message, "text/plain");
             Matcher m = LINK.matcher(text);
             List<String> links = new java.util.ArrayList<>();
             while (m.find()) {

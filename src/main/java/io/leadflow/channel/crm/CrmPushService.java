@@ -15,6 +15,7 @@ import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.leadflow.platform.Errors;
 
 /**
  * Pushes a lead to the CRM and sorts the answer: success (the CRM id is stored), a business rejection
@@ -50,7 +51,7 @@ public class CrmPushService {
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
             failures.increment();
             throw new CrmUnavailable("CRM at " + settings.leadsUri() + " unreachable for lead " + leadId + ": "
-                    + rootMessage(e) + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.", e);
+                    + Errors.rootMessage(e) + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.", e);
         }
         int status = response.getStatusCode().value();
         String body = response.getBody() == null ? "" : response.getBody();
@@ -102,11 +103,4 @@ public class CrmPushService {
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
-    }
 }

@@ -30,6 +30,7 @@ import io.leadflow.platform.LeadflowSettings;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.leadflow.platform.Errors;
 
 /**
  * The outbound email flow: outbox poller → render (rules checked at send time) → SMTP outbound adapter, with an
@@ -191,7 +192,7 @@ class EmailDelivery {
                 return result;
             } catch (RuntimeException e) {
                 failed.increment();
-                String cause = rootMessage(e);
+                String cause = Errors.rootMessage(e);
                 Integer code = smtpReplyCode(e);
                 if (code != null && code >= 500) {
                     // A permanent refusal (unknown mailbox, policy): retrying only hurts our reputation.
@@ -241,11 +242,4 @@ class EmailDelivery {
         return null;
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + ": " + t.getMessage();
-    }
 }

@@ -7,9 +7,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import jakarta.mail.Address;
-import jakarta.mail.BodyPart;
-import jakarta.mail.Multipart;
-import jakarta.mail.Part;
 import jakarta.mail.internet.MimeMessage;
 
 import org.springframework.stereotype.Controller;
@@ -53,7 +50,7 @@ class MailboxController {
         List<CaughtMail> mails = new ArrayList<>();
         for (MimeMessage m : c.messages()) {
             try {
-                String text = textOf(m);
+                String text = MailParts.firstOfType(m, "text/plain");
                 List<String> links = new ArrayList<>();
                 Matcher matcher = LINK.matcher(text);
                 while (matcher.find()) {
@@ -68,22 +65,5 @@ class MailboxController {
             }
         }
         return mails;
-    }
-
-    static String textOf(Part part) throws Exception {
-        if (part.isMimeType("text/plain")) {
-            return (String) part.getContent();
-        }
-        if (part.isMimeType("multipart/*")) {
-            Multipart mp = (Multipart) part.getContent();
-            for (int i = 0; i < mp.getCount(); i++) {
-                BodyPart bp = mp.getBodyPart(i);
-                String t = textOf(bp);
-                if (!t.isEmpty()) {
-                    return t;
-                }
-            }
-        }
-        return "";
     }
 }

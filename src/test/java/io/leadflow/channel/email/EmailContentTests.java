@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Map;
 import java.util.UUID;
 
-import jakarta.mail.BodyPart;
-import jakarta.mail.Multipart;
-import jakarta.mail.Part;
 import jakarta.mail.internet.MimeMessage;
 
 import org.junit.jupiter.api.Test;
@@ -35,25 +32,8 @@ class EmailContentTests extends ServiceTestBase {
         postForm("/forms/newsletter", Map.of("email", email, "firstName", "<img src=x onerror=alert(1)>"),
                 MediaType.APPLICATION_JSON);
 
-        String html = html(awaitMail(email, "Please confirm your subscription"));
+        String html = MailParts.firstOfType(awaitMail(email, "Please confirm your subscription"), "text/html");
 
         assertThat(html).contains("&lt;img src=x onerror=alert(1)&gt;").doesNotContain("<img src=x");
-    }
-
-    private static String html(Part part) throws Exception {
-        if (part.isMimeType("text/html")) {
-            return (String) part.getContent();
-        }
-        if (part.isMimeType("multipart/*")) {
-            Multipart mp = (Multipart) part.getContent();
-            for (int i = 0; i < mp.getCount(); i++) {
-                BodyPart bp = mp.getBodyPart(i);
-                String h = html(bp);
-                if (!h.isEmpty()) {
-                    return h;
-                }
-            }
-        }
-        return "";
     }
 }
