@@ -5,17 +5,22 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.context.annotation.Lazy;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import io.leadflow.platform.Hashing;
 
 /**
  * Append-only proof of consent. Each entry's hash covers the previous entry's hash, so an edited or deleted row
- * breaks the chain. Personal values are chained only as keyed hashes; the raw IP and user agent sit in columns
+ * breaks the chain. Proofs are recorded in the transaction of the step they prove and sealed into the chain by
+ * {@link #seal()} shortly after, so that concurrent steps never wait for each other on the chain's head. Personal values are chained only as keyed hashes; the raw IP and user agent sit in columns
  * that erasure clears without breaking anything.
  */
 @Component
@@ -35,58 +40,113 @@ public class ConsentLedger {
     private final Hashing hashing;
     private final Clock clock;
 
+    /** This bean through its proxy, so that {@link #seal()} runs in its own transaction when called from here. */
+    @Autowired
+    @Lazy
+    private ConsentLedger self;
+
+    private ConsentLedger self() {
+        return self;
+    }
+
     ConsentLedger(JdbcClient jdbc, Hashing hashing, Clock clock) {
         this.jdbc = jdbc;
         this.hashing = hashing;
         this.clock = clock;
     }
 
+    /** Records a proof in the caller's transaction; it joins the hash chain at the next sealing (within a second). */
     @Transactional(propagation = Propagation.MANDATORY)
     public void append(String leadId, Event event, String address, String ip, String userAgent, String consentText,
             String detail) {
         String addressHmac = address != null ? hashing.hmac(address) : knownAddressHmac(leadId);
-        appendHashed(leadId, event, addressHmac, ip, userAgent, consentText, detail);
-    }
-
-    private void appendHashed(String leadId, Event event, String addressHmac, String ip, String userAgent,
-            String consentText, String detail) {
-        var head = jdbc.sql("select last_seq, last_hash from consent_ledger_head where id = 1 for update")
-                .query((rs, n) -> new Object[] {rs.getLong(1), rs.getString(2)}).single();
-        long seq = (Long) head[0] + 1;
-        String previousHash = (String) head[1];
         Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        String ipHmac = hashing.hmac(ip);
-        String uaHmac = hashing.hmac(userAgent);
         String ua = userAgent == null ? null : userAgent.substring(0, Math.min(400, userAgent.length()));
         String text = consentText == null ? null : consentText.substring(0, Math.min(200, consentText.length()));
-        String hash = hash(seq, leadId, event.name(), at, addressHmac, ipHmac, uaHmac, text, detail, previousHash);
         jdbc.sql("""
-                insert into consent_ledger (seq, lead_id, event, occurred_at, address_hmac, ip_hmac, user_agent_hmac,
-                                            ip, user_agent, consent_text, detail, previous_hash, hash)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(seq, leadId, event.name(), Timestamp.from(at), addressHmac, ipHmac, uaHmac, ip, ua, text,
-                        detail, previousHash, hash)
+                insert into consent_ledger_pending (id, lead_id, event, occurred_at, address_hmac, ip_hmac,
+                                                    user_agent_hmac, ip, user_agent, consent_text, detail)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(UUID.randomUUID().toString(), leadId, event.name(), Timestamp.from(at), addressHmac,
+                        hashing.hmac(ip), hashing.hmac(userAgent), ip, ua, text, detail)
                 .update();
-        jdbc.sql("update consent_ledger_head set last_seq = ?, last_hash = ? where id = 1").params(seq, hash).update();
+    }
+
+    /**
+     * Links the pending proofs into the chain, oldest first. The head row is locked, so one sealer at a time
+     * (across nodes) extends the chain; returns how many entries were sealed.
+     */
+    @Scheduled(fixedDelayString = "PT0.5S")
+    @Transactional
+    public int seal() {
+        var head = jdbc.sql("select last_seq, last_hash from consent_ledger_head where id = 1 for update")
+                .query((rs, n) -> new Object[] {rs.getLong(1), rs.getString(2)}).single();
+        long seq = (Long) head[0];
+        String previous = (String) head[1];
+        List<Pending> pending = jdbc.sql("""
+                select p.*, l.erased_at from consent_ledger_pending p left join leads l on l.id = p.lead_id
+                 order by p.occurred_at, p.id fetch first 1000 rows only""")
+                .query((rs, n) -> {
+                    boolean erased = rs.getTimestamp("erased_at") != null;
+                    return new Pending(rs.getString("id"), rs.getString("lead_id"), rs.getString("event"),
+                            rs.getTimestamp("occurred_at").toInstant(), rs.getString("address_hmac"),
+                            rs.getString("ip_hmac"), rs.getString("user_agent_hmac"), erased ? null : rs.getString("ip"),
+                            erased ? null : rs.getString("user_agent"), rs.getString("consent_text"),
+                            rs.getString("detail"));
+                })
+                .list();
+        for (Pending p : pending) {
+            seq++;
+            String hash = hash(seq, p.leadId(), p.event(), p.occurredAt(), p.addressHmac(), p.ipHmac(),
+                    p.userAgentHmac(), p.consentText(), p.detail(), previous);
+            jdbc.sql("""
+                    insert into consent_ledger (seq, lead_id, event, occurred_at, address_hmac, ip_hmac, user_agent_hmac,
+                                                ip, user_agent, consent_text, detail, previous_hash, hash)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                    .params(seq, p.leadId(), p.event(), Timestamp.from(p.occurredAt()), p.addressHmac(), p.ipHmac(),
+                            p.userAgentHmac(), p.ip(), p.userAgent(), p.consentText(), p.detail(), previous, hash)
+                    .update();
+            jdbc.sql("delete from consent_ledger_pending where id = ?").param(p.id()).update();
+            previous = hash;
+        }
+        if (!pending.isEmpty()) {
+            jdbc.sql("update consent_ledger_head set last_seq = ?, last_hash = ? where id = 1").params(seq, previous)
+                    .update();
+        }
+        return pending.size();
+    }
+
+    private record Pending(String id, String leadId, String event, Instant occurredAt, String addressHmac,
+            String ipHmac, String userAgentHmac, String ip, String userAgent, String consentText, String detail) {
     }
 
     private String knownAddressHmac(String leadId) {
-        return jdbc.sql("select address_hmac from consent_ledger where lead_id = ? and address_hmac is not null order by seq")
-                .param(leadId).query(String.class).stream().findFirst().orElse(null);
+        return jdbc.sql("""
+                select address_hmac from consent_ledger where lead_id = ? and address_hmac is not null
+                union all
+                select address_hmac from consent_ledger_pending where lead_id = ? and address_hmac is not null""")
+                .params(leadId, leadId).query(String.class).stream().findFirst().orElse(null);
     }
 
     /** Clears the raw values of one person; the chain only covers their hashes. */
     @Transactional(propagation = Propagation.MANDATORY)
     public void eraseRawValues(String leadId) {
+        // Pending first: if a sealer is moving this person's entries right now, this waits for it to commit, and
+        // the second statement then sees the entries it sealed.
+        jdbc.sql("update consent_ledger_pending set ip = null, user_agent = null where lead_id = ?").param(leadId)
+                .update();
         jdbc.sql("update consent_ledger set ip = null, user_agent = null where lead_id = ?").param(leadId).update();
     }
 
+    /** A lead's proofs in order, sealed first so that each carries its hash. */
     public List<Entry> entries(String leadId) {
+        self().seal();
         return jdbc.sql("select * from consent_ledger where lead_id = ? order by seq").param(leadId)
                 .query(ConsentLedger::map).list();
     }
 
     public Verification verify() {
+        self().seal();
         // The head first, then the entries it covers: an append committing meanwhile adds entries past the head's
         // seq (entry and head commit together), which are left to the next verification instead of called lost.
         var head = jdbc.sql("select last_seq, last_hash from consent_ledger_head where id = 1")
