@@ -85,7 +85,7 @@ public class ConsentLedger {
         String previous = (String) head[1];
         List<Pending> pending = jdbc.sql("""
                 select p.*, l.erased_at from consent_ledger_pending p left join leads l on l.id = p.lead_id
-                 order by p.occurred_at, p.id fetch first 1000 rows only""")
+                 order by p.pending_order fetch first 1000 rows only""")
                 .query((rs, n) -> {
                     boolean erased = rs.getTimestamp("erased_at") != null;
                     return new Pending(rs.getString("id"), rs.getString("lead_id"), rs.getString("event"),

@@ -33,7 +33,7 @@ class LeadController {
         this.leads = leads;
     }
 
-    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> capture(@RequestBody CaptureRequest request, HttpServletRequest http) {
         if (request.looksLikeBot()) {
             return ResponseEntity.accepted().body(Map.of("id", java.util.UUID.randomUUID().toString(),

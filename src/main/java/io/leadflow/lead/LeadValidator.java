@@ -15,7 +15,7 @@ final class LeadValidator {
     static final int MAX_TEXT = 200;
     private static final Pattern EMAIL = Pattern.compile(
             "^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$");
-    private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+    private static final Pattern CONTROL = Pattern.compile("\\p{Cc}");
     private static final Pattern COUNTRY = Pattern.compile("^[A-Z]{2}$");
     private static final Pattern LANGUAGE = Pattern.compile("^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$");
 
@@ -40,7 +40,8 @@ final class LeadValidator {
         String lastName = text("lastName", r.lastName(), errors);
         String company = text("company", r.company(), errors);
         String jobTitle = text("jobTitle", r.jobTitle(), errors);
-        String industry = text("industry", r.industry(), errors);
+        // lower-cased before the length check: 'İ' becomes two characters and must still fit the column
+        String industry = text("industry", r.industry() == null ? null : r.industry().toLowerCase(Locale.ROOT), errors);
         String phone = text("phone", r.phone(), errors);
         String source = text("source", r.source(), errors);
         String utmSource = text("utmSource", r.utmSource(), errors);
@@ -74,7 +75,7 @@ final class LeadValidator {
             throw new InvalidInputException(errors);
         }
         return new CleanCapture(email, firstName, lastName, company, jobTitle,
-                industry == null ? null : industry.toLowerCase(Locale.ROOT), companySize, country, phone, source,
+                industry, companySize, country, phone, source,
                 utmSource, utmMedium, utmCampaign, language, consentText);
     }
 

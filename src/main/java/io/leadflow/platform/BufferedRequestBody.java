@@ -18,6 +18,7 @@ import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 
 /**
@@ -92,9 +93,13 @@ public final class BufferedRequestBody extends HttpServletRequestWrapper {
                         continue;
                     }
                     int eq = pair.indexOf('=');
-                    String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), charset());
-                    String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), charset());
-                    merged.computeIfAbsent(name, x -> new ArrayList<>()).add(value);
+                    try {
+                        String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), charset());
+                        String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), charset());
+                        merged.computeIfAbsent(name, x -> new ArrayList<>()).add(value);
+                    } catch (IllegalArgumentException badEscape) {
+                        // like Tomcat's own parser: a pair with a broken %-escape is skipped, the others still count
+                    }
                 }
             }
             Map<String, String[]> result = new LinkedHashMap<>();
@@ -120,13 +125,22 @@ public final class BufferedRequestBody extends HttpServletRequestWrapper {
         return Collections.enumeration(getParameterMap().keySet());
     }
 
+    /** An unparsable Content-Type is no form: the handler mapping then answers 415 rather than this throwing. */
     private boolean isForm() {
         String type = getContentType();
-        return type != null && MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(MediaType.parseMediaType(type));
+        try {
+            return type != null && MediaType.APPLICATION_FORM_URLENCODED.isCompatibleWith(MediaType.parseMediaType(type));
+        } catch (InvalidMediaTypeException e) {
+            return false;
+        }
     }
 
     private Charset charset() {
         String encoding = getCharacterEncoding();
-        return encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+        try {
+            return encoding == null ? StandardCharsets.UTF_8 : Charset.forName(encoding);
+        } catch (IllegalArgumentException unknown) { // IllegalCharsetNameException, UnsupportedCharsetException
+            return StandardCharsets.UTF_8;
+        }
     }
 }

@@ -16,11 +16,13 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.multipart.MultipartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -65,6 +67,20 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .header(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds())).body(response.getBody());
     }
 
+    /** A multipart body that cannot be parsed (no boundary, cut short): capture takes forms and JSON only. */
+    @ExceptionHandler(MultipartException.class)
+    ResponseEntity<ProblemDetail> unreadableMultipart(MultipartException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Unreadable body",
+                "The multipart/form-data body could not be read; send application/x-www-form-urlencoded or JSON", null);
+    }
+
+    /** Spring Security's firewall refuses a field name with control or unassigned characters when it is first read. */
+    @ExceptionHandler(RequestRejectedException.class)
+    ResponseEntity<ProblemDetail> rejected(RequestRejectedException e) {
+        return problem(HttpStatus.BAD_REQUEST, "Invalid input",
+                "A field name contains control or unassigned characters; rename the field", null);
+    }
+
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> typeMismatch(MethodArgumentTypeMismatchException e) {
         return problem(HttpStatus.BAD_REQUEST, "Invalid input", "Parameter '" + e.getName() + "' has an invalid value",
@@ -89,10 +105,26 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 || e instanceof org.springframework.web.server.ResponseStatusException) {
             throw e;
         }
+        if (isConnectionFailure(e)) {
+            return storageDown(e);
+        }
         String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
         log.error("Unexpected error (reference {})", reference, e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error",
                 "Something went wrong on our side (reference " + reference + "); nothing you sent was wrong.", null);
+    }
+
+    /** The database went away under a request (e.g. a failed commit or rollback): SQL state class 08. */
+    private static boolean isConnectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException || t instanceof java.net.ConnectException
+                    || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                            && sql.getSQLState().startsWith("08"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

@@ -71,7 +71,8 @@ class FormController {
         return page;
     }
 
-    @PostMapping(value = "/forms/{formId}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(value = "/forms/{formId}", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
     @ResponseBody
     ResponseEntity<Map<String, Object>> submitJson(@PathVariable String formId, @RequestBody CaptureRequest body,
             HttpServletRequest http) {
