@@ -62,10 +62,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
     }
 
     private void tooLarge(HttpServletResponse response) throws IOException {
-        var problem = ProblemHandler.problem(HttpStatus.PAYLOAD_TOO_LARGE, "Payload too large",
-                "Request bodies here are limited to 64 KiB", null);
-        response.setStatus(413);
-        response.setContentType("application/problem+json");
-        json.writeValue(response.getOutputStream(), problem.getBody());
+        ProblemHandler.write(response, json, HttpStatus.PAYLOAD_TOO_LARGE, "Payload too large",
+                "Request bodies here are limited to 64 KiB");
     }
 }

@@ -146,6 +146,14 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(p.getStatusCode()).headers(p.getHeaders()).body(p.getBody());
     }
 
+    /** For filters, which answer before any controller advice can: the same problem body, written directly. */
+    static void write(jakarta.servlet.http.HttpServletResponse response, com.fasterxml.jackson.databind.ObjectMapper json,
+            HttpStatus status, String title, String detail) throws java.io.IOException {
+        response.setStatus(status.value());
+        response.setContentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        json.writeValue(response.getOutputStream(), problem(status, title, detail, null).getBody());
+    }
+
     public static ResponseEntity<ProblemDetail> problem(HttpStatus status, String title, String detail,
             List<InvalidInputException.FieldError> errors) {
         ProblemDetail body = ProblemDetail.forStatusAndDetail(status, detail);

@@ -44,11 +44,8 @@ public class RateLimitFilter extends OncePerRequestFilter {
             limiter.acquire("ip:" + request.getRemoteAddr(), settings.perIpPerMinute(), Duration.ofMinutes(1),
                     "requests from your address");
         } catch (TooManyRequestsException e) {
-            response.setStatus(429);
             response.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-            response.setContentType("application/problem+json");
-            json.writeValue(response.getOutputStream(), ProblemHandler.problem(HttpStatus.TOO_MANY_REQUESTS,
-                    "Too many requests", e.getMessage(), null).getBody());
+            ProblemHandler.write(response, json, HttpStatus.TOO_MANY_REQUESTS, "Too many requests", e.getMessage());
             return;
         }
         chain.doFilter(request, response);
