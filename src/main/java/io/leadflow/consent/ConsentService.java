@@ -17,6 +17,7 @@ import org.springframework.transaction.annotation.Transactional;
 import io.leadflow.channel.email.EmailLinks;
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.channel.email.EmailSent;
+import io.leadflow.channel.email.UnsubscribeRequests;
 import io.leadflow.consent.ConsentLedger.Event;
 import io.leadflow.consent.ConsentTokens.Purpose;
 import io.leadflow.lead.Lead;
@@ -30,7 +31,7 @@ import io.leadflow.lead.LeadRepository;
  * update answered at once); the {@code double-opt-in} process reads it around each of its waits.
  */
 @Service
-public class ConsentService implements EmailLinks {
+public class ConsentService implements EmailLinks, UnsubscribeRequests {
 
     private static final Logger log = LoggerFactory.getLogger(ConsentService.class);
     static final Duration UNSUBSCRIBE_LINK_VALIDITY = Duration.ofDays(3650);
@@ -135,8 +136,20 @@ public class ConsentService implements EmailLinks {
                 .ifPresent(this::resendConfirmationIfDue);
     }
 
+    /** The {@code mailto:} unsubscribe: the ledger keeps the sender where a click keeps the user agent. */
+    @Override
     @Transactional
-    public boolean unsubscribe(String token, String ip, String userAgent) {
+    public boolean unsubscribeByEmail(String token, String sender) {
+        return unsubscribe(token, null, "email from " + sender, "mailto request");
+    }
+
+    /**
+     * Unsubscribes the lead of an unsubscribe link; false for an unknown link.
+     *
+     * @param channel how the person asked (one-click, preference centre, mailto), kept in the ledger
+     */
+    @Transactional
+    public boolean unsubscribe(String token, String ip, String userAgent, String channel) {
         Optional<ConsentTokens.Token> found = tokens.find(token, Purpose.UNSUBSCRIBE);
         if (found.isEmpty()) {
             return false;
@@ -149,9 +162,9 @@ public class ConsentService implements EmailLinks {
         if (leads.changeConsent(lead.id(), Consent.CONFIRMED, Consent.UNSUBSCRIBED, now)
                 || leads.changeConsent(lead.id(), Consent.PENDING, Consent.UNSUBSCRIBED, now)) {
             leads.suppress(lead.id(), "UNSUBSCRIBED", now);
-            ledger.append(lead.id(), Event.UNSUBSCRIBED, lead.email(), ip, userAgent, null, null);
+            ledger.append(lead.id(), Event.UNSUBSCRIBED, lead.email(), ip, userAgent, null, channel);
             events.publishEvent(new Unsubscribed(lead.id()));
-            log.info("Lead {} unsubscribed", lead.id());
+            log.info("Lead {} unsubscribed by {}", lead.id(), channel);
         }
         return true;
     }

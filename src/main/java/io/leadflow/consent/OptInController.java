@@ -94,14 +94,14 @@ class OptInController {
     @PostMapping(value = "/unsubscribe", params = "List-Unsubscribe")
     @ResponseBody
     String oneClickUnsubscribe(@RequestParam String token, HttpServletRequest request) {
-        consent.unsubscribe(token, request.getRemoteAddr(), request.getHeader("User-Agent"));
+        consent.unsubscribe(token, request.getRemoteAddr(), request.getHeader("User-Agent"), "one-click (RFC 8058)");
         return "You are unsubscribed.";
     }
 
     @PostMapping("/unsubscribe")
     String unsubscribe(@RequestParam(required = false) String token, HttpServletRequest request,
             HttpServletResponse response) {
-        if (!consent.unsubscribe(token, request.getRemoteAddr(), request.getHeader("User-Agent"))) {
+        if (!consent.unsubscribe(token, request.getRemoteAddr(), request.getHeader("User-Agent"), "preference centre")) {
             response.setStatus(HttpStatus.GONE.value());
             return "optin/expired";
         }

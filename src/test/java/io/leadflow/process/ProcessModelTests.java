@@ -389,7 +389,7 @@ class ProcessModelTests extends EngineTestBase {
             executeJob(nurture, "Task_SendWelcome");
             String url = consent.linksFor(leads.get(leadId), "welcome").get("unsubscribeUrl");
 
-            assertThat(consent.unsubscribe(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit")).isTrue();
+            assertThat(consent.unsubscribe(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit", "one-click (RFC 8058)")).isTrue();
 
             process(nurture).hasPassed("EndEvent_Stopped").hasNotPassed("Task_SendValueEmail").isEnded();
             assertThat(leads.get(leadId).consent()).isEqualTo(Lead.Consent.UNSUBSCRIBED);

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real SMTP server on a free port that refuses recipients on demand, the way receiving servers do:
  * addresses starting with {@code bounce} get {@code 550} (permanent), those starting with {@code flaky} get
- * {@code 451} (try later) the first time. Everything it accepts is recorded.
+ * {@code 451} (try later) the first time, those starting with {@code busy} every time. Everything it accepts is recorded.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
@@ -81,7 +81,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     int attempt = recipientAttempts.computeIfAbsent(recipient, r -> new AtomicInteger()).incrementAndGet();
                     if (recipient.startsWith("bounce")) {
                         reply(out, "550 5.1.1 <" + recipient + ">: no such user");
-                    } else if (recipient.startsWith("flaky") && attempt == 1) {
+                    } else if (recipient.startsWith("busy") || recipient.startsWith("flaky") && attempt == 1) {
                         reply(out, "451 4.3.0 temporary failure, try again later");
                     } else {
                         reply(out, "250 2.1.5 OK");

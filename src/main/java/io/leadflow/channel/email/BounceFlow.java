@@ -24,7 +24,8 @@ import org.springframework.integration.mail.dsl.Mail;
 import io.leadflow.platform.Errors;
 
 /**
- * The inbound bounce flow: IMAP inbound adapter on the bounce mailbox → parse → record and suppress.
+ * The inbound bounce flow: IMAP inbound adapter on the bounce mailbox → parse → record and suppress. Unsubscribe
+ * requests sent to {@code leadflow.mail.unsubscribe-address} (delivered into the same mailbox) unsubscribe.
  * <p>
  * A message is marked read only after what it reports is committed, so a message read during a database or network
  * failure stays unread and is read again at the next poll. A message that is no report we understand is flagged and
@@ -40,14 +41,16 @@ class BounceFlow {
 
     private final BounceSettings settings;
     private final BounceHandler handler;
+    private final UnsubscribeRequests unsubscribes;
 
-    BounceFlow(BounceSettings settings, BounceHandler handler) {
+    BounceFlow(BounceSettings settings, BounceHandler handler, UnsubscribeRequests unsubscribes) {
         if (!settings.problems().isEmpty()) {
             throw new IllegalStateException("leadflow.mail.bounces.enabled=true, but the bounce mailbox cannot be read:\n - "
                     + String.join("\n - ", settings.problems()));
         }
         this.settings = settings;
         this.handler = handler;
+        this.unsubscribes = unsubscribes;
     }
 
     @Bean
@@ -99,6 +102,17 @@ class BounceFlow {
     void read(MimeMessage message) throws MessagingException {
         // A local copy: fetching can fail on the network (read again later), parsing only on the content.
         MimeMessage copy = new MimeMessage(message);
+        var unsubscribeToken = UnsubscribeRequests.tokenInSubject(copy.getSubject());
+        if (unsubscribeToken.isPresent()) {
+            String sender = copy.getFrom() == null || copy.getFrom().length == 0 ? "unknown sender"
+                    : copy.getFrom()[0].toString();
+            if (!unsubscribes.unsubscribeByEmail(unsubscribeToken.get(), sender)) {
+                log.warn("Unsubscribe request {} in the bounce mailbox names an unknown link; nobody was unsubscribed",
+                        copy.getMessageID());
+            }
+            message.setFlag(Flags.Flag.SEEN, true);
+            return;
+        }
         BounceParser.Report report;
         try {
             report = BounceParser.read(copy);

@@ -130,8 +130,9 @@ class EmailDelivery {
                 helper.setSubject(rendered.subject());
                 helper.setText(rendered.text(), rendered.html());
                 if (!DOUBLE_OPT_IN_TEMPLATES.contains(row.template())) {
-                    String unsubscribe = leadflow.link(emailLinks.get("unsubscribeUrl"));
-                    mime.setHeader("List-Unsubscribe", "<" + unsubscribe + ">");
+                    String unsubscribe = emailLinks.get("unsubscribeUrl");
+                    mime.setHeader("List-Unsubscribe", listUnsubscribe(leadflow.link(unsubscribe),
+                            UnsubscribeRequests.tokenOf(unsubscribe)));
                     mime.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
                 }
                 mime.setHeader("X-Leadflow-Purpose", row.purpose());
@@ -144,6 +145,19 @@ class EmailDelivery {
                 return null;
             }
         });
+    }
+
+    /**
+     * The one-click HTTPS link (RFC 8058) first, then the {@code mailto:} alternative for mail clients that only
+     * send: its subject carries the same token, which the bounce mailbox reader recognises.
+     */
+    private String listUnsubscribe(String url, String token) {
+        String header = "<" + url + ">";
+        if (settings.unsubscribeAddress() != null && token != null) {
+            header += ", <mailto:" + settings.unsubscribeAddress() + "?subject=" + UnsubscribeRequests.SUBJECT_WORD
+                    + "%20" + token + ">";
+        }
+        return header;
     }
 
     private static String refusal(EmailOutbox.Row row, Lead lead) {

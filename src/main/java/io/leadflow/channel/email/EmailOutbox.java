@@ -24,7 +24,7 @@ public class EmailOutbox {
     public enum Status { PENDING, SENDING, SENT, SKIPPED, FAILED }
 
     public record Row(String id, String leadId, String purpose, String template, Status status, int attempts,
-            Instant createdAt, Instant sentAt, String lastError) {
+            Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError) {
     }
 
     static final Duration CLAIM_TIME = Duration.ofMinutes(2);
@@ -142,6 +142,6 @@ public class EmailOutbox {
         return new Row(rs.getString("id"), rs.getString("lead_id"), rs.getString("purpose"), rs.getString("template"),
                 Status.valueOf(rs.getString("status")), rs.getInt("attempts"),
                 rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
-                rs.getString("last_error"));
+                rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"));
     }
 }

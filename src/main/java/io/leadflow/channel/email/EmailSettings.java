@@ -9,12 +9,19 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param catcher the built-in SMTP server whose mails are listed at {@code /mailbox} (dev default; off in prod)
  * @param retry   how often and how fast a failed SMTP delivery is tried again before it is marked FAILED
  * @param senders how many emails are rendered and sent at the same time
+ * @param unsubscribeAddress the {@code mailto:} alternative of {@code List-Unsubscribe}: a request mailed there
+ *                           (delivered into the bounce mailbox) unsubscribes like the one-click link; by default
+ *                           {@code unsubscribe@} the sender's domain
  */
 @ConfigurationProperties("leadflow.mail")
-public record EmailSettings(String from, Catcher catcher, Retry retry, int senders) {
+public record EmailSettings(String from, Catcher catcher, Retry retry, int senders, String unsubscribeAddress) {
 
     public EmailSettings {
         senders = senders <= 0 ? 4 : senders;
+        if ((unsubscribeAddress == null || unsubscribeAddress.isBlank()) && from != null && from.contains("@")) {
+            String domain = from.substring(from.lastIndexOf('@') + 1).replace(">", "").trim();
+            unsubscribeAddress = "unsubscribe@" + domain;
+        }
     }
 
     public record Catcher(boolean enabled, int port) {

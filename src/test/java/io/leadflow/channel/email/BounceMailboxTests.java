@@ -74,6 +74,12 @@ class BounceMailboxTests {
     @Autowired
     MeterRegistry meters;
 
+    @Autowired
+    EmailLinks links;
+
+    @Autowired
+    io.leadflow.consent.ConsentLedger ledger;
+
     @MockitoSpyBean
     BounceHandler handler;
 
@@ -179,6 +185,26 @@ class BounceMailboxTests {
         await().atMost(PATIENCE).until(() -> "HARD_BOUNCE".equals(repository.get(leadId).suppressedReason()));
         await().atMost(PATIENCE).until(() -> isSet(report, Flags.Flag.SEEN));
         verify(handler, times(2)).record(argThat(aboutThisLead));
+    }
+
+    @Test
+    void unsubscribesAPersonWhoMailedTheUnsubscribeAddress() {
+        String email = address("mailto");
+        String leadId = capture(email);
+        String unsubscribeLink = links.linksFor(repository.get(leadId), "welcome").get("unsubscribeUrl");
+        String token = UnsubscribeRequests.tokenOf(unsubscribeLink);
+
+        MimeMessage request = deliver(BounceReports.unsubscribeRequest(email, "Re: unsubscribe " + token));
+        MimeMessage unknown = deliver(BounceReports.unsubscribeRequest(address("stranger"), "unsubscribe "
+                + "AAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+
+        await().atMost(PATIENCE).until(() -> "UNSUBSCRIBED".equals(repository.get(leadId).suppressedReason()));
+        assertThat(repository.get(leadId).consent()).isEqualTo(io.leadflow.lead.Lead.Consent.UNSUBSCRIBED);
+        assertThat(ledger.entries(leadId)).anySatisfy(entry -> {
+            assertThat(entry.event()).isEqualTo("UNSUBSCRIBED");
+            assertThat(entry.detail()).isEqualTo("mailto request");
+        });
+        await().atMost(PATIENCE).until(() -> isSet(request, Flags.Flag.SEEN) && isSet(unknown, Flags.Flag.SEEN));
     }
 
     private String capture(String email) {

@@ -279,4 +279,19 @@ final class BounceReports {
     private static String token() {
         return UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     }
+
+    /** What a mail client sends for the {@code mailto:} of {@code List-Unsubscribe}. */
+    static String unsubscribeRequest(String from, String subject) {
+        return """
+                From: %s
+                To: unsubscribe@leadflow.local
+                Subject: %s
+                Date: Mon, 3 Mar 2025 10:15:02 +0100
+                Message-Id: <%s@client.example>
+                MIME-Version: 1.0
+                Content-Type: text/plain; charset=UTF-8
+
+                (sent by the mail client's unsubscribe button)
+                """.formatted(from, subject, token());
+    }
 }

@@ -28,7 +28,9 @@ import io.leadflow.support.ScriptedSmtpServer;
 
 /** SMTP faults: a temporary refusal is retried and sent exactly once; a permanent one suppresses the address. */
 @Tag(OwnContext.TAG)
-@SpringBootTest(properties = "camunda.bpm.generate-unique-process-engine-name=true")
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = { "camunda.bpm.generate-unique-process-engine-name=true",
+                "leadflow.mail.retry.initial-backoff=PT5S" })
 @ActiveProfiles("test")
 class SmtpFaultTests {
 
@@ -42,6 +44,9 @@ class SmtpFaultTests {
 
     @Autowired
     EmailOutbox outbox;
+
+    @Autowired
+    org.springframework.boot.test.web.client.TestRestTemplate rest;
 
     @DynamicPropertySource
     static void scriptedSmtp(DynamicPropertyRegistry registry) throws IOException {
@@ -72,6 +77,29 @@ class SmtpFaultTests {
         assertThat(smtp.deliveriesTo(email)).hasSize(1);
         assertThat(outbox.find(leadId, "doi-confirmation").orElseThrow().attempts()).isEqualTo(1);
         assertThat(repository.get(leadId).suppressedReason()).isNull();
+    }
+
+    @Test
+    void showsAPendingRetryOnTheLeadsEmails() throws Exception {
+        String email = "busy." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        String leadId = capture(email);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> outbox.find(leadId, "doi-confirmation")
+                .map(r -> r.attempts() == 1).orElse(false));
+
+        var response = rest.withBasicAuth("demo", "demo").getForEntity("/api/leads/" + leadId + "/emails", String.class);
+        assertThat(response.getStatusCode().value()).isEqualTo(200);
+        var emails = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.getBody());
+        assertThat(emails).hasSize(1);
+        var confirmation = emails.get(0);
+        assertThat(confirmation.path("purpose").asText()).isEqualTo("doi-confirmation");
+        assertThat(confirmation.path("status").asText()).isEqualTo("PENDING");
+        assertThat(confirmation.path("attempts").asInt()).isEqualTo(1);
+        assertThat(confirmation.path("lastError").asText()).contains("451");
+        assertThat(java.time.Instant.parse(confirmation.path("nextAttemptAt").asText()))
+                .as("the next try waits for the back-off")
+                .isAfter(java.time.Instant.parse(confirmation.path("createdAt").asText()).plusSeconds(4));
+        assertThat(smtp.deliveriesTo(email)).isEmpty();
     }
 
     @Test
