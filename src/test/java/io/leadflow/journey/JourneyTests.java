@@ -39,6 +39,8 @@ class JourneyTests extends ServiceTestBase {
         MimeMessage welcome = awaitMail(email, "Welcome aboard");
         assertThat(welcome.getHeader("List-Unsubscribe", null)).startsWith("<http://localhost:8080/optin/unsubscribe?token=");
         assertThat(welcome.getHeader("List-Unsubscribe-Post", null)).isEqualTo("List-Unsubscribe=One-Click");
+        assertThat(welcome.getHeader("X-Leadflow-Lead", null)).as("matches complaints that redact the address")
+                .isEqualTo(leadId);
         await().atMost(Duration.ofSeconds(10)).until(() -> lead(leadId).path("stage").asText().equals("NURTURE"));
 
         for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {

@@ -66,7 +66,8 @@ class BounceHandler {
         Map<String, Bounce> byLead = new LinkedHashMap<>();
         for (Bounce bounce : report.bounces()) {
             received.get(bounce.kind()).increment();
-            Lead lead = leads.findByEmail(bounce.recipient()).orElse(null);
+            Lead lead = (bounce.recipient() != null ? leads.findByEmail(bounce.recipient())
+                    : leads.find(bounce.leadId())).orElse(null);
             if (lead == null) {
                 log.info("Bounce report {} ({} {}) is about an address no lead has", report.messageId(),
                         bounce.kind(), bounce.status());

@@ -41,11 +41,21 @@ final class BounceParser {
     enum Kind { SOFT, HARD, COMPLAINT }
 
     /**
-     * @param recipient the address the report is about, as written in it
+     * @param recipient the address the report is about, as written in it; null when the report redacts it
      * @param status    the DSN status code ({@code 5.1.1}) or the feedback type ({@code abuse}); null if none
+     * @param leadId    the lead our email was for, from its {@value #LEAD_HEADER} header quoted in the report: how a
+     *                  complaint whose provider redacted every address is still matched; null if not quoted
      */
-    record Bounce(Kind kind, String recipient, String status) {
+    record Bounce(Kind kind, String recipient, String status, String leadId) {
+
+        Bounce(Kind kind, String recipient, String status) {
+            this(kind, recipient, status, null);
+        }
     }
+
+    /** Carries the lead id (no personal data) in every email, for reports that redact the recipient. */
+    static final String LEAD_HEADER = "X-Leadflow-Lead";
+    private static final Pattern LEAD_ID = Pattern.compile("[0-9a-fA-F-]{36}");
 
     /**
      * @param messageId         the report's own Message-ID (a hash of its bytes when it has none): the same report
@@ -202,8 +212,12 @@ final class BounceParser {
             }
         }
         if (recipients.isEmpty()) {
-            throw new Unrecognised("the feedback report names no recipient (no Original-Rcpt-To, no readable To in "
-                    + "the quoted email)");
+            String leadId = original == null ? null : original.getHeader(LEAD_HEADER, null);
+            if (leadId != null && LEAD_ID.matcher(leadId.strip()).matches()) {
+                return List.of(new Bounce(Kind.COMPLAINT, null, type, leadId.strip()));
+            }
+            throw new Unrecognised("the feedback report names no recipient (no Original-Rcpt-To, no readable To or "
+                    + LEAD_HEADER + " in the quoted email)");
         }
         return recipients.stream().distinct().map(r -> new Bounce(Kind.COMPLAINT, r, type)).toList();
     }

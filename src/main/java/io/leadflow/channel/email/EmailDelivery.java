@@ -136,6 +136,7 @@ class EmailDelivery {
                     mime.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
                 }
                 mime.setHeader("X-Leadflow-Purpose", row.purpose());
+                mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
                 return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
             } catch (MessagingException | RuntimeException e) {
                 // A template error will not fix itself by retrying: make it visible at once.

@@ -125,6 +125,16 @@ class BounceMailboxTests {
     }
 
     @Test
+    void suppressesTheLeadOfARedactedComplaintByTheLeadHeaderOfOurEmail() {
+        String email = address("redacted");
+        String leadId = capture(email);
+
+        deliver(BounceReports.redactedComplaint(email, leadId));
+
+        await().atMost(PATIENCE).until(() -> "COMPLAINED".equals(repository.get(leadId).suppressedReason()));
+    }
+
+    @Test
     void suppressesASoftBouncingAddressOnlyAfterTheThirdSoftBounce() {
         String email = address("full");
         String leadId = capture(email);

@@ -87,6 +87,15 @@ class BounceParserTests {
         }
 
         @Test
+        void takesTheLeadFromOurHeaderWhenTheProviderRedactedEveryAddress() {
+            String leadId = "7c0e4d9e-3b0f-4c39-9a57-0d3b8f0e2a11";
+            Report report = BounceParser.parse(mime(BounceReports.redactedComplaint("kim@acme-corp.io", leadId)))
+                    .orElseThrow();
+
+            assertThat(report.bounces()).containsExactly(new Bounce(Kind.COMPLAINT, null, "abuse", leadId));
+        }
+
+        @Test
         void readsANotSpamReportAsNoComplaint() {
             String raw = BounceReports.complaint("hal@acme-corp.io", BounceReports.messageId())
                     .replace("Feedback-Type: abuse", "Feedback-Type: not-spam");

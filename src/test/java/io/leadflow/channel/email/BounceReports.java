@@ -248,6 +248,15 @@ final class BounceReports {
                 .replace("Original-Rcpt-To: <" + recipient + ">\n", "");
     }
 
+    /**
+     * A complaint from a provider that redacts every address (no Original-Rcpt-To, the quoted To blanked): only our
+     * lead header, quoted with the email, says whom it is about.
+     */
+    static String redactedComplaint(String recipient, String leadId) {
+        return complaintWithoutOriginalRcptTo(recipient)
+                .replace("To: " + recipient + "\n", "To: [redacted]\n" + BounceParser.LEAD_HEADER + ": " + leadId + "\n");
+    }
+
     /** An out-of-office reply: auto-replies go to the Return-Path, so they land in the bounce mailbox too. */
     static String outOfOffice(String from) {
         return """
