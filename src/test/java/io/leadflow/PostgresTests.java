@@ -200,6 +200,32 @@ class PostgresTests extends ServiceTestBase {
             log.info("Confirmations that raced the double-opt-in process were seen by: {}", paths);
         }
 
+        @RepeatedTest(2)
+        void neitherLosesAConfirmationNorConfirmsAnExpiredLeadWhenBothArriveAtOnce() throws Exception {
+            Map<String, Integer> winners = new java.util.TreeMap<>();
+            for (int n = 0; n < 10; n++) {
+                String email = "photo-finish" + n + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+                String leadId = leadService.capture(request(email), FORM).id();
+                String token = renderedConfirmationToken(leadId);
+
+                List<Object> outcomes = all(2, side -> side == 0
+                        ? consent.confirm(token, "198.51.100.23", "JUnit")
+                        : (Object) consent.expire(leadId));
+
+                boolean confirmed = outcomes.get(0) == ConfirmOutcome.CONFIRMED;
+                boolean expired = Boolean.TRUE.equals(outcomes.get(1));
+                assertThat(confirmed ^ expired).as("exactly one wins for %s: %s", leadId, outcomes).isTrue();
+                assertThat(confirmed || outcomes.get(0) == ConfirmOutcome.GONE).as(outcomes.toString()).isTrue();
+                assertThat(leads.get(leadId).consent())
+                        .isEqualTo(confirmed ? Lead.Consent.CONFIRMED : Lead.Consent.EXPIRED);
+                assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event)
+                        .filteredOn(e -> e.equals("CONFIRMED") || e.equals("EXPIRED"))
+                        .containsExactly(confirmed ? "CONFIRMED" : "EXPIRED");
+                winners.merge(confirmed ? "confirmation" : "expiry", 1, Integer::sum);
+            }
+            log.info("Confirmation against expiry, won by: {}", winners);
+        }
+
         @Test
         void keepsTheConsentLedgerChainValidUnderConcurrentAppends() throws Exception {
             long before = read(get("/api/consent/verify", "demo")).path("entries").asLong();

@@ -186,5 +186,29 @@ class DoubleOptInTests extends ServiceTestBase {
             }
             assertThat(read(get("/api/consent/verify", "demo")).path("valid").asBoolean()).isTrue();
         }
+
+        @Test
+        void detectsADeletedEntry() {
+            String email = newAddress("erased-proof");
+            postForm("/forms/newsletter", Map.of("email", email), MediaType.APPLICATION_JSON);
+            await().atMost(Duration.ofSeconds(5)).until(() -> read(get("/api/consent/verify", "demo")).path("valid")
+                    .asBoolean());
+            long seq = jdbc.queryForObject("select min(seq) from consent_ledger where lead_id = ?", Long.class,
+                    leadId(email));
+            Map<String, Object> row = jdbc.queryForMap("select * from consent_ledger where seq = ?", seq);
+            try {
+                jdbc.update("delete from consent_ledger where seq = ?", seq);
+
+                var verification = read(get("/api/consent/verify", "demo"));
+
+                assertThat(verification.path("valid").asBoolean()).isFalse();
+                assertThat(verification.path("firstBrokenSeq").asLong()).isEqualTo(seq);
+                assertThat(verification.path("message").asText()).containsAnyOf("is missing", "were deleted");
+            } finally {
+                new org.springframework.jdbc.core.simple.SimpleJdbcInsert(jdbc).withTableName("consent_ledger")
+                        .execute(row);
+            }
+            assertThat(read(get("/api/consent/verify", "demo")).path("valid").asBoolean()).isTrue();
+        }
     }
 }
