@@ -34,6 +34,17 @@ public class LeadRepository {
      * Reads the lead and locks its row until the transaction ends: a process step that checks the consent state
      * before waiting then sees a concurrent confirmation either before or after, never half-way.
      */
+    /** Leads of that consent, not erased, after {@code afterId} in id order: keyset pages for long scans. */
+    public java.util.List<Lead> page(Consent consent, String afterId, int size) {
+        return jdbc.sql("select * from leads where consent = ? and erased_at is null and id > ? order by id fetch first "
+                + size + " rows only").params(consent.name(), afterId).query(LeadRepository::map).list();
+    }
+
+    public long count(Consent consent) {
+        return jdbc.sql("select count(*) from leads where consent = ? and erased_at is null").param(consent.name())
+                .query(Long.class).single();
+    }
+
     public Optional<Lead> lock(String id) {
         return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
     }

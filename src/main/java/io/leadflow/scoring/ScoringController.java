@@ -36,9 +36,14 @@ class ScoringController {
         return scoring.explain(id);
     }
 
+    @GetMapping("/api/leads/{id}/score/history")
+    java.util.List<ScoringService.ScoreChange> history(@PathVariable String id, Authentication user) {
+        LeadAccess.check(leads, id, user);
+        return scoring.history(id);
+    }
+
     @PostMapping("/api/leads/{id}/rescore")
     ScoringService.Score rescore(@PathVariable String id) {
-        scoring.explain(id);
         return scoring.rescore(id);
     }
 }

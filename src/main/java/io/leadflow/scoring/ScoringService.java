@@ -16,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.event.EventListener;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -51,11 +52,22 @@ public class ScoringService {
     public record Score(int fit, double engagement, boolean mql, String grade, String reason) {
     }
 
+    /**
+     * @param decisions the fit and MQL evaluations, each with its version and the rules that matched
+     * @param events    the scored events, each with the rule and version of {@code engagement-points} that gave its
+     *                  points when it was recorded (or at the last manual rescore)
+     */
     public record Explanation(String leadId, int fit, double engagement, double total, boolean mql, String grade,
             String reason, List<DecisionEvaluator.Evaluation> decisions, List<ScoredEvent> events) {
     }
 
-    public record ScoredEvent(String type, String url, Instant occurredAt, int points, double decayedPoints) {
+    /** A row of the score history: a grade or MQL change, or a marketer's rescore. */
+    public record ScoreChange(Instant changedAt, String cause, int fit, double engagement, String grade, boolean mql,
+            String reason, int fitVersion, int mqlVersion) {
+    }
+
+    public record ScoredEvent(String type, String url, Instant occurredAt, int points, double decayedPoints,
+            String table, Integer version, String ruleId, String annotation) {
     }
 
     private final LeadRepository leads;
@@ -119,23 +131,20 @@ public class ScoringService {
     }
 
     private EventRecorded store(Lead lead, String type, String url, Instant occurredAt) {
-        Map<String, Object> in = new HashMap<>();
-        in.put("eventType", type);
-        in.put("url", url);
-        Object value = decisions.evaluate(ENGAGEMENT, in).value("points");
-        int points = value instanceof Number n ? n.intValue() : 0;
+        Scorer.StoredEvent event = liveScorer(decisions.latest(ENGAGEMENT)).points(type, url, occurredAt);
         boolean scored = lead.consent() == Lead.Consent.CONFIRMED;
         String id = UUID.randomUUID().toString();
         jdbc.sql("""
-                insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored)
-                values (?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(id, lead.id(), type, url, Timestamp.from(occurredAt), Timestamp.from(clock.instant()), points,
-                        scored)
+                insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored,
+                                               rule_id, decision_version)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(id, lead.id(), type, url, Timestamp.from(occurredAt), Timestamp.from(clock.instant()),
+                        event.points(), scored, event.ruleId(), event.version())
                 .update();
         if (scored) {
-            rescore(lead.id());
+            update(lead, liveScorer(null).score(lead, storedEvents(lead.id()), clock.instant()), Cause.EVENT);
         }
-        return new EventRecorded(id, points, scored);
+        return new EventRecorded(id, event.points(), scored);
     }
 
     /** A confirmed lead submitting a form again is engagement, not a new opt-in. */
@@ -149,54 +158,128 @@ public class ScoringService {
     @EventListener
     void onErased(LeadErased erased) {
         jdbc.sql("delete from engagement_events where lead_id = ?").param(erased.leadId()).update();
+        jdbc.sql("delete from score_changes where lead_id = ?").param(erased.leadId()).update();
     }
 
-    /** Recomputes the score on the deployed tables and moves the stage to MQL when the decision says so. */
+    /**
+     * Recomputes the score on the deployed tables, the points of the lead's events included, and moves the stage to
+     * MQL when the decision says so: what a marketer asks for after changing a table. A lead already past MQL keeps
+     * its stage.
+     */
     @Transactional
     public Score rescore(String leadId) {
-        Lead lead = leads.get(leadId);
-        Explanation e = explain(lead);
-        leads.updateScore(leadId, e.fit(), e.engagement(), e.grade(), clock.instant());
-        if (e.mql() && leads.changeStage(leadId, Stage.MQL, clock.instant(), Stage.NEW, Stage.NURTURE, Stage.RECYCLED)) {
-            log.info("Lead {} is now an MQL (grade {}): {}", leadId, e.grade(), e.reason());
-            events.publishEvent(new LeadQualified(leadId, e.grade()));
+        Lead lead = readable(leadId);
+        Scorer scorer = liveScorer(decisions.latest(ENGAGEMENT));
+        List<Scorer.StoredEvent> before = storedEvents(leadId);
+        Scorer.Outcome outcome = scorer.score(lead, before, clock.instant());
+        for (Scorer.StoredEvent e : distinct(outcome.events())) {
+            jdbc.sql("""
+                    update engagement_events set points = ?, rule_id = ?, decision_version = ?
+                     where lead_id = ? and scored = true and type = ? and coalesce(url, '') = ?""")
+                    .params(e.points(), e.ruleId(), e.version(), leadId, e.type(), e.url() == null ? "" : e.url())
+                    .update();
         }
-        return new Score(e.fit(), e.engagement(), e.mql(), e.grade(), e.reason());
+        update(lead, outcome, Cause.RESCORE);
+        return new Score(outcome.fit(), outcome.engagement(), outcome.mql(), outcome.grade(), outcome.reason());
     }
 
+    /** The score now, each part with the rules and decision versions that produced it. */
     public Explanation explain(String leadId) {
+        Lead lead = readable(leadId);
+        Scorer.Outcome o = liveScorer(null).score(lead, storedEvents(leadId), clock.instant());
+        List<ScoredEvent> events = new ArrayList<>(o.events().size());
+        for (int i = 0; i < o.events().size(); i++) {
+            Scorer.StoredEvent e = o.events().get(i);
+            String annotation = e.ruleId() == null || e.version() == null ? null
+                    : decisions.deployed(ENGAGEMENT, e.version()).annotation(e.ruleId());
+            events.add(new ScoredEvent(e.type(), e.url(), e.occurredAt(), e.points(),
+                    Math.round(o.decayedPoints().get(i) * 100) / 100.0, ENGAGEMENT, e.version(), e.ruleId(),
+                    annotation));
+        }
+        return new Explanation(lead.id(), o.fit(), o.engagement(), o.total(), o.mql(), o.grade(), o.reason(),
+                List.of(o.fitEvaluation(), o.mqlEvaluation()), events);
+    }
+
+    /** What caused a score to be recomputed, as kept in the score history. */
+    enum Cause { EVENT, RESCORE }
+
+    private void update(Lead lead, Scorer.Outcome o, Cause cause) {
+        Instant now = clock.instant();
+        leads.updateScore(lead.id(), o.fit(), o.engagement(), o.grade(), now);
+        boolean becameMql = o.mql()
+                && leads.changeStage(lead.id(), Stage.MQL, now, Stage.NEW, Stage.NURTURE, Stage.RECYCLED);
+        if (becameMql) {
+            log.info("Lead {} is now an MQL (grade {}): {}", lead.id(), o.grade(), o.reason());
+            events.publishEvent(new LeadQualified(lead.id(), o.grade()));
+        }
+        if (settings.history().enabled()
+                && (cause == Cause.RESCORE || becameMql || !java.util.Objects.equals(lead.grade(), o.grade()))) {
+            jdbc.sql("""
+                    insert into score_changes (id, lead_id, changed_at, cause, fit, engagement, grade, mql, reason,
+                                               fit_version, mql_version)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                    .params(UUID.randomUUID().toString(), lead.id(), Timestamp.from(now), cause.name(), o.fit(),
+                            o.engagement(), o.grade(), o.mql(), truncated(o.reason()), o.fitEvaluation().version(),
+                            o.mqlEvaluation().version())
+                    .update();
+        }
+    }
+
+    /** Score history older than {@code leadflow.scoring.history.retention} goes; hourly, on every node (idempotent). */
+    @Scheduled(initialDelayString = "PT1M", fixedDelayString = "PT1H")
+    public int forgetOldScoreChanges() {
+        return jdbc.sql("delete from score_changes where changed_at < ?")
+                .param(Timestamp.from(clock.instant().minus(settings.history().retention()))).update();
+    }
+
+    /** The score history of a lead, newest first. */
+    public List<ScoreChange> history(String leadId) {
+        readable(leadId);
+        return jdbc.sql("""
+                select changed_at, cause, fit, engagement, grade, mql, reason, fit_version, mql_version
+                  from score_changes where lead_id = ? order by changed_at desc""")
+                .param(leadId)
+                .query((rs, n) -> new ScoreChange(rs.getTimestamp("changed_at").toInstant(), rs.getString("cause"),
+                        rs.getInt("fit"), rs.getDouble("engagement"), rs.getString("grade"), rs.getBoolean("mql"),
+                        rs.getString("reason"), rs.getInt("fit_version"), rs.getInt("mql_version")))
+                .list();
+    }
+
+    private Lead readable(String leadId) {
         Lead lead = leads.find(leadId).orElseThrow(() -> new NotFoundException("No lead with id " + leadId));
         if (lead.erased()) {
             throw new GoneException("Lead " + leadId + " was erased");
         }
-        return explain(lead);
+        return lead;
     }
 
-    private Explanation explain(Lead lead) {
-        DecisionEvaluator.Evaluation fitEval = decisions.evaluate(FIT, LeadAttributes.fitInputs(lead));
-        int fit = fitEval.value("points") instanceof Number n ? n.intValue() : 0;
-        Instant now = clock.instant();
-        double halfLifeSeconds = settings.engagementHalfLife().toSeconds();
-        List<ScoredEvent> scored = jdbc.sql("""
-                select type, url, occurred_at, points from engagement_events
+    /** The scorer of the live service: the latest deployed tables, no memo. */
+    private Scorer liveScorer(DecisionEvaluator.Decision engagement) {
+        return new Scorer(decisions.latest(FIT), engagement, decisions.latest(MQL), settings.engagementHalfLife(),
+                false);
+    }
+
+    List<Scorer.StoredEvent> storedEvents(String leadId) {
+        return jdbc.sql("""
+                select type, url, occurred_at, points, rule_id, decision_version from engagement_events
                  where lead_id = ? and scored = true order by occurred_at""")
-                .param(lead.id())
-                .query((rs, n) -> {
-                    Instant at = rs.getTimestamp("occurred_at").toInstant();
-                    int points = rs.getInt("points");
-                    double age = Math.max(0, Duration.between(at, now).toSeconds());
-                    return new ScoredEvent(rs.getString("type"), rs.getString("url"), at, points,
-                            points * Math.pow(0.5, age / halfLifeSeconds));
-                }).list();
-        double engagement = Math.round(scored.stream().mapToDouble(ScoredEvent::decayedPoints).sum() * 100) / 100.0;
-        Map<String, Object> in = new HashMap<>();
-        in.put("fitScore", fit);
-        in.put("engagementScore", engagement);
-        DecisionEvaluator.Evaluation mqlEval = decisions.evaluate(MQL, in);
-        boolean mql = Boolean.TRUE.equals(mqlEval.value("mql"));
-        String grade = (String) mqlEval.value("grade");
-        String reason = (String) mqlEval.value("reason");
-        return new Explanation(lead.id(), fit, engagement, fit + engagement, mql, grade, reason,
-                List.of(fitEval, mqlEval), scored);
+                .param(leadId).query(ScoringService::storedEvent).list();
+    }
+
+    static Scorer.StoredEvent storedEvent(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+        int version = rs.getInt("decision_version");
+        return new Scorer.StoredEvent(rs.getString("type"), rs.getString("url"),
+                rs.getTimestamp("occurred_at").toInstant(), rs.getInt("points"), rs.getString("rule_id"),
+                rs.wasNull() ? null : version);
+    }
+
+    private static List<Scorer.StoredEvent> distinct(List<Scorer.StoredEvent> events) {
+        Map<String, Scorer.StoredEvent> byTypeAndUrl = new java.util.LinkedHashMap<>();
+        events.forEach(e -> byTypeAndUrl.putIfAbsent(e.type() + '\n' + e.url(), e));
+        return List.copyOf(byTypeAndUrl.values());
+    }
+
+    private static String truncated(String reason) {
+        return reason == null || reason.length() <= 400 ? reason : reason.substring(0, 400);
     }
 }
