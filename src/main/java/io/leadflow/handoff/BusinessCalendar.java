@@ -7,7 +7,15 @@ import java.time.Period;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
+
 import org.springframework.stereotype.Component;
+
+import de.focus_shift.jollyday.core.HolidayManager;
+import de.focus_shift.jollyday.core.HolidayType;
+import de.focus_shift.jollyday.core.ManagerParameters;
 
 /**
  * Adds business time to an instant: {@code PTnH}/{@code PTnM} count working hours, {@code PnD} counts working
@@ -18,9 +26,22 @@ import org.springframework.stereotype.Component;
 public class BusinessCalendar {
 
     private final CalendarSettings settings;
+    private final Map<String, HolidayManager> publicHolidays = new ConcurrentHashMap<>();
 
     BusinessCalendar(CalendarSettings settings) {
         this.settings = settings;
+        settings.calendar().forEach((id, cal) -> {
+            if (cal.holidayCountry() != null && !cal.holidayCountry().isBlank()) {
+                try {
+                    publicHolidays.put(id, HolidayManager.getInstance(ManagerParameters.create(
+                            cal.holidayCountry().trim().toLowerCase(java.util.Locale.ROOT))));
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("leadflow.calendar." + id + ".holiday-country '"
+                            + cal.holidayCountry() + "' is no country the holiday library knows: use an ISO code "
+                            + "such as fr, de, gb or us", e);
+                }
+            }
+        });
     }
 
     public Instant add(String calendarId, Instant start, String isoDuration) {
@@ -30,27 +51,41 @@ public class BusinessCalendar {
                     + "': configure leadflow.calendar." + calendarId + ".{zone,days,hours}");
         }
         String iso = isoDuration.trim().toUpperCase();
+        Predicate<LocalDate> working = workingDays(calendarId, cal);
         try {
             if (iso.contains("T")) {
-                return addWorkingTime(cal, start, Duration.parse(iso));
+                return addWorkingTime(cal, working, start, Duration.parse(iso));
             }
-            return addWorkingDays(cal, start, Period.parse(iso).getDays());
+            return addWorkingDays(cal, working, start, Period.parse(iso).getDays());
         } catch (DateTimeParseException e) {
             throw new IllegalArgumentException("'" + isoDuration + "' is not an ISO-8601 duration such as PT8H or P2D",
                     e);
         }
     }
 
-    private static boolean isWorkingDay(CalendarSettings.Calendar cal, LocalDate day) {
-        return cal.days().contains(day.getDayOfWeek()) && (cal.holidays() == null || !cal.holidays().contains(day));
+    /** Whether a day of this calendar has working time: a working weekday, no configured or public holiday. */
+    public boolean isWorkingDay(String calendarId, LocalDate day) {
+        CalendarSettings.Calendar cal = settings.calendar().get(calendarId);
+        return cal != null && workingDays(calendarId, cal).test(day);
     }
 
-    static Instant addWorkingTime(CalendarSettings.Calendar cal, Instant start, Duration amount) {
+    private Predicate<LocalDate> workingDays(String calendarId, CalendarSettings.Calendar cal) {
+        HolidayManager holidays = publicHolidays.get(calendarId);
+        String[] regions = cal.holidayRegions() == null ? new String[0]
+                : cal.holidayRegions().stream().map(r -> r.trim().toLowerCase(java.util.Locale.ROOT))
+                        .toArray(String[]::new);
+        return day -> cal.days().contains(day.getDayOfWeek())
+                && (cal.holidays() == null || !cal.holidays().contains(day))
+                && (holidays == null || !holidays.isHoliday(day, HolidayType.PUBLIC_HOLIDAY, regions));
+    }
+
+    static Instant addWorkingTime(CalendarSettings.Calendar cal, Predicate<LocalDate> isWorkingDay, Instant start,
+            Duration amount) {
         Duration left = amount;
         ZonedDateTime cursor = start.atZone(cal.zone());
         for (int guard = 0; guard < 3660; guard++) {
             LocalDate day = cursor.toLocalDate();
-            if (isWorkingDay(cal, day)) {
+            if (isWorkingDay.test(day)) {
                 ZonedDateTime open = day.atTime(cal.opens()).atZone(cal.zone());
                 ZonedDateTime close = day.atTime(cal.closes()).atZone(cal.zone());
                 ZonedDateTime from = cursor.isAfter(open) ? cursor : open;
@@ -67,7 +102,8 @@ public class BusinessCalendar {
         throw new IllegalStateException("No working time within ten years on this calendar: check its days and hours");
     }
 
-    static Instant addWorkingDays(CalendarSettings.Calendar cal, Instant start, int days) {
+    static Instant addWorkingDays(CalendarSettings.Calendar cal, Predicate<LocalDate> isWorkingDay, Instant start,
+            int days) {
         ZonedDateTime cursor = start.atZone(cal.zone());
         LocalDate day = cursor.toLocalDate();
         java.time.LocalTime time = cursor.toLocalTime();
@@ -77,17 +113,17 @@ public class BusinessCalendar {
             time = cal.opens();
             day = day.plusDays(1);
         }
-        if (!isWorkingDay(cal, day)) {
+        if (!isWorkingDay.test(day)) {
             // no working time passes on a weekend or holiday: count from the next opening
             time = cal.opens();
-            while (!isWorkingDay(cal, day)) {
+            while (!isWorkingDay.test(day)) {
                 day = day.plusDays(1);
             }
         }
         int added = 0;
         while (added < days) {
             day = day.plusDays(1);
-            if (isWorkingDay(cal, day)) {
+            if (isWorkingDay.test(day)) {
                 added++;
             }
         }

@@ -15,10 +15,18 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 public record CalendarSettings(Map<String, Calendar> calendar) {
 
     /**
-     * @param hours    working hours as {@code HH:mm-HH:mm}, e.g. {@code 09:00-17:00}
-     * @param holidays dates with no working time
+     * @param hours          working hours as {@code HH:mm-HH:mm}, e.g. {@code 09:00-17:00}
+     * @param holidays       dates with no working time, besides the public holidays below
+     * @param holidayCountry public holidays of this country (ISO code such as {@code fr}, {@code de}, {@code us}) from
+     *                       the jollyday library, kept up to date by its maintainers; none when empty
+     * @param holidayRegions the country's regions whose holidays count too (e.g. {@code by} for Bavaria)
      */
-    public record Calendar(ZoneId zone, Set<DayOfWeek> days, String hours, List<LocalDate> holidays) {
+    public record Calendar(ZoneId zone, Set<DayOfWeek> days, String hours, List<LocalDate> holidays,
+            String holidayCountry, List<String> holidayRegions) {
+
+        public Calendar(ZoneId zone, Set<DayOfWeek> days, String hours, List<LocalDate> holidays) {
+            this(zone, days, hours, holidays, null, null);
+        }
 
         public LocalTime opens() {
             return LocalTime.parse(hours.split("-")[0].trim());

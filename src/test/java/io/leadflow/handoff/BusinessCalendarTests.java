@@ -29,7 +29,42 @@ class BusinessCalendarTests {
             "paris", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),
                     "09:00-17:00", List.of(LABOUR_DAY)),
             "night-desk", new CalendarSettings.Calendar(PARIS, EnumSet.allOf(DayOfWeek.class), "00:00-06:00",
-                    List.of()))));
+                    List.of()),
+            "france", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),
+                    "09:00-17:00", List.of(), "fr", List.of()),
+            "berlin", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),
+                    "09:00-17:00", List.of(), "de", List.of()),
+            "munich", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),
+                    "09:00-17:00", List.of(), "DE", List.of("by")))));
+
+    @Nested
+    class PublicHolidays {
+
+        @Test
+        void skipsBastilleDayFromTheCountrysHolidays() {
+            assertThat(add("france", "2026-07-13T15:00", "PT4H")).isEqualTo("2026-07-15T11:00");
+        }
+
+        @Test
+        void skipsAscensionWhoseDateMovesWithEaster() {
+            assertThat(add("france", "2026-05-13T15:00", "PT4H")).isEqualTo("2026-05-15T11:00");
+            assertThat(add("france", "2026-05-13T10:00", "P1D")).isEqualTo("2026-05-15T10:00");
+        }
+
+        @Test
+        void countsARegionalHolidayOnlyInItsRegion() {
+            assertThat(add("munich", "2026-01-05T15:00", "PT4H")).as("Epiphany in Bavaria").isEqualTo("2026-01-07T11:00");
+            assertThat(add("berlin", "2026-01-05T15:00", "PT4H")).isEqualTo("2026-01-06T11:00");
+        }
+
+        @Test
+        void refusesACountryTheLibraryDoesNotKnow() {
+            assertThatThrownBy(() -> new BusinessCalendar(new CalendarSettings(Map.of("nowhere",
+                    new CalendarSettings.Calendar(PARIS, EnumSet.of(DayOfWeek.MONDAY), "09:00-17:00", List.of(),
+                            "xx", List.of())))))
+                    .hasMessageContaining("leadflow.calendar.nowhere.holiday-country");
+        }
+    }
 
     @Nested
     class WorkingHours {
