@@ -24,10 +24,6 @@ public record CalendarSettings(Map<String, Calendar> calendar) {
     public record Calendar(ZoneId zone, Set<DayOfWeek> days, String hours, List<LocalDate> holidays,
             String holidayCountry, List<String> holidayRegions) {
 
-        public Calendar(ZoneId zone, Set<DayOfWeek> days, String hours, List<LocalDate> holidays) {
-            this(zone, days, hours, holidays, null, null);
-        }
-
         public LocalTime opens() {
             return LocalTime.parse(hours.split("-")[0].trim());
         }

@@ -5,7 +5,12 @@ import java.time.Instant;
 /** A lead handed to sales, with its SLA clock. */
 public record Handoff(String id, String leadId, String team, String owner, String grade, Status status,
         Instant createdAt, Instant dueAt, Instant remindAt, Instant breachedAt, int escalationLevel,
-        Instant acceptedAt, Instant closedAt, String rejectReason, String opportunityId) {
+        Instant acceptedAt, Instant closedAt, String rejectReason, String opportunityId, Ladder ladder) {
+
+    /** When each step of the SLA ladder is due (business time, computed at the handoff) and when it happened. */
+    public record Ladder(Instant escalateAt, Instant reassignAt, Instant remindedAt, Instant escalatedAt,
+            Instant reassignedAt, String previousOwner) {
+    }
 
     public enum Status { OPEN, ACCEPTED, QUALIFIED, REJECTED, CRM_FAILED }
 

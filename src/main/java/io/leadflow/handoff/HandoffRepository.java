@@ -21,10 +21,11 @@ class HandoffRepository {
 
     void insert(Handoff h) {
         jdbc.sql("""
-                insert into handoffs (id, lead_id, team, owner, grade, status, created_at, due_at, remind_at)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                insert into handoffs (id, lead_id, team, owner, grade, status, created_at, due_at, remind_at,
+                                      escalate_at, reassign_at)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(h.id(), h.leadId(), h.team(), h.owner(), h.grade(), h.status().name(), ts(h.createdAt()),
-                        ts(h.dueAt()), ts(h.remindAt()))
+                        ts(h.dueAt()), ts(h.remindAt()), ts(h.ladder().escalateAt()), ts(h.ladder().reassignAt()))
                 .update();
     }
 
@@ -65,6 +66,31 @@ class HandoffRepository {
                 .params(ts(now), id).update() == 1;
     }
 
+    boolean markReminded(String id, Instant now) {
+        return jdbc.sql("update handoffs set reminded_at = ? where id = ? and reminded_at is null and status = 'OPEN'")
+                .params(ts(now), id).update() == 1;
+    }
+
+    boolean markEscalated(String id, Instant now) {
+        return jdbc.sql("""
+                update handoffs set escalated_at = ?, escalation_level = case when escalation_level < 1 then 1
+                       else escalation_level end
+                 where id = ? and escalated_at is null and status = 'OPEN'""").params(ts(now), id).update() == 1;
+    }
+
+    void reassign(String id, String owner, String previousOwner, Instant now) {
+        jdbc.sql("""
+                update handoffs set owner = ?, previous_owner = ?, reassigned_at = ?,
+                       escalation_level = case when escalation_level < 2 then 2 else escalation_level end
+                 where id = ?""").params(owner, previousOwner, ts(now), id).update();
+    }
+
+    /** Handoffs created in [from, to), for reports. */
+    List<Handoff> createdBetween(Instant from, Instant to) {
+        return jdbc.sql("select * from handoffs where created_at >= ? and created_at < ? order by created_at")
+                .params(ts(from), ts(to)).query(HandoffRepository::map).list();
+    }
+
     /** Next rep of a team in turn; the cursor row is locked so nodes and restarts keep the rotation fair. */
     int nextIndex(String team) {
         List<Integer> current = jdbc.sql("select next_index from team_cursor where team = ? for update").param(team)
@@ -95,6 +121,8 @@ class HandoffRepository {
                 rs.getString("grade"), Handoff.Status.valueOf(rs.getString("status")), at(rs, "created_at"),
                 at(rs, "due_at"), at(rs, "remind_at"), at(rs, "breached_at"), rs.getInt("escalation_level"),
                 at(rs, "accepted_at"), at(rs, "closed_at"), rs.getString("reject_reason"),
-                rs.getString("opportunity_id"));
+                rs.getString("opportunity_id"), new Handoff.Ladder(at(rs, "escalate_at"), at(rs, "reassign_at"),
+                        at(rs, "reminded_at"), at(rs, "escalated_at"), at(rs, "reassigned_at"),
+                        rs.getString("previous_owner")));
     }
 }

@@ -20,6 +20,8 @@ import io.leadflow.lead.LeadRepository;
 import io.leadflow.platform.ConflictException;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.NotFoundException;
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.platform.LeadflowSettings;
 import io.leadflow.scoring.DecisionEvaluator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -38,8 +40,13 @@ public class HandoffService {
 
     public enum Action { accept, qualify, reject }
 
-    public record Opened(String handoffId, String team, String owner, Instant dueAt, Instant remindAt) {
+    /** The SLA clock of a new handoff: each step's due instant in business time; a step the table leaves empty never comes. */
+    public record Opened(String handoffId, String team, String owner, Instant dueAt, Instant remindAt,
+            Instant escalateAt, Instant reassignAt) {
     }
+
+    /** For a step the sales-sla table leaves empty: far enough that the follow-up is long decided. */
+    static final java.time.Duration NEVER = java.time.Duration.ofDays(3650);
 
     private final HandoffRepository handoffs;
     private final LeadRepository leads;
@@ -49,9 +56,14 @@ public class HandoffService {
     private final HandoffTasks tasks;
     private final Clock clock;
     private final Counter breaches;
+    private final EmailOutbox outbox;
+    private final LeadflowSettings leadflow;
 
     HandoffService(HandoffRepository handoffs, LeadRepository leads, DecisionEvaluator decisions, SalesSettings sales,
-            BusinessCalendar calendar, HandoffTasks tasks, Clock clock, MeterRegistry registry) {
+            BusinessCalendar calendar, HandoffTasks tasks, Clock clock, MeterRegistry registry, EmailOutbox outbox,
+            LeadflowSettings leadflow) {
+        this.outbox = outbox;
+        this.leadflow = leadflow;
         this.handoffs = handoffs;
         this.leads = leads;
         this.decisions = decisions;
@@ -82,8 +94,7 @@ public class HandoffService {
         SalesSettings.Team teamSettings = sales.team(team);
         String owner = (String) assignment.value("owner");
         if (owner == null || owner.isBlank()) {
-            List<String> reps = teamSettings.reps();
-            owner = reps == null || reps.isEmpty() ? null : reps.get(handoffs.nextIndex(team) % reps.size());
+            owner = nextRep(team, teamSettings, null);
         }
         Map<String, Object> slaIn = new HashMap<>();
         slaIn.put("grade", lead.grade());
@@ -91,14 +102,106 @@ public class HandoffService {
         var sla = decisions.evaluate("sales-sla", slaIn);
         Instant now = clock.instant();
         Instant dueAt = calendar.add(teamSettings.calendar(), now, (String) sla.value("acceptWithin"));
-        Object remind = sla.value("remindAfter");
-        Instant remindAt = remind == null ? null : calendar.add(teamSettings.calendar(), now, (String) remind);
+        Instant remindAt = step(teamSettings, now, sla.value("remindAfter"));
+        Instant escalateAt = step(teamSettings, now, sla.value("escalateAfter"));
+        Instant reassignAt = step(teamSettings, now, sla.value("reassignAfter"));
         Handoff h = new Handoff(UUID.randomUUID().toString(), leadId, team, owner, lead.grade(), Status.OPEN, now,
-                dueAt, remindAt, null, 0, null, null, null, null);
+                dueAt, remindAt, null, 0, null, null, null, null,
+                new Handoff.Ladder(escalateAt, reassignAt, null, null, null, null));
         handoffs.insert(h);
         leads.assign(leadId, team, owner, now);
         log.info("Lead {} handed to team {} (owner {}), due {}", leadId, team, owner, dueAt);
-        return new Opened(h.id(), team, owner, dueAt, remindAt);
+        return new Opened(h.id(), team, owner, dueAt, remindAt, escalateAt, reassignAt);
+    }
+
+    private Instant step(SalesSettings.Team team, Instant from, Object offset) {
+        return offset == null || offset.toString().isBlank() ? from.plus(NEVER)
+                : calendar.add(team.calendar(), from, offset.toString());
+    }
+
+    /**
+     * The next rep of the team in turn, skipping people marked away and {@code notThisOne}; null when nobody is
+     * available (the team's queue in Tasklist still shows the task). The shared cursor keeps turns fair across
+     * nodes and restarts.
+     */
+    private String nextRep(String team, SalesSettings.Team settings, String notThisOne) {
+        List<String> reps = settings.reps();
+        if (reps == null || reps.isEmpty()) {
+            return null;
+        }
+        for (int tries = 0; tries < reps.size(); tries++) {
+            String rep = reps.get(handoffs.nextIndex(team) % reps.size());
+            if (!sales.away(rep) && !rep.equals(notThisOne)) {
+                return rep;
+            }
+        }
+        log.warn("Nobody of team {} is available (all away): the handoff waits in the team's queue", team);
+        return null;
+    }
+
+    /** SLA step 1: reminds the owner that the lead waits. False when the handoff moved on meanwhile. */
+    @Transactional
+    public boolean remind(String id) {
+        Handoff h = handoffs.lock(id).orElseThrow(() -> new IllegalStateException("No handoff " + id));
+        if (!handoffs.markReminded(id, clock.instant())) {
+            return false;
+        }
+        notify(h, h.owner() != null ? h.owner() : sales.team(h.team()).manager(), "remind", "sla-remind");
+        return true;
+    }
+
+    /** SLA step 2: tells the team's manager that the lead is still not accepted. */
+    @Transactional
+    public boolean escalate(String id) {
+        Handoff h = handoffs.lock(id).orElseThrow(() -> new IllegalStateException("No handoff " + id));
+        if (!handoffs.markEscalated(id, clock.instant())) {
+            return false;
+        }
+        log.warn("Handoff {} escalated to the manager of team {}", id, h.team());
+        notify(h, sales.team(h.team()).manager(), "escalate", "sla-escalate");
+        return true;
+    }
+
+    /**
+     * SLA step 3: gives the lead to the next available rep of the team. The SLA clock keeps running from the
+     * handoff's creation (API.md §6).
+     *
+     * @return the new owner, or empty when the handoff moved on or nobody else is available
+     */
+    @Transactional
+    public java.util.Optional<String> reassign(String id) {
+        Handoff h = handoffs.lock(id).orElseThrow(() -> new IllegalStateException("No handoff " + id));
+        if (h.status() != Status.OPEN || h.ladder().reassignedAt() != null) {
+            return java.util.Optional.empty();
+        }
+        String next = nextRep(h.team(), sales.team(h.team()), h.owner());
+        if (next == null) {
+            return java.util.Optional.empty();
+        }
+        Instant now = clock.instant();
+        handoffs.reassign(id, next, h.owner(), now);
+        leads.assign(h.leadId(), h.team(), next, now);
+        log.warn("Handoff {} reassigned from {} to {}", id, h.owner(), next);
+        notify(get(id), next, "reassign", "sla-reassigned");
+        return java.util.Optional.of(next);
+    }
+
+    private void notify(Handoff h, String user, String step, String template) {
+        String to = sales.email(user);
+        if (to == null) {
+            log.warn("No email for sales user {} (leadflow.sales.reps.{}.email): the {} of handoff {} shows only in "
+                    + "/sla and Tasklist", user, user, step, h.id());
+            return;
+        }
+        Map<String, String> params = new java.util.LinkedHashMap<>();
+        params.put("handoffId", h.id());
+        params.put("team", h.team());
+        params.put("owner", h.owner() == null ? "" : h.owner());
+        params.put("previousOwner", h.ladder().previousOwner() == null ? "" : h.ladder().previousOwner());
+        params.put("dueAt", h.dueAt().toString());
+        params.put("slaUrl", leadflow.link("/sla"));
+        params.put("tasklistUrl", leadflow.link("/camunda/app/tasklist/"));
+        outbox.enqueueToStaff(h.leadId(), "sla-" + step + ":" + h.id(), template, to, params);
     }
 
     public Handoff get(String id) {

@@ -132,8 +132,33 @@ class Delegates {
             execution.setVariable("team", opened.team());
             execution.setVariable("owner", opened.owner());
             execution.setVariable("slaDueAt", Date.from(opened.dueAt()));
-            execution.setVariable("slaRemindAt", opened.remindAt() == null ? null : Date.from(opened.remindAt()));
+            execution.setVariable("slaRemindAt", Date.from(opened.remindAt()));
+            execution.setVariable("slaEscalateAt", Date.from(opened.escalateAt()));
+            execution.setVariable("slaReassignAt", Date.from(opened.reassignAt()));
         };
+    }
+
+    /** SLA ladder, step 1: the owner gets a reminder. */
+    @Bean
+    JavaDelegate remindHandoffOwner(HandoffService handoffs) {
+        return execution -> handoffs.remind((String) execution.getVariable("handoffId"));
+    }
+
+    /** SLA ladder, step 2: the team's manager hears of the waiting lead. */
+    @Bean
+    JavaDelegate escalateHandoff(HandoffService handoffs) {
+        return execution -> handoffs.escalate((String) execution.getVariable("handoffId"));
+    }
+
+    /** SLA ladder, step 3: the next available rep gets the lead, and its "Follow up lead" task. */
+    @Bean
+    JavaDelegate reassignHandoff(HandoffService handoffs, @Lazy org.camunda.bpm.engine.TaskService tasks) {
+        return execution -> handoffs.reassign((String) execution.getVariable("handoffId")).ifPresent(owner -> {
+            execution.setVariable("owner", owner);
+            tasks.createTaskQuery().processInstanceId(execution.getProcessInstanceId())
+                    .taskDefinitionKey("Task_FollowUp").list()
+                    .forEach(task -> tasks.setAssignee(task.getId(), owner));
+        });
     }
 
     @Bean

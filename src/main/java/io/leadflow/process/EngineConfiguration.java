@@ -27,7 +27,7 @@ class EngineConfiguration {
     /** What a model's expressions may reach, and nothing else (no arbitrary Spring bean). */
     static final List<String> EXPRESSION_BEANS = List.of("sendEmail", "pushToCrm", "evaluateScore", "expireConsent",
             "eraseLead", "startLeadLifecycle", "chooseNurtureTrack", "openHandoff", "recordHandoffOutcome",
-            "markSlaBreached", "leadState", "doiSettings");
+            "markSlaBreached", "remindHandoffOwner", "escalateHandoff", "reassignHandoff", "leadState", "doiSettings");
 
     @Bean
     static BeanFactoryPostProcessor engineAfterFlyway() {

@@ -27,9 +27,9 @@ class BusinessCalendarTests {
 
     private final BusinessCalendar calendar = new BusinessCalendar(new CalendarSettings(Map.of(
             "paris", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),
-                    "09:00-17:00", List.of(LABOUR_DAY)),
+                    "09:00-17:00", List.of(LABOUR_DAY), null, null),
             "night-desk", new CalendarSettings.Calendar(PARIS, EnumSet.allOf(DayOfWeek.class), "00:00-06:00",
-                    List.of()),
+                    List.of(), null, null),
             "france", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),
                     "09:00-17:00", List.of(), "fr", List.of()),
             "berlin", new CalendarSettings.Calendar(PARIS, EnumSet.range(DayOfWeek.MONDAY, DayOfWeek.FRIDAY),

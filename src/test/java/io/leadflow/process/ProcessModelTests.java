@@ -458,6 +458,61 @@ class ProcessModelTests extends EngineTestBase {
         }
 
         @Test
+        void remindsEscalatesAndReassignsInBusinessTimeUntilSalesAccepts() {
+            ProcessInstance handoff = handoffWaitingForSales("ladder");
+            Handoff open = handoffs.get(handoffId(handoff));
+            String firstOwner = open.owner();
+            assertThat(firstOwner).isIn("alice", "demo");
+            // grade A on the enterprise team: remind after 1 working hour, escalate after 2, reassign after 3, due at 4
+            assertThat(open.remindAt()).isEqualTo(start.plus(Duration.ofHours(1)));
+            assertThat(open.ladder().escalateAt()).isEqualTo(start.plus(Duration.ofHours(2)));
+            assertThat(open.ladder().reassignAt()).isEqualTo(start.plus(Duration.ofHours(3)));
+            assertThat(job(handoff, "Event_RemindOwner").getDuedate()).isEqualTo(Date.from(open.remindAt()));
+            assertThat(job(handoff, "Event_Escalate").getDuedate()).isEqualTo(Date.from(open.ladder().escalateAt()));
+            assertThat(job(handoff, "Event_Reassign").getDuedate()).isEqualTo(Date.from(open.ladder().reassignAt()));
+
+            at(open.remindAt().plusSeconds(60));
+            executeJob(handoff, "Event_RemindOwner");
+            executeJob(handoff, "Task_RemindOwner");
+            assertThat(handoffs.get(open.id()).ladder().remindedAt()).isNotNull();
+            assertThat(staffEmail(open, "sla-remind")).isEqualTo(firstOwner + "@leadflow.local");
+
+            at(open.ladder().escalateAt().plusSeconds(60));
+            executeJob(handoff, "Event_Escalate");
+            executeJob(handoff, "Task_Escalate");
+            assertThat(handoffs.get(open.id()).escalationLevel()).isEqualTo(1);
+            assertThat(staffEmail(open, "sla-escalate")).as("the enterprise manager").isEqualTo("demo@leadflow.local");
+
+            at(open.ladder().reassignAt().plusSeconds(60));
+            executeJob(handoff, "Event_Reassign");
+            executeJob(handoff, "Task_Reassign");
+            Handoff reassigned = handoffs.get(open.id());
+            String secondOwner = reassigned.owner();
+            assertThat(secondOwner).as("the other rep; carol is away").isIn("alice", "demo").isNotEqualTo(firstOwner);
+            assertThat(reassigned.ladder().previousOwner()).isEqualTo(firstOwner);
+            assertThat(reassigned.escalationLevel()).isEqualTo(2);
+            assertThat(reassigned.dueAt()).as("reassignment does not reset the clock").isEqualTo(open.dueAt());
+            assertThat(task(handoff).getAssignee()).isEqualTo(secondOwner);
+            assertThat(leads.get(open.leadId()).owner()).isEqualTo(secondOwner);
+            assertThat(staffEmail(open, "sla-reassign")).isEqualTo(secondOwner + "@leadflow.local");
+            process(handoff).hasPassed("Task_RemindOwner", "Task_Escalate", "Task_Reassign")
+                    .isWaitingAt("Task_FollowUp");
+
+            handoffs.act(open.id(), HandoffService.Action.accept, null, null);
+            assertThat(handoffs.get(open.id()).status()).isEqualTo(Handoff.Status.ACCEPTED);
+            assertThat(job(handoff, "Event_SlaDue")).as("accepted in time: no breach").isNull();
+        }
+
+        @Test
+        void passesByARepWhoIsAwayInRoundRobin() {
+            java.util.Set<String> owners = new java.util.HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                owners.add(handoffs.get(handoffId(handoffAssigned("turn" + i))).owner());
+            }
+            assertThat(owners).containsExactlyInAnyOrder("alice", "demo");
+        }
+
+        @Test
         void waitsInFixCrmPushWhenTheCrmRejectsTheLeadAndResumesAfterTheFix() {
             ExternalServers.CRM.stubFor(post("/crm/leads").willReturn(aResponse().withStatus(422)
                     .withHeader("Content-Type", "application/json").withBody("{\"error\":\"company is required\"}")));
@@ -630,6 +685,12 @@ class ProcessModelTests extends EngineTestBase {
 
     private Task task(ProcessInstance pi) {
         return tasks.createTaskQuery().processInstanceId(pi.getId()).singleResult();
+    }
+
+    /** The address a staff notification about the handoff went to, from its outbox row. */
+    private String staffEmail(Handoff h, String step) {
+        return outbox.find(h.leadId(), step + ":" + h.id()).map(EmailOutbox.Row::toAddress)
+                .orElseThrow(() -> new AssertionError("no " + step + " notification for handoff " + h.id()));
     }
 
     private String handoffId(ProcessInstance handoff) {

@@ -19,7 +19,10 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @Tag(OwnContext.TAG)
 @SpringBootTest(properties = {"camunda.bpm.job-execution.enabled=false",
-        "camunda.bpm.generate-unique-process-engine-name=true"})
+        "camunda.bpm.generate-unique-process-engine-name=true",
+        // carol is on holiday: round robin and reassignment must pass her by
+        "leadflow.sales.teams.enterprise.reps=alice,carol,demo", "leadflow.sales.reps.carol.away=true",
+        "leadflow.sales.reps.carol.email=carol@leadflow.local"})
 @ActiveProfiles("test")
 @Import(ProcessCoverage.EnginePlugin.class)
 public abstract class EngineTestBase {

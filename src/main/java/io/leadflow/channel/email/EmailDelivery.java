@@ -121,6 +121,9 @@ class EmailDelivery {
                 return null;
             }
             try {
+                if (row.toStaff()) {
+                    return staffNotification(row, lead);
+                }
                 Map<String, String> emailLinks = links.linksFor(lead, row.template());
                 var rendered = renderer.render(row.template(), lead, emailLinks);
                 MimeMessage mime = mailSender.createMimeMessage();
@@ -148,6 +151,21 @@ class EmailDelivery {
         });
     }
 
+    /** An email to one of our people about the lead: no unsubscribe link, no consent rule (they are not the lead). */
+    private Message<MimeMessage> staffNotification(EmailOutbox.Row row, Lead lead) throws MessagingException {
+        var rendered = renderer.render(row.template(), lead, Map.of(), row.paramMap());
+        MimeMessage mime = mailSender.createMimeMessage();
+        MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
+        helper.setFrom(settings.from());
+        helper.setTo(row.toAddress());
+        helper.setSubject(rendered.subject());
+        helper.setText(rendered.text(), rendered.html());
+        mime.setHeader("X-Leadflow-Purpose", row.purpose());
+        mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
+        mime.setHeader("Auto-Submitted", "auto-generated");
+        return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
+    }
+
     /**
      * The one-click HTTPS link (RFC 8058) first, then the {@code mailto:} alternative for mail clients that only
      * send: its subject carries the same token, which the bounce mailbox reader recognises.
@@ -164,6 +182,9 @@ class EmailDelivery {
     private static String refusal(EmailOutbox.Row row, Lead lead) {
         if (lead == null || lead.erased() || lead.email() == null) {
             return "lead erased";
+        }
+        if (row.toStaff()) {
+            return null;
         }
         if (lead.suppressedReason() != null) {
             return "suppressed: " + lead.suppressedReason();

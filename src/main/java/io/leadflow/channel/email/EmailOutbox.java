@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -23,8 +24,30 @@ public class EmailOutbox {
 
     public enum Status { PENDING, SENDING, SENT, SKIPPED, FAILED }
 
+    /**
+     * @param toAddress null for an email to the lead; a staff address for a notification about the lead
+     * @param params    values a staff notification's template shows ({@code key=value} lines), or null
+     */
     public record Row(String id, String leadId, String purpose, String template, Status status, int attempts,
-            Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError) {
+            Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError, String toAddress,
+            String params) {
+
+        public boolean toStaff() {
+            return toAddress != null;
+        }
+
+        Map<String, String> paramMap() {
+            Map<String, String> map = new java.util.LinkedHashMap<>();
+            if (params != null) {
+                for (String line : params.split("\n")) {
+                    int eq = line.indexOf('=');
+                    if (eq > 0) {
+                        map.put(line.substring(0, eq), line.substring(eq + 1));
+                    }
+                }
+            }
+            return map;
+        }
     }
 
     static final Duration CLAIM_TIME = Duration.ofMinutes(2);
@@ -49,6 +72,36 @@ public class EmailOutbox {
                     insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at)
                     values (?, ?, ?, ?, 'PENDING', 0, ?, ?)""")
                     .params(UUID.randomUUID().toString(), leadId, purpose, template, ts(now), ts(now)).update();
+            return true;
+        } catch (DuplicateKeyException raced) {
+            return false;
+        }
+    }
+
+    /**
+     * Queues a notification about a lead to one of our own people (an SLA reminder to a sales rep), once per lead and
+     * purpose. The lead's consent does not apply: the lead is not the recipient.
+     *
+     * @param params what the template shows besides the lead (no line breaks in keys or values)
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean enqueueToStaff(String leadId, String purpose, String template, String toAddress,
+            Map<String, String> params) {
+        if (find(leadId, purpose).isPresent()) {
+            return false;
+        }
+        StringBuilder lines = new StringBuilder();
+        params.forEach((k, v) -> lines.append(k).append('=').append(v == null ? "" : v.replaceAll("[\r\n]", " "))
+                .append('\n'));
+        Instant now = clock.instant();
+        try {
+            jdbc.sql("""
+                    insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at,
+                                              created_at, to_address, params)
+                    values (?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, ?)""")
+                    .params(UUID.randomUUID().toString(), leadId, purpose, template, ts(now), ts(now), toAddress,
+                            lines.toString())
+                    .update();
             return true;
         } catch (DuplicateKeyException raced) {
             return false;
@@ -142,6 +195,7 @@ public class EmailOutbox {
         return new Row(rs.getString("id"), rs.getString("lead_id"), rs.getString("purpose"), rs.getString("template"),
                 Status.valueOf(rs.getString("status")), rs.getInt("attempts"),
                 rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
-                rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"));
+                rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"), rs.getString("to_address"),
+                rs.getString("params"));
     }
 }

@@ -33,12 +33,18 @@ class EmailRenderer {
     }
 
     Rendered render(String template, Lead lead, Map<String, String> relativeLinks) {
+        return render(template, lead, relativeLinks, Map.of());
+    }
+
+    /** @param params values a staff notification shows besides the lead ({@code ${params.dueAt}}) */
+    Rendered render(String template, Lead lead, Map<String, String> relativeLinks, Map<String, String> params) {
         Map<String, String> links = new HashMap<>();
         relativeLinks.forEach((k, v) -> links.put(k, settings.link(v)));
         Context ctx = new Context();
         ctx.setVariable("lead", lead);
         ctx.setVariable("links", links);
         ctx.setVariable("publicUrl", settings.link(""));
+        ctx.setVariable("params", params);
         String name = localised(template, lead.language());
         String body = text.process(name, ctx);
         int eol = body.indexOf('\n');
