@@ -21,25 +21,40 @@ import org.springframework.http.HttpStatus;
 @RequestMapping("/api/handoffs")
 class HandoffController {
 
+    /**
+     * @param ladder when each SLA step is due and when it happened (remind, escalate, reassign)
+     */
     record HandoffView(String id, String leadId, String owner, String team, Instant createdAt, Instant dueAt,
             long remainingSeconds, boolean breached, int escalationLevel, Handoff.Status status, String rejectReason,
-            String opportunityId) {
+            String opportunityId, Instant remindAt, Handoff.Ladder ladder) {
     }
 
     record ActionBody(String reason, String opportunityId) {
     }
 
     private final HandoffService service;
+    private final HandoffReports reports;
     private final Clock clock;
 
-    HandoffController(HandoffService service, Clock clock) {
+    HandoffController(HandoffService service, HandoffReports reports, Clock clock) {
         this.service = service;
+        this.reports = reports;
         this.clock = clock;
     }
 
     @GetMapping
     List<HandoffView> list(@RequestParam(required = false) String status, Authentication user) {
         return service.list(status).stream().filter(h -> visible(h, user)).map(this::view).toList();
+    }
+
+    /** Per team and owner over a period: MQLs received, time to answer, SLA compliance, rejection reasons. */
+    @GetMapping("/report")
+    HandoffReports.Report report(@RequestParam(required = false) String from,
+            @RequestParam(required = false) String to, Authentication user) {
+        if (!manager(user)) {
+            throw new ResponseStatusException(HttpStatus.FORBIDDEN, "Reports are for sales managers");
+        }
+        return reports.report(from, to);
     }
 
     @GetMapping("/{id}")
@@ -64,9 +79,12 @@ class HandoffController {
 
     /** Managers see every team; a sales rep sees the handoffs they own. */
     private static boolean visible(Handoff h, Authentication user) {
-        boolean manager = user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
+        return manager(user) || user.getName().equals(h.owner());
+    }
+
+    private static boolean manager(Authentication user) {
+        return user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
                 .anyMatch(a -> a.equals("ROLE_SALES_MANAGER") || a.equals("ROLE_ADMIN"));
-        return manager || user.getName().equals(h.owner());
     }
 
     private HandoffView view(Handoff h) {
@@ -75,6 +93,6 @@ class HandoffController {
         boolean breached = h.breachedAt() != null || (open && h.dueAt().isBefore(now));
         return new HandoffView(h.id(), h.leadId(), h.owner(), h.team(), h.createdAt(), h.dueAt(),
                 Duration.between(now, h.dueAt()).toSeconds(), breached, h.escalationLevel(), h.status(),
-                h.rejectReason(), h.opportunityId());
+                h.rejectReason(), h.opportunityId(), h.remindAt(), h.ladder());
     }
 }

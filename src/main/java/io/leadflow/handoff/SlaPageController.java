@@ -9,14 +9,23 @@ import org.springframework.web.bind.annotation.GetMapping;
 class SlaPageController {
 
     private final HandoffService handoffs;
+    private final HandoffReports reports;
+    private final java.time.Clock clock;
 
-    SlaPageController(HandoffService handoffs) {
+    SlaPageController(HandoffService handoffs, HandoffReports reports, java.time.Clock clock) {
         this.handoffs = handoffs;
+        this.reports = reports;
+        this.clock = clock;
     }
 
     @GetMapping("/sla")
     String sla(Model model) {
-        model.addAttribute("handoffs", handoffs.list("open"));
+        var open = handoffs.list("open");
+        model.addAttribute("handoffs", open);
+        model.addAttribute("teams", reports.openByTeamAndOwner(open));
+        model.addAttribute("breachedCount", open.stream()
+                .filter(h -> h.breachedAt() != null || h.dueAt().isBefore(clock.instant())).count());
+        model.addAttribute("report", reports.report(null, null));
         return "sla";
     }
 }

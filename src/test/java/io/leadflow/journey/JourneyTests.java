@@ -69,6 +69,12 @@ class JourneyTests extends ServiceTestBase {
         assertThat(tasks.get(0).path("due").asText()).isNotEmpty();
 
         String id = handoff.path("id").asText();
+        assertThat(handoff.path("ladder").path("escalateAt").asText()).as("the SLA ladder").isNotEmpty();
+        ResponseEntity<String> page = rest.exchange(url("/sla"), org.springframework.http.HttpMethod.GET,
+                new org.springframework.http.HttpEntity<>(basic("demo")), String.class);
+        assertThat(page.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(page.getBody()).contains("Team enterprise").contains(leadId.substring(0, 8)).contains("Last 30 days");
+
         ResponseEntity<String> accepted = postJson("/api/handoffs/" + id + "/accept", "demo", "{}");
         assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(read(accepted).path("status").asText()).isEqualTo("ACCEPTED");
@@ -82,6 +88,14 @@ class JourneyTests extends ServiceTestBase {
         assertThat(lead(leadId).path("stage").asText()).isEqualTo("SQL");
         assertThat(postJson("/api/handoffs/" + id + "/reject", "demo", Map.of("reason", "TIMING")).getStatusCode())
                 .isEqualTo(HttpStatus.CONFLICT);
+
+        JsonNode report = read(get("/api/handoffs/report", "demo"));
+        JsonNode enterprise = java.util.stream.StreamSupport.stream(report.path("rows").spliterator(), false)
+                .filter(r -> r.path("team").asText().equals("enterprise") && r.path("owner").asText(null) == null).findFirst()
+                .orElseThrow();
+        assertThat(enterprise.path("qualified").asInt()).isPositive();
+        assertThat(get("/api/handoffs/report", "alice").getStatusCode()).as("reports are for managers")
+                .isEqualTo(HttpStatus.FORBIDDEN);
     }
 
     @Test

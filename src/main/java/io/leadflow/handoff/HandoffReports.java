@@ -1,0 +1,151 @@
+package io.leadflow.handoff;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.springframework.stereotype.Service;
+
+import io.leadflow.platform.InvalidInputException;
+
+/**
+ * The numbers of the monthly marketing–sales meeting: per team and owner, how many MQLs sales received, how fast
+ * they answered, how many within the SLA, and why they rejected.
+ */
+@Service
+public class HandoffReports {
+
+    static final Duration LONGEST = Duration.ofDays(366);
+
+    /**
+     * One team and owner (owner null: the team's total; team null: everyone).
+     *
+     * @param medianMinutesToAccept  wall-clock minutes from the handoff to sales' first answer (accept, qualify or
+     *                               reject), median; null without answers
+     * @param slaCompliancePercent   answered by the due date, out of those answered or past due; null when none is
+     * @param breached               not answered by the due date (answered late or still waiting)
+     */
+    public record Row(String team, String owner, int handoffs, int accepted, int qualified, int rejected,
+            int waiting, int breached, Double medianMinutesToAccept, Double slaCompliancePercent,
+            Map<String, Integer> rejectionReasons) {
+    }
+
+    public record Report(Instant from, Instant to, List<Row> rows, Row total) {
+    }
+
+    private final HandoffRepository handoffs;
+    private final Clock clock;
+
+    HandoffReports(HandoffRepository handoffs, Clock clock) {
+        this.handoffs = handoffs;
+        this.clock = clock;
+    }
+
+    /**
+     * @param from first day (ISO date, or instant), inclusive; default 30 days before {@code to}
+     * @param to   last day (ISO date, inclusive) or instant (exclusive); default now
+     */
+    public Report report(String from, String to) {
+        Instant end = to == null || to.isBlank() ? clock.instant() : parse("to", to, true);
+        Instant start = from == null || from.isBlank() ? end.minus(Duration.ofDays(30)) : parse("from", from, false);
+        if (!start.isBefore(end)) {
+            throw InvalidInputException.of("from", "must be before 'to'");
+        }
+        if (Duration.between(start, end).compareTo(LONGEST) > 0) {
+            throw InvalidInputException.of("to", "the period may be at most 366 days");
+        }
+        Instant now = clock.instant();
+        Map<String, List<Handoff>> byOwner = new TreeMap<>();
+        Map<String, List<Handoff>> byTeam = new TreeMap<>();
+        List<Handoff> all = handoffs.createdBetween(start, end);
+        for (Handoff h : all) {
+            byTeam.computeIfAbsent(h.team(), k -> new ArrayList<>()).add(h);
+            byOwner.computeIfAbsent(h.team() + "\n" + (h.owner() == null ? "" : h.owner()), k -> new ArrayList<>())
+                    .add(h);
+        }
+        List<Row> rows = new ArrayList<>();
+        byTeam.forEach((team, list) -> {
+            rows.add(row(team, null, list, now));
+            byOwner.forEach((key, owned) -> {
+                String[] parts = key.split("\n", -1);
+                if (parts[0].equals(team)) {
+                    rows.add(row(team, parts[1].isEmpty() ? "(unassigned)" : parts[1], owned, now));
+                }
+            });
+        });
+        return new Report(start, end, rows, row(null, null, all, now));
+    }
+
+    static Row row(String team, String owner, List<Handoff> list, Instant now) {
+        int accepted = 0, qualified = 0, rejected = 0, waiting = 0, breached = 0, inTime = 0, decided = 0;
+        List<Long> minutes = new ArrayList<>();
+        Map<String, Integer> reasons = new TreeMap<>();
+        for (Handoff h : list) {
+            Instant answered = h.acceptedAt() != null ? h.acceptedAt() : h.closedAt();
+            switch (h.status()) {
+                case ACCEPTED -> accepted++;
+                case QUALIFIED -> qualified++;
+                case REJECTED -> {
+                    rejected++;
+                    reasons.merge(h.rejectReason() == null ? "UNKNOWN" : h.rejectReason(), 1, Integer::sum);
+                }
+                default -> waiting++;
+            }
+            if (answered != null) {
+                minutes.add(Duration.between(h.createdAt(), answered).toMinutes());
+                decided++;
+                if (!answered.isAfter(h.dueAt())) {
+                    inTime++;
+                } else {
+                    breached++;
+                }
+            } else if (h.dueAt().isBefore(now)) {
+                decided++;
+                breached++;
+            }
+        }
+        return new Row(team, owner, list.size(), accepted, qualified, rejected, waiting, breached, median(minutes),
+                decided == 0 ? null : Math.round(1000.0 * inTime / decided) / 10.0, reasons);
+    }
+
+    static Double median(List<Long> values) {
+        if (values.isEmpty()) {
+            return null;
+        }
+        List<Long> sorted = values.stream().sorted(Comparator.naturalOrder()).toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2).doubleValue() : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+
+    private static Instant parse(String field, String value, boolean endOfDay) {
+        try {
+            if (value.length() == 10) {
+                LocalDate day = LocalDate.parse(value);
+                return (endOfDay ? day.plusDays(1) : day).atStartOfDay(ZoneOffset.UTC).toInstant();
+            }
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw InvalidInputException.of(field, "must be a date such as 2026-11-01 or an instant such as "
+                    + "2026-11-01T00:00:00Z");
+        }
+    }
+
+    /** Open handoffs grouped by team, then owner, soonest due first: the /sla page. */
+    public Map<String, Map<String, List<Handoff>>> openByTeamAndOwner(List<Handoff> open) {
+        Map<String, Map<String, List<Handoff>>> grouped = new TreeMap<>();
+        for (Handoff h : open) {
+            grouped.computeIfAbsent(h.team(), k -> new TreeMap<>())
+                    .computeIfAbsent(h.owner() == null ? "(unassigned)" : h.owner(), k -> new ArrayList<>()).add(h);
+        }
+        grouped.values().forEach(owners -> owners.values().forEach(l -> l.sort(Comparator.comparing(Handoff::dueAt))));
+        return grouped;
+    }
+}
