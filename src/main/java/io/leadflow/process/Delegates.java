@@ -47,7 +47,8 @@ class Delegates {
             Object purpose = execution.getVariableLocal("purpose");
             String key = purpose != null && !purpose.toString().isBlank() ? purpose.toString()
                     : template + ":" + execution.getProcessInstanceId();
-            outbox.enqueue(leadId(execution), key, template.toString());
+            Object window = execution.getVariableLocal("sendWindow");
+            outbox.enqueue(leadId(execution), key, template.toString(), window == null ? null : window.toString());
         };
     }
 

@@ -58,11 +58,16 @@ class EmailDelivery {
     private final Counter bounced;
     private final Counter uncertain;
     private final java.time.Clock clock;
+    private final SendRules rules;
+    private final TrackedLinks tracked;
 
     EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
             EmailSettings settings, LeadflowSettings leadflow, JavaMailSender mailSender, TransactionTemplate tx,
-            ApplicationEventPublisher events, MeterRegistry registry, java.time.Clock clock) {
+            ApplicationEventPublisher events, MeterRegistry registry, java.time.Clock clock, SendRules rules,
+            TrackedLinks tracked) {
         this.clock = clock;
+        this.rules = rules;
+        this.tracked = tracked;
         this.outbox = outbox;
         this.renderer = renderer;
         this.links = links;
@@ -113,12 +118,23 @@ class EmailDelivery {
     /** Checks the rules at send time and builds the message; null (nothing to send) when a rule says no. */
     private Message<MimeMessage> prepare(EmailOutbox.Row row) {
         return tx.execute(s -> {
-            Lead lead = leads.find(row.leadId()).orElse(null);
+            boolean marketing = !row.toStaff() && !DOUBLE_OPT_IN_TEMPLATES.contains(row.template());
+            // Marketing emails of one lead are prepared one at a time, so the frequency cap sees the others.
+            Lead lead = (marketing ? leads.lock(row.leadId()) : leads.find(row.leadId())).orElse(null);
             String refusal = refusal(row, lead);
             if (refusal != null) {
                 outbox.markSkipped(row.id(), refusal);
                 log.info("Email {} to lead {} not sent: {}", row.purpose(), row.leadId(), refusal);
                 return null;
+            }
+            if (marketing) {
+                var deferral = rules.deferral(row, lead, clock.instant());
+                if (deferral.isPresent()) {
+                    outbox.defer(row.id(), deferral.get().until(), deferral.get().reason());
+                    log.info("Email {} to lead {} waits until {}: {}", row.purpose(), row.leadId(),
+                            deferral.get().until(), deferral.get().reason());
+                    return null;
+                }
             }
             try {
                 if (row.toStaff()) {
@@ -126,6 +142,11 @@ class EmailDelivery {
                 }
                 Map<String, String> emailLinks = links.linksFor(lead, row.template());
                 var rendered = renderer.render(row.template(), lead, emailLinks);
+                if (marketing) {
+                    rendered = new EmailRenderer.Rendered(rendered.subject(),
+                            tracked.trackText(rendered.text(), lead.id(), row.purpose()),
+                            tracked.trackHtml(rendered.html(), lead.id(), row.purpose()));
+                }
                 MimeMessage mime = mailSender.createMimeMessage();
                 MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
                 helper.setFrom(settings.from());

@@ -30,7 +30,7 @@ public class EmailOutbox {
      */
     public record Row(String id, String leadId, String purpose, String template, Status status, int attempts,
             Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError, String toAddress,
-            String params) {
+            String params, String sendWindow) {
 
         public boolean toStaff() {
             return toAddress != null;
@@ -63,15 +63,26 @@ public class EmailOutbox {
     /** Queues an email unless this lead already has one for this purpose; true when queued now. */
     @Transactional(propagation = Propagation.MANDATORY)
     public boolean enqueue(String leadId, String purpose, String template) {
+        return enqueue(leadId, purpose, template, null);
+    }
+
+    /**
+     * @param sendWindow {@code any} lets a marketing email go out at night or at the weekend; null keeps the send
+     *                   window ({@code leadflow.mail.send-window})
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public boolean enqueue(String leadId, String purpose, String template, String sendWindow) {
         if (find(leadId, purpose).isPresent()) {
             return false;
         }
         Instant now = clock.instant();
         try {
             jdbc.sql("""
-                    insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at)
-                    values (?, ?, ?, ?, 'PENDING', 0, ?, ?)""")
-                    .params(UUID.randomUUID().toString(), leadId, purpose, template, ts(now), ts(now)).update();
+                    insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
+                                              send_window)
+                    values (?, ?, ?, ?, 'PENDING', 0, ?, ?, ?)""")
+                    .params(UUID.randomUUID().toString(), leadId, purpose, template, ts(now), ts(now), sendWindow)
+                    .update();
             return true;
         } catch (DuplicateKeyException raced) {
             return false;
@@ -162,6 +173,13 @@ public class EmailOutbox {
                 .params(ts(clock.instant()), id).update();
     }
 
+    /** Puts a claimed row back until the rules allow it; no attempt is counted. */
+    void defer(String id, Instant until, String reason) {
+        jdbc.sql("""
+                update email_outbox set status = 'PENDING', next_attempt_at = ?, claimed_until = null, last_error = ?
+                 where id = ?""").params(ts(until), reason, id).update();
+    }
+
     void markSkipped(String id, String reason) {
         jdbc.sql("update email_outbox set status = 'SKIPPED', claimed_until = null, last_error = ? where id = ?")
                 .params(reason, id).update();
@@ -196,6 +214,6 @@ public class EmailOutbox {
                 Status.valueOf(rs.getString("status")), rs.getInt("attempts"),
                 rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
                 rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"), rs.getString("to_address"),
-                rs.getString("params"));
+                rs.getString("params"), rs.getString("send_window"));
     }
 }

@@ -1,0 +1,53 @@
+package io.leadflow.channel.web;
+
+import java.net.URI;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RestController;
+
+import io.leadflow.channel.email.TrackedLinks;
+import io.leadflow.platform.InvalidInputException;
+import io.leadflow.scoring.ScoringService;
+
+/**
+ * {@code GET /r/{token}}: a click on a link of a marketing email. Records {@code EMAIL_CLICKED} (scored like any
+ * event, through {@code engagement-points}) and redirects to the URL the email carried; a token Leadflow did not
+ * sign gets {@code 400}, so nobody can use us to redirect elsewhere.
+ */
+@RestController
+class ClickController {
+
+    private static final Logger log = LoggerFactory.getLogger(ClickController.class);
+
+    private final TrackedLinks links;
+    private final ScoringService scoring;
+
+    ClickController(TrackedLinks links, ScoringService scoring) {
+        this.links = links;
+        this.scoring = scoring;
+    }
+
+    @GetMapping("/r/{token}")
+    ResponseEntity<Void> click(@PathVariable String token) {
+        TrackedLinks.Click click = links.verify(token).orElseThrow(() -> InvalidInputException.of("token",
+                "is not a link Leadflow wrote: it may have been cut or altered; open the link from the email again"));
+        try {
+            scoring.record(new ScoringService.EventRequest(click.leadId(), null, "EMAIL_CLICKED", click.url(), null));
+        } catch (RuntimeException notRecorded) {
+            // an erased lead, or a database hiccup: the person still gets where they wanted to go
+            log.info("Click of lead {} not recorded: {}", click.leadId(), notRecorded.getMessage());
+        }
+        URI target;
+        try {
+            target = URI.create(click.url());
+        } catch (IllegalArgumentException unusable) {
+            throw InvalidInputException.of("token", "points to an address a browser cannot open");
+        }
+        return ResponseEntity.status(HttpStatus.FOUND).location(target).build();
+    }
+}

@@ -1,0 +1,98 @@
+package io.leadflow.channel.email;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.mail.internet.MimeMessage;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.leadflow.support.ServiceTestBase;
+
+/** Rules of every marketing email, through the real outbox and SMTP server: frequency cap and click tracking. */
+class MarketingEmailRulesTests extends ServiceTestBase {
+
+    @Autowired
+    EmailOutbox outbox;
+
+    @Autowired
+    TransactionTemplate tx;
+
+    @Test
+    void holdsTheFourthMarketingEmailOfTheWeekUntilTheOldestIsAWeekOld() {
+        String email = confirmedLead("busy-inbox");
+        String leadId = leadId(email);
+        awaitMail(email, "Welcome aboard");
+
+        tx.executeWithoutResult(s -> List.of("a", "b", "c")
+                .forEach(p -> outbox.enqueue(leadId, "cap-" + p, "nurture-value")));
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> mailsTo(email, "Three signs your leads go cold before sales calls") == 2);
+        EmailOutbox.Row held = await().atMost(Duration.ofSeconds(10)).until(() -> outbox.forLead(leadId).stream()
+                .filter(r -> r.status() == EmailOutbox.Status.PENDING && r.lastError() != null).findFirst().orElse(null),
+                java.util.Objects::nonNull);
+        EmailOutbox.Row welcome = outbox.forLead(leadId).stream().filter(r -> r.template().equals("welcome"))
+                .findFirst().orElseThrow();
+        assertThat(held.lastError()).contains("max-per-week");
+        assertThat(held.attempts()).as("waiting is no failed attempt").isZero();
+        assertThat(held.nextAttemptAt()).isEqualTo(welcome.sentAt().plus(Duration.ofDays(7)));
+        assertThat(mailsTo(email, "Three signs your leads go cold before sales calls")).isEqualTo(2);
+    }
+
+    @Test
+    void recordsAClickAndRedirectsOnlyWhereTheEmailPointed() throws Exception {
+        String email = confirmedLead("clicker");
+        String leadId = leadId(email);
+        tx.executeWithoutResult(s -> outbox.enqueue(leadId, "click-test", "nurture-value"));
+        MimeMessage mail = awaitMail(email, "Three signs your leads go cold before sales calls");
+        String tracked = links(mail).stream().filter(l -> l.contains("/r/")).findFirst().orElseThrow();
+        assertThat(links(mail)).as("the unsubscribe link stays direct")
+                .anySatisfy(l -> assertThat(l).contains("/optin/unsubscribe?token="));
+        assertThat(MailParts.firstOfType(mail, "text/html")).contains("/r/").doesNotContain("utm_campaign");
+
+        var click = get(tracked.replace("http://localhost:8080", url("")));
+
+        assertThat(click.statusCode()).isEqualTo(302);
+        assertThat(click.headers().firstValue("Location")).hasValue(
+                "http://localhost:8080/?utm_source=email&utm_campaign=nurture-value");
+        var events = read(get("/api/leads/" + leadId + "/score", "demo")).path("events");
+        assertThat(events.findValuesAsText("type")).contains("EMAIL_CLICKED");
+
+        String token = tracked.substring(tracked.indexOf("/r/") + 3);
+        String payload = token.substring(0, token.lastIndexOf('.'));
+        String forged = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                (leadId + "\nclick-test\nhttps://evil.example/phish").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        for (String bad : List.of(forged + token.substring(token.lastIndexOf('.')), payload + ".0000", "nonsense")) {
+            var refused = get(url("/r/" + bad));
+            assertThat(refused.statusCode()).as(bad).isEqualTo(400);
+            assertThat(refused.headers().firstValue("Location")).isEmpty();
+            assertThat(refused.body()).contains("token");
+        }
+    }
+
+    /** A browser's first request, without following the redirect. */
+    private static java.net.http.HttpResponse<String> get(String uri) throws Exception {
+        return java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER).build()
+                .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(uri)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
+    private String confirmedLead(String who) {
+        String email = who + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        postForm("/forms/newsletter", Map.of("email", email, "firstName", "Kim"), MediaType.APPLICATION_JSON);
+        postForm("/optin/confirm", Map.of("token", confirmationToken(email)), MediaType.TEXT_HTML);
+        return email;
+    }
+
+    private String leadId(String email) {
+        return read(get("/api/leads?email=" + email, "demo")).get(0).path("id").asText();
+    }
+}
