@@ -26,7 +26,7 @@ import io.leadflow.platform.Hashing;
 @Component
 public class ConsentLedger {
 
-    public enum Event { SUBMITTED, EMAIL_SENT, CONFIRMED, REMINDED, EXPIRED, UNSUBSCRIBED, PREFERENCES_CHANGED, ERASED }
+    public enum Event { SUBMITTED, EMAIL_SENT, CONFIRMED, REMINDED, EXPIRED, UNSUBSCRIBED, PREFERENCES_CHANGED, ERASED, IMPORTED }
 
     public record Entry(long seq, String leadId, String event, Instant occurredAt, String addressHmac, String ipHmac,
             String userAgentHmac, String ip, String userAgent, String consentText, String detail,

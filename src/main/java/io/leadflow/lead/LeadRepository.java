@@ -111,6 +111,22 @@ public class LeadRepository {
                 .params(params(c, id, now)).update();
     }
 
+    /** An import's values fill only what we do not hold yet: what a person typed in a form stays. */
+    void fillBlanks(String id, LeadValidator.CleanCapture c, Instant now) {
+        jdbc.sql("""
+                update leads set
+                  first_name = coalesce(first_name, :firstName), last_name = coalesce(last_name, :lastName),
+                  company = coalesce(company, :company), job_title = coalesce(job_title, :jobTitle),
+                  industry = coalesce(industry, :industry), company_size = coalesce(company_size, :companySize),
+                  country = coalesce(country, :country), phone = coalesce(phone, :phone),
+                  source = coalesce(source, :source), utm_source = coalesce(utm_source, :utmSource),
+                  utm_medium = coalesce(utm_medium, :utmMedium), utm_campaign = coalesce(utm_campaign, :utmCampaign),
+                  language = coalesce(language, :language), consent_text = coalesce(consent_text, :consentText),
+                  updated_at = :now
+                where id = :id""")
+                .params(params(c, id, now)).update();
+    }
+
     /** Newly submitted non-empty values win; empty ones never wipe what we already hold. */
     void merge(String id, LeadValidator.CleanCapture c, Instant now) {
         jdbc.sql("""

@@ -85,7 +85,7 @@ public class SecurityConfig {
                         // integrators
                         .requestMatchers(post("/api/leads"), post("/api/events")).hasAnyRole(INTEGRATOR, ADMIN)
                         .requestMatchers(path("/api/crm/**"), path("/sandbox-crm/**")).hasAnyRole(INTEGRATOR, ADMIN)
-                        .requestMatchers(post("/api/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
+                        .requestMatchers(post("/api/imports"), path("/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
                         // admin only
                         .requestMatchers(delete("/api/leads/*"), get("/api/leads/export"), get("/api/leads/*/export"),
                                 path("/api/consent/**"), path("/actuator/**")).hasRole(ADMIN)

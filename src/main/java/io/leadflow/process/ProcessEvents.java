@@ -38,6 +38,13 @@ class ProcessEvents {
         }
     }
 
+    /** An imported lead without proof of consent is asked to opt in: the same double opt-in as a form. */
+    @EventListener
+    void onRepermission(io.leadflow.imports.RepermissionRequested requested) {
+        runtime.startProcessInstanceByKey(Processes.DOUBLE_OPT_IN, requested.leadId(),
+                Map.of(Processes.VAR_LEAD_ID, requested.leadId()));
+    }
+
     @EventListener
     void onConfirmed(ConsentConfirmed confirmed) {
         correlate(Processes.MSG_CONSENT_CONFIRMED, confirmed.leadId());

@@ -1,0 +1,95 @@
+package io.leadflow.lead;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Function;
+
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+import io.leadflow.lead.Lead.Consent;
+
+/**
+ * Writes one row of a contact import, within the import's transaction: the same validation as a form, then a new
+ * lead or a merge into the lead with that address. No journey starts here; the import decides about consent.
+ */
+@Component
+public class LeadImporter {
+
+    /** How an imported value meets one we already hold. */
+    public enum Conflict { KEEP_EXISTING, FILE_WINS }
+
+    /**
+     * @param changedFields the fields the row changed on an existing lead (empty for a new lead or a row that brought
+     *                      nothing new)
+     * @param confirmedNow  the row's proof of consent confirmed a lead that was pending or new
+     */
+    public record Outcome(String leadId, boolean created, List<String> changedFields, boolean confirmedNow) {
+    }
+
+    /** The row is refused: the message says why, for the rejected-rows file. */
+    public static class Rejected extends RuntimeException {
+        public Rejected(String message) {
+            super(message);
+        }
+    }
+
+    private static final List<Field> FIELDS = List.of(new Field("firstName", Lead::firstName),
+            new Field("lastName", Lead::lastName), new Field("company", Lead::company),
+            new Field("jobTitle", Lead::jobTitle), new Field("industry", Lead::industry),
+            new Field("companySize", Lead::companySize), new Field("country", Lead::country),
+            new Field("phone", Lead::phone), new Field("language", Lead::language));
+
+    private record Field(String name, Function<Lead, Object> value) {
+    }
+
+    private final LeadRepository leads;
+
+    LeadImporter(LeadRepository leads) {
+        this.leads = leads;
+    }
+
+    /**
+     * @param consentProof the import holds proof that this person opted in: a new or pending lead becomes CONFIRMED
+     * @throws Rejected                                    for a suppressed or erased address
+     * @throws io.leadflow.platform.InvalidInputException for a row a form would refuse (field errors)
+     */
+    @Transactional(propagation = Propagation.MANDATORY, noRollbackFor = { Rejected.class,
+            io.leadflow.platform.InvalidInputException.class })
+    public Outcome importRow(CaptureRequest row, Conflict conflict, boolean consentProof, Instant now) {
+        LeadValidator.CleanCapture clean = LeadValidator.validate(row);
+        Optional<Lead> existing = leads.findByEmail(clean.email());
+        if (existing.isPresent() && existing.get().suppressedReason() != null) {
+            throw new Rejected("suppressed address (" + existing.get().suppressedReason() + "): never imported again");
+        }
+        if (existing.isPresent() && existing.get().erased()) {
+            throw new Rejected("this person asked to be erased");
+        }
+        String id;
+        List<String> changed = new ArrayList<>();
+        if (existing.isEmpty()) {
+            id = UUID.randomUUID().toString();
+            leads.insert(id, clean, now);
+        } else {
+            id = existing.get().id();
+            if (conflict == Conflict.FILE_WINS) {
+                leads.merge(id, clean, now);
+            } else {
+                leads.fillBlanks(id, clean, now);
+            }
+            Lead after = leads.get(id);
+            for (Field f : FIELDS) {
+                if (!Objects.equals(f.value().apply(existing.get()), f.value().apply(after))) {
+                    changed.add(f.name());
+                }
+            }
+        }
+        boolean confirmedNow = consentProof && leads.changeConsent(id, Consent.PENDING, Consent.CONFIRMED, now);
+        return new Outcome(id, existing.isEmpty(), changed, confirmedNow);
+    }
+}

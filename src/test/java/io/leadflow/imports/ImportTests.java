@@ -1,0 +1,201 @@
+package io.leadflow.imports;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.leadflow.consent.ConsentLedger;
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.support.ServiceTestBase;
+
+/** Contact imports over HTTP, as a marketing-operations lead brings an old spreadsheet in. */
+class ImportTests extends ServiceTestBase {
+
+    private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
+
+    @Autowired
+    LeadRepository leads;
+    @Autowired
+    LeadService leadService;
+    @Autowired
+    ConsentLedger ledger;
+    @Autowired
+    ImportService imports;
+    @Autowired
+    JdbcClient jdbc;
+
+    @Test
+    void importsAMessyFrenchSpreadsheetRowByRowWithAReasonForEveryRejectedRow() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String existing = "known." + tag + "@acme-corp.io";
+        String existingId = leadService.capture(new CaptureRequest(existing, "Known", null, null, null, null, null,
+                null, null, null, null, null, null, null, null, null), new CaptureContext("test", "127.0.0.1", "JUnit")).id();
+        String gone = "gone." + tag + "@acme-corp.io";
+        String goneId = leadService.capture(new CaptureRequest(gone, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null), new CaptureContext("test", "127.0.0.1", "JUnit")).id();
+        leads.suppress(goneId, "UNSUBSCRIBED", Instant.now());
+        String csv = String.join("\r\n",
+                "Courriel;Prénom;Nom;Société;Pays;Téléphone;Poste;Couleur préférée",
+                "helene." + tag + "@acme-corp.io;Hélène;Dupré;\"Acme; Fils & Cie\";France;06 12 34 56 78;Directrice marketing;bleu",
+                "  HELENE." + tag + "@ACME-CORP.IO ;;;;;;;",
+                existing + ";Ignored;Martin;Known Corp;Allemagne;;;",
+                "not-an-address;Bob;;;;;;",
+                "typo." + tag + "@gmial.com;Tim;;;;;;",
+                gone + ";Gone;;;;;;",
+                "",
+                "\"multi." + tag + "@acme-corp.io\";\"Anne\nMarie\";;;BE;+32 2 555 12 12;;",
+                "");
+
+        JsonNode done = importAndWait(csv.getBytes(WINDOWS_1252), "legalBasis=NONE");
+
+        assertThat(done.path("status").asText()).isEqualTo("DONE");
+        assertThat(done.path("rowsRead").asInt()).isEqualTo(7);
+        assertThat(done.path("created").asInt()).isEqualTo(1);
+        assertThat(done.path("merged").asInt()).as("known lead got a last name, company, country").isEqualTo(1);
+        assertThat(done.path("unchanged").asInt()).as("the same person twice in the file").isEqualTo(1);
+        assertThat(done.path("rejected").asInt()).as("bad address, typo, suppressed, line break in a name")
+                .isEqualTo(4);
+        assertThat(done.path("percent").asInt()).isEqualTo(100);
+        assertThat(done.path("mapping").asText()).contains("Courriel → email").contains("ignored: Couleur préférée");
+
+        Lead helene = leads.findByEmail("helene." + tag + "@acme-corp.io").orElseThrow();
+        assertThat(helene.firstName()).isEqualTo("Hélène");
+        assertThat(helene.company()).isEqualTo("Acme; Fils & Cie");
+        assertThat(helene.country()).isEqualTo("FR");
+        assertThat(helene.phone()).isEqualTo("+33612345678");
+        assertThat(helene.consent()).isEqualTo(Lead.Consent.PENDING);
+        assertThat(ledger.entries(helene.id())).extracting(ConsentLedger.Entry::event).containsExactly("IMPORTED");
+        assertThat(jdbc.sql("select count(*) from email_outbox where lead_id = ?").param(helene.id())
+                .query(Integer.class).single()).as("no proof of opt-in: no email").isZero();
+        assertThat(leads.findByEmail("multi." + tag + "@acme-corp.io")).as("nothing of a rejected row").isEmpty();
+        Lead known = leads.get(existingId);
+        assertThat(known.firstName()).as("what the person typed stays").isEqualTo("Known");
+        assertThat(known.lastName()).isEqualTo("Martin");
+        assertThat(known.country()).isEqualTo("DE");
+
+        String id = done.path("id").asText();
+        ResponseEntity<String> rejected = get("/api/imports/" + id + "/rejected", "demo");
+        assertThat(rejected.getHeaders().getContentType().toString()).startsWith("text/csv");
+        List<String> lines = rejected.getBody().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("line,reason,row");
+        assertThat(lines).as("a quoted line break stays inside its row").hasSize(6);
+        assertThat(lines.get(1)).startsWith("5,").contains("email");
+        assertThat(lines.get(2)).startsWith("6,").contains("typo of gmail.com");
+        assertThat(lines.get(3)).startsWith("7,").contains("suppressed");
+        assertThat(lines.get(4)).startsWith("9,").contains("firstName");
+        assertThat(read(get("/api/imports/" + id + "/merges", "demo")).findValuesAsText("changedFields"))
+                .containsExactly("lastName,company,country");
+    }
+
+    @Test
+    void changesNothingWhenTheSameFileIsUploadedAgain() throws Exception {
+        byte[] csv = ("email,first name\nonce." + UUID.randomUUID() + "@acme-corp.io,Olga\n").getBytes(StandardCharsets.UTF_8);
+        JsonNode first = importAndWait(csv, "legalBasis=CONSENT_PROOF");
+        assertThat(first.path("created").asInt()).isEqualTo(1);
+
+        ResponseEntity<String> again = upload(csv, "legalBasis=CONSENT_PROOF");
+
+        assertThat(again.getStatusCode().value()).isEqualTo(202);
+        assertThat(read(again).path("id").asText()).isEqualTo(first.path("id").asText());
+        assertThat(read(again).path("sameFileAsBefore").asBoolean()).isTrue();
+        assertThat(jdbc.sql("select count(*) from imports where id <> ? and file_sha256 = (select file_sha256 from imports where id = ?)")
+                .params(first.path("id").asText(), first.path("id").asText()).query(Integer.class).single()).isZero();
+    }
+
+    @Test
+    void confirmsContactsImportedWithProofOfOptInAndRecordsTheImportAsTheSource() throws Exception {
+        String email = "proof." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        JsonNode done = importAndWait(("email\n" + email + "\n").getBytes(StandardCharsets.UTF_8), "legalBasis=CONSENT_PROOF");
+
+        Lead lead = leads.findByEmail(email).orElseThrow();
+        assertThat(lead.consent()).isEqualTo(Lead.Consent.CONFIRMED);
+        assertThat(ledger.entries(lead.id())).singleElement().satisfies(e -> {
+            assertThat(e.event()).isEqualTo("IMPORTED");
+            assertThat(e.detail()).contains(done.path("id").asText()).contains("CONSENT_PROOF");
+        });
+    }
+
+    @Test
+    void startsTheReconfirmationCampaignOnlyAsFastAsTheHourlyThrottleAllows() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        List<String> emails = List.of("a." + tag + "@acme-corp.io", "b." + tag + "@acme-corp.io", "c." + tag + "@acme-corp.io");
+        // the hour's budget is almost spent by an earlier campaign: room for one more
+        List<String> fillers = new java.util.ArrayList<>();
+        int perHour = 500;
+        int startedThisHour = jdbc.sql("select count(*) from import_repermissions where started_at > ?")
+                .param(Timestamp.from(Instant.now().minus(Duration.ofHours(1)))).query(Integer.class).single();
+        for (int i = startedThisHour; i < perHour - 1; i++) {
+            String filler = UUID.randomUUID().toString();
+            fillers.add(filler);
+            jdbc.sql("insert into import_repermissions (lead_id, import_id, queued_at, started_at) values (?, 'earlier', ?, ?)")
+                    .params(filler, Timestamp.from(Instant.now()), Timestamp.from(Instant.now())).update();
+        }
+        try {
+            JsonNode done = importAndWait(("email\n" + String.join("\n", emails) + "\n").getBytes(StandardCharsets.UTF_8),
+                    "legalBasis=NONE&repermission=true");
+            assertThat(done.path("created").asInt()).isEqualTo(3);
+
+            imports.startRepermissions();
+
+            List<String> ids = emails.stream().map(e -> leads.findByEmail(e).orElseThrow().id()).toList();
+            long started = ids.stream().filter(id -> jdbc.sql("select started_at from import_repermissions where lead_id = ?")
+                    .param(id).query(Timestamp.class).optional().isPresent()).count();
+            assertThat(started).as("one double opt-in this hour, two wait").isEqualTo(1);
+            String first = ids.stream().filter(id -> jdbc.sql("select started_at from import_repermissions where lead_id = ?")
+                    .param(id).query(Timestamp.class).optional().isPresent()).findFirst().orElseThrow();
+            String address = leads.get(first).email();
+            awaitMail(address, "Please confirm your subscription");
+        } finally {
+            fillers.forEach(f -> jdbc.sql("delete from import_repermissions where lead_id = ?").param(f).update());
+        }
+    }
+
+    @Test
+    void refusesAnUploadItCannotUseNamingTheField() throws Exception {
+        byte[] csv = "Adresse,Nom\nx@acme-corp.io,X\n".getBytes(StandardCharsets.UTF_8);
+        assertThat(upload(csv, "").getBody()).contains("legalBasis");
+        ResponseEntity<String> noEmail = upload(csv, "legalBasis=NONE");
+        assertThat(noEmail.getStatusCode().value()).isEqualTo(400);
+        assertThat(noEmail.getBody()).contains("mapping").contains("email");
+        ResponseEntity<String> mapped = upload(csv, "legalBasis=NONE&mapping={mapping}");
+        assertThat(mapped.getStatusCode().value()).isEqualTo(202);
+        assertThat(get("/imports", "demo").getBody()).contains("Import contacts");
+    }
+
+    private JsonNode importAndWait(byte[] csv, String query) throws Exception {
+        ResponseEntity<String> started = upload(csv, query);
+        assertThat(started.getStatusCode().value()).as(started.getBody()).isEqualTo(202);
+        String id = read(started).path("id").asText();
+        return await().atMost(Duration.ofSeconds(30)).until(() -> read(get("/api/imports/" + id, "demo")),
+                v -> !v.path("status").asText().equals("RUNNING"));
+    }
+
+    private ResponseEntity<String> upload(byte[] csv, String query) {
+        HttpHeaders headers = basic("demo");
+        headers.setContentType(new MediaType("text", "csv"));
+        return rest.exchange(url("/api/imports?" + query), HttpMethod.POST, new HttpEntity<>(csv, headers),
+                String.class, java.util.Map.of("mapping", "{\"Adresse\":\"email\"}"));
+    }
+}
