@@ -1,10 +1,13 @@
 package io.leadflow.channel.crm;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Service;
 
@@ -13,8 +16,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.leadflow.platform.Errors;
 
 /**
@@ -30,28 +31,33 @@ public class CrmPushService {
     private final LeadRepository leads;
     private final CrmSettings settings;
     private final ObjectMapper json;
-    private final Counter failures;
+    private final CrmMetrics metrics;
+    private final Clock clock;
 
     CrmPushService(CrmGateway gateway, LeadRepository leads, CrmSettings settings, ObjectMapper json,
-            MeterRegistry registry) {
+            CrmMetrics metrics, Clock clock) {
         this.gateway = gateway;
         this.leads = leads;
         this.settings = settings;
         this.json = json;
-        this.failures = Counter.builder("leadflow.crm.push.failures").description("CRM pushes that failed")
-                .register(registry);
+        this.metrics = metrics;
+        this.clock = clock;
     }
 
     /** Returns the CRM's id for the lead. Safe to repeat: the CRM deduplicates on the idempotency key. */
     public String push(String leadId, String purpose) {
         Lead lead = leads.get(leadId);
+        long started = System.nanoTime();
         ResponseEntity<String> response;
         try {
             response = gateway.push(json.writeValueAsString(payload(lead)), leadId + ":" + purpose);
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            failures.increment();
-            throw new CrmUnavailable("CRM at " + settings.leadsUri() + " unreachable for lead " + leadId + ": "
-                    + Errors.rootMessage(e) + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.", e);
+            CrmUnavailable.Kind kind = timedOut(e) ? CrmUnavailable.Kind.TIMEOUT : CrmUnavailable.Kind.CONNECTION;
+            metrics.failed(kind.tag(), started);
+            throw new CrmUnavailable(kind, "CRM at " + settings.leadsUri() + (kind == CrmUnavailable.Kind.TIMEOUT
+                    ? " did not answer within " + settings.readTimeout() : " unreachable") + " for lead " + leadId
+                    + ": " + Errors.rootMessage(e) + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.",
+                    null, e);
         }
         int status = response.getStatusCode().value();
         String body = response.getBody() == null ? "" : response.getBody();
@@ -60,16 +66,31 @@ public class CrmPushService {
             if (crmId != null) {
                 leads.setCrmId(leadId, crmId);
             }
+            metrics.pushed(started);
             log.info("Lead {} pushed to the CRM (id {})", leadId, crmId);
             return crmId;
         }
-        failures.increment();
         String answer = body.substring(0, Math.min(500, body.length()));
         if (status == 400 || status == 409 || status == 422) {
+            metrics.failed("rejected", started);
             throw new CrmRejected(status, "CRM rejected lead " + leadId + " with " + status + ": " + answer);
         }
-        throw new CrmUnavailable("CRM answered " + status + " for lead " + leadId + ": " + answer
-                + ". The push is retried.", null);
+        Duration retryAfter = RetryAfter.parse(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER), clock.instant());
+        CrmUnavailable.Kind kind = status == 429 || status == 503 ? CrmUnavailable.Kind.THROTTLED
+                : CrmUnavailable.Kind.SERVER_ERROR;
+        metrics.failed(kind.tag(), started);
+        throw new CrmUnavailable(kind, "CRM answered " + status + " for lead " + leadId + ": " + answer
+                + (retryAfter == null ? ". The push is retried." : ". The push is retried after " + retryAfter
+                        + " (Retry-After)."), retryAfter, null);
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.net.http.HttpTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Map<String, Object> payload(Lead lead) {

@@ -1,9 +1,44 @@
 package io.leadflow.channel.crm;
 
-/** The CRM could not take the lead now (5xx, 429, timeout, connection refused): retry later. */
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The CRM could not take the lead now (429, 5xx, timeout, connection refused or reset): the push is tried again
+ * later, after the CRM's {@code Retry-After} when it gave one, else after the back-off of {@code leadflow.crm.retry}.
+ */
 public class CrmUnavailable extends RuntimeException {
 
-    public CrmUnavailable(String message, Throwable cause) {
+    /** Why the CRM could not take the lead; also the {@code class} tag of the failure metric. */
+    public enum Kind {
+        THROTTLED("throttled"), SERVER_ERROR("server-error"), TIMEOUT("timeout"), CONNECTION("connection");
+
+        private final String tag;
+
+        Kind(String tag) {
+            this.tag = tag;
+        }
+
+        public String tag() {
+            return tag;
+        }
+    }
+
+    private final Kind kind;
+    private final Duration retryAfter;
+
+    public CrmUnavailable(Kind kind, String message, Duration retryAfter, Throwable cause) {
         super(message, cause);
+        this.kind = kind;
+        this.retryAfter = retryAfter;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The wait the CRM asked for with {@code Retry-After}, if any. */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 }
