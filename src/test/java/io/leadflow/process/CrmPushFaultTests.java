@@ -28,6 +28,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.stubbing.Scenario;
@@ -46,8 +57,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 /**
  * The "Push to CRM" step of the real {@code mql-handoff} model against WireMock as the CRM, with the job executor off:
  * each test runs the push job itself and moves the engine's clock to when the job is due again. Defaults of
- * {@code leadflow.crm.retry}: 5 tries, 2, 4, 8, 16 minutes apart. Test read timeout: 3 s.
+ * {@code leadflow.crm.retry}: 5 tries, 2, 4, 8, 16 minutes apart. Test read timeout: 3 s. The service listens on a
+ * port, so failures are read and replayed as an integrator does, through {@code /api/crm/failures}.
  */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "camunda.bpm.job-execution.enabled=false", "camunda.bpm.generate-unique-process-engine-name=true"})
 class CrmPushFaultTests extends EngineTestBase {
 
     private static final String CRM_LEADS = "/crm/leads";
@@ -68,6 +82,12 @@ class CrmPushFaultTests extends EngineTestBase {
     HandoffService handoffs;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    TestRestTemplate rest;
+    @Autowired
+    ObjectMapper json;
+    @LocalServerPort
+    int port;
 
     private Instant now;
 
@@ -99,6 +119,13 @@ class CrmPushFaultTests extends EngineTestBase {
             Job afterFirst = pushJob(handoff);
             assertThat(afterFirst.getRetries()).isEqualTo(4);
             assertThat(afterFirst.getDuedate()).isEqualTo(Date.from(now.plus(Duration.ofMinutes(2))));
+            JsonNode retrying = failureOf(leadId);
+            assertThat(retrying.get("status").asText()).isEqualTo("RETRYING");
+            assertThat(retrying.get("failureClass").asText()).isEqualTo("THROTTLED");
+            assertThat(retrying.get("httpStatus").asInt()).isEqualTo(503);
+            assertThat(retrying.get("crmAnswer").asText()).isEqualTo("maintenance");
+            assertThat(retrying.get("retriesLeft").asInt()).isEqualTo(4);
+            assertThat(Instant.parse(retrying.get("nextAttemptAt").asText())).isEqualTo(now.plus(Duration.ofMinutes(2)));
 
             advance(Duration.ofMinutes(2));
             assertThatThrownBy(() -> runPush(handoff)).hasMessageContaining("unreachable");
@@ -109,6 +136,9 @@ class CrmPushFaultTests extends EngineTestBase {
 
             BpmnAwareTests.assertThat(handoff).isWaitingAt("Task_FollowUp");
             assertThat(leads.get(leadId).crmId()).isEqualTo("CRM-42");
+            JsonNode resolved = failureOf(leadId);
+            assertThat(resolved.get("status").asText()).isEqualTo("RESOLVED");
+            assertThat(resolved.get("attempts").asInt()).isEqualTo(2);
             ExternalServers.CRM.verify(3, postRequestedFor(urlEqualTo(CRM_LEADS))
                     .withHeader("Idempotency-Key", equalTo(leadId + ":mql-handoff")));
             assertThat(failures("server-error")).isPositive();
@@ -170,7 +200,7 @@ class CrmPushFaultTests extends EngineTestBase {
     class CrmDown {
 
         @Test
-        void becomesAnIncidentThatSaysWhatToDoAfterTheLastTryAndResumesWhenRetried() {
+        void becomesAnIncidentThatSaysWhatToDoAfterTheLastTryAndResumesOnReplay() {
             ExternalServers.CRM.stubFor(post(CRM_LEADS).willReturn(aResponse().withStatus(500).withBody("db down")));
             ProcessInstance handoff = handoffAboutToPush("down");
 
@@ -189,18 +219,65 @@ class CrmPushFaultTests extends EngineTestBase {
                     "/api/crm/failures");
             ExternalServers.CRM.verify(5, postRequestedFor(urlEqualTo(CRM_LEADS)));
 
+            JsonNode failure = failureOf(handoff.getBusinessKey());
+            assertThat(failure.get("status").asText()).isEqualTo("INCIDENT");
+            assertThat(failure.get("failureClass").asText()).isEqualTo("SERVER_ERROR");
+            assertThat(failure.get("attempts").asInt()).isEqualTo(5);
+            assertThat(failure.get("crmAnswer").asText()).isEqualTo("db down");
+
             ExternalServers.CRM.stubFor(post(CRM_LEADS).willReturn(created("CRM-BACK")));
-            management.setJobRetries(pushJob(handoff).getId(), 1);
+            ResponseEntity<String> replayed = replay(failure.get("id").asText());
+            assertThat(replayed.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+            assertThat(incidents(handoff)).isZero();
             runPush(handoff);
 
             assertThat(incidents(handoff)).isZero();
+            assertThat(failureOf(handoff.getBusinessKey()).get("status").asText()).isEqualTo("RESOLVED");
+            assertThat(replay(failure.get("id").asText()).getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
             assertThat(leads.get(handoff.getBusinessKey()).crmId()).isEqualTo("CRM-BACK");
             BpmnAwareTests.assertThat(handoff).isWaitingAt("Task_FollowUp");
+        }
+
+        @Test
+        void pushesAtOnceWhenAnIntegratorReplaysAPushThatWaitsForItsNextTry() {
+            crmAnswersInTurn(aResponse().withStatus(502), created("CRM-NOW"));
+            ProcessInstance handoff = handoffAboutToPush("impatient");
+            assertThatThrownBy(() -> runPush(handoff)).hasMessageContaining("502");
+            assertThat(dueJobs(handoff)).isZero();
+
+            replay(failureOf(handoff.getBusinessKey()).get("id").asText());
+
+            assertThat(dueJobs(handoff)).isOne();
+            runPush(handoff);
+            assertThat(leads.get(handoff.getBusinessKey()).crmId()).isEqualTo("CRM-NOW");
         }
     }
 
     @Nested
     class BusinessRejection {
+
+        @Test
+        void resumesTheHandoffWhenTheRejectedPushIsReplayedAfterTheFix() {
+            ExternalServers.CRM.stubFor(post(CRM_LEADS).willReturn(aResponse().withStatus(400)
+                    .withHeader("Content-Type", "application/json").withBody("{\"error\":\"unknown field utm\"}")));
+            ProcessInstance handoff = handoffAboutToPush("fixed");
+            runPush(handoff);
+            JsonNode failure = failureOf(handoff.getBusinessKey());
+            assertThat(failure.get("status").asText()).isEqualTo("WAITING_FOR_FIX");
+            assertThat(failure.get("failureClass").asText()).isEqualTo("REJECTED");
+            assertThat(failure.get("crmAnswer").asText()).contains("unknown field utm");
+            assertThat(failure.get("message").asText()).contains("then replay the push");
+
+            ExternalServers.CRM.stubFor(post(CRM_LEADS).willReturn(created("CRM-FIXED")));
+            assertThat(replay(failure.get("id").asText()).getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+            runPush(handoff);
+
+            BpmnAwareTests.assertThat(handoff).isWaitingAt("Task_FollowUp");
+            Handoff h = handoffs.get((String) runtime.getVariable(handoff.getId(), "handoffId"));
+            assertThat(h.status()).isEqualTo(Handoff.Status.OPEN);
+            assertThat(leads.get(handoff.getBusinessKey()).crmId()).isEqualTo("CRM-FIXED");
+            assertThat(failureOf(handoff.getBusinessKey()).get("status").asText()).isEqualTo("RESOLVED");
+        }
 
         @Test
         void takesTheCrmRejectedPathAtOnceWithoutRetryingA422() {
@@ -278,6 +355,40 @@ class CrmPushFaultTests extends EngineTestBase {
     private void advance(Duration by) {
         now = now.plus(by);
         ClockUtil.setCurrentTime(Date.from(now));
+    }
+
+    /** The open or resolved failure of the lead's push, as GET /api/crm/failures shows it. */
+    private JsonNode failureOf(String leadId) {
+        for (String status : new String[] {"open", "resolved"}) {
+            for (JsonNode f : getJson("/api/crm/failures?status=" + status)) {
+                if (f.get("leadId").asText().equals(leadId)) {
+                    return f;
+                }
+            }
+        }
+        throw new AssertionError("no CRM failure listed for lead " + leadId);
+    }
+
+    private JsonNode getJson(String path) {
+        ResponseEntity<String> response = rest.exchange("http://localhost:" + port + path, HttpMethod.GET,
+                new HttpEntity<>(integrator()), String.class);
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.OK);
+        try {
+            return json.readTree(response.getBody());
+        } catch (Exception e) {
+            throw new AssertionError(response.getBody(), e);
+        }
+    }
+
+    private ResponseEntity<String> replay(String failureId) {
+        return rest.exchange("http://localhost:" + port + "/api/crm/failures/" + failureId + "/replay",
+                HttpMethod.POST, new HttpEntity<>(integrator()), String.class);
+    }
+
+    private static HttpHeaders integrator() {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setBasicAuth("demo", "demo");
+        return headers;
     }
 
     private double failures(String failureClass) {

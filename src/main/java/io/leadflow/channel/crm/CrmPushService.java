@@ -32,10 +32,12 @@ public class CrmPushService {
     private final CrmSettings settings;
     private final ObjectMapper json;
     private final CrmMetrics metrics;
+    private final CrmFailures failures;
     private final Clock clock;
 
     CrmPushService(CrmGateway gateway, LeadRepository leads, CrmSettings settings, ObjectMapper json,
-            CrmMetrics metrics, Clock clock) {
+            CrmMetrics metrics, CrmFailures failures, Clock clock) {
+        this.failures = failures;
         this.gateway = gateway;
         this.leads = leads;
         this.settings = settings;
@@ -44,8 +46,16 @@ public class CrmPushService {
         this.clock = clock;
     }
 
-    /** Returns the CRM's id for the lead. Safe to repeat: the CRM deduplicates on the idempotency key. */
+    /** {@link #push(String, String, String)} from no particular step. */
     public String push(String leadId, String purpose) {
+        return push(leadId, purpose, null);
+    }
+
+    /**
+     * Returns the CRM's id for the lead. Safe to repeat: the CRM deduplicates on the idempotency key. A failure is
+     * recorded for {@code GET /api/crm/failures}, with {@code stepRef} naming where the push waits to be resumed.
+     */
+    public String push(String leadId, String purpose, String stepRef) {
         Lead lead = leads.get(leadId);
         long started = System.nanoTime();
         ResponseEntity<String> response;
@@ -54,10 +64,12 @@ public class CrmPushService {
         } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
             CrmUnavailable.Kind kind = timedOut(e) ? CrmUnavailable.Kind.TIMEOUT : CrmUnavailable.Kind.CONNECTION;
             metrics.failed(kind.tag(), started);
-            throw new CrmUnavailable(kind, "CRM at " + settings.leadsUri() + (kind == CrmUnavailable.Kind.TIMEOUT
-                    ? " did not answer within " + settings.readTimeout() : " unreachable") + " for lead " + leadId
-                    + ": " + Errors.rootMessage(e) + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.",
-                    null, e);
+            CrmUnavailable fault = new CrmUnavailable(kind, "CRM at " + settings.leadsUri()
+                    + (kind == CrmUnavailable.Kind.TIMEOUT ? " did not answer within " + settings.readTimeout()
+                            : " unreachable") + " for lead " + leadId + ": " + Errors.rootMessage(e)
+                    + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.", null, e);
+            failures.record(leadId, purpose, stepRef, kind.name(), null, Errors.rootMessage(e), fault.getMessage());
+            throw fault;
         }
         int status = response.getStatusCode().value();
         String body = response.getBody() == null ? "" : response.getBody();
@@ -67,21 +79,27 @@ public class CrmPushService {
                 leads.setCrmId(leadId, crmId);
             }
             metrics.pushed(started);
+            failures.resolve(leadId, purpose);
             log.info("Lead {} pushed to the CRM (id {})", leadId, crmId);
             return crmId;
         }
         String answer = body.substring(0, Math.min(500, body.length()));
         if (status == 400 || status == 409 || status == 422) {
             metrics.failed("rejected", started);
-            throw new CrmRejected(status, "CRM rejected lead " + leadId + " with " + status + ": " + answer);
+            CrmRejected rejected = new CrmRejected(status, "CRM rejected lead " + leadId + " with " + status + ": "
+                    + answer + ". Fix the lead, the CRM or leadflow.crm.mapping, then replay the push.");
+            failures.record(leadId, purpose, stepRef, "REJECTED", status, answer, rejected.getMessage());
+            throw rejected;
         }
         Duration retryAfter = RetryAfter.parse(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER), clock.instant());
         CrmUnavailable.Kind kind = status == 429 || status == 503 ? CrmUnavailable.Kind.THROTTLED
                 : CrmUnavailable.Kind.SERVER_ERROR;
         metrics.failed(kind.tag(), started);
-        throw new CrmUnavailable(kind, "CRM answered " + status + " for lead " + leadId + ": " + answer
-                + (retryAfter == null ? ". The push is retried." : ". The push is retried after " + retryAfter
+        CrmUnavailable fault = new CrmUnavailable(kind, "CRM answered " + status + " for lead " + leadId + ": "
+                + answer + (retryAfter == null ? ". The push is retried." : ". The push is retried after " + retryAfter
                         + " (Retry-After)."), retryAfter, null);
+        failures.record(leadId, purpose, stepRef, kind.name(), status, answer, fault.getMessage());
+        throw fault;
     }
 
     private static boolean timedOut(Throwable e) {
