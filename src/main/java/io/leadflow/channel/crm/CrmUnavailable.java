@@ -4,14 +4,17 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The CRM could not take the lead now (429, 5xx, timeout, connection refused or reset): the push is tried again
+ * The CRM could not take the lead now (429, 5xx, timeout, connection refused or reset, or a refusal of our request
+ * such as 401 or 404): the push is tried again
  * later, after the CRM's {@code Retry-After} when it gave one, else after the back-off of {@code leadflow.crm.retry}.
  */
 public class CrmUnavailable extends RuntimeException {
 
     /** Why the CRM could not take the lead; also the {@code class} tag of the failure metric. */
     public enum Kind {
-        THROTTLED("throttled"), SERVER_ERROR("server-error"), TIMEOUT("timeout"), CONNECTION("connection");
+        THROTTLED("throttled"), SERVER_ERROR("server-error"), TIMEOUT("timeout"), CONNECTION("connection"),
+        /** another refusal of the request rather than the lead (401, 403, 404 …): a setting to fix */
+        REFUSED("refused");
 
         private final String tag;
 
