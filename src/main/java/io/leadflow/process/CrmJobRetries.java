@@ -70,8 +70,8 @@ final class CrmJobRetries implements FailedJobCommandFactory {
                 // becomes the incident's message: say what to do, not only what happened
                 job.setExceptionMessage("CRM push gave up after " + Math.max(attempt, 1) + " attempt(s): "
                         + fault.getMessage() + " Fix the CRM or the leadflow.crm settings, then replay it with"
-                        + " POST /api/crm/failures/{id}/replay (listed at GET /api/crm/failures) or retry the job in"
-                        + " Cockpit.");
+                        + " POST /api/crm/failures/" + fault.failureId().orElse("{id}") + "/replay (listed at"
+                        + " GET /api/crm/failures) or retry the job in Cockpit.");
             }
             decrementRetries(job);
             // once given up, a retry from Cockpit or a replay should run at once, not when a next try would have

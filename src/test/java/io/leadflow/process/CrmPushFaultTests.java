@@ -220,6 +220,8 @@ class CrmPushFaultTests extends EngineTestBase {
             ExternalServers.CRM.verify(5, postRequestedFor(urlEqualTo(CRM_LEADS)));
 
             JsonNode failure = failureOf(handoff.getBusinessKey());
+            assertThat(incident.getIncidentMessage())
+                    .contains("POST /api/crm/failures/" + failure.get("id").asText() + "/replay");
             assertThat(failure.get("status").asText()).isEqualTo("INCIDENT");
             assertThat(failure.get("failureClass").asText()).isEqualTo("SERVER_ERROR");
             assertThat(failure.get("attempts").asInt()).isEqualTo(5);

@@ -26,6 +26,8 @@ import io.leadflow.lead.LeadErased;
 @Repository
 class CrmFailures {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CrmFailures.class);
+
     record Failure(String id, String leadId, String purpose, String stepRef, String failureClass, Integer httpStatus,
             String crmAnswer, String message, int attempts, Instant firstFailedAt, Instant lastFailedAt,
             Instant replayedAt, Instant resolvedAt) {
@@ -42,10 +44,21 @@ class CrmFailures {
         this.clock = clock;
     }
 
-    void record(String leadId, String purpose, String stepRef, String failureClass, Integer httpStatus,
+    /** Returns the failure's id; null when it could not be written (the fault itself matters more). */
+    String record(String leadId, String purpose, String stepRef, String failureClass, Integer httpStatus,
+            String crmAnswer, String message) {
+        try {
+            return write(leadId, purpose, stepRef, failureClass, httpStatus, crmAnswer, message);
+        } catch (RuntimeException e) {
+            log.warn("Could not record the CRM failure of lead {} ({}): {}", leadId, purpose, e.toString());
+            return null;
+        }
+    }
+
+    private String write(String leadId, String purpose, String stepRef, String failureClass, Integer httpStatus,
             String crmAnswer, String message) {
         Instant now = clock.instant();
-        ownTransaction.executeWithoutResult(tx -> {
+        return ownTransaction.execute(tx -> {
             int updated = update(leadId, purpose, stepRef, failureClass, httpStatus, crmAnswer, message, now);
             if (updated == 0) {
                 try {
@@ -60,6 +73,8 @@ class CrmFailures {
                     update(leadId, purpose, stepRef, failureClass, httpStatus, crmAnswer, message, now);
                 }
             }
+            return jdbc.sql("select id from crm_failures where lead_id = ? and purpose = ?").params(leadId, purpose)
+                    .query(String.class).single();
         });
     }
 

@@ -70,16 +70,17 @@ public class CrmPushService {
         } catch (RuntimeException | JsonProcessingException e) {
             CrmUnavailable.Kind kind = kindOf(e);
             metrics.failed(kind.tag(), started);
-            CrmUnavailable fault = new CrmUnavailable(kind, switch (kind) {
+            String message = switch (kind) {
                 case TIMEOUT -> "CRM at " + request.uri() + " did not answer within " + settings.readTimeout()
                         + " for lead " + leadId + ": " + Errors.rootMessage(e) + ". The push is retried.";
                 case REFUSED -> "CRM sign-in failed for lead " + leadId + ": " + tokenRefusal(e)
                         + " The push is retried.";
                 default -> "CRM at " + request.uri() + " unreachable for lead " + leadId + ": " + Errors.rootMessage(e)
                         + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.";
-            }, null, e);
-            failures.record(leadId, purpose, stepRef, kind.name(), null, Errors.rootMessage(e), fault.getMessage());
-            throw fault;
+            };
+            String failureId = failures.record(leadId, purpose, stepRef, kind.name(), null, Errors.rootMessage(e),
+                    message);
+            throw new CrmUnavailable(kind, message, null, e, failureId);
         }
         int status = response.getStatusCode().value();
         String body = response.getBody() == null ? "" : response.getBody();
@@ -110,11 +111,11 @@ public class CrmPushService {
         CrmUnavailable.Kind kind = status == 429 || status == 503 ? CrmUnavailable.Kind.THROTTLED
                 : status >= 500 ? CrmUnavailable.Kind.SERVER_ERROR : CrmUnavailable.Kind.REFUSED;
         metrics.failed(kind.tag(), started);
-        CrmUnavailable fault = new CrmUnavailable(kind, "CRM answered " + status + " for lead " + leadId + ": "
-                + answerText + hint(status) + (retryAfter == null ? " The push is retried."
-                        : " The push is retried after " + retryAfter + " (Retry-After)."), retryAfter, null);
-        failures.record(leadId, purpose, stepRef, kind.name(), status, answerText, fault.getMessage());
-        throw fault;
+        String message = "CRM answered " + status + " for lead " + leadId + ": " + answerText + hint(status)
+                + (retryAfter == null ? " The push is retried." : " The push is retried after " + retryAfter
+                        + " (Retry-After).");
+        String failureId = failures.record(leadId, purpose, stepRef, kind.name(), status, answerText, message);
+        throw new CrmUnavailable(kind, message, retryAfter, null, failureId);
     }
 
     private String pushed(String leadId, String purpose, String crmId, long started) {

@@ -29,11 +29,22 @@ public class CrmUnavailable extends RuntimeException {
 
     private final Kind kind;
     private final Duration retryAfter;
+    private final String failureId;
 
     public CrmUnavailable(Kind kind, String message, Duration retryAfter, Throwable cause) {
+        this(kind, message, retryAfter, cause, null);
+    }
+
+    CrmUnavailable(Kind kind, String message, Duration retryAfter, Throwable cause, String failureId) {
         super(message, cause);
         this.kind = kind;
         this.retryAfter = retryAfter;
+        this.failureId = failureId;
+    }
+
+    /** The entry of {@code GET /api/crm/failures} that records this fault, if it could be recorded. */
+    public Optional<String> failureId() {
+        return Optional.ofNullable(failureId);
     }
 
     public Kind kind() {
