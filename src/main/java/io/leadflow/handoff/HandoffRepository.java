@@ -43,6 +43,12 @@ class HandoffRepository {
                 .param("statuses", statuses).query(HandoffRepository::map).list();
     }
 
+    /** The lead's most recent handoff (a recycled lead may have had earlier ones). */
+    Optional<Handoff> latestForLead(String leadId) {
+        return jdbc.sql("select * from handoffs where lead_id = ? order by created_at desc").param(leadId)
+                .query(HandoffRepository::map).list().stream().findFirst();
+    }
+
     int countOpen() {
         return jdbc.sql("select count(*) from handoffs where status in ('OPEN', 'ACCEPTED', 'CRM_FAILED')")
                 .query(Integer.class).single();

@@ -208,6 +208,11 @@ public class HandoffService {
         return handoffs.find(id).orElseThrow(() -> new NotFoundException("No handoff with id " + id));
     }
 
+    /** The lead's most recent handoff, e.g. for a CRM event that names the lead rather than the handoff. */
+    public java.util.Optional<Handoff> latestForLead(String leadId) {
+        return handoffs.latestForLead(leadId);
+    }
+
     public List<Handoff> list(String status) {
         return switch (status == null ? "open" : status) {
             case "open" -> handoffs.byStatus(List.of("OPEN", "ACCEPTED", "CRM_FAILED"));

@@ -87,6 +87,12 @@ public class LeadRepository {
                 .params(team, owner, ts(now), id).update();
     }
 
+    /** The lead the CRM knows under this id (the one its push answered with). */
+    public Optional<Lead> findByCrmId(String crmId) {
+        return jdbc.sql("select * from leads where crm_id = ? and erased_at is null").param(crmId)
+                .query(LeadRepository::map).list().stream().findFirst();
+    }
+
     public void setCrmId(String id, String crmId) {
         jdbc.sql("update leads set crm_id = ? where id = ?").params(crmId, id).update();
     }

@@ -59,7 +59,9 @@ class Delegates {
             Object purpose = execution.getVariableLocal("purpose");
             Object handoffId = execution.getVariable("handoffId");
             try {
-                crm.push(leadId(execution), purpose == null ? "mql-handoff" : purpose.toString());
+                // the step to resume a failed push at: this process instance's activity (GET /api/crm/failures)
+                crm.push(leadId(execution), purpose == null ? "mql-handoff" : purpose.toString(),
+                        execution.getProcessInstanceId() + "/" + execution.getCurrentActivityId());
                 if (handoffId != null) {
                     handoffs.markCrmPushed(handoffId.toString());
                 }

@@ -15,11 +15,12 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import io.leadflow.channel.crm.CrmSettings;
 import io.leadflow.consent.DoiSettings;
 
 /**
- * Engine settings of ours: expressions in models see only an allow-list of Leadflow beans, and the engine starts
- * after Flyway has migrated our tables.
+ * Engine settings of ours: expressions in models see only an allow-list of Leadflow beans, the engine starts
+ * after Flyway has migrated our tables, and failed CRM pushes are rescheduled by {@link CrmJobRetries}.
  */
 @Configuration
 class EngineConfiguration {
@@ -46,7 +47,7 @@ class EngineConfiguration {
     }
 
     @Bean
-    AbstractProcessEnginePlugin leadflowEnginePlugin(ApplicationContext context) {
+    AbstractProcessEnginePlugin leadflowEnginePlugin(ApplicationContext context, CrmSettings crm) {
         return new AbstractProcessEnginePlugin() {
             @Override
             public void preInit(ProcessEngineConfigurationImpl configuration) {
@@ -57,8 +58,33 @@ class EngineConfiguration {
                 configuration.setExpressionManager(new SpringExpressionManager(context, beans));
                 configuration.setEnforceHistoryTimeToLive(true);
                 configuration.setJavaSerializationFormatEnabled(false);
+                configuration.setFailedJobCommandFactory(new CrmJobRetries(crm.retry()));
+            }
+
+            @Override
+            public void postInit(ProcessEngineConfigurationImpl configuration) {
+                requireCrmTimeoutsWellBelowTheJobLock(crm, configuration);
             }
         };
+    }
+
+    /**
+     * A push that outlives the job's lock is taken by another node while the first still waits for the CRM: two
+     * pushes at once. One push may call the CRM twice (an OAuth token refresh on 401) and fetch a token, so three
+     * calls must fit in half the lock time.
+     */
+    static void requireCrmTimeoutsWellBelowTheJobLock(CrmSettings crm, ProcessEngineConfigurationImpl configuration) {
+        if (configuration.getJobExecutor() == null) {
+            return;
+        }
+        long lockMillis = configuration.getJobExecutor().getLockTimeInMillis();
+        long pushMillis = 3 * (crm.connectTimeout().toMillis() + crm.readTimeout().toMillis());
+        if (pushMillis > lockMillis / 2) {
+            throw new IllegalStateException("leadflow.crm.connect-timeout (" + crm.connectTimeout()
+                    + ") and leadflow.crm.read-timeout (" + crm.readTimeout() + ") are too long for the job lock time ("
+                    + lockMillis + " ms, camunda.bpm.job-execution.lock-time-in-millis): three CRM calls must fit in"
+                    + " half of it. Shorten the timeouts or lengthen the lock time.");
+        }
     }
 
     /**

@@ -1,25 +1,26 @@
 package io.leadflow.channel.crm;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Set;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Service;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.leadflow.platform.Errors;
 
 /**
- * Pushes a lead to the CRM and sorts the answer: success (the CRM id is stored), a business rejection
- * ({@link CrmRejected}) or a fault worth retrying ({@link CrmUnavailable}).
+ * Pushes a lead to the CRM and sorts the answer: success (the CRM id is stored; also a "duplicate" answer that names
+ * the existing record), a business rejection ({@link CrmRejected}) or a fault worth retrying ({@link CrmUnavailable}).
  */
 @Service
 public class CrmPushService {
@@ -29,78 +30,138 @@ public class CrmPushService {
     private final CrmGateway gateway;
     private final LeadRepository leads;
     private final CrmSettings settings;
+    private final CrmMapping mapping;
     private final ObjectMapper json;
-    private final Counter failures;
+    private final CrmMetrics metrics;
+    private final CrmFailures failures;
+    private final Clock clock;
 
     CrmPushService(CrmGateway gateway, LeadRepository leads, CrmSettings settings, ObjectMapper json,
-            MeterRegistry registry) {
+            CrmMetrics metrics, CrmFailures failures, Clock clock) {
         this.gateway = gateway;
         this.leads = leads;
         this.settings = settings;
+        this.mapping = CrmMapping.of(settings.preset().defaultMapping(), settings.mapping(), settings.constants());
         this.json = json;
-        this.failures = Counter.builder("leadflow.crm.push.failures").description("CRM pushes that failed")
-                .register(registry);
+        this.metrics = metrics;
+        this.failures = failures;
+        this.clock = clock;
     }
 
-    /** Returns the CRM's id for the lead. Safe to repeat: the CRM deduplicates on the idempotency key. */
+    /** {@link #push(String, String, String)} from no particular step. */
     public String push(String leadId, String purpose) {
+        return push(leadId, purpose, null);
+    }
+
+    /**
+     * Returns the CRM's id for the lead. Safe to repeat: the CRM deduplicates on the idempotency key (Salesforce and
+     * HubSpot upsert by our id or the email). A failure is recorded for {@code GET /api/crm/failures}, with
+     * {@code stepRef} naming where the push waits to be resumed.
+     */
+    public String push(String leadId, String purpose, String stepRef) {
         Lead lead = leads.get(leadId);
+        CrmPreset preset = settings.preset();
+        CrmPreset.Request request = preset.request(lead, mapping.apply(lead), settings);
+        long started = System.nanoTime();
         ResponseEntity<String> response;
         try {
-            response = gateway.push(json.writeValueAsString(payload(lead)), leadId + ":" + purpose);
-        } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
-            failures.increment();
-            throw new CrmUnavailable("CRM at " + settings.leadsUri() + " unreachable for lead " + leadId + ": "
-                    + Errors.rootMessage(e) + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.", e);
+            response = gateway.push(json.writeValueAsString(request.body()), leadId + ":" + purpose, request.uri(),
+                    request.method().name());
+        } catch (RuntimeException | JsonProcessingException e) {
+            CrmUnavailable.Kind kind = kindOf(e);
+            metrics.failed(kind.tag(), started);
+            String message = switch (kind) {
+                case TIMEOUT -> "CRM at " + request.uri() + " did not answer within " + settings.readTimeout()
+                        + " for lead " + leadId + ": " + Errors.rootMessage(e) + ". The push is retried.";
+                case REFUSED -> "CRM sign-in failed for lead " + leadId + ": " + tokenRefusal(e)
+                        + " The push is retried.";
+                default -> "CRM at " + request.uri() + " unreachable for lead " + leadId + ": " + Errors.rootMessage(e)
+                        + ". Check leadflow.crm.base-url and that the CRM is up; the push is retried.";
+            };
+            String failureId = failures.record(leadId, purpose, stepRef, kind.name(), null, Errors.rootMessage(e),
+                    message);
+            throw new CrmUnavailable(kind, message, null, e, failureId);
         }
         int status = response.getStatusCode().value();
         String body = response.getBody() == null ? "" : response.getBody();
+        JsonNode answer = parse(body);
+        String answerText = body.substring(0, Math.min(500, body.length()));
         if (response.getStatusCode().is2xxSuccessful()) {
-            String crmId = crmId(body);
-            if (crmId != null) {
-                leads.setCrmId(leadId, crmId);
+            String refusal = preset.rejectionIn2xx(answer);
+            if (refusal == null) {
+                return pushed(leadId, purpose, preset.idOf(answer, settings), started);
             }
-            log.info("Lead {} pushed to the CRM (id {})", leadId, crmId);
-            return crmId;
+            status = 422;
+            answerText = refusal.substring(0, Math.min(500, refusal.length()));
         }
-        failures.increment();
-        String answer = body.substring(0, Math.min(500, body.length()));
-        if (status == 400 || status == 409 || status == 422) {
-            throw new CrmRejected(status, "CRM rejected lead " + leadId + " with " + status + ": " + answer);
+        Set<Integer> rejections = preset.rejections();
+        if (rejections.contains(status)) {
+            String existing = preset.duplicateId(answer, body, settings);
+            if (existing != null) {
+                log.info("CRM already holds lead {} as {} (duplicate answer)", leadId, existing);
+                return pushed(leadId, purpose, existing, started);
+            }
+            metrics.failed("rejected", started);
+            CrmRejected rejected = new CrmRejected(status, "CRM rejected lead " + leadId + " with " + status + ": "
+                    + answerText + ". Fix the lead, the CRM or leadflow.crm.mapping, then replay the push.");
+            failures.record(leadId, purpose, stepRef, "REJECTED", status, answerText, rejected.getMessage());
+            throw rejected;
         }
-        throw new CrmUnavailable("CRM answered " + status + " for lead " + leadId + ": " + answer
-                + ". The push is retried.", null);
+        Duration retryAfter = RetryAfter.parse(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER), clock.instant());
+        CrmUnavailable.Kind kind = status == 429 || status == 503 ? CrmUnavailable.Kind.THROTTLED
+                : status >= 500 ? CrmUnavailable.Kind.SERVER_ERROR : CrmUnavailable.Kind.REFUSED;
+        metrics.failed(kind.tag(), started);
+        String message = "CRM answered " + status + " for lead " + leadId + ": " + answerText + hint(status)
+                + (retryAfter == null ? " The push is retried." : " The push is retried after " + retryAfter
+                        + " (Retry-After).");
+        String failureId = failures.record(leadId, purpose, stepRef, kind.name(), status, answerText, message);
+        throw new CrmUnavailable(kind, message, retryAfter, null, failureId);
     }
 
-    private Map<String, Object> payload(Lead lead) {
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("leadId", lead.id());
-        p.put("email", lead.email());
-        p.put("firstName", lead.firstName());
-        p.put("lastName", lead.lastName());
-        p.put("company", lead.company());
-        p.put("jobTitle", lead.jobTitle());
-        p.put("industry", lead.industry());
-        p.put("companySize", lead.companySize());
-        p.put("country", lead.country());
-        p.put("phone", lead.phone());
-        p.put("source", lead.source());
-        p.put("grade", lead.grade());
-        p.put("fitScore", lead.fitScore());
-        p.put("engagementScore", lead.engagementScore());
-        p.put("team", lead.team());
-        p.put("owner", lead.owner());
-        return p;
+    private String pushed(String leadId, String purpose, String crmId, long started) {
+        if (crmId != null) {
+            leads.setCrmId(leadId, crmId);
+        }
+        metrics.pushed(started);
+        failures.resolve(leadId, purpose);
+        log.info("Lead {} pushed to the CRM (id {})", leadId, crmId);
+        return crmId;
     }
 
-    private String crmId(String body) {
+    private String hint(int status) {
+        return switch (status) {
+            case 401, 403 -> ". Check leadflow.crm.auth.";
+            case 404, 405 -> ". Check leadflow.crm.base-url, leadflow.crm.preset and leadflow.crm.leads-path.";
+            default -> ".";
+        };
+    }
+
+    private static CrmUnavailable.Kind kindOf(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OAuthTokens.TokenRefused) {
+                return CrmUnavailable.Kind.REFUSED;
+            }
+            if (t instanceof java.net.SocketTimeoutException || t instanceof java.net.http.HttpTimeoutException) {
+                return CrmUnavailable.Kind.TIMEOUT;
+            }
+        }
+        return CrmUnavailable.Kind.CONNECTION;
+    }
+
+    private static String tokenRefusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof OAuthTokens.TokenRefused refused) {
+                return refused.getMessage();
+            }
+        }
+        return Errors.rootMessage(e);
+    }
+
+    private JsonNode parse(String body) {
         try {
-            JsonNode node = json.readTree(body);
-            JsonNode id = node == null ? null : node.get(settings.idField());
-            return id == null || id.isNull() ? null : id.asText();
-        } catch (Exception e) {
+            return body.isBlank() ? null : json.readTree(body);
+        } catch (Exception notJson) {
             return null;
         }
     }
-
 }

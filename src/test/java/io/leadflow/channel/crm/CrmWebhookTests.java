@@ -1,0 +1,270 @@
+package io.leadflow.channel.crm;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.leadflow.scoring.ScoringService;
+import io.leadflow.support.ExternalServers;
+import io.leadflow.support.ServiceTestBase;
+
+/**
+ * The CRM tells Leadflow what sales did with a lead: {@code POST /api/crm/events}, signed as API.md §7 says. The
+ * signature here is computed independently of Leadflow's code, as an integrator's CRM would.
+ */
+class CrmWebhookTests extends ServiceTestBase {
+
+    @Value("${leadflow.crm.webhook-secret}")
+    String secret;
+    @Autowired
+    RuntimeService runtime;
+    @Autowired
+    TaskService tasks;
+    @Autowired
+    ScoringService scoring;
+
+    String leadId;
+    private String crmId;
+    private String handoffId;
+
+    @BeforeEach
+    void aHandoffWaitsForSales() {
+        crmId = "CRM-" + UUID.randomUUID().toString().substring(0, 8);
+        String email = "hook." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        ResponseEntity<String> captured = postJson("/api/leads", "demo", Map.of("email", email, "firstName", "Jane",
+                "company", "Acme", "jobTitle", "VP Marketing", "companySize", 1200, "country", "FR"));
+        assertThat(captured.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        leadId = read(captured).path("id").asText();
+        ExternalServers.CRM.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post("/crm/leads").withRequestBody(containing(leadId)).willReturn(aResponse()
+                .withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"id\":\"" + crmId + "\"}")));
+        scoring.rescore(leadId);
+        runtime.startProcessInstanceByKey("mql-handoff", leadId, Map.of("leadId", leadId));
+        JsonNode handoff = await().atMost(Duration.ofSeconds(20)).until(() -> handoffOf(leadId),
+                h -> h != null && h.path("status").asText().equals("OPEN") && crmIdStored());
+        handoffId = handoff.path("id").asText();
+        await().atMost(Duration.ofSeconds(10)).until(() -> tasks.createTaskQuery().processInstanceBusinessKey(leadId)
+                .taskDefinitionKey("Task_FollowUp").count() == 1);
+    }
+
+    @Nested
+    class SignedEvents {
+
+        @Test
+        void acceptsThenQualifiesTheHandoffAsTheSalesActionsDo() {
+            ResponseEntity<String> accepted = send(event("LEAD_ACCEPTED", "crmId", crmId));
+
+            assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(read(accepted).path("status").asText()).isEqualTo("APPLIED");
+            assertThat(handoff().path("status").asText()).isEqualTo("ACCEPTED");
+            assertThat(lead().path("stage").asText()).isEqualTo("SAL");
+
+            ResponseEntity<String> qualified = send(event("LEAD_QUALIFIED", "leadId", leadId, "opportunityId", "OPP-7"));
+
+            assertThat(read(qualified).path("handoffStatus").asText()).isEqualTo("QUALIFIED");
+            assertThat(handoff().path("opportunityId").asText()).isEqualTo("OPP-7");
+            assertThat(lead().path("stage").asText()).isEqualTo("SQL");
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey("mql-handoff")
+                    .processInstanceBusinessKey(leadId).count()).isZero();
+        }
+
+        @Test
+        void rejectsTheHandoffWithTheCrmsReasonAndRecyclesTheLead() {
+            ResponseEntity<String> rejected = send(event("LEAD_REJECTED", "crmId", crmId, "reason", "NO_BUDGET"));
+
+            assertThat(rejected.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(handoff().path("status").asText()).isEqualTo("REJECTED");
+            assertThat(handoff().path("rejectReason").asText()).isEqualTo("NO_BUDGET");
+            assertThat(lead().path("stage").asText()).isEqualTo("RECYCLED");
+        }
+
+        @Test
+        void qualifiesAnOpenHandoffWhenTheOpportunityIsWonAndLeavesAQualifiedOneAlone() {
+            send(event("LEAD_QUALIFIED", "leadId", leadId));
+
+            ResponseEntity<String> won = send(event("OPPORTUNITY_WON", "leadId", leadId, "opportunityId", "OPP-9"));
+
+            assertThat(won.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(read(won).path("status").asText()).isEqualTo("UNCHANGED");
+            assertThat(handoff().path("status").asText()).isEqualTo("QUALIFIED");
+        }
+
+        @Test
+        void acknowledgesARepeatedEventIdWithoutApplyingItAgain() {
+            String eventId = UUID.randomUUID().toString();
+            assertThat(read(send(eventWithId(eventId, "LEAD_ACCEPTED", "crmId", crmId))).path("status").asText())
+                    .isEqualTo("APPLIED");
+
+            ResponseEntity<String> again = send(eventWithId(eventId, "LEAD_ACCEPTED", "crmId", crmId));
+            ResponseEntity<String> reused = send(eventWithId(eventId, "LEAD_REJECTED", "crmId", crmId, "reason", "TIMING"));
+
+            assertThat(again.getStatusCode()).isEqualTo(HttpStatus.OK);
+            assertThat(read(again).path("status").asText()).isEqualTo("DUPLICATE");
+            assertThat(read(reused).path("status").asText()).isEqualTo("DUPLICATE");
+            assertThat(handoff().path("status").asText()).isEqualTo("ACCEPTED");
+        }
+
+        @Test
+        void keepsNoTraceOfAnEventWhoseEffectFailedSoItsRedeliveryIsApplied() {
+            String eventId = UUID.randomUUID().toString();
+            ResponseEntity<String> unknown = send(eventWithId(eventId, "LEAD_ACCEPTED", "crmId", "CRM-nobody"));
+            assertThat(unknown.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+
+            ResponseEntity<String> fixed = send(eventWithId(eventId, "LEAD_ACCEPTED", "crmId", crmId));
+
+            assertThat(read(fixed).path("status").asText()).isEqualTo("APPLIED");
+            assertThat(handoff().path("status").asText()).isEqualTo("ACCEPTED");
+        }
+
+        @Test
+        void answersAConflictForAnActionOnAClosedHandoff() {
+            send(event("LEAD_REJECTED", "leadId", leadId, "reason", "TIMING"));
+
+            ResponseEntity<String> late = send(event("LEAD_QUALIFIED", "leadId", leadId));
+
+            assertThat(late.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
+            assertThat(late.getHeaders().getContentType().toString()).startsWith("application/problem+json");
+        }
+
+        @Test
+        void namesTheFieldsOfAnEventItCannotUse() {
+            ResponseEntity<String> bad = send("{\"type\": \"LEAD_SLEPT\", \"leadId\": \"" + leadId + "\"}");
+
+            assertThat(bad.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(read(bad).findValuesAsText("field")).contains("eventId", "type");
+            assertThat(handoff().path("status").asText()).isEqualTo("OPEN");
+        }
+    }
+
+    @Nested
+    class Refused {
+
+        @Test
+        void refusesAWrongSignatureAndChangesNothing() {
+            String body = event("LEAD_ACCEPTED", "crmId", crmId);
+            long t = Instant.now().getEpochSecond();
+
+            ResponseEntity<String> forged = post(body, "t=" + t + ",v1=" + hmac("not-the-secret-0123456789abcdefgh",
+                    t + "." + body));
+            ResponseEntity<String> tampered = post(body.replace("LEAD_ACCEPTED", "LEAD_QUALIFIED"),
+                    "t=" + t + ",v1=" + hmac(secret, t + "." + body));
+            ResponseEntity<String> unsigned = post(body, null);
+
+            assertThat(forged.getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(tampered.getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(unsigned.getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(forged.getHeaders().getContentType().toString()).startsWith("application/problem+json");
+            assertThat(handoff().path("status").asText()).isEqualTo("OPEN");
+        }
+
+        @Test
+        void refusesAStaleTimestampEvenWithAGoodSignature() {
+            String body = event("LEAD_ACCEPTED", "crmId", crmId);
+            long stale = Instant.now().minusSeconds(301).getEpochSecond();
+
+            ResponseEntity<String> replayed = post(body, "t=" + stale + ",v1=" + hmac(secret, stale + "." + body));
+
+            assertThat(replayed.getStatusCode()).isEqualTo(HttpStatus.UNAUTHORIZED);
+            assertThat(read(replayed).path("detail").asText()).contains("5 minutes");
+            assertThat(handoff().path("status").asText()).isEqualTo("OPEN");
+        }
+
+        @Test
+        void takesASignatureFromFourMinutesAgoAndAnyOfSeveralDuringASecretRotation() {
+            String body = event("LEAD_ACCEPTED", "crmId", crmId);
+            long t = Instant.now().minusSeconds(240).getEpochSecond();
+
+            ResponseEntity<String> accepted = post(body, "t=" + t + ",v1=" + hmac("old-secret-0123456789abcdefghijkl",
+                    t + "." + body) + ",v1=" + hmac(secret, t + "." + body));
+
+            assertThat(accepted.getStatusCode()).isEqualTo(HttpStatus.OK);
+        }
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------------------
+
+    private boolean crmIdStored() {
+        return ExternalServers.CRM.getAllServeEvents().stream()
+                .anyMatch(e -> e.getRequest().getBodyAsString().contains(leadId) && e.getResponse().getStatus() == 201);
+    }
+
+    private String event(String type, String... fields) {
+        return eventWithId(UUID.randomUUID().toString(), type, fields);
+    }
+
+    String eventWithId(String eventId, String type, String... fields) {
+        StringBuilder json = new StringBuilder("{\"eventId\": \"" + eventId + "\", \"type\": \"" + type + "\"");
+        for (int i = 0; i < fields.length; i += 2) {
+            json.append(", \"").append(fields[i]).append("\": \"").append(fields[i + 1]).append('"');
+        }
+        return json.append(", \"occurredAt\": \"").append(Instant.now()).append("\"}").toString();
+    }
+
+    /** Signs as the CRM does, now. */
+    ResponseEntity<String> send(String body) {
+        long t = Instant.now().getEpochSecond();
+        return post(body, "t=" + t + ",v1=" + hmac(secret, t + "." + body));
+    }
+
+    private ResponseEntity<String> post(String body, String signature) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        if (signature != null) {
+            headers.set("X-Leadflow-Signature", signature);
+        }
+        return rest.exchange(url("/api/crm/events"), HttpMethod.POST, new HttpEntity<>(body, headers), String.class);
+    }
+
+    private static String hmac(String key, String payload) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private JsonNode handoffOf(String lead) {
+        for (JsonNode h : read(get("/api/handoffs?status=open", "demo"))) {
+            if (h.path("leadId").asText().equals(lead)) {
+                return h;
+            }
+        }
+        return null;
+    }
+
+    JsonNode handoff() {
+        return read(get("/api/handoffs/" + handoffId, "demo"));
+    }
+
+    private JsonNode lead() {
+        return read(get("/api/leads/" + leadId, "demo"));
+    }
+}
