@@ -20,11 +20,12 @@ class ProductionProfileTests {
     void refusesToStartWithDevDefaultsAndNamesEachOne() {
         Throwable failure = catchThrowable(() -> new SpringApplicationBuilder(LeadflowApplication.class)
                 .profiles("prod")
-                .properties("server.port=0", "spring.datasource.url=jdbc:h2:mem:prod-guard;DB_CLOSE_DELAY=-1",
-                        "camunda.bpm.job-execution.enabled=false",
+                // arguments, not default properties: those would lose to application.yml's file database
+                .run("--server.port=0", "--spring.datasource.url=jdbc:h2:mem:prod-guard;DB_CLOSE_DELAY=-1",
+                        "--camunda.bpm.job-execution.enabled=false",
                         // must not unregister the "default" engine other test contexts share
-                        "camunda.bpm.generate-unique-process-engine-name=true")
-                .run().close());
+                        "--camunda.bpm.generate-unique-process-engine-name=true")
+                .close());
 
         assertThat(failure).isNotNull();
         Throwable root = failure;
