@@ -581,8 +581,9 @@ class ProcessModelTests extends EngineTestBase {
         void sendsARejectedLeadBackToNurtureOnTheRecycledTrack() {
             ProcessInstance handoff = handoffWaitingForSales("recycle");
             String leadId = handoff.getBusinessKey();
+            String firstHandoff = handoffId(handoff);
 
-            handoffs.act(handoffId(handoff), HandoffService.Action.reject, "TIMING", null);
+            handoffs.act(firstHandoff, HandoffService.Action.reject, "TIMING", null);
 
             process(handoff).hasPassed("EndEvent_Recycled").isEnded();
             assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.RECYCLED);
@@ -593,6 +594,16 @@ class ProcessModelTests extends EngineTestBase {
             executeJob(nurture, "Task_SendRecycledCheckIn");
             process(nurture).isWaitingAt("Event_Wait3Days");
             assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template).contains("recycled-checkin");
+
+            // engaged again, still a fit: qualified a second time, and sales get a new handoff
+            scoring.record(new ScoringService.EventRequest(leadId, null, "WEBINAR_ATTENDED", null, null));
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
+            process(nurture).isEnded();
+            ProcessInstance second = instance(Processes.MQL_HANDOFF, leadId);
+            assertThat(second.getId()).isNotEqualTo(handoff.getId());
+            executeJob(second, "Task_AssignLead");
+            assertThat(handoffs.get(handoffId(second)).status()).isEqualTo(Handoff.Status.OPEN);
+            assertThat(handoffs.get(firstHandoff).status()).isEqualTo(Handoff.Status.REJECTED);
         }
     }
 
