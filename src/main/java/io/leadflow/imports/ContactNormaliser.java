@@ -78,17 +78,8 @@ final class ContactNormaliser {
                 : Optional.ofNullable(DOMAIN_TYPOS.get(email.substring(at + 1).trim().toLowerCase(Locale.ROOT)));
     }
 
-    /** Cells starting with these run as formulas in spreadsheets: exported with a leading quote. */
-    static String spreadsheetSafe(String cell) {
-        return cell != null && !cell.isEmpty() && "=+-@\t\r".indexOf(cell.charAt(0)) >= 0 ? "'" + cell : cell;
-    }
-
     static String key(String value) {
         return Normalizer.normalize(value.trim(), Normalizer.Form.NFD).replaceAll("\\p{M}", "")
                 .toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]", "");
-    }
-
-    static List<String> knownTypoDomains() {
-        return List.copyOf(DOMAIN_TYPOS.keySet());
     }
 }

@@ -359,7 +359,7 @@ public class ImportService {
 
     private void reject(String id, Row row, String reason, Counts c) {
         c.rejected++;
-        String raw = String.join(",", row.cells().stream().map(ImportService::csvCell).toList());
+        String raw = String.join(",", row.cells().stream().map(io.leadflow.platform.Csv::cell).toList());
         jdbc.sql("insert into import_rejections (import_id, line_no, reason, raw) values (?, ?, ?, ?)")
                 .params(id, row.line(), truncate(reason, 400), truncate(raw, 8000)).update();
     }
@@ -428,11 +428,6 @@ public class ImportService {
             out.append("ignored: ").append(String.join(", ", ignored));
         }
         return out.toString().trim();
-    }
-
-    static String csvCell(String value) {
-        String safe = ContactNormaliser.spreadsheetSafe(value == null ? "" : value);
-        return safe.matches(".*[\",;\\r\\n].*") ? "\"" + safe.replace("\"", "\"\"") + "\"" : safe;
     }
 
     private static String truncate(String value, int max) {
