@@ -173,6 +173,28 @@ class ImportTests extends ServiceTestBase {
     }
 
     @Test
+    void stopsAfterTheCurrentChunkWhenCancelledAndKeepsWhatItImported() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        StringBuilder csv = new StringBuilder("email,company\n");
+        for (int i = 0; i < 50_000; i++) {
+            csv.append("bulk").append(i).append('.').append(tag).append("@acme-corp.io,Bulk ").append(i).append('\n');
+        }
+        ResponseEntity<String> started = upload(csv.toString().getBytes(StandardCharsets.UTF_8), "legalBasis=NONE");
+        String id = read(started).path("id").asText();
+
+        assertThat(postJson("/api/imports/" + id + "/cancel", "demo", "{}").getStatusCode().value()).isEqualTo(200);
+
+        JsonNode stopped = await().atMost(Duration.ofSeconds(60)).until(() -> read(get("/api/imports/" + id, "demo")),
+                v -> !v.path("status").asText().equals("RUNNING"));
+        assertThat(stopped.path("status").asText()).isEqualTo("CANCELLED");
+        int imported = stopped.path("created").asInt();
+        assertThat(imported).isLessThan(50_000).isEqualTo(stopped.path("rowsRead").asInt());
+        assertThat(imported % ImportService.CHUNK).as("whole chunks only").isZero();
+        assertThat(jdbc.sql("select count(*) from leads where email like ?").param("bulk%." + tag + "@acme-corp.io")
+                .query(Integer.class).single()).isEqualTo(imported);
+    }
+
+    @Test
     void refusesAnUploadItCannotUseNamingTheField() throws Exception {
         byte[] csv = "Adresse,Nom\nx@acme-corp.io,X\n".getBytes(StandardCharsets.UTF_8);
         assertThat(upload(csv, "").getBody()).contains("legalBasis");
