@@ -70,11 +70,25 @@ public class LeadRepository {
             changed += jdbc.sql("update leads set stage = ?, updated_at = ? where id = ? and stage = ? and erased_at is null")
                     .params(to.name(), ts(now), id, f.name()).update();
         }
+        if (changed > 0) {
+            enterStage(id, to, now);
+        }
         return changed > 0;
     }
 
     public void setStage(String id, Stage to, Instant now) {
-        jdbc.sql("update leads set stage = ?, updated_at = ? where id = ?").params(to.name(), ts(now), id).update();
+        if (jdbc.sql("update leads set stage = ?, updated_at = ? where id = ? and stage <> ?")
+                .params(to.name(), ts(now), id, to.name()).update() > 0) {
+            enterStage(id, to, now);
+        }
+    }
+
+    /** Closes the stage the lead was in and opens the new one, for funnel reports. */
+    private void enterStage(String id, Stage stage, Instant now) {
+        jdbc.sql("update stage_history set left_at = ? where lead_id = ? and left_at is null").params(ts(now), id)
+                .update();
+        jdbc.sql("insert into stage_history (lead_id, stage, entered_at) values (?, ?, ?)")
+                .params(id, stage.name(), ts(now)).update();
     }
 
     public void updateScore(String id, int fit, double engagement, String grade, Instant now) {
@@ -115,6 +129,8 @@ public class LeadRepository {
                         :country, :phone, :source, :utmSource, :utmMedium, :utmCampaign, :language,
                         :consentText, 'PENDING', 'NEW', :now, :now)""")
                 .params(params(c, id, now)).update();
+        jdbc.sql("insert into stage_history (lead_id, stage, entered_at) values (?, 'NEW', ?)").params(id, ts(now))
+                .update();
     }
 
     /** An import's values fill only what we do not hold yet: what a person typed in a form stays. */

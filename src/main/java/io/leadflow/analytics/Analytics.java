@@ -1,0 +1,249 @@
+package io.leadflow.analytics;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.TemporalAdjusters;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+import io.leadflow.platform.InvalidInputException;
+
+/**
+ * The numbers marketing and sales look at together, read from our own tables (stage history, leads, outbox,
+ * events, ledger), never from the engine's history. Every report covers the leads created in a period (a cohort),
+ * so a conversion rate compares like with like.
+ */
+@Service
+public class Analytics {
+
+    static final List<String> FUNNEL = List.of("NEW", "NURTURE", "MQL", "SAL", "SQL");
+    /** Lead pairs read to compute a median; a larger cohort's median is computed on its first leads. */
+    static final int MEDIAN_SAMPLE = 100_000;
+
+    public record Period(LocalDate from, LocalDate to) {
+
+        Timestamp start() {
+            return Timestamp.from(from.atStartOfDay(ZoneOffset.UTC).toInstant());
+        }
+
+        Timestamp end() {
+            return Timestamp.from(to.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant());
+        }
+    }
+
+    /**
+     * @param reached             leads of the cohort that ever entered the stage
+     * @param conversionPercent   share of the previous stage's leads that reached this one; null for NEW
+     * @param medianHoursFromPrevious median time from entering the previous stage to entering this one
+     */
+    public record Stage(String stage, long reached, Double conversionPercent, Double medianHoursFromPrevious) {
+    }
+
+    public record Week(LocalDate week, long mql, int target) {
+    }
+
+    public record Funnel(Period period, List<Stage> stages, List<Week> mqlPerWeek, int mqlWeeklyTarget) {
+    }
+
+    public record Source(String source, String campaign, long leads, long mql, long sql, Double mqlPercent) {
+    }
+
+    public record Doi(Period period, long submitted, long confirmed, Double confirmationPercent,
+            Double medianMinutesToConfirm) {
+    }
+
+    public record TemplateEmails(String template, long sent, long failed, long skipped) {
+    }
+
+    /**
+     * @param bouncedAddresses addresses suppressed in the period because mail to them bounced (hard, or soft three
+     *                         times)
+     * @param complaints       addresses suppressed because their owner reported our email as spam
+     */
+    public record Emails(Period period, List<TemplateEmails> templates, long clicks, long unsubscribes,
+            long bouncedAddresses, long complaints) {
+    }
+
+    private final JdbcClient jdbc;
+    private final FunnelSettings settings;
+    private final Clock clock;
+
+    Analytics(JdbcClient jdbc, FunnelSettings settings, Clock clock) {
+        this.jdbc = jdbc;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** From and to as ISO dates, inclusive, UTC; default the last 12 weeks. */
+    public Period period(String from, String to) {
+        LocalDate end = to == null || to.isBlank() ? LocalDate.now(clock.withZone(ZoneOffset.UTC)) : date("to", to);
+        LocalDate start = from == null || from.isBlank() ? end.minusWeeks(12).plusDays(1) : date("from", from);
+        if (start.isAfter(end)) {
+            throw InvalidInputException.of("from", "must not be after 'to'");
+        }
+        if (start.plusYears(2).isBefore(end)) {
+            throw InvalidInputException.of("to", "the period may be at most two years");
+        }
+        return new Period(start, end);
+    }
+
+    public Funnel funnel(Period p) {
+        Map<String, Long> reached = new HashMap<>();
+        jdbc.sql("""
+                select s.stage, count(distinct s.lead_id) from stage_history s join leads l on l.id = s.lead_id
+                 where l.created_at >= ? and l.created_at < ? group by s.stage""")
+                .params(p.start(), p.end())
+                .query(rs -> {
+                    reached.put(rs.getString(1), rs.getLong(2));
+                });
+        // every lead of the cohort was NEW once, also those created before stage history existed
+        reached.put("NEW", jdbc.sql("select count(*) from leads where created_at >= ? and created_at < ?")
+                .params(p.start(), p.end()).query(Long.class).single());
+        Map<String, List<Double>> hours = medianInputs(p);
+        List<Stage> stages = new ArrayList<>();
+        for (int i = 0; i < FUNNEL.size(); i++) {
+            String stage = FUNNEL.get(i);
+            long count = reached.getOrDefault(stage, 0L);
+            Double conversion = null;
+            if (i > 0) {
+                long previous = reached.getOrDefault(FUNNEL.get(i - 1), 0L);
+                conversion = previous == 0 ? null : Math.round(1000.0 * count / previous) / 10.0;
+            }
+            stages.add(new Stage(stage, count, conversion, median(hours.get(stage))));
+        }
+        Map<LocalDate, Long> weekly = new TreeMap<>();
+        for (LocalDate w = monday(p.from()); !w.isAfter(p.to()); w = w.plusWeeks(1)) {
+            weekly.put(w, 0L);
+        }
+        jdbc.sql("select entered_at from stage_history where stage = 'MQL' and entered_at >= ? and entered_at < ?")
+                .params(p.start(), p.end())
+                .query(rs -> {
+                    weekly.merge(monday(rs.getTimestamp(1).toInstant().atZone(ZoneOffset.UTC).toLocalDate()), 1L,
+                            Long::sum);
+                });
+        List<Week> weeks = weekly.entrySet().stream()
+                .map(e -> new Week(e.getKey(), e.getValue(), settings.mqlWeeklyTarget())).toList();
+        return new Funnel(p, stages, weeks, settings.mqlWeeklyTarget());
+    }
+
+    /** Hours from entering each stage's predecessor to entering the stage, per lead of the cohort (sampled). */
+    private Map<String, List<Double>> medianInputs(Period p) {
+        Map<String, Map<String, Instant>> firstEntry = new LinkedHashMap<>();
+        jdbc.sql("""
+                select s.lead_id, s.stage, min(s.entered_at) from stage_history s join leads l on l.id = s.lead_id
+                 where l.created_at >= ? and l.created_at < ? group by s.lead_id, s.stage
+                 order by s.lead_id fetch first """ + " " + (MEDIAN_SAMPLE * FUNNEL.size()) + " rows only")
+                .params(p.start(), p.end())
+                .query(rs -> {
+                    firstEntry.computeIfAbsent(rs.getString(1), k -> new HashMap<>())
+                            .put(rs.getString(2), rs.getTimestamp(3).toInstant());
+                });
+        Map<String, List<Double>> hours = new HashMap<>();
+        for (Map<String, Instant> entries : firstEntry.values()) {
+            for (int i = 1; i < FUNNEL.size(); i++) {
+                Instant before = entries.get(FUNNEL.get(i - 1));
+                Instant after = entries.get(FUNNEL.get(i));
+                if (before != null && after != null && !after.isBefore(before)) {
+                    hours.computeIfAbsent(FUNNEL.get(i), k -> new ArrayList<>())
+                            .add(Duration.between(before, after).toMinutes() / 60.0);
+                }
+            }
+        }
+        return hours;
+    }
+
+    public List<Source> sources(Period p) {
+        return jdbc.sql("""
+                select coalesce(l.source, '(none)'), coalesce(l.utm_campaign, '(none)'), count(distinct l.id),
+                       count(distinct case when s.stage = 'MQL' then s.lead_id end),
+                       count(distinct case when s.stage = 'SQL' then s.lead_id end)
+                  from leads l left join stage_history s on s.lead_id = l.id and s.stage in ('MQL', 'SQL')
+                 where l.created_at >= ? and l.created_at < ?
+                 group by coalesce(l.source, '(none)'), coalesce(l.utm_campaign, '(none)')
+                 order by 3 desc""")
+                .params(p.start(), p.end())
+                .query((rs, n) -> new Source(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(3) == 0 ? null : Math.round(1000.0 * rs.getLong(4) / rs.getLong(3)) / 10.0))
+                .list();
+    }
+
+    public Doi doi(Period p) {
+        long submitted = jdbc.sql("select count(*) from leads where created_at >= ? and created_at < ?")
+                .params(p.start(), p.end()).query(Long.class).single();
+        List<Double> minutes = jdbc.sql("""
+                select created_at, confirmed_at from leads
+                 where created_at >= ? and created_at < ? and confirmed_at is not null
+                 fetch first """ + " " + MEDIAN_SAMPLE + " rows only")
+                .params(p.start(), p.end())
+                .query((rs, n) -> Duration.between(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant())
+                        .toSeconds() / 60.0)
+                .list();
+        long confirmed = jdbc.sql("""
+                select count(*) from leads where created_at >= ? and created_at < ? and confirmed_at is not null""")
+                .params(p.start(), p.end()).query(Long.class).single();
+        return new Doi(p, submitted, confirmed,
+                submitted == 0 ? null : Math.round(1000.0 * confirmed / submitted) / 10.0, median(minutes));
+    }
+
+    public Emails emails(Period p) {
+        List<TemplateEmails> templates = jdbc.sql("""
+                select template, sum(case when status = 'SENT' then 1 else 0 end),
+                       sum(case when status = 'FAILED' then 1 else 0 end),
+                       sum(case when status = 'SKIPPED' then 1 else 0 end)
+                  from email_outbox where created_at >= ? and created_at < ? and to_address is null
+                 group by template order by template""")
+                .params(p.start(), p.end())
+                .query((rs, n) -> new TemplateEmails(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                .list();
+        long clicks = jdbc.sql("""
+                select count(*) from engagement_events where type = 'EMAIL_CLICKED' and occurred_at >= ? and occurred_at < ?""")
+                .params(p.start(), p.end()).query(Long.class).single();
+        long unsubscribes = jdbc.sql("""
+                select count(*) from consent_ledger where event = 'UNSUBSCRIBED' and occurred_at >= ? and occurred_at < ?""")
+                .params(p.start(), p.end()).query(Long.class).single();
+        long bounced = suppressed(p, "HARD_BOUNCE", "SOFT_BOUNCE");
+        return new Emails(p, templates, clicks, unsubscribes, bounced, suppressed(p, "COMPLAINED"));
+    }
+
+    private long suppressed(Period p, String... reasons) {
+        return jdbc.sql("select count(*) from leads where suppressed_reason in (:reasons) and suppressed_at >= :from "
+                + "and suppressed_at < :to")
+                .param("reasons", List.of(reasons)).param("from", p.start()).param("to", p.end())
+                .query(Long.class).single();
+    }
+
+    static Double median(List<Double> values) {
+        if (values == null || values.isEmpty()) {
+            return null;
+        }
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        double m = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        return Math.round(m * 10) / 10.0;
+    }
+
+    private static LocalDate monday(LocalDate day) {
+        return day.with(TemporalAdjusters.previousOrSame(DayOfWeek.MONDAY));
+    }
+
+    private static LocalDate date(String field, String value) {
+        try {
+            return LocalDate.parse(value.trim());
+        } catch (DateTimeParseException e) {
+            throw InvalidInputException.of(field, "must be a date such as 2026-11-01");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.leadflow.analytics;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.stereotype.Controller;
+import org.springframework.ui.Model;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.ResponseBody;
+
+import io.leadflow.platform.Csv;
+import io.leadflow.platform.NotFoundException;
+
+/**
+ * {@code /analytics} (MARKETER, SALES_MANAGER): the funnel with conversion and velocity, MQLs per week against the
+ * target, sources and campaigns, double opt-in, emails. Each chart reads one JSON endpoint
+ * ({@code GET /api/analytics/funnel|sources|doi|emails?from=&to=}) and has its CSV
+ * ({@code GET /api/analytics/<report>.csv}).
+ */
+@Controller
+class AnalyticsController {
+
+    private final Analytics analytics;
+
+    AnalyticsController(Analytics analytics) {
+        this.analytics = analytics;
+    }
+
+    @GetMapping("/analytics")
+    String page(@RequestParam(required = false) String from, @RequestParam(required = false) String to, Model model) {
+        model.addAttribute("period", analytics.period(from, to));
+        return "analytics";
+    }
+
+    @GetMapping(value = "/api/analytics/funnel", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Analytics.Funnel funnel(@RequestParam(required = false) String from, @RequestParam(required = false) String to) {
+        return analytics.funnel(analytics.period(from, to));
+    }
+
+    @GetMapping(value = "/api/analytics/sources", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    List<Analytics.Source> sources(@RequestParam(required = false) String from,
+            @RequestParam(required = false) String to) {
+        return analytics.sources(analytics.period(from, to));
+    }
+
+    @GetMapping(value = "/api/analytics/doi", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Analytics.Doi doi(@RequestParam(required = false) String from, @RequestParam(required = false) String to) {
+        return analytics.doi(analytics.period(from, to));
+    }
+
+    @GetMapping(value = "/api/analytics/emails", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Analytics.Emails emails(@RequestParam(required = false) String from, @RequestParam(required = false) String to) {
+        return analytics.emails(analytics.period(from, to));
+    }
+
+    @GetMapping(value = "/api/analytics/{report}.csv", produces = "text/csv")
+    ResponseEntity<byte[]> csv(@PathVariable String report, @RequestParam(required = false) String from,
+            @RequestParam(required = false) String to) {
+        Analytics.Period p = analytics.period(from, to);
+        StringBuilder csv = new StringBuilder();
+        switch (report) {
+            case "funnel" -> {
+                Analytics.Funnel f = analytics.funnel(p);
+                csv.append("stage,reached,conversion_percent,median_hours_from_previous\r\n");
+                f.stages().forEach(s -> row(csv, s.stage(), s.reached(), s.conversionPercent(),
+                        s.medianHoursFromPrevious()));
+                csv.append("\r\nweek,mql,target\r\n");
+                f.mqlPerWeek().forEach(w -> row(csv, w.week(), w.mql(), w.target()));
+            }
+            case "sources" -> {
+                csv.append("source,campaign,leads,mql,sql,mql_percent\r\n");
+                analytics.sources(p).forEach(s -> row(csv, s.source(), s.campaign(), s.leads(), s.mql(), s.sql(),
+                        s.mqlPercent()));
+            }
+            case "doi" -> {
+                Analytics.Doi d = analytics.doi(p);
+                csv.append("submitted,confirmed,confirmation_percent,median_minutes_to_confirm\r\n");
+                row(csv, d.submitted(), d.confirmed(), d.confirmationPercent(), d.medianMinutesToConfirm());
+            }
+            case "emails" -> {
+                Analytics.Emails e = analytics.emails(p);
+                csv.append("template,sent,failed,skipped\r\n");
+                e.templates().forEach(t -> row(csv, t.template(), t.sent(), t.failed(), t.skipped()));
+                csv.append("\r\nclicks,unsubscribes,bounced_addresses,complaints\r\n");
+                row(csv, e.clicks(), e.unsubscribes(), e.bouncedAddresses(), e.complaints());
+            }
+            default -> throw new NotFoundException("No report '" + report + "': funnel, sources, doi or emails");
+        }
+        return ResponseEntity.ok().contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
+                .header("Content-Disposition", "attachment; filename=\"" + report + "-" + p.from() + "-" + p.to()
+                        + ".csv\"")
+                .body(csv.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void row(StringBuilder csv, Object... cells) {
+        for (int i = 0; i < cells.length; i++) {
+            csv.append(i == 0 ? "" : ",").append(Csv.cell(cells[i] == null ? "" : cells[i].toString()));
+        }
+        csv.append("\r\n");
+    }
+}

@@ -1,0 +1,205 @@
+package io.leadflow.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.leadflow.support.ExternalServers;
+import io.leadflow.support.OwnContext;
+
+/**
+ * The reports on a known data set in a database of their own. June 2026: A (webinar/june) goes NEW → NURTURE +1 h →
+ * MQL +25 h → SAL +27 h → SQL +49 h and confirmed in 30 min; B (webinar/june) NEW → NURTURE +2 h → MQL +10 h,
+ * confirmed in 90 min; C (no source) NEW → NURTURE +1 h, never confirmed, bounced. D was created in May and became
+ * an MQL on 3 June: in the weekly MQL count, not in the June cohort.
+ */
+@Tag(OwnContext.TAG)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+        "camunda.bpm.job-execution.enabled=false", "camunda.bpm.generate-unique-process-engine-name=true",
+        "leadflow.funnel.mql-weekly-target=4" })
+@ActiveProfiles("test")
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AnalyticsTests {
+
+    @DynamicPropertySource
+    static void servers(DynamicPropertyRegistry registry) {
+        ExternalServers.register(registry);
+    }
+
+    @Autowired
+    JdbcClient jdbc;
+    @Autowired
+    TestRestTemplate rest;
+    @Autowired
+    ObjectMapper json;
+
+    @BeforeAll
+    void knownDataSet() {
+        Instant a = Instant.parse("2026-06-01T10:00:00Z");
+        lead("A", a, "webinar", "june", a.plus(Duration.ofMinutes(30)), null);
+        stages("A", a, 0, "NEW", 1, "NURTURE", 25, "MQL", 27, "SAL", 49, "SQL");
+        Instant b = Instant.parse("2026-06-02T08:00:00Z");
+        lead("B", b, "webinar", "june", b.plus(Duration.ofMinutes(90)), null);
+        stages("B", b, 0, "NEW", 2, "NURTURE", 10, "MQL");
+        Instant c = Instant.parse("2026-06-09T09:00:00Z");
+        lead("C", c, null, null, null, Instant.parse("2026-06-10T09:00:00Z"));
+        stages("C", c, 0, "NEW", 1, "NURTURE");
+        Instant d = Instant.parse("2026-05-20T09:00:00Z");
+        lead("D", d, "ads", "may", null, null);
+        stages("D", d, 0, "NEW", 24 * 14 + 10, "MQL");
+        outbox("A", "welcome", "SENT", a.plus(Duration.ofHours(1)));
+        outbox("A", "nurture-value", "FAILED", a.plus(Duration.ofDays(3)));
+        outbox("B", "welcome", "SKIPPED", b.plus(Duration.ofHours(2)));
+        jdbc.sql("insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored) "
+                + "values (?, ?, 'EMAIL_CLICKED', 'https://acme.example', ?, ?, 5, true)")
+                .params(UUID.randomUUID().toString(), id("A"), ts(a.plus(Duration.ofDays(4))), ts(a.plus(Duration.ofDays(4))))
+                .update();
+    }
+
+    @Test
+    void computesConversionAndVelocityOfTheCohort() throws Exception {
+        JsonNode f = get("/api/analytics/funnel?from=2026-06-01&to=2026-06-14");
+
+        assertThat(f.path("stages").findValuesAsText("stage")).containsExactly("NEW", "NURTURE", "MQL", "SAL", "SQL");
+        assertThat(f.path("stages").findValues("reached")).extracting(JsonNode::asLong).containsExactly(3L, 3L, 2L, 1L, 1L);
+        assertThat(f.path("stages").get(0).has("conversionPercent")).isFalse();
+        assertThat(f.path("stages").get(1).path("conversionPercent").asDouble()).isEqualTo(100.0);
+        assertThat(f.path("stages").get(2).path("conversionPercent").asDouble()).isEqualTo(66.7);
+        assertThat(f.path("stages").get(3).path("conversionPercent").asDouble()).isEqualTo(50.0);
+        assertThat(f.path("stages").get(1).path("medianHoursFromPrevious").asDouble()).as("1, 2, 1 h").isEqualTo(1.0);
+        assertThat(f.path("stages").get(2).path("medianHoursFromPrevious").asDouble()).as("24 and 8 h").isEqualTo(16.0);
+        assertThat(f.path("stages").get(4).path("medianHoursFromPrevious").asDouble()).isEqualTo(22.0);
+        assertThat(f.path("mqlPerWeek").findValuesAsText("week")).containsExactly("2026-06-01", "2026-06-08");
+        assertThat(f.path("mqlPerWeek").findValues("mql")).extracting(JsonNode::asLong).as("A, B and D's MQL on 3 June")
+                .containsExactly(3L, 0L);
+        assertThat(f.path("mqlWeeklyTarget").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void breaksDownBySourceAndCampaign() throws Exception {
+        JsonNode sources = get("/api/analytics/sources?from=2026-06-01&to=2026-06-14");
+
+        assertThat(sources).hasSize(2);
+        assertThat(sources.get(0).path("source").asText()).isEqualTo("webinar");
+        assertThat(sources.get(0).path("campaign").asText()).isEqualTo("june");
+        assertThat(sources.get(0).path("leads").asLong()).isEqualTo(2);
+        assertThat(sources.get(0).path("mql").asLong()).isEqualTo(2);
+        assertThat(sources.get(0).path("sql").asLong()).isEqualTo(1);
+        assertThat(sources.get(1).path("source").asText()).isEqualTo("(none)");
+        assertThat(sources.get(1).path("mqlPercent").asDouble()).isZero();
+    }
+
+    @Test
+    void measuresTheDoubleOptInAndTheEmails() throws Exception {
+        JsonNode doi = get("/api/analytics/doi?from=2026-06-01&to=2026-06-14");
+        assertThat(doi.path("submitted").asLong()).isEqualTo(3);
+        assertThat(doi.path("confirmed").asLong()).isEqualTo(2);
+        assertThat(doi.path("confirmationPercent").asDouble()).isEqualTo(66.7);
+        assertThat(doi.path("medianMinutesToConfirm").asDouble()).isEqualTo(60.0);
+
+        JsonNode emails = get("/api/analytics/emails?from=2026-06-01&to=2026-06-14");
+        assertThat(emails.path("templates").findValuesAsText("template")).containsExactly("nurture-value", "welcome");
+        assertThat(emails.path("templates").get(1).path("sent").asLong()).isEqualTo(1);
+        assertThat(emails.path("templates").get(1).path("skipped").asLong()).isEqualTo(1);
+        assertThat(emails.path("templates").get(0).path("failed").asLong()).isEqualTo(1);
+        assertThat(emails.path("clicks").asLong()).isEqualTo(1);
+        assertThat(emails.path("bouncedAddresses").asLong()).isEqualTo(1);
+    }
+
+    @Test
+    void answersEmptyAndOneLeadPeriodsWithoutInventingNumbers() throws Exception {
+        JsonNode empty = get("/api/analytics/funnel?from=2020-01-01&to=2020-01-07");
+        assertThat(empty.path("stages").findValues("reached")).allSatisfy(n -> assertThat(n.asLong()).isZero());
+        assertThat(empty.path("stages").findValues("conversionPercent")).isEmpty();
+        assertThat(get("/api/analytics/doi?from=2020-01-01&to=2020-01-07").has("confirmationPercent")).isFalse();
+
+        JsonNode one = get("/api/analytics/funnel?from=2026-06-09&to=2026-06-09");
+        assertThat(one.path("stages").findValues("reached")).extracting(JsonNode::asLong).containsExactly(1L, 1L, 0L, 0L, 0L);
+        assertThat(one.path("stages").get(2).path("conversionPercent").asDouble()).isZero();
+        assertThat(one.path("stages").get(3).has("conversionPercent")).as("nothing to convert from").isFalse();
+    }
+
+    @Test
+    void exportsEachReportAsCsvAndRendersThePage() {
+        ResponseEntity<String> csv = rest.withBasicAuth("demo", "demo")
+                .getForEntity("/api/analytics/funnel.csv?from=2026-06-01&to=2026-06-14", String.class);
+        assertThat(csv.getHeaders().getContentType().toString()).startsWith("text/csv");
+        assertThat(csv.getBody()).contains("stage,reached,conversion_percent,median_hours_from_previous")
+                .contains("MQL,2,66.7,16.0").contains("2026-06-01,3,4");
+        assertThat(rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/sources.csv?from=2026-06-01&to=2026-06-14",
+                String.class).getBody()).contains("webinar,june,2,2,1,100.0");
+        ResponseEntity<String> bad = rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/funnel?from=June",
+                String.class);
+        assertThat(bad.getStatusCode().value()).isEqualTo(400);
+        assertThat(bad.getBody()).contains("from");
+        String page = rest.withBasicAuth("demo", "demo").getForEntity("/analytics?from=2026-06-01&to=2026-06-14",
+                String.class).getBody();
+        assertThat(page).contains("Funnel").contains("/webjars/chart.js/4.5.1/dist/chart.umd.min.js")
+                .contains("/api/analytics/funnel.csv?from=2026-06-01&amp;to=2026-06-14");
+        assertThat(rest.getForEntity("/webjars/chart.js/4.5.1/dist/chart.umd.min.js", String.class).getStatusCode().value())
+                .isEqualTo(200);
+    }
+
+    private JsonNode get(String path) throws Exception {
+        ResponseEntity<String> response = rest.withBasicAuth("demo", "demo").getForEntity(path, String.class);
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
+        return json.readTree(response.getBody());
+    }
+
+    private void lead(String name, Instant createdAt, String source, String campaign, Instant confirmedAt,
+            Instant bouncedAt) {
+        jdbc.sql("""
+                insert into leads (id, email, consent, stage, source, utm_campaign, created_at, updated_at, confirmed_at,
+                                   suppressed_reason, suppressed_at)
+                values (?, ?, ?, 'NEW', ?, ?, ?, ?, ?, ?, ?)""")
+                .params(id(name), name.toLowerCase() + "@analytics.example", confirmedAt == null ? "PENDING" : "CONFIRMED",
+                        source, campaign, ts(createdAt), ts(createdAt), ts(confirmedAt),
+                        bouncedAt == null ? null : "HARD_BOUNCE", ts(bouncedAt))
+                .update();
+    }
+
+    /** Pairs of (hours after creation, stage entered). */
+    private void stages(String name, Instant createdAt, Object... hoursAndStages) {
+        for (int i = 0; i < hoursAndStages.length; i += 2) {
+            Instant entered = createdAt.plus(Duration.ofHours((Integer) hoursAndStages[i]));
+            Instant left = i + 2 < hoursAndStages.length
+                    ? createdAt.plus(Duration.ofHours((Integer) hoursAndStages[i + 2])) : null;
+            jdbc.sql("insert into stage_history (lead_id, stage, entered_at, left_at) values (?, ?, ?, ?)")
+                    .params(id(name), hoursAndStages[i + 1], ts(entered), ts(left)).update();
+        }
+    }
+
+    private void outbox(String name, String template, String status, Instant at) {
+        jdbc.sql("""
+                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at)
+                values (?, ?, ?, ?, ?, 0, ?, ?)""")
+                .params(UUID.randomUUID().toString(), id(name), template, template, status, ts(at), ts(at)).update();
+    }
+
+    private static String id(String name) {
+        return "00000000-0000-0000-0000-00000000000" + name;
+    }
+
+    private static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+}
