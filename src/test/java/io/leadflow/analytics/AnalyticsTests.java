@@ -153,6 +153,8 @@ class AnalyticsTests {
         assertThat(bad.getBody()).contains("from");
         String page = rest.withBasicAuth("demo", "demo").getForEntity("/analytics?from=2026-06-01&to=2026-06-14",
                 String.class).getBody();
+        assertThat(page).as("the period reaches the charts' script").contains("const from = \"2026-06-01\";")
+                .contains("const to = \"2026-06-14\";");
         assertThat(page).contains("Funnel").contains("/webjars/chart.js/4.5.1/dist/chart.umd.min.js")
                 .contains("/api/analytics/funnel.csv?from=2026-06-01&amp;to=2026-06-14");
         assertThat(rest.getForEntity("/webjars/chart.js/4.5.1/dist/chart.umd.min.js", String.class).getStatusCode().value())
