@@ -45,6 +45,12 @@ class ProcessEvents {
                 Map.of(Processes.VAR_LEAD_ID, requested.leadId()));
     }
 
+    /** Only nurture instances waiting for engagement (the event-based gateway after the value email) react. */
+    @EventListener
+    void onEngagement(io.leadflow.scoring.EngagementRecorded engagement) {
+        correlate(Processes.MSG_ENGAGEMENT_RECORDED, engagement.leadId());
+    }
+
     @EventListener
     void onConfirmed(ConsentConfirmed confirmed) {
         correlate(Processes.MSG_CONSENT_CONFIRMED, confirmed.leadId());

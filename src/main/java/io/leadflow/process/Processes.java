@@ -12,6 +12,7 @@ public final class Processes {
     public static final String MSG_UNSUBSCRIBED = "Unsubscribed";
     public static final String MSG_LEAD_QUALIFIED = "LeadQualified";
     public static final String MSG_LEAD_ERASED = "LeadErased";
+    public static final String MSG_ENGAGEMENT_RECORDED = "EngagementRecorded";
 
     public static final String VAR_LEAD_ID = "leadId";
 

@@ -143,6 +143,7 @@ public class ScoringService {
                 .update();
         if (scored) {
             update(lead, liveScorer(null).score(lead, storedEvents(lead.id()), clock.instant()), Cause.EVENT);
+            events.publishEvent(new EngagementRecorded(lead.id(), type));
         }
         return new EventRecorded(id, event.points(), scored);
     }

@@ -61,11 +61,11 @@ class JourneyMigrationTests extends EngineTestBase {
         ClockUtil.setCurrentTime(Date.from(start.plus(Duration.ofDays(3)).plusSeconds(60)));
         execute(late, "Event_Wait3Days");
         execute(late, "Task_SendValueEmail");
-        assertThat(activeActivity(late)).isEqualTo("Event_Wait7Days");
+        assertThat(activeActivity(late)).isEqualTo("Gateway_ClickedOrWait");
 
-        // version 2: the second wait becomes five days under a new id; the first wait keeps its id
+        // version 2: the wait for engagement gets a new id (and five days); the first wait keeps its id
         String v1 = Files.readString(Path.of("bpmn/nurture.bpmn"));
-        String v2 = v1.replace("Event_Wait7Days", "Event_Wait5Days").replace("Wait 7 days", "Wait 5 days")
+        String v2 = v1.replace("Gateway_ClickedOrWait", "Gateway_EngagedOrWait")
                 .replace("<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P7D", "<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P5D");
         repository.createDeployment().name("nurture v2").addString("nurture.bpmn", v2).deploy();
 
@@ -75,8 +75,8 @@ class JourneyMigrationTests extends EngineTestBase {
         assertThat(dryRun.versions()).singleElement().satisfies(v -> {
             assertThat(v.version()).isEqualTo(1);
             assertThat(v.instances()).isGreaterThanOrEqualTo(2);
-            assertThat(v.blockedAt()).containsEntry("Event_Wait7Days", 1L);
-            assertThat(v.problems()).singleElement().asString().contains("Event_Wait7Days");
+            assertThat(v.blockedAt()).containsEntry("Gateway_ClickedOrWait", 1L);
+            assertThat(v.problems()).singleElement().asString().contains("Gateway_ClickedOrWait");
         });
         assertThat(definitionVersion(early)).as("a dry run moves nobody").isEqualTo(1);
 
@@ -89,7 +89,7 @@ class JourneyMigrationTests extends EngineTestBase {
 
         execute(early, "Event_Wait3Days");
         execute(early, "Task_SendValueEmail");
-        assertThat(activeActivity(early)).isEqualTo("Event_Wait5Days");
+        assertThat(activeActivity(early)).isEqualTo("Gateway_EngagedOrWait");
         assertThat(outbox.forLead(early.getBusinessKey())).extracting(EmailOutbox.Row::template)
                 .containsExactly("welcome", "nurture-value");
         ClockUtil.setCurrentTime(Date.from(start.plus(Duration.ofDays(10)).plusSeconds(120)));

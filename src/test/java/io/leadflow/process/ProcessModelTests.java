@@ -365,6 +365,33 @@ class ProcessModelTests extends EngineTestBase {
         }
 
         @Test
+        void offersADemoAtOnceToALeadWhoEngagesAfterTheValueEmail() {
+            String leadId = confirmedLead("clicker");
+            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            executeJob(qualification, "Task_EvaluateScore");
+            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            executeJob(nurture, "Task_ChooseTrack");
+            executeJob(nurture, "Task_SendWelcome");
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendValueEmail");
+            process(nurture).isWaitingAt("Gateway_ClickedOrWait");
+
+            at(start.plus(Duration.ofDays(4)));
+            var click = scoring.record(new ScoringService.EventRequest(leadId, null, "EMAIL_CLICKED",
+                    "https://acme.example/guide", null));
+            assertThat(click.scored()).isTrue();
+            assertThat(leads.get(leadId).stage()).as("engaged, not yet qualified").isEqualTo(Lead.Stage.NURTURE);
+
+            process(nurture).hasPassed("Event_Engaged").isWaitingAt("Task_SendDemoOffer");
+            assertThat(job(nurture, "Event_Wait7Days")).as("the slow path is gone").isNull();
+            executeJob(nurture, "Task_SendDemoOffer");
+            process(nurture).hasPassed("EndEvent_DemoOffered").isEnded();
+            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template)
+                    .containsExactly("doi-confirmation", "welcome", "nurture-value", "nurture-demo-offer");
+        }
+
+        @Test
         void handsOverAtOnceWhenTheLeadQualifiedBeforeItsFirstEvaluation() {
             String leadId = confirmedLead("eager");
             ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
