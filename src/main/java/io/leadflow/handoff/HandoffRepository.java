@@ -14,9 +14,13 @@ import org.springframework.stereotype.Repository;
 class HandoffRepository {
 
     private final JdbcClient jdbc;
+    private final org.springframework.transaction.support.TransactionTemplate ownTransaction;
 
-    HandoffRepository(JdbcClient jdbc) {
+    HandoffRepository(JdbcClient jdbc, org.springframework.transaction.PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
+        this.ownTransaction = new org.springframework.transaction.support.TransactionTemplate(transactions);
+        this.ownTransaction.setPropagationBehavior(
+                org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     void insert(Handoff h) {
@@ -102,12 +106,16 @@ class HandoffRepository {
         List<Integer> current = jdbc.sql("select next_index from team_cursor where team = ? for update").param(team)
                 .query(Integer.class).list();
         if (current.isEmpty()) {
-            try {
-                jdbc.sql("insert into team_cursor (team, next_index) values (?, 1)").param(team).update();
-                return 0;
-            } catch (org.springframework.dao.DuplicateKeyException raced) {
-                return nextIndex(team);
-            }
+            // A team's first handoff: the row is created in a transaction of its own, because on PostgreSQL a
+            // failed insert (another node created it at the same moment) would abort the handoff's transaction.
+            ownTransaction.executeWithoutResult(s -> {
+                try {
+                    jdbc.sql("insert into team_cursor (team, next_index) values (?, 0)").param(team).update();
+                } catch (org.springframework.dao.DuplicateKeyException raced) {
+                    s.setRollbackOnly();
+                }
+            });
+            return nextIndex(team);
         }
         jdbc.sql("update team_cursor set next_index = next_index + 1 where team = ?").param(team).update();
         return current.get(0);
