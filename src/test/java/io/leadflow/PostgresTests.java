@@ -7,8 +7,6 @@ import io.leadflow.support.OwnContext;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +49,6 @@ import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
 import io.leadflow.lead.LeadService.CaptureResult;
 import io.leadflow.support.ServiceTestBase;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * What H2 cannot show: row locks, unique-index races and concurrent job execution, on a real PostgreSQL (embedded,
@@ -65,25 +62,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
         "leadflow.ratelimit.per-address-per-hour=1000"})
 class PostgresTests extends ServiceTestBase {
 
-    /** Started on first use and stopped by its own shutdown hook when the test JVM ends. */
-    static final class Database {
-
-        static final EmbeddedPostgres POSTGRES = start();
-
-        private static EmbeddedPostgres start() {
-            try {
-                return EmbeddedPostgres.builder().start();
-            } catch (IOException e) {
-                throw new UncheckedIOException("Embedded PostgreSQL did not start", e);
-            }
-        }
-    }
-
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> Database.POSTGRES.getJdbcUrl("postgres", "postgres"));
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("spring.datasource.password", () -> "");
+        io.leadflow.support.EmbeddedDatabase.register(registry);
     }
 
     private static final Logger log = LoggerFactory.getLogger(PostgresTests.class);

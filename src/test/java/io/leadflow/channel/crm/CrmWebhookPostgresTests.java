@@ -2,8 +2,6 @@ package io.leadflow.channel.crm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -22,7 +20,6 @@ import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.context.TestPropertySource;
 
 import io.leadflow.support.OwnContext;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The webhook tests again on a real PostgreSQL, where a failed statement aborts the whole transaction, plus what H2
@@ -32,21 +29,9 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 @TestPropertySource(properties = "camunda.bpm.generate-unique-process-engine-name=true")
 class CrmWebhookPostgresTests extends CrmWebhookTests {
 
-    static final EmbeddedPostgres POSTGRES = start();
-
-    private static EmbeddedPostgres start() {
-        try {
-            return EmbeddedPostgres.builder().start();
-        } catch (IOException e) {
-            throw new UncheckedIOException("Embedded PostgreSQL did not start", e);
-        }
-    }
-
     @DynamicPropertySource
     static void postgres(DynamicPropertyRegistry registry) {
-        registry.add("spring.datasource.url", () -> POSTGRES.getJdbcUrl("postgres", "postgres"));
-        registry.add("spring.datasource.username", () -> "postgres");
-        registry.add("spring.datasource.password", () -> "");
+        io.leadflow.support.EmbeddedDatabase.register(registry);
     }
 
     @Test
