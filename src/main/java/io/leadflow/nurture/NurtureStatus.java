@@ -63,14 +63,18 @@ public class NurtureStatus {
                 .params(leadId, Timestamp.from(lastEngagement)).query(Integer.class).single();
     }
 
-    /** The lead gets no more nurture email until it engages again. */
-    public void sunset(String leadId) {
+    /**
+     * The lead gets no more nurture email until it engages again.
+     *
+     * @param track the journey's track, for a lead whose track was chosen before it was recorded here
+     */
+    public void sunset(String leadId, String track) {
         Timestamp now = Timestamp.from(clock.instant());
         int updated = jdbc.sql("update nurture_status set sunset_at = ?, returned_at = null where lead_id = ?")
                 .params(now, leadId).update();
         if (updated == 0) {
-            jdbc.sql("insert into nurture_status (lead_id, track, track_chosen_at, sunset_at) values (?, 'general', ?, ?)")
-                    .params(leadId, now, now).update();
+            jdbc.sql("insert into nurture_status (lead_id, track, track_chosen_at, sunset_at) values (?, ?, ?, ?)")
+                    .params(leadId, track == null ? "general" : track, now, now).update();
         }
         log.info("Lead {} sunset: no engagement after its re-engagement email", leadId);
     }

@@ -136,7 +136,10 @@ class Delegates {
     /** Nurture sends the lead nothing more: no engagement after its re-engagement email. */
     @Bean
     JavaDelegate sunsetLead(NurtureStatus nurture) {
-        return execution -> nurture.sunset(leadId(execution));
+        return execution -> {
+            Object track = execution.getVariable("track");
+            nurture.sunset(leadId(execution), track == null ? null : track.toString());
+        };
     }
 
     /** A sunset lead engaged again: the sunset ends (kept in its history). */
