@@ -15,7 +15,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.leadflow.support.ServiceTestBase;
 
-/** The emails of the nurture tracks reach a lead in its language, with tracked links and the unsubscribe link. */
+/**
+ * The emails of the nurture tracks reach a lead in its language, with tracked links and the unsubscribe link; the
+ * lead's track shows in its data.
+ */
 class NurtureEmailsTests extends ServiceTestBase {
 
     @Autowired
@@ -23,6 +26,23 @@ class NurtureEmailsTests extends ServiceTestBase {
 
     @Autowired
     TransactionTemplate tx;
+
+    @org.junit.jupiter.api.Test
+    void showsTheTrackTheLeadWasGivenInItsNurtureStatusAndItsExport() {
+        String email = "vp." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        postForm("/forms/newsletter", Map.of("email", email, "jobTitle", "VP Operations", "industry", "retail"),
+                MediaType.APPLICATION_JSON);
+        postForm("/optin/confirm", Map.of("token", confirmationToken(email)), MediaType.TEXT_HTML);
+        String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).path("id").asText();
+
+        var status = org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20))
+                .until(() -> get("/api/leads/" + leadId + "/nurture", "demo"), r -> r.getStatusCode().value() == 200);
+
+        assertThat(read(status).path("track").asText()).isEqualTo("executive");
+        assertThat(read(status).path("sunset").asBoolean()).isFalse();
+        assertThat(read(get("/api/leads/" + leadId + "/export", "demo")).path("nurture").toString())
+                .contains("executive");
+    }
 
     @ParameterizedTest(name = "{0} in {1}")
     @CsvSource(delimiter = '|', value = {
