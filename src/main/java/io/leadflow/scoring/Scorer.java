@@ -37,6 +37,7 @@ final class Scorer {
     private final double halfLifeSeconds;
     private final Map<Map<String, Object>, Evaluation> fitMemo;
     private final Map<String, StoredEvent> pointsMemo;
+    private final Map<Map<String, Object>, Evaluation> mqlMemo;
 
     private final int memoLimit;
 
@@ -46,8 +47,10 @@ final class Scorer {
      *                   function of its inputs, so a lead scored again on each of its events, or a backtest over many
      *                   leads with few distinct values, need not evaluate the same inputs twice. Past the limit the
      *                   memo starts afresh, so memory stays bounded.
+     * @param memoiseMql also remember MQL decisions by fit and engagement score: worth it over many leads (a
+     *                   backtest), not for one lead whose engagement changes with every event and every hour
      */
-    Scorer(Decision fit, Decision engagement, Decision mql, Duration halfLife, int memoLimit) {
+    Scorer(Decision fit, Decision engagement, Decision mql, Duration halfLife, int memoLimit, boolean memoiseMql) {
         this.fit = fit;
         this.engagement = engagement;
         this.mql = mql;
@@ -55,6 +58,7 @@ final class Scorer {
         this.memoLimit = memoLimit;
         this.fitMemo = memoLimit > 0 ? new ConcurrentHashMap<>() : null;
         this.pointsMemo = memoLimit > 0 ? new ConcurrentHashMap<>() : null;
+        this.mqlMemo = memoLimit > 0 && memoiseMql ? new ConcurrentHashMap<>() : null;
     }
 
     /** Whether this scorer evaluates exactly these table versions (the live service keeps one while they last). */
@@ -79,7 +83,7 @@ final class Scorer {
         Map<String, Object> in = new HashMap<>();
         in.put("fitScore", fitPoints);
         in.put("engagementScore", engagementScore);
-        Evaluation mqlEval = mql.evaluate(in);
+        Evaluation mqlEval = mqlMemo == null ? mql.evaluate(in) : memoised(mqlMemo, in, mql::evaluate);
         return new Outcome(fitPoints, engagementScore, Boolean.TRUE.equals(mqlEval.value("mql")),
                 (String) mqlEval.value("grade"), (String) mqlEval.value("reason"), fitEval, mqlEval, scored, decayed);
     }

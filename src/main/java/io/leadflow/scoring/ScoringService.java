@@ -303,7 +303,7 @@ public class ScoringService {
         AtomicReference<Scorer> cached = engagement == null ? storedPointsScorer : rescoringScorer;
         Scorer scorer = cached.get();
         if (scorer == null || !scorer.uses(fit, engagement, mql)) {
-            scorer = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), LIVE_MEMO_LIMIT);
+            scorer = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), LIVE_MEMO_LIMIT, false);
             cached.set(scorer);
         }
         return scorer;

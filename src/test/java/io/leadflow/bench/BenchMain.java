@@ -55,6 +55,7 @@ public final class BenchMain {
         int journeys = intArg(args, "--journeys", 50);
         int timers = intArg(args, "--timers", 10_000);
         int burst = intArg(args, "--burst", 1000);
+        int backtestLeads = intArg(args, "--backtest-leads", 100_000);
         java.util.Set<String> only = onlyArg(args);
         long started = System.nanoTime();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
@@ -107,6 +108,9 @@ public final class BenchMain {
                 }
                 if (only.isEmpty() || only.contains("M5")) {
                     metrics.add(WalBench.run(app, journeys, rawVariables));
+                }
+                if (only.isEmpty() || only.contains("M7")) {
+                    metrics.add(BacktestBench.run(app, backtestLeads));
                 }
                 // Last: it moves the engine's clock forward.
                 if (only.isEmpty() || only.contains("M4")) {
