@@ -17,7 +17,9 @@ import io.leadflow.scoring.ScoringService;
 /**
  * {@code GET /r/{token}}: a click on a link of a marketing email. Records {@code EMAIL_CLICKED} (scored like any
  * event, through {@code engagement-points}) and redirects to the URL the email carried; a token Leadflow did not
- * sign gets {@code 400}, so nobody can use us to redirect elsewhere.
+ * sign gets {@code 400}, so nobody can use us to redirect elsewhere. A link to a site of
+ * {@code leadflow.web.allowed-origins} carries the visitor token after {@code #lf_v=}, where only
+ * the tracking snippet on that page reads it: the fragment never reaches a server, a log or a {@code Referer}.
  */
 @RestController
 class ClickController {
@@ -26,10 +28,14 @@ class ClickController {
 
     private final TrackedLinks links;
     private final ScoringService scoring;
+    private final SiteOrigins sites;
+    private final VisitorTokens visitors;
 
-    ClickController(TrackedLinks links, ScoringService scoring) {
+    ClickController(TrackedLinks links, ScoringService scoring, SiteOrigins sites, VisitorTokens visitors) {
         this.links = links;
         this.scoring = scoring;
+        this.sites = sites;
+        this.visitors = visitors;
     }
 
     @GetMapping("/r/{token}")
@@ -45,6 +51,9 @@ class ClickController {
         URI target;
         try {
             target = URI.create(click.url());
+            if (target.getRawFragment() == null && sites.configured(click.url())) {
+                target = URI.create(click.url() + "#lf_v=" + visitors.issue(click.leadId()));
+            }
         } catch (IllegalArgumentException unusable) {
             throw InvalidInputException.of("token", "points to an address a browser cannot open");
         }

@@ -14,8 +14,10 @@ import io.leadflow.platform.LeadflowSettings;
 class SiteOrigins {
 
     private final Set<String> allowed;
+    private final Set<String> configured;
 
     SiteOrigins(WebSettings web, LeadflowSettings leadflow) {
+        this.configured = Set.copyOf(web.allowedOrigins());
         Set<String> all = new LinkedHashSet<>(web.allowedOrigins());
         all.add(WebSettings.origin(leadflow.publicUrl().toString()));
         this.allowed = Set.copyOf(all);
@@ -34,6 +36,12 @@ class SiteOrigins {
     boolean allows(String origin) {
         String normalised = WebSettings.origin(origin);
         return normalised != null && allowed.contains(normalised);
+    }
+
+    /** One of the sites of {@code leadflow.web.allowed-origins}, the marketers' own sites. */
+    boolean configured(String address) {
+        String normalised = WebSettings.origin(address);
+        return normalised != null && configured.contains(normalised);
     }
 
     private static String ownOrigin(HttpServletRequest request) {

@@ -1,0 +1,50 @@
+package io.leadflow.channel.web;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+
+/** The {@code web_anonymous_visits} table: page views of visitors not known yet, by first-party id only. */
+@Repository
+class AnonymousVisits {
+
+    record Visit(String id, String type, String url, Instant occurredAt) {
+    }
+
+    private final JdbcClient jdbc;
+
+    AnonymousVisits(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    void add(String anonymousId, String type, String url, Instant occurredAt) {
+        jdbc.sql("insert into web_anonymous_visits (id, anonymous_id, type, url, occurred_at) values (?, ?, ?, ?, ?)")
+                .params(UUID.randomUUID().toString(), anonymousId, type, url, Timestamp.from(occurredAt)).update();
+    }
+
+    /** The visitor's page views, oldest first, removed from this table in the same transaction. */
+    List<Visit> take(String anonymousId) {
+        List<Visit> visits = jdbc.sql("""
+                select id, type, url, occurred_at from web_anonymous_visits where anonymous_id = ?
+                 order by occurred_at, id for update""")
+                .param(anonymousId)
+                .query((rs, n) -> new Visit(rs.getString("id"), rs.getString("type"), rs.getString("url"),
+                        rs.getTimestamp("occurred_at").toInstant()))
+                .list();
+        jdbc.sql("delete from web_anonymous_visits where anonymous_id = ?").param(anonymousId).update();
+        return visits;
+    }
+
+    int count(String anonymousId) {
+        return jdbc.sql("select count(*) from web_anonymous_visits where anonymous_id = ?").param(anonymousId)
+                .query(Integer.class).single();
+    }
+
+    int deleteOlderThan(Instant cutoff) {
+        return jdbc.sql("delete from web_anonymous_visits where occurred_at < ?").param(Timestamp.from(cutoff)).update();
+    }
+}
