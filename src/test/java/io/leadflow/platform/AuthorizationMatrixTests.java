@@ -223,7 +223,11 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/forms/newsletter").accepting(MediaType.TEXT_HTML),
                 Call.get("/optin/confirm?token=x").accepting(MediaType.TEXT_HTML),
                 Call.get("/optin/unsubscribe?token=x").accepting(MediaType.TEXT_HTML),
-                Call.post("/forms/newsletter", "{\"email\":\"\"}"));
+                Call.post("/forms/newsletter", "{\"email\":\"\"}"),
+                Call.get("/forms/newsletter/embed.js").accepting(MediaType.ALL),
+                Call.get("/forms/newsletter/definition"),
+                Call.get("/t.js").accepting(MediaType.ALL),
+                Call.get("/demo/site").accepting(MediaType.TEXT_HTML));
     }
 
     @Nested

@@ -1,0 +1,151 @@
+package io.leadflow.channel.web;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import io.leadflow.support.ExternalServers;
+import io.leadflow.support.ServiceTestBase;
+
+/**
+ * The web channel in a real browser (headless Chromium): the demo site, and a page of another site (another
+ * origin) that embeds the form and the snippet, agrees to tracking, submits the form, comes back and is asked
+ * what we do not know yet. Without Chromium the class is reported as skipped, with how to install it; under CI
+ * ({@code CI} set) a missing Chromium fails it.
+ */
+class DemoSiteBrowserTests extends ServiceTestBase {
+
+    private static Path chromium;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @TempDir
+    Path profile;
+
+    @BeforeAll
+    static void findChromium() {
+        Optional<Path> found = Stream.of(System.getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
+                "/usr/bin/google-chrome").filter(p -> p != null && Files.isExecutable(Path.of(p))).map(Path::of)
+                .findFirst();
+        String missing = "headless Chromium is needed for the browser tests: apt-get install -y chromium "
+                + "(or set CHROMIUM to its path)";
+        if (found.isEmpty() && System.getenv("CI") != null) {
+            throw new AssertionError(missing);
+        }
+        Assumptions.assumeTrue(found.isPresent(), missing);
+        chromium = found.get();
+    }
+
+    @Test
+    void showsTheDemoSiteWithItsEmbeddedFormAndTrackingOffUntilTheBannerSaysYes() throws Exception {
+        String dom = browse(url("/demo/site"));
+
+        assertThat(dom).contains("Acme Analytics", "<form novalidate", "name=\"email\"", "name=\"company\"",
+                "Off: no consent from the banner yet.");
+        assertThat(dom).doesNotContain("name=\"jobTitle\"");
+    }
+
+    @Test
+    void runsTheWholeLoopOnAPageOfAnotherSite() throws Exception {
+        String email = "browser." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        serveSitePage("/pricing/plans", email);
+
+        String first = browse(ExternalServers.siteOrigin() + "/pricing/plans");
+
+        assertThat(first).contains("form email,firstName,company", "submitted", "leadflow-thanks",
+                "\"consent\":true", "\"known\":true", "\"status\":204");
+        String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).get("id").asText();
+        List<Map<String, Object>> events = jdbc.sql("select type, url from engagement_events where lead_id = ?")
+                .param(leadId).query().listOfRows();
+        assertThat(events).as("the anonymous view before the form, linked, and the one after")
+                .hasSize(2).allSatisfy(e -> assertThat(e).containsEntry("TYPE", "PRICING_PAGE_VIEW")
+                        .containsEntry("URL", ExternalServers.siteOrigin() + "/pricing/plans"));
+
+        String second = browse(ExternalServers.siteOrigin() + "/pricing/plans");
+
+        assertThat(second).as("the same browser, known now, is asked what we do not hold yet")
+                .contains("form jobTitle,companySize");
+    }
+
+    @Test
+    void drawsNoFormAndSendsNothingOnAPageOfASiteThatIsNotAllowed() throws Exception {
+        String email = "refused." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        serveSitePage("/refused", email);
+
+        // the same page under another name of the host is another origin, which no setting allows
+        String dom = browse("http://localhost:" + ExternalServers.SITE.port() + "/refused");
+
+        assertThat(dom).doesNotContain("<form novalidate").contains("\"consent\":true", "\"status\":0");
+        assertThat(get("/api/leads?email=" + email, "demo").getBody()).isEqualTo("[]");
+    }
+
+    /** A page of the customer's site: our two snippets, and a visitor who accepts the banner and fills the form. */
+    private void serveSitePage(String path, String email) {
+        String app = "http://localhost:" + port;
+        String page = """
+                <!DOCTYPE html><html><head><meta charset="utf-8"><title>Acme</title>
+                <script>window.leadflow=window.leadflow||function(){(leadflow.q=leadflow.q||[]).push(arguments)};</script>
+                <script async src="APP/t.js"></script></head>
+                <body><h1>Pricing</h1><div id="slot"></div><pre id="log"></pre>
+                <script async src="APP/forms/product-tour/embed.js" data-target="#slot"></script>
+                <script>
+                  var lines = [], forms = 0;
+                  function note(s) { lines.push(s); document.getElementById('log').textContent = lines.join('\\n'); }
+                  document.addEventListener('leadflow:state', function (e) { note('state ' + JSON.stringify(e.detail)); });
+                  document.addEventListener('leadflow:submitted', function () { note('submitted'); });
+                  document.addEventListener('leadflow:form-ready', function (e) {
+                    note('form ' + e.detail.fields.join(','));
+                    if (forms++ > 0 || e.detail.known) { leadflow('consent', true); return; }
+                    leadflow('consent', true);
+                    setTimeout(function () {
+                      var f = document.querySelector('#slot form');
+                      f.elements.email.value = 'EMAIL';
+                      f.elements.firstName.value = 'Ann';
+                      f.elements.company.value = 'Acme';
+                      f.elements.leadflowConsent.checked = true;
+                      f.requestSubmit();
+                    }, 500);
+                  });
+                  setTimeout(function () { if (!forms) { leadflow('consent', true); } }, 1500);
+                </script></body></html>
+                """.replace("APP", app).replace("EMAIL", email);
+        ExternalServers.SITE.stubFor(com.github.tomakehurst.wiremock.client.WireMock.get(urlPathEqualTo(path)).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/html; charset=utf-8").withBody(page)));
+    }
+
+    /** The page's DOM once its scripts ran, in a browser whose storage lives in this test's profile folder. */
+    private String browse(String address) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(profile.getParent(), "dom", ".html");
+        Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+                "--disable-background-networking", "--no-first-run", "--user-data-dir=" + profile,
+                "--user-agent=" + SitePage.BROWSER, "--virtual-time-budget=8000", "--dump-dom", address)
+                .redirectOutput(out.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        if (!browser.waitFor(90, TimeUnit.SECONDS)) {
+            browser.destroyForcibly();
+            throw new AssertionError("Chromium did not finish loading " + address + " within 90 s");
+        }
+        String dom = Files.readString(out, StandardCharsets.UTF_8);
+        Files.deleteIfExists(out);
+        assertThat(browser.exitValue()).as("Chromium's exit code for " + address).isZero();
+        return dom;
+    }
+}
