@@ -2,7 +2,9 @@ package io.leadflow.channel.web;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +32,8 @@ class PageViews {
     private final ScoringService scoring;
     private final WebSettings settings;
     private final Clock clock;
+    /** When each browser last viewed each page (per node: a reload hitting another node may count twice). */
+    private final Map<String, Instant> lastViews = new ConcurrentHashMap<>();
 
     PageViews(AnonymousVisits anonymous, ScoringService scoring, WebSettings settings, Clock clock) {
         this.anonymous = anonymous;
@@ -45,14 +49,18 @@ class PageViews {
 
     /**
      * Records one page view; with a lead, the browser's anonymous views first become the lead's events, in their
-     * order and at their time.
+     * order and at their time. A view of the page this browser viewed within {@code repeat-view-window} is not
+     * recorded again (the linking still happens).
      */
     @Transactional
     void record(String anonymousId, String url, String path, Optional<String> leadId) {
         String type = type(path);
         Instant now = clock.instant();
+        boolean repeated = repeated(anonymousId + " " + url, now);
         if (leadId.isEmpty()) {
-            anonymous.add(anonymousId, type, url, now);
+            if (!repeated) {
+                anonymous.add(anonymousId, type, url, now);
+            }
             return;
         }
         int linked = 0;
@@ -64,7 +72,22 @@ class PageViews {
         if (linked > 0) {
             log.info("{} anonymous page views linked to lead {}", linked, leadId.get());
         }
-        event(leadId.get(), type, url, now);
+        if (!repeated) {
+            event(leadId.get(), type, url, now);
+        }
+    }
+
+    private boolean repeated(String browserAndPage, Instant now) {
+        Instant within = now.minus(settings.tracking().repeatViewWindow());
+        boolean[] repeated = {false};
+        lastViews.compute(browserAndPage, (key, last) -> {
+            repeated[0] = last != null && last.isAfter(within) && !last.isAfter(now);
+            return repeated[0] ? last : now;
+        });
+        if (lastViews.size() > 100_000) {
+            lastViews.values().removeIf(last -> last.isBefore(within));
+        }
+        return repeated[0];
     }
 
     private boolean event(String leadId, String type, String url, Instant at) {

@@ -27,13 +27,17 @@ public record WebSettings(List<String> allowedOrigins, Tracking tracking, boolea
      * @param perIpPerMinute              page views accepted from one IP address per minute
      * @param perVisitorPerMinute         page views accepted from one browser (first-party id) per minute
      * @param botUserAgents               user agents containing one of these (case-insensitive) are ignored
+     * @param repeatViewWindow            a browser viewing the same page again within this time (a reload, the
+     *                                    back button) is not counted again
      */
     public record Tracking(boolean honourDoNotTrack, boolean honourGlobalPrivacyControl, List<String> pricingPages,
-            Duration anonymousRetention, int perIpPerMinute, int perVisitorPerMinute, List<String> botUserAgents) {
+            Duration anonymousRetention, int perIpPerMinute, int perVisitorPerMinute, List<String> botUserAgents,
+            Duration repeatViewWindow) {
 
         public Tracking {
             pricingPages = pricingPages == null ? List.of("/pricing") : List.copyOf(pricingPages);
             anonymousRetention = anonymousRetention == null ? Duration.ofDays(30) : anonymousRetention;
+            repeatViewWindow = repeatViewWindow == null ? Duration.ofMinutes(30) : repeatViewWindow;
             perIpPerMinute = perIpPerMinute <= 0 ? 300 : perIpPerMinute;
             perVisitorPerMinute = perVisitorPerMinute <= 0 ? 60 : perVisitorPerMinute;
             botUserAgents = botUserAgents == null ? List.of() : botUserAgents.stream()
@@ -62,7 +66,7 @@ public record WebSettings(List<String> allowedOrigins, Tracking tracking, boolea
             }
             return origin;
         }).toList();
-        tracking = tracking == null ? new Tracking(true, true, null, null, 0, 0, null) : tracking;
+        tracking = tracking == null ? new Tracking(true, true, null, null, 0, 0, null, null) : tracking;
     }
 
     /** {@code scheme://host[:port]} of an address, lower-cased, default ports left out; null when it has none. */

@@ -122,6 +122,23 @@ class TrackingTests extends ServiceTestBase {
         }
 
         @Test
+        void countsAReloadOfTheSamePageOnceButTheSamePageLaterAgain() {
+            String id = anonymousId();
+            try {
+                ClockUtil.setCurrentTime(Date.from(Instant.now().minus(Duration.ofHours(2))));
+                acme().collect(view(id, SITE + "/pricing"));
+                acme().collect(view(id, SITE + "/pricing"));
+                acme().collect(view(id, SITE + "/docs"));
+            } finally {
+                ClockUtil.reset();
+            }
+
+            acme().collect(view(id, SITE + "/pricing"));
+
+            assertThat(anonymousUrls(id)).containsExactly(SITE + "/pricing", SITE + "/docs", SITE + "/pricing");
+        }
+
+        @Test
         void purgesAnonymousPageViewsOlderThanTheRetention() {
             String old = anonymousId();
             String recent = anonymousId();
