@@ -15,6 +15,8 @@ class AnonymousVisits {
     record Visit(String id, String type, String url, Instant occurredAt) {
     }
 
+    static final int MAX_TAKEN = 200;
+
     private final JdbcClient jdbc;
 
     AnonymousVisits(JdbcClient jdbc) {
@@ -26,22 +28,22 @@ class AnonymousVisits {
                 .params(UUID.randomUUID().toString(), anonymousId, type, url, Timestamp.from(occurredAt)).update();
     }
 
-    /** The visitor's page views, oldest first, removed from this table in the same transaction. */
+    /**
+     * The visitor's latest page views (at most {@link #MAX_TAKEN}, so that a flooded id cannot make one request
+     * record millions of events), oldest first; all of the visitor's rows leave this table in the same transaction.
+     * The rows are locked: two page views of one browser at once link its history once.
+     */
     List<Visit> take(String anonymousId) {
-        List<Visit> visits = jdbc.sql("""
+        List<Visit> visits = new java.util.ArrayList<>(jdbc.sql("""
                 select id, type, url, occurred_at from web_anonymous_visits where anonymous_id = ?
-                 order by occurred_at, id for update""")
+                 order by occurred_at desc, id fetch first %d rows only for update""".formatted(MAX_TAKEN))
                 .param(anonymousId)
                 .query((rs, n) -> new Visit(rs.getString("id"), rs.getString("type"), rs.getString("url"),
                         rs.getTimestamp("occurred_at").toInstant()))
-                .list();
+                .list());
         jdbc.sql("delete from web_anonymous_visits where anonymous_id = ?").param(anonymousId).update();
+        java.util.Collections.reverse(visits);
         return visits;
-    }
-
-    int count(String anonymousId) {
-        return jdbc.sql("select count(*) from web_anonymous_visits where anonymous_id = ?").param(anonymousId)
-                .query(Integer.class).single();
     }
 
     int deleteOlderThan(Instant cutoff) {

@@ -187,6 +187,26 @@ class TrackingTests extends ServiceTestBase {
         }
 
         @Test
+        void linksAtMostTheLatestTwoHundredAnonymousViewsAndForgetsTheRest() {
+            String browser = anonymousId();
+            Instant start = Instant.now().minus(Duration.ofDays(2));
+            for (int i = 0; i < AnonymousVisits.MAX_TAKEN + 5; i++) {
+                jdbc.sql("insert into web_anonymous_visits (id, anonymous_id, type, url, occurred_at) values (?, ?, ?, ?, ?)")
+                        .params(UUID.randomUUID().toString(), browser, "PAGE_VIEW", SITE + "/blog/" + i,
+                                java.sql.Timestamp.from(start.plusSeconds(i)))
+                        .update();
+            }
+            JsonNode submitted = submitTourForm(email());
+
+            acme().collect(view(browser, SITE + "/pricing", submitted.get("visitor").asText()));
+
+            List<Map<String, Object>> events = events(submitted.get("id").asText());
+            assertThat(events).hasSize(AnonymousVisits.MAX_TAKEN + 1);
+            assertThat(events.get(0).get("URL")).isEqualTo(SITE + "/blog/5");
+            assertThat(anonymousUrls(browser)).isEmpty();
+        }
+
+        @Test
         void identifiesAVisitorWhoClicksATrackedEmailLinkWithoutPuttingTheirIdInTheAddress() throws Exception {
             String leadId = submitTourForm(email()).get("id").asText();
             String toOurSite = trackedLinks.link(leadId, "nurture-value", SITE + "/pricing");
