@@ -32,12 +32,6 @@ class SiteOrigins {
         return allowed.contains(normalised) || normalised.equals(ownOrigin(request));
     }
 
-    /** A configured site or Leadflow's public address (for redirects, where no request says what is "ours"). */
-    boolean allows(String origin) {
-        String normalised = WebSettings.origin(origin);
-        return normalised != null && allowed.contains(normalised);
-    }
-
     /** One of the sites of {@code leadflow.web.allowed-origins}, the marketers' own sites. */
     boolean configured(String address) {
         String normalised = WebSettings.origin(address);

@@ -96,7 +96,7 @@ class TrackingController {
         if (address == null) {
             errors.add(new FieldError("url", "is required: the address of the page viewed"));
         } else {
-            page = page(address, errors);
+            page = page(address, errors, http);
         }
         String visitor = text(view, "visitor", errors);
         Optional<String> leadId = Optional.empty();
@@ -126,7 +126,7 @@ class TrackingController {
      * The page's address as we keep it: scheme, host, port and path of an allowed site, without query or fragment
      * (where sites put emails, names and tokens), path segments that look like an address replaced by {@code _}.
      */
-    private URI page(String address, List<FieldError> errors) {
+    private URI page(String address, List<FieldError> errors, HttpServletRequest http) {
         URI uri;
         try {
             uri = URI.create(address);
@@ -143,7 +143,7 @@ class TrackingController {
             return null;
         }
         String origin = WebSettings.origin(address);
-        if (!sites.allows(origin)) {
+        if (!sites.allows(origin, http)) {
             errors.add(new FieldError("url", "is not on a site of leadflow.web.allowed-origins (" + origin + ")"));
             return null;
         }

@@ -21,8 +21,8 @@ public record WebSettings(List<String> allowedOrigins, Tracking tracking, boolea
     /**
      * @param honourDoNotTrack            a browser saying {@code DNT: 1} is not tracked, consent or not
      * @param honourGlobalPrivacyControl  a browser saying {@code Sec-GPC: 1} is not tracked, consent or not
-     * @param pricingPages                URL paths (prefixes) whose views are {@code PRICING_PAGE_VIEW}, others
-     *                                    {@code PAGE_VIEW}
+     * @param pricingPages                path segments ({@code /pricing}) that make a view {@code PRICING_PAGE_VIEW}
+     *                                    wherever they stand in the path; others are {@code PAGE_VIEW}
      * @param anonymousRetention          how long page views of visitors not known yet are kept
      * @param perIpPerMinute              page views accepted from one IP address per minute
      * @param perVisitorPerMinute         page views accepted from one browser (first-party id) per minute
@@ -52,8 +52,11 @@ public record WebSettings(List<String> allowedOrigins, Tracking tracking, boolea
             return botUserAgents.stream().anyMatch(ua::contains);
         }
 
+        /** Whether the path holds one of the pricing segments: {@code /pricing} matches {@code /en/pricing/teams}. */
         boolean isPricingPage(String path) {
-            return pricingPages.stream().anyMatch(p -> path.equals(p) || path.startsWith(p.endsWith("/") ? p : p + "/"));
+            String padded = path.endsWith("/") ? path : path + "/";
+            return pricingPages.stream().map(p -> (p.startsWith("/") ? p : "/" + p))
+                    .map(p -> p.endsWith("/") ? p : p + "/").anyMatch(padded::contains);
         }
     }
 

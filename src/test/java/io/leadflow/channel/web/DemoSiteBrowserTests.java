@@ -8,12 +8,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,13 +22,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
 
 /**
- * The web channel in a real browser (headless Chromium): the demo site, and a page of another site (another
- * origin) that embeds the form and the snippet, agrees to tracking, submits the form, comes back and is asked
- * what we do not know yet. Without Chromium the class is reported as skipped, with how to install it; under CI
+ * The web channel in a real browser (headless Chromium): a new user clicking through the demo site (banner, form,
+ * pricing page, back to a form that asks what we do not know yet), driven over the DevTools protocol; and a page of
+ * another site (another origin) doing the same by its own script, or refused when that site is not allowed. Without Chromium the class is reported as skipped, with how to install it; under CI
  * ({@code CI} set) a missing Chromium fails it.
  */
 class DemoSiteBrowserTests extends ServiceTestBase {
@@ -43,9 +45,7 @@ class DemoSiteBrowserTests extends ServiceTestBase {
 
     @BeforeAll
     static void findChromium() {
-        Optional<Path> found = Stream.of(System.getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
-                "/usr/bin/google-chrome").filter(p -> p != null && Files.isExecutable(Path.of(p))).map(Path::of)
-                .findFirst();
+        Optional<Path> found = Chromium.find();
         String missing = "headless Chromium is needed for the browser tests: apt-get install -y chromium "
                 + "(or set CHROMIUM to its path)";
         if (found.isEmpty() && System.getenv("CI") != null) {
@@ -62,6 +62,40 @@ class DemoSiteBrowserTests extends ServiceTestBase {
         assertThat(dom).contains("Acme Analytics", "<form novalidate", "name=\"email\"", "name=\"company\"",
                 "Off: no consent from the banner yet.");
         assertThat(dom).doesNotContain("name=\"jobTitle\"");
+    }
+
+    @Test
+    void takesANewUserThroughTheWholeLoopOnTheDemoSite() throws Exception {
+        String email = "demo." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        String status = "document.getElementById('tracking-status').textContent";
+        try (Chromium browser = new Chromium(chromium, profile, SitePage.BROWSER)) {
+            browser.open(url("/demo/site"));
+            browser.await("document.querySelectorAll('.leadflow-form input[name]').length", v -> v.asInt() >= 3,
+                    Duration.ofSeconds(20));
+            assertThat(browser.eval(status).asText()).isEqualTo("Off: no consent from the banner yet.");
+
+            browser.eval("document.getElementById('accept').click()");
+            browser.await(status, v -> v.asText().contains("anonymous") && v.asText().contains("(204)"),
+                    Duration.ofSeconds(20));
+            browser.eval("(function (f) { f.elements.email.value = '" + email + "'; f.elements.firstName.value = 'Ann';"
+                    + " f.elements.company.value = 'Acme'; f.elements.leadflowConsent.checked = true;"
+                    + " f.requestSubmit(); })(document.querySelector('.leadflow-form form'))");
+            browser.await("!!document.querySelector('.leadflow-thanks') && " + status,
+                    v -> v.asText().contains("known visitor"), Duration.ofSeconds(20));
+
+            browser.open(url("/demo/site/pricing"));
+            browser.await(status, v -> v.asText().contains("known visitor") && v.asText().contains("/demo/site/pricing (204)"),
+                    Duration.ofSeconds(20));
+            browser.open(url("/demo/site"));
+            JsonNode asked = browser.await("Array.from(document.querySelectorAll('.leadflow-form input[name]'))"
+                    + ".map(function (i) { return i.name; }).join(',')", v -> v.asText().startsWith("jobTitle"),
+                    Duration.ofSeconds(20));
+            assertThat(asked.asText()).isEqualTo("jobTitle,companySize,website,leadflowConsent");
+        }
+        String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).get("id").asText();
+        assertThat(jdbc.sql("select type, url from engagement_events where lead_id = ? order by occurred_at")
+                .param(leadId).query((rs, n) -> rs.getString(1) + " " + rs.getString(2)).list())
+                .containsExactly("PAGE_VIEW " + url("/demo/site"), "PRICING_PAGE_VIEW " + url("/demo/site/pricing"));
     }
 
     @Test

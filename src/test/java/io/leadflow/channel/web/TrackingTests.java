@@ -112,6 +112,17 @@ class TrackingTests extends ServiceTestBase {
         }
 
         @Test
+        void callsAViewAPricingViewWhenItsPathHoldsAPricingSegment() {
+            String id = anonymousId();
+
+            acme().collect(view(id, SITE + "/en/pricing/teams"));
+            acme().collect(view(id, SITE + "/pricing-faq"));
+
+            assertThat(jdbc.sql("select type from web_anonymous_visits where anonymous_id = ? order by url")
+                    .param(id).query(String.class).list()).containsExactly("PRICING_PAGE_VIEW", "PAGE_VIEW");
+        }
+
+        @Test
         void keepsNoQueryFragmentOrAddressOfThePage() {
             String id = anonymousId();
 
