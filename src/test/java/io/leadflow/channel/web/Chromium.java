@@ -95,6 +95,11 @@ final class Chromium implements AutoCloseable {
         throw new AssertionError("Chromium stopped before it listened for DevTools");
     }
 
+    /** Runs the script in every page before the page's own scripts (to stand in for a browser setting). */
+    void beforeEveryPage(String script) {
+        call("Page.addScriptToEvaluateOnNewDocument", Map.of("source", script));
+    }
+
     void open(String url) {
         call("Page.navigate", Map.of("url", url));
     }

@@ -99,6 +99,26 @@ class DemoSiteBrowserTests extends ServiceTestBase {
     }
 
     @Test
+    void staysOffInABrowserSendingGlobalPrivacyControlEvenAfterTheBannerSaysYes() throws Exception {
+        String status = "document.getElementById('tracking-status').textContent";
+        try (Chromium browser = new Chromium(chromium, profile, SitePage.BROWSER)) {
+            // what Firefox, Brave or a privacy extension tell every page
+            browser.beforeEveryPage("Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', "
+                    + "{get: function () { return true; }})");
+            browser.open(url("/demo/site"));
+            browser.await("document.querySelectorAll('.leadflow-form input[name]').length", v -> v.asInt() >= 3,
+                    Duration.ofSeconds(20));
+
+            browser.eval("document.getElementById('accept').click()");
+
+            assertThat(browser.await(status, v -> v.asText().startsWith("Off"), Duration.ofSeconds(10)).asText())
+                    .isEqualTo("Off: your browser asks not to be tracked (DNT / GPC).");
+            assertThat(browser.eval("Object.keys(localStorage).filter(function (k) { return k.indexOf('leadflow') === 0; }).length")
+                    .asInt()).as("nothing stored by the snippet").isZero();
+        }
+    }
+
+    @Test
     void runsTheWholeLoopOnAPageOfAnotherSite() throws Exception {
         String email = "browser." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
         serveSitePage("/pricing/plans", email);
