@@ -23,7 +23,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.leadflow.lead.Lead;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.InvalidInputException.FieldError;
 import io.leadflow.platform.PayloadTooLargeException;
@@ -83,7 +82,22 @@ class TrackingController {
                 || tracking.isBot(http.getHeader("User-Agent"))) {
             return ResponseEntity.noContent().build();
         }
-        JsonNode view = parse(body);
+        PageView view = pageView(parse(body), http);
+        limiter.acquire("collect-visitor:" + view.anonymousId(), tracking.perVisitorPerMinute(), Duration.ofMinutes(1),
+                "page views from this browser");
+        if (view.leadId().isPresent() && forms.knownVisitor(view.visitor()).isEmpty()) {
+            // an erased person: nothing of theirs is recorded again, not even anonymously
+            return ResponseEntity.noContent().build();
+        }
+        pageViews.record(view.anonymousId(), view.page().toString(), view.page().getPath(), view.leadId());
+        return ResponseEntity.noContent().build();
+    }
+
+    private record PageView(String anonymousId, URI page, String visitor, Optional<String> leadId) {
+    }
+
+    /** The fields of a page view, checked all at once: a 400 names every wrong one. */
+    private PageView pageView(JsonNode view, HttpServletRequest http) {
         List<FieldError> errors = new ArrayList<>();
         String anonymousId = text(view, "anonymousId", errors);
         if (anonymousId == null) {
@@ -109,17 +123,7 @@ class TrackingController {
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
-        limiter.acquire("collect-visitor:" + anonymousId, tracking.perVisitorPerMinute(), Duration.ofMinutes(1),
-                "page views from this browser");
-        if (leadId.isPresent()) {
-            Optional<Lead> known = forms.knownVisitor(visitor);
-            if (known.isEmpty()) {
-                // an erased person: nothing of theirs is recorded again, not even anonymously
-                return ResponseEntity.noContent().build();
-            }
-        }
-        pageViews.record(anonymousId, page.toString(), page.getPath(), leadId);
-        return ResponseEntity.noContent().build();
+        return new PageView(anonymousId, page, visitor, leadId);
     }
 
     /**
