@@ -165,6 +165,33 @@ class EmbeddedFormTests extends ServiceTestBase {
         }
     }
 
+    @Nested
+    class InFrenchWithARedirect {
+
+        @Test
+        void labelsTheFieldsInTheFormsLanguage() {
+            JsonNode definition = json(acme().get("/forms/essai-fr/definition"));
+
+            assertThat(definition.get("fields").findValuesAsText("label")).containsExactly("E-mail professionnel", "Société");
+            assertThat(definition.get("submit").asText()).isEqualTo("Envoyer");
+            assertThat(definition.get("redirect").asText()).isEqualTo("https://www.acme-site.example/merci");
+        }
+
+        @Test
+        void sendsTheBrowserToTheSitesThankYouPageAndEmailsInFrench() {
+            String email = email();
+
+            HttpResponse<String> page = acme().post("/forms/essai-fr", "application/x-www-form-urlencoded",
+                    "email=" + email.replace("@", "%40") + "&company=Acme", "Accept", "text/html");
+
+            assertThat(page.statusCode()).isEqualTo(303);
+            assertThat(page.headers().firstValue("Location")).hasValue("https://www.acme-site.example/merci");
+            JsonNode lead = read(get("/api/leads?email=" + email, "demo")).get(0);
+            assertThat(read(get("/api/leads/" + lead.get("id").asText() + "/export", "demo")).toString())
+                    .contains("\"language\":\"fr\"");
+        }
+    }
+
     @Test
     void showsTheConfiguredFieldsOnTheHostedPage() {
         String page = rest.exchange(url("/forms/product-tour"), org.springframework.http.HttpMethod.GET,
