@@ -43,6 +43,8 @@ public class Backtests {
     private static final int PAGE = 500;
     private static final int EXAMPLES_PER_DIRECTION = 10;
     private static final int KEPT_RUNS = 20;
+    /** Distinct inputs remembered per table during one backtest. */
+    private static final int MEMO_LIMIT = 100_000;
 
     public enum Status { RUNNING, DONE, FAILED }
 
@@ -158,10 +160,10 @@ public class Backtests {
         DecisionEvaluator.Decision engagement = decisions.latest(ScoringService.ENGAGEMENT);
         DecisionEvaluator.Decision mql = decisions.latest(ScoringService.MQL);
         int currentVersion = decisions.latest(candidate.key()).version();
-        Scorer current = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), true);
+        Scorer current = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), MEMO_LIMIT);
         Scorer proposed = new Scorer(candidate.key().equals(ScoringService.FIT) ? candidate : fit,
                 candidate.key().equals(ScoringService.ENGAGEMENT) ? candidate : engagement,
-                candidate.key().equals(ScoringService.MQL) ? candidate : mql, settings.engagementHalfLife(), true);
+                candidate.key().equals(ScoringService.MQL) ? candidate : mql, settings.engagementHalfLife(), MEMO_LIMIT);
         Counts counts = new Counts();
         String after = "";
         List<Lead> page;
