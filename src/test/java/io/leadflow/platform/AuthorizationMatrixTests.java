@@ -228,7 +228,11 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/optin/unsubscribe?token=x").accepting(MediaType.TEXT_HTML),
                 // the open-tracking image: public, and an unsigned one is refused with 400
                 Call.get("/r/o/unsigned.0000").accepting(MediaType.ALL),
-                Call.post("/forms/newsletter", "{\"email\":\"\"}"));
+                Call.post("/forms/newsletter", "{\"email\":\"\"}"),
+                Call.get("/forms/newsletter/embed.js").accepting(MediaType.ALL),
+                Call.get("/forms/newsletter/definition"),
+                Call.get("/t.js").accepting(MediaType.ALL),
+                Call.get("/demo/site").accepting(MediaType.TEXT_HTML));
     }
 
     @Nested

@@ -18,9 +18,12 @@ import io.leadflow.scoring.ScoringService;
 /**
  * {@code GET /r/{token}}: a click on a link of a marketing email. Records {@code EMAIL_CLICKED} (scored like any
  * event, through {@code engagement-points}) and redirects to the URL the email carried; a token Leadflow did not
- * sign gets {@code 400}, so nobody can use us to redirect elsewhere. {@code GET /r/o/{token}}: the image of open
- * tracking, which records {@code EMAIL_OPENED} while {@code leadflow.mail.open-tracking} is on (and nothing when it
- * is off, even for an image of an email sent while it was on).
+ * sign gets {@code 400}, so nobody can use us to redirect elsewhere. A link to a site of
+ * {@code leadflow.web.allowed-origins} carries the visitor token after {@code #lf_v=}, where only
+ * the tracking snippet on that page reads it: the fragment never reaches a server, a log or a {@code Referer}.
+ * {@code GET /r/o/{token}}: the image of open tracking, which records {@code EMAIL_OPENED} while
+ * {@code leadflow.mail.open-tracking} is on (and nothing when it is off, even for an image of an email sent while it
+ * was on).
  */
 @RestController
 class ClickController {
@@ -34,11 +37,16 @@ class ClickController {
     private final TrackedLinks links;
     private final ScoringService scoring;
     private final EmailSettings mail;
+    private final SiteOrigins sites;
+    private final VisitorTokens visitors;
 
-    ClickController(TrackedLinks links, ScoringService scoring, EmailSettings mail) {
+    ClickController(TrackedLinks links, ScoringService scoring, EmailSettings mail, SiteOrigins sites,
+            VisitorTokens visitors) {
         this.links = links;
         this.scoring = scoring;
         this.mail = mail;
+        this.sites = sites;
+        this.visitors = visitors;
     }
 
     @GetMapping("/r/o/{token}")
@@ -69,6 +77,9 @@ class ClickController {
         URI target;
         try {
             target = URI.create(click.url());
+            if (target.getRawFragment() == null && sites.configured(click.url())) {
+                target = URI.create(click.url() + "#lf_v=" + visitors.issue(click.leadId()));
+            }
         } catch (IllegalArgumentException unusable) {
             throw InvalidInputException.of("token", "points to an address a browser cannot open");
         }
