@@ -165,25 +165,24 @@ public class Backtests {
                 candidate.key().equals(ScoringService.ENGAGEMENT) ? candidate : engagement,
                 candidate.key().equals(ScoringService.MQL) ? candidate : mql, settings.engagementHalfLife(), MEMO_LIMIT, true);
         Counts counts = new Counts();
-        String after = "";
-        List<Lead> page;
-        while (!(page = leads.page(Lead.Consent.CONFIRMED, after, PAGE)).isEmpty()) {
-            Map<String, List<Scorer.StoredEvent>> events = events(page);
-            // Leads are scored on every core (the scorers are thread-safe), then counted in page order.
-            List<Scorer.Outcome[]> outcomes = page.parallelStream().map(lead -> {
-                List<Scorer.StoredEvent> own = events.getOrDefault(lead.id(), List.of());
-                Scorer.Outcome before = current.score(lead, own, now);
-                try {
-                    return new Scorer.Outcome[] {before, proposed.score(lead, own, now)};
-                } catch (RuntimeException e) {
-                    throw new CandidateFailed("fails on lead " + lead.id() + ": " + Errors.rootMessage(e));
-                }
-            }).toList();
-            for (int i = 0; i < page.size(); i++) {
-                counts.add(page.get(i).id(), outcomes.get(i)[0], outcomes.get(i)[1]);
+        // The next page is read while this one is scored: reading and scoring take about as long as each other.
+        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "backtest-reader-" + tracker.id);
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Page page = read(reader, "").join();
+            while (!page.leads().isEmpty()) {
+                CompletableFuture<Page> next = read(reader, page.leads().get(page.leads().size() - 1).id());
+                score(page, current, proposed, now, counts);
+                tracker.processed.addAndGet(page.leads().size());
+                page = next.join();
             }
-            after = page.get(page.size() - 1).id();
-            tracker.processed.addAndGet(page.size());
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : e;
+        } finally {
+            reader.shutdownNow();
         }
         log.info("Backtest {} of {} over {} leads: MQL {} now, {} with the candidate ({} ms)", tracker.id,
                 candidate.key(), counts.leads, counts.mqlNow, counts.mqlCandidate,
@@ -191,6 +190,33 @@ public class Backtests {
         return new Result(candidate.key(), currentVersion, candidate.version() == 0 ? null : candidate.version(),
                 counts.leads, counts.mqlNow, counts.mqlCandidate, counts.become, counts.stop, counts.gradeChanges,
                 counts.gradesNow, counts.gradesCandidate, counts.examples());
+    }
+
+    /** A page of confirmed leads with their scored events. */
+    private record Page(List<Lead> leads, Map<String, List<Scorer.StoredEvent>> events) {
+    }
+
+    private CompletableFuture<Page> read(java.util.concurrent.ExecutorService reader, String after) {
+        return CompletableFuture.supplyAsync(() -> {
+            List<Lead> page = leads.page(Lead.Consent.CONFIRMED, after, PAGE);
+            return new Page(page, page.isEmpty() ? Map.of() : events(page));
+        }, reader);
+    }
+
+    /** Scores a page on every core (the scorers are thread-safe), then counts it in page order. */
+    private static void score(Page page, Scorer current, Scorer proposed, Instant now, Counts counts) {
+        List<Scorer.Outcome[]> outcomes = page.leads().parallelStream().map(lead -> {
+            List<Scorer.StoredEvent> own = page.events().getOrDefault(lead.id(), List.of());
+            Scorer.Outcome before = current.score(lead, own, now);
+            try {
+                return new Scorer.Outcome[] {before, proposed.score(lead, own, now)};
+            } catch (RuntimeException e) {
+                throw new CandidateFailed("fails on lead " + lead.id() + ": " + Errors.rootMessage(e));
+            }
+        }).toList();
+        for (int i = 0; i < page.leads().size(); i++) {
+            counts.add(page.leads().get(i).id(), outcomes.get(i)[0], outcomes.get(i)[1]);
+        }
     }
 
     private Map<String, List<Scorer.StoredEvent>> events(List<Lead> page) {

@@ -276,21 +276,23 @@ public class ScoringService {
                     }
                     return lead == null ? null : new LeadWithEvents(lead, events);
                 });
-        if (read == null) {
-            throw new NotFoundException("No lead with id " + leadId);
-        }
-        if (read.lead().erased()) {
-            throw new GoneException("Lead " + leadId + " was erased");
-        }
+        readable(leadId, read == null ? null : read.lead());
         return read;
     }
 
     private Lead readable(String leadId) {
-        Lead lead = leads.find(leadId).orElseThrow(() -> new NotFoundException("No lead with id " + leadId));
-        if (lead.erased()) {
+        return readable(leadId, leads.find(leadId).orElse(null));
+    }
+
+    /** The lead found for an id, or 404 when there is none and 410 when it was erased. */
+    private static Lead readable(String leadId, Lead found) {
+        if (found == null) {
+            throw new NotFoundException("No lead with id " + leadId);
+        }
+        if (found.erased()) {
             throw new GoneException("Lead " + leadId + " was erased");
         }
-        return lead;
+        return found;
     }
 
     /**
