@@ -64,8 +64,7 @@ public final class BenchMain {
             // A fixed free port rather than 0: the sandbox CRM is called over HTTP at leadflow.public-url.
             int port = freePort();
             // As command-line arguments: they win over application.yml (default properties would not).
-            ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class)
-                    .run(settings(Map.entry("server.port", String.valueOf(port)),
+            String[] nodeArgs = settings(Map.entry("server.port", String.valueOf(port)),
                             Map.entry("leadflow.public-url", "http://127.0.0.1:" + port),
                             Map.entry("spring.datasource.url", pg.getJdbcUrl("postgres", "postgres")),
                             Map.entry("spring.datasource.username", "postgres"),
@@ -77,7 +76,8 @@ public final class BenchMain {
                             Map.entry("logging.level.root", "WARN"),
                             Map.entry("logging.level.io.leadflow", "WARN"),
                             // One WARN per breached SLA is the product's behaviour; 11,000 of them drown the output.
-                            Map.entry("logging.level.io.leadflow.handoff", "ERROR")));
+                            Map.entry("logging.level.io.leadflow.handoff", "ERROR"));
+            ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class).run(nodeArgs);
             try {
                 JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
                 ProcessEngine engine = ctx.getBean(ProcessEngine.class);
@@ -97,6 +97,7 @@ public final class BenchMain {
                 metrics.add(captureThroughput(ctx, jdbc, engine, leads));
                 metrics.add(ConfirmLatencyBench.run(app, confirms, rawVariables));
                 metrics.add(WalBench.run(app, journeys, rawVariables));
+                metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", leads)));
                 // Last: it moves the engine's clock forward.
                 metrics.addAll(TimerDrainBench.run(app, timers, burst));
                 metrics.forEach(m -> System.out.println(m.line()));
