@@ -72,9 +72,12 @@ public class Analytics {
      * @param bouncedAddresses addresses suppressed in the period because mail to them bounced (hard, or soft three
      *                         times)
      * @param complaints       addresses suppressed because their owner reported our email as spam
+     * @param opens            opens recorded by open tracking (0 while {@code leadflow.mail.open-tracking} is off)
+     * @param sunsets          leads nurture stopped writing to in the period (no engagement after the re-engagement
+     *                         email), whether or not they came back since
      */
     public record Emails(Period period, List<TemplateEmails> templates, long clicks, long unsubscribes,
-            long bouncedAddresses, long complaints) {
+            long bouncedAddresses, long complaints, long opens, long sunsets) {
     }
 
     private final JdbcClient jdbc;
@@ -215,7 +218,12 @@ public class Analytics {
                 select count(*) from consent_ledger where event = 'UNSUBSCRIBED' and occurred_at >= ? and occurred_at < ?""")
                 .params(p.start(), p.end()).query(Long.class).single();
         long bounced = suppressed(p, "HARD_BOUNCE", "SOFT_BOUNCE");
-        return new Emails(p, templates, clicks, unsubscribes, bounced, suppressed(p, "COMPLAINED"));
+        long opens = jdbc.sql("""
+                select count(*) from engagement_events where type = 'EMAIL_OPENED' and occurred_at >= ? and occurred_at < ?""")
+                .params(p.start(), p.end()).query(Long.class).single();
+        long sunsets = jdbc.sql("select count(*) from nurture_status where sunset_at >= ? and sunset_at < ?")
+                .params(p.start(), p.end()).query(Long.class).single();
+        return new Emails(p, templates, clicks, unsubscribes, bounced, suppressed(p, "COMPLAINED"), opens, sunsets);
     }
 
     private long suppressed(Period p, String... reasons) {

@@ -89,8 +89,8 @@ class AnalyticsController {
                 Analytics.Emails e = analytics.emails(p);
                 csv.append("template,sent,failed,skipped\r\n");
                 e.templates().forEach(t -> row(csv, t.template(), t.sent(), t.failed(), t.skipped()));
-                csv.append("\r\nclicks,unsubscribes,bounced_addresses,complaints\r\n");
-                row(csv, e.clicks(), e.unsubscribes(), e.bouncedAddresses(), e.complaints());
+                csv.append("\r\nclicks,unsubscribes,bounced_addresses,complaints,opens,sunsets\r\n");
+                row(csv, e.clicks(), e.unsubscribes(), e.bouncedAddresses(), e.complaints(), e.opens(), e.sunsets());
             }
             default -> throw new NotFoundException("No report '" + report + "': funnel, sources, doi or emails");
         }

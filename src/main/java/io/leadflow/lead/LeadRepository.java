@@ -216,7 +216,8 @@ public class LeadRepository {
         return t == null ? null : t.toInstant();
     }
 
-    private static Lead map(ResultSet rs, int row) throws SQLException {
+    /** Maps a row of {@code leads} (also a query joining it to a table of another module, as scoring does). */
+    public static Lead map(ResultSet rs, int row) throws SQLException {
         int size = rs.getInt("company_size");
         Integer companySize = rs.wasNull() ? null : size;
         int fit = rs.getInt("fit_score");

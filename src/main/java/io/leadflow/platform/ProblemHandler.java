@@ -147,7 +147,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /** For filters, which answer before any controller advice can: the same problem body, written directly. */
-    static void write(jakarta.servlet.http.HttpServletResponse response, com.fasterxml.jackson.databind.ObjectMapper json,
+    public static void write(jakarta.servlet.http.HttpServletResponse response, com.fasterxml.jackson.databind.ObjectMapper json,
             HttpStatus status, String title, String detail) throws java.io.IOException {
         response.setStatus(status.value());
         response.setContentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE);

@@ -80,7 +80,7 @@ public class SecurityConfig {
                         // public (API.md §1)
                         .requestMatchers(publicPosts).permitAll()
                         .requestMatchers(get("/forms/**"), path("/optin/**"), path("/r/**"), get("/t.js"),
-                                get("/actuator/health"), get("/actuator/health/**"), path("/error"), get("/"),
+                                get("/demo/site"), get("/demo/site/**"), get("/actuator/health"), get("/actuator/health/**"), path("/error"), get("/"),
                                 get("/css/**"), get("/webjars/**"), get("/login")).permitAll()
                         // integrators
                         .requestMatchers(post("/api/leads"), post("/api/events")).hasAnyRole(INTEGRATOR, ADMIN)

@@ -51,6 +51,7 @@ class LeadExportController {
 
     static {
         PER_LEAD.put("preferences", "select topics, frequency, updated_at from lead_preferences where lead_id = ?");
+        PER_LEAD.put("nurture", "select track, track_chosen_at, sunset_at, returned_at from nurture_status where lead_id = ?");
         PER_LEAD.put("events", "select type, url, occurred_at, points, scored from engagement_events where lead_id = ? "
                 + "order by occurred_at");
         PER_LEAD.put("scoreChanges", "select changed_at, cause, fit, engagement, grade, mql, reason from score_changes "

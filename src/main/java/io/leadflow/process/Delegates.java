@@ -18,13 +18,15 @@ import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.nurture.NurtureStatus;
 import io.leadflow.scoring.DecisionEvaluator;
 import io.leadflow.scoring.LeadAttributes;
 import io.leadflow.scoring.ScoringService;
 
 /**
  * The delegates models may name ({@code ${sendEmail}} …). They are thin: read ids, call a module, write a
- * decision back. Only these beans, {@code leadState} and {@code doiSettings} are visible to expressions
+ * decision back. Only these beans, {@code leadState}, {@code nurtureState}, {@code doiSettings} and
+ * {@code nurtureSettings} are visible to expressions
  * ({@link EngineConfiguration#EXPRESSION_BEANS}).
  */
 @Configuration
@@ -124,17 +126,36 @@ class Delegates {
     }
 
     @Bean
-    JavaDelegate chooseNurtureTrack(DecisionEvaluator decisions, LeadRepository leads) {
+    JavaDelegate chooseNurtureTrack(DecisionEvaluator decisions, LeadRepository leads, NurtureStatus nurture) {
         return execution -> {
             Lead lead = leads.get(leadId(execution));
             var in = new java.util.HashMap<String, Object>();
             in.put("recycled", Boolean.TRUE.equals(execution.getVariable("recycled")));
             in.put("seniority", LeadAttributes.seniority(lead.jobTitle()));
-            in.put("industry", lead.industry());
+            // the table compares lower case ("software"), whatever a form or an import wrote
+            in.put("industry", lead.industry() == null ? null
+                    : lead.industry().trim().toLowerCase(java.util.Locale.ROOT));
             in.put("fitScore", lead.fitScore());
-            Object track = decisions.evaluate("nurture-track", in).value("track");
-            execution.setVariable("track", track == null ? "general" : track.toString());
+            Object chosen = decisions.evaluate("nurture-track", in).value("track");
+            String track = chosen == null ? "general" : chosen.toString();
+            execution.setVariable("track", track);
+            nurture.trackChosen(lead.id(), track);
         };
+    }
+
+    /** Nurture sends the lead nothing more: no engagement after its re-engagement email. */
+    @Bean
+    JavaDelegate sunsetLead(NurtureStatus nurture) {
+        return execution -> {
+            Object track = execution.getVariable("track");
+            nurture.sunset(leadId(execution), track == null ? null : track.toString());
+        };
+    }
+
+    /** A sunset lead engaged again: the sunset ends (kept in its history). */
+    @Bean
+    JavaDelegate liftSunset(NurtureStatus nurture) {
+        return execution -> nurture.cameBack(leadId(execution));
     }
 
     @Bean
@@ -190,6 +211,26 @@ class Delegates {
     @Bean
     LeadState leadState(ConsentService consent, LeadRepository leads) {
         return new LeadState(consent, leads);
+    }
+
+    /** Read-only nurture facts for gateway conditions: {@code ${nurtureState.emailsWithoutEngagement(leadId) >= 3}}. */
+    @Bean
+    NurtureState nurtureState(NurtureStatus nurture) {
+        return new NurtureState(nurture);
+    }
+
+    public static final class NurtureState {
+
+        private final NurtureStatus nurture;
+
+        NurtureState(NurtureStatus nurture) {
+            this.nurture = nurture;
+        }
+
+        /** Marketing emails queued since the lead's last engagement. */
+        public int emailsWithoutEngagement(String leadId) {
+            return nurture.emailsWithoutEngagement(leadId);
+        }
     }
 
     public static final class LeadState {

@@ -17,6 +17,7 @@ import org.springframework.context.annotation.Configuration;
 
 import io.leadflow.channel.crm.CrmSettings;
 import io.leadflow.consent.DoiSettings;
+import io.leadflow.nurture.NurtureSettings;
 
 /**
  * Engine settings of ours: expressions in models see only an allow-list of Leadflow beans, the engine starts
@@ -28,7 +29,11 @@ class EngineConfiguration {
     /** What a model's expressions may reach, and nothing else (no arbitrary Spring bean). */
     static final List<String> EXPRESSION_BEANS = List.of("sendEmail", "pushToCrm", "evaluateScore", "expireConsent",
             "eraseLead", "startLeadLifecycle", "chooseNurtureTrack", "openHandoff", "recordHandoffOutcome",
-            "markSlaBreached", "remindHandoffOwner", "escalateHandoff", "reassignHandoff", "leadState", "doiSettings");
+            "markSlaBreached", "remindHandoffOwner", "escalateHandoff", "reassignHandoff", "sunsetLead", "liftSunset",
+            "leadState", "nurtureState", "doiSettings", "nurtureSettings");
+
+    /** Of those, the ones expressions read from (conditions, timers); the others are delegates of tasks. */
+    static final Set<String> READ_ONLY_BEANS = Set.of("leadState", "nurtureState", "doiSettings", "nurtureSettings");
 
     @Bean
     static BeanFactoryPostProcessor engineAfterFlyway() {
@@ -136,7 +141,11 @@ class EngineConfiguration {
                 return null;
             }
             // Configuration records are registered under generated names: look them up by type.
-            return "doiSettings".equals(key) ? context.getBean(DoiSettings.class) : context.getBean((String) key);
+            return switch ((String) key) {
+                case "doiSettings" -> context.getBean(DoiSettings.class);
+                case "nurtureSettings" -> context.getBean(NurtureSettings.class);
+                default -> context.getBean((String) key);
+            };
         }
 
         @Override

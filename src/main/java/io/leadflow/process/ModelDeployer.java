@@ -111,7 +111,7 @@ public class ModelDeployer implements DisposableBean {
             deployedDecisions.add(d.getKey());
         }
         List<String> delegates = EngineConfiguration.EXPRESSION_BEANS.stream()
-                .filter(b -> !b.equals("leadState") && !b.equals("doiSettings")).toList();
+                .filter(b -> !EngineConfiguration.READ_ONLY_BEANS.contains(b)).toList();
         return new ModelLinter(delegates, EngineConfiguration.EXPRESSION_BEANS, deployedDecisions);
     }
 

@@ -43,6 +43,8 @@ public class Backtests {
     private static final int PAGE = 500;
     private static final int EXAMPLES_PER_DIRECTION = 10;
     private static final int KEPT_RUNS = 20;
+    /** Distinct inputs remembered per table during one backtest. */
+    private static final int MEMO_LIMIT = 100_000;
 
     public enum Status { RUNNING, DONE, FAILED }
 
@@ -158,25 +160,27 @@ public class Backtests {
         DecisionEvaluator.Decision engagement = decisions.latest(ScoringService.ENGAGEMENT);
         DecisionEvaluator.Decision mql = decisions.latest(ScoringService.MQL);
         int currentVersion = decisions.latest(candidate.key()).version();
-        Scorer current = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), true);
+        Scorer current = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), MEMO_LIMIT, true);
         Scorer proposed = new Scorer(candidate.key().equals(ScoringService.FIT) ? candidate : fit,
                 candidate.key().equals(ScoringService.ENGAGEMENT) ? candidate : engagement,
-                candidate.key().equals(ScoringService.MQL) ? candidate : mql, settings.engagementHalfLife(), true);
+                candidate.key().equals(ScoringService.MQL) ? candidate : mql, settings.engagementHalfLife(), MEMO_LIMIT, true);
         Counts counts = new Counts();
         String after = "";
         List<Lead> page;
         while (!(page = leads.page(Lead.Consent.CONFIRMED, after, PAGE)).isEmpty()) {
             Map<String, List<Scorer.StoredEvent>> events = events(page);
-            for (Lead lead : page) {
+            // Leads are scored on every core (the scorers are thread-safe), then counted in page order.
+            List<Scorer.Outcome[]> outcomes = page.parallelStream().map(lead -> {
                 List<Scorer.StoredEvent> own = events.getOrDefault(lead.id(), List.of());
                 Scorer.Outcome before = current.score(lead, own, now);
-                Scorer.Outcome afterwards;
                 try {
-                    afterwards = proposed.score(lead, own, now);
+                    return new Scorer.Outcome[] {before, proposed.score(lead, own, now)};
                 } catch (RuntimeException e) {
                     throw new CandidateFailed("fails on lead " + lead.id() + ": " + Errors.rootMessage(e));
                 }
-                counts.add(lead.id(), before, afterwards);
+            }).toList();
+            for (int i = 0; i < page.size(); i++) {
+                counts.add(page.get(i).id(), outcomes.get(i)[0], outcomes.get(i)[1]);
             }
             after = page.get(page.size() - 1).id();
             tracker.processed.addAndGet(page.size());

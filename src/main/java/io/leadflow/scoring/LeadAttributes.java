@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import io.leadflow.lead.Lead;
 
@@ -18,6 +19,14 @@ public final class LeadAttributes {
             "me.com", "aol.com", "gmx.com", "gmx.de", "gmx.net", "web.de", "orange.fr", "wanadoo.fr", "free.fr",
             "laposte.net", "sfr.fr", "protonmail.com", "proton.me", "yandex.com", "mail.com", "zoho.com");
 
+    // Compiled once: seniority is derived on every scoring, and String.matches would compile each pattern per call.
+    private static final Pattern NON_ALPHANUMERIC = Pattern.compile("[^a-z0-9]+");
+    private static final Pattern C_LEVEL = Pattern.compile(
+            ".*\\b(ceo|cto|cfo|cmo|coo|cio|cro|chief|founder|co founder|president|owner|pdg|dg)\\b.*");
+    private static final Pattern VP = Pattern.compile(".*\\b(vp|vice president|svp|evp)\\b.*");
+    private static final Pattern DIRECTOR = Pattern.compile(".*\\b(director|directeur|directrice|head)\\b.*");
+    private static final Pattern MANAGER = Pattern.compile(".*\\b(manager|responsable|lead|team lead)\\b.*");
+
     private LeadAttributes() {
     }
 
@@ -25,18 +34,17 @@ public final class LeadAttributes {
         if (jobTitle == null || jobTitle.isBlank()) {
             return "UNKNOWN";
         }
-        String t = " " + jobTitle.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", " ") + " ";
-        if (t.matches(".*\\b(ceo|cto|cfo|cmo|coo|cio|cro|chief|founder|co founder|president|owner|pdg|dg)\\b.*")
-                && !t.contains(" vice president ")) {
+        String t = " " + NON_ALPHANUMERIC.matcher(jobTitle.toLowerCase(Locale.ROOT)).replaceAll(" ") + " ";
+        if (C_LEVEL.matcher(t).matches() && !t.contains(" vice president ")) {
             return "C_LEVEL";
         }
-        if (t.matches(".*\\b(vp|vice president|svp|evp)\\b.*")) {
+        if (VP.matcher(t).matches()) {
             return "VP";
         }
-        if (t.matches(".*\\b(director|directeur|directrice|head)\\b.*")) {
+        if (DIRECTOR.matcher(t).matches()) {
             return "DIRECTOR";
         }
-        if (t.matches(".*\\b(manager|responsable|lead|team lead)\\b.*")) {
+        if (MANAGER.matcher(t).matches()) {
             return "MANAGER";
         }
         return "INDIVIDUAL";

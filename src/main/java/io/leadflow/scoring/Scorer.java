@@ -37,24 +37,38 @@ final class Scorer {
     private final double halfLifeSeconds;
     private final Map<Map<String, Object>, Evaluation> fitMemo;
     private final Map<String, StoredEvent> pointsMemo;
+    private final Map<Map<String, Object>, Evaluation> mqlMemo;
+
+    private final int memoLimit;
 
     /**
      * @param engagement the table to give events their points again; null keeps the stored points
-     * @param memoise    remember evaluations by their inputs (a backtest over many leads with few distinct values)
+     * @param memoLimit  how many evaluations to remember by their inputs (0: none). A table version is a pure
+     *                   function of its inputs, so a lead scored again on each of its events, or a backtest over many
+     *                   leads with few distinct values, need not evaluate the same inputs twice. Past the limit the
+     *                   memo starts afresh, so memory stays bounded.
+     * @param memoiseMql also remember MQL decisions by fit and engagement score: worth it over many leads (a
+     *                   backtest), not for one lead whose engagement changes with every event and every hour
      */
-    Scorer(Decision fit, Decision engagement, Decision mql, Duration halfLife, boolean memoise) {
+    Scorer(Decision fit, Decision engagement, Decision mql, Duration halfLife, int memoLimit, boolean memoiseMql) {
         this.fit = fit;
         this.engagement = engagement;
         this.mql = mql;
         this.halfLifeSeconds = halfLife.toSeconds();
-        this.fitMemo = memoise ? new ConcurrentHashMap<>() : null;
-        this.pointsMemo = memoise ? new ConcurrentHashMap<>() : null;
+        this.memoLimit = memoLimit;
+        this.fitMemo = memoLimit > 0 ? new ConcurrentHashMap<>() : null;
+        this.pointsMemo = memoLimit > 0 ? new ConcurrentHashMap<>() : null;
+        this.mqlMemo = memoLimit > 0 && memoiseMql ? new ConcurrentHashMap<>() : null;
+    }
+
+    /** Whether this scorer evaluates exactly these table versions (the live service keeps one while they last). */
+    boolean uses(Decision fit, Decision engagement, Decision mql) {
+        return this.fit == fit && this.engagement == engagement && this.mql == mql;
     }
 
     Outcome score(Lead lead, List<StoredEvent> events, Instant now) {
         Map<String, Object> fitInputs = LeadAttributes.fitInputs(lead);
-        Evaluation fitEval = fitMemo == null ? fit.evaluate(fitInputs)
-                : fitMemo.computeIfAbsent(fitInputs, fit::evaluate);
+        Evaluation fitEval = fitMemo == null ? fit.evaluate(fitInputs) : memoised(fitMemo, fitInputs, fit::evaluate);
         int fitPoints = fitEval.value("points") instanceof Number n ? n.intValue() : 0;
         List<StoredEvent> scored = engagement == null ? events : events.stream().map(this::rescored).toList();
         List<Double> decayed = new ArrayList<>(scored.size());
@@ -69,7 +83,7 @@ final class Scorer {
         Map<String, Object> in = new HashMap<>();
         in.put("fitScore", fitPoints);
         in.put("engagementScore", engagementScore);
-        Evaluation mqlEval = mql.evaluate(in);
+        Evaluation mqlEval = mqlMemo == null ? mql.evaluate(in) : memoised(mqlMemo, in, mql::evaluate);
         return new Outcome(fitPoints, engagementScore, Boolean.TRUE.equals(mqlEval.value("mql")),
                 (String) mqlEval.value("grade"), (String) mqlEval.value("reason"), fitEval, mqlEval, scored, decayed);
     }
@@ -89,9 +103,19 @@ final class Scorer {
         if (pointsMemo == null) {
             return points(e.type(), e.url(), e.occurredAt());
         }
-        StoredEvent template = pointsMemo.computeIfAbsent(e.type() + '\n' + e.url(),
-                k -> points(e.type(), e.url(), null));
+        StoredEvent template = memoised(pointsMemo, e.type() + '\n' + e.url(), k -> points(e.type(), e.url(), null));
         return new StoredEvent(e.type(), e.url(), e.occurredAt(), template.points(), template.ruleId(),
                 template.version());
+    }
+
+    private <K, V> V memoised(Map<K, V> memo, K key, java.util.function.Function<K, V> evaluation) {
+        V known = memo.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (memo.size() >= memoLimit) {
+            memo.clear();
+        }
+        return memo.computeIfAbsent(key, evaluation);
     }
 }

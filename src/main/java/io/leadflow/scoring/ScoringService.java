@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,8 +71,14 @@ public class ScoringService {
             String table, Integer version, String ruleId, String annotation) {
     }
 
+    /** Distinct fit inputs remembered by the live scorer (a few MB at most). */
+    private static final int LIVE_MEMO_LIMIT = 10_000;
+
     private final LeadRepository leads;
     private final DecisionEvaluator decisions;
+    // Replaced whole when a table version changes (a racing replacement only costs a memo).
+    private final AtomicReference<Scorer> storedPointsScorer = new AtomicReference<>();
+    private final AtomicReference<Scorer> rescoringScorer = new AtomicReference<>();
     private final ScoringSettings settings;
     private final JdbcClient jdbc;
     private final ApplicationEventPublisher events;
@@ -186,8 +193,9 @@ public class ScoringService {
 
     /** The score now, each part with the rules and decision versions that produced it. */
     public Explanation explain(String leadId) {
-        Lead lead = readable(leadId);
-        Scorer.Outcome o = liveScorer(null).score(lead, storedEvents(leadId), clock.instant());
+        LeadWithEvents read = readableWithEvents(leadId);
+        Lead lead = read.lead();
+        Scorer.Outcome o = liveScorer(null).score(lead, read.events(), clock.instant());
         List<ScoredEvent> events = new ArrayList<>(o.events().size());
         for (int i = 0; i < o.events().size(); i++) {
             Scorer.StoredEvent e = o.events().get(i);
@@ -246,6 +254,37 @@ public class ScoringService {
                 .list();
     }
 
+    private record LeadWithEvents(Lead lead, List<Scorer.StoredEvent> events) {
+    }
+
+    /** The lead and its scored events in one query: an explanation is read far more often than events arrive. */
+    private LeadWithEvents readableWithEvents(String leadId) {
+        LeadWithEvents read = jdbc.sql("""
+                select l.*, e.type as e_type, e.url as e_url, e.occurred_at as e_occurred_at, e.points as e_points,
+                       e.rule_id as e_rule_id, e.decision_version as e_decision_version
+                  from leads l left join engagement_events e on e.lead_id = l.id and e.scored = true
+                 where l.id = ? order by e.occurred_at""")
+                .param(leadId)
+                .query(rs -> {
+                    Lead lead = null;
+                    List<Scorer.StoredEvent> events = new ArrayList<>();
+                    while (rs.next()) {
+                        lead = lead == null ? LeadRepository.map(rs, 0) : lead;
+                        if (rs.getString("e_type") != null) {
+                            events.add(storedEvent(rs, "e_"));
+                        }
+                    }
+                    return lead == null ? null : new LeadWithEvents(lead, events);
+                });
+        if (read == null) {
+            throw new NotFoundException("No lead with id " + leadId);
+        }
+        if (read.lead().erased()) {
+            throw new GoneException("Lead " + leadId + " was erased");
+        }
+        return read;
+    }
+
     private Lead readable(String leadId) {
         Lead lead = leads.find(leadId).orElseThrow(() -> new NotFoundException("No lead with id " + leadId));
         if (lead.erased()) {
@@ -254,10 +293,20 @@ public class ScoringService {
         return lead;
     }
 
-    /** The scorer of the live service: the latest deployed tables, no memo. */
+    /**
+     * The scorer of the live service on the latest deployed tables, kept while they stay the latest so that a lead
+     * scored again on each new event does not evaluate its unchanged fit again.
+     */
     private Scorer liveScorer(DecisionEvaluator.Decision engagement) {
-        return new Scorer(decisions.latest(FIT), engagement, decisions.latest(MQL), settings.engagementHalfLife(),
-                false);
+        DecisionEvaluator.Decision fit = decisions.latest(FIT);
+        DecisionEvaluator.Decision mql = decisions.latest(MQL);
+        AtomicReference<Scorer> cached = engagement == null ? storedPointsScorer : rescoringScorer;
+        Scorer scorer = cached.get();
+        if (scorer == null || !scorer.uses(fit, engagement, mql)) {
+            scorer = new Scorer(fit, engagement, mql, settings.engagementHalfLife(), LIVE_MEMO_LIMIT, false);
+            cached.set(scorer);
+        }
+        return scorer;
     }
 
     List<Scorer.StoredEvent> storedEvents(String leadId) {
@@ -268,10 +317,16 @@ public class ScoringService {
     }
 
     static Scorer.StoredEvent storedEvent(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
-        int version = rs.getInt("decision_version");
-        return new Scorer.StoredEvent(rs.getString("type"), rs.getString("url"),
-                rs.getTimestamp("occurred_at").toInstant(), rs.getInt("points"), rs.getString("rule_id"),
-                rs.wasNull() ? null : version);
+        return storedEvent(rs, "");
+    }
+
+    /** An event row whose columns are named {@code <prefix>type}, {@code <prefix>url} and so on. */
+    private static Scorer.StoredEvent storedEvent(java.sql.ResultSet rs, String prefix) throws java.sql.SQLException {
+        int version = rs.getInt(prefix + "decision_version");
+        Integer decisionVersion = rs.wasNull() ? null : version;
+        return new Scorer.StoredEvent(rs.getString(prefix + "type"), rs.getString(prefix + "url"),
+                rs.getTimestamp(prefix + "occurred_at").toInstant(), rs.getInt(prefix + "points"),
+                rs.getString(prefix + "rule_id"), decisionVersion);
     }
 
     private static List<Scorer.StoredEvent> distinct(List<Scorer.StoredEvent> events) {

@@ -55,6 +55,8 @@ public final class BenchMain {
         int journeys = intArg(args, "--journeys", 50);
         int timers = intArg(args, "--timers", 10_000);
         int burst = intArg(args, "--burst", 1000);
+        int backtestLeads = intArg(args, "--backtest-leads", 100_000);
+        java.util.Set<String> only = onlyArg(args);
         long started = System.nanoTime();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on")
@@ -93,13 +95,30 @@ public final class BenchMain {
                         .addClasspathResource("bench/raw-lead-journey.bpmn").deploy();
                 List<Metric> metrics = new ArrayList<>();
                 Map<String, Object> rawVariables = new HashMap<>();
-                metrics.add(scoringOverhead(ctx, rawVariables));
-                metrics.add(captureThroughput(ctx, jdbc, engine, leads));
-                metrics.add(ConfirmLatencyBench.run(app, confirms, rawVariables));
-                metrics.add(WalBench.run(app, journeys, rawVariables));
-                metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", leads)));
+                // M3 first: it also fills the raw journeys' variables that M2 and M5 use.
+                Metric m3 = scoringOverhead(ctx, rawVariables);
+                if (only.isEmpty() || only.contains("M3")) {
+                    metrics.add(m3);
+                }
+                if (only.isEmpty() || only.contains("M1")) {
+                    metrics.add(captureThroughput(ctx, jdbc, engine, leads));
+                }
+                if (only.isEmpty() || only.contains("M2")) {
+                    metrics.add(ConfirmLatencyBench.run(app, confirms, rawVariables));
+                }
+                if (only.isEmpty() || only.contains("M5")) {
+                    metrics.add(WalBench.run(app, journeys, rawVariables));
+                }
+                if (only.isEmpty() || only.contains("M6")) {
+                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", leads)));
+                }
+                if (only.isEmpty() || only.contains("M7")) {
+                    metrics.add(BacktestBench.run(app, backtestLeads));
+                }
                 // Last: it moves the engine's clock forward.
-                metrics.addAll(TimerDrainBench.run(app, timers, burst));
+                if (only.isEmpty() || only.contains("M4")) {
+                    metrics.addAll(TimerDrainBench.run(app, timers, burst));
+                }
                 metrics.forEach(m -> System.out.println(m.line()));
                 long ok = metrics.stream().filter(Metric::ok).count();
                 System.out.printf("bench: %d of %d metrics meet their goal (%.0f s)%n", ok, metrics.size(),
@@ -116,6 +135,16 @@ public final class BenchMain {
     private static String[] settings(Map.Entry<String, String>... settings) {
         return java.util.Arrays.stream(settings).map(e -> "--" + e.getKey() + "=" + e.getValue())
                 .toArray(String[]::new);
+    }
+
+    /** {@code --only M1,M3}: run just those benchmarks (M3 always runs: the others use its lead). */
+    private static java.util.Set<String> onlyArg(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--only")) {
+                return java.util.Set.of(args[i + 1].toUpperCase(java.util.Locale.ROOT).split(","));
+            }
+        }
+        return java.util.Set.of();
     }
 
     private static int freePort() throws IOException {

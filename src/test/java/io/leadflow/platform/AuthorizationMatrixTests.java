@@ -140,6 +140,7 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/leads?email=someone@acme-corp.io"),
                 Call.get(UNKNOWN_LEAD + "/consent"),
                 Call.get(UNKNOWN_LEAD + "/emails"),
+                Call.get(UNKNOWN_LEAD + "/nurture"),
                 Call.delete(UNKNOWN_LEAD),
                 Call.get("/api/consent/verify"),
                 Call.get("/api/handoffs"),
@@ -163,6 +164,7 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get(UNKNOWN_LEAD).as(INTEGRATOR),
                 Call.get("/api/leads?email=someone@acme-corp.io").as(INTEGRATOR),
                 Call.get(UNKNOWN_LEAD + "/emails").as(INTEGRATOR),
+                Call.get(UNKNOWN_LEAD + "/nurture").as(INTEGRATOR),
                 Call.delete(UNKNOWN_LEAD).as(MARKETER),
                 Call.delete(UNKNOWN_LEAD).as(SALES_MANAGER),
                 Call.delete(UNKNOWN_LEAD).as(INTEGRATOR),
@@ -196,6 +198,7 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/leads?email=someone@acme-corp.io").as(MARKETER),
                 Call.get(UNKNOWN_LEAD + "/consent").as(MARKETER),
                 Call.get(UNKNOWN_LEAD + "/emails").as(SALES_MANAGER),
+                Call.get(UNKNOWN_LEAD + "/nurture").as(MARKETER),
                 Call.delete(UNKNOWN_LEAD).as(ADMIN),
                 Call.get("/api/consent/verify").as(ADMIN),
                 Call.get("/api/handoffs").as(SALES_MANAGER),
@@ -223,7 +226,13 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/forms/newsletter").accepting(MediaType.TEXT_HTML),
                 Call.get("/optin/confirm?token=x").accepting(MediaType.TEXT_HTML),
                 Call.get("/optin/unsubscribe?token=x").accepting(MediaType.TEXT_HTML),
-                Call.post("/forms/newsletter", "{\"email\":\"\"}"));
+                // the open-tracking image: public, and an unsigned one is refused with 400
+                Call.get("/r/o/unsigned.0000").accepting(MediaType.ALL),
+                Call.post("/forms/newsletter", "{\"email\":\"\"}"),
+                Call.get("/forms/newsletter/embed.js").accepting(MediaType.ALL),
+                Call.get("/forms/newsletter/definition"),
+                Call.get("/t.js").accepting(MediaType.ALL),
+                Call.get("/demo/site").accepting(MediaType.TEXT_HTML));
     }
 
     @Nested

@@ -99,10 +99,10 @@ class JourneyMigrationTests extends EngineTestBase {
                 .containsExactly("welcome", "nurture-value", "nurture-case-study");
     }
 
-    /** A confirmed lead's nurture instance after its welcome email, waiting three days for the value email. */
+    /** A general-track lead's nurture instance after its welcome email, waiting three days for the value email. */
     private ProcessInstance nurtureWaitingThreeDays(String who) {
         String leadId = leadService.capture(new CaptureRequest(who + "." + UUID.randomUUID().toString().substring(0, 8)
-                + "@acme-corp.io", "Jo", "Lee", "Acme", "VP Marketing", "software", "1200", "FR", null, "test", null,
+                + "@acme-corp.io", "Jo", "Lee", "Acme", "Marketing Manager", "manufacturing", "1200", "FR", null, "test", null,
                 null, null, "Yes", "en", null), new CaptureContext("test", "203.0.113.7", "JUnit")).id();
         ProcessInstance nurture = runtime.startProcessInstanceByKey("nurture", leadId,
                 Map.of(Processes.VAR_LEAD_ID, leadId, "recycled", false));

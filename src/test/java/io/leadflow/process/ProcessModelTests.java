@@ -59,6 +59,9 @@ import io.leadflow.support.ProcessCoverage;
 class ProcessModelTests extends EngineTestBase {
 
     private static final ZoneId PARIS = ZoneId.of("Europe/Paris");
+    /** A lead of the general track (nurture-track's last rule): neither an executive nor a software company. */
+    private static final String GENERAL_TITLE = "Marketing Manager";
+    private static final String GENERAL_INDUSTRY = "manufacturing";
 
     @Autowired
     ProcessEngine engine;
@@ -337,14 +340,18 @@ class ProcessModelTests extends EngineTestBase {
     class LeadLifecycle {
 
         @Test
-        void nurturesWithTheValueEmailAfterThreeDaysAndTheCaseStudyAfterTenThenAwaitsQualification() {
-            String leadId = confirmedLead("sequence");
+        void nurturesAGeneralLeadWithTheValueEmailAfterThreeDaysAndTheCaseStudyAfterTenThenAwaitsQualification() {
+            String leadId = confirmedLead("sequence", GENERAL_TITLE, GENERAL_INDUSTRY);
             ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
             ProcessInstance nurture = instance(Processes.NURTURE, leadId);
             executeJob(nurture, "Task_ChooseTrack");
+            assertThat(runtime.getVariable(nurture.getId(), "track")).isEqualTo("general");
             executeJob(nurture, "Task_SendWelcome");
             assertThat(job(nurture, "Event_Wait3Days").getDuedate()).isEqualTo(Date.from(start.plus(Duration.ofDays(3))));
+            // a visit on day 1 keeps the lead engaged: no re-engagement email at the end of the sequence
+            at(start.plus(Duration.ofDays(1)));
+            scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW", "https://acme.example/blog", null));
 
             at(start.plus(Duration.ofDays(3)));
             executeJob(nurture, "Event_Wait3Days");
@@ -366,7 +373,7 @@ class ProcessModelTests extends EngineTestBase {
 
         @Test
         void offersADemoAtOnceToALeadWhoEngagesAfterTheValueEmail() {
-            String leadId = confirmedLead("clicker");
+            String leadId = confirmedLead("clicker", GENERAL_TITLE, GENERAL_INDUSTRY);
             ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
             ProcessInstance nurture = instance(Processes.NURTURE, leadId);
@@ -659,7 +666,11 @@ class ProcessModelTests extends EngineTestBase {
 
     /** A lead that confirmed while the double opt-in waited; its lead-qualification instance has just started. */
     private String confirmedLead(String name) {
-        String leadId = capture(name);
+        return confirmedLead(name, "VP Marketing", "software");
+    }
+
+    private String confirmedLead(String name, String jobTitle, String industry) {
+        String leadId = capture(name, jobTitle, industry);
         ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
         executeJob(doi, "Task_SendConfirmation");
         assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
@@ -688,8 +699,12 @@ class ProcessModelTests extends EngineTestBase {
 
     /** A VP of a 1,200-person French software company with a business address: fit 75, grade A. */
     private String capture(String name) {
+        return capture(name, "VP Marketing", "software");
+    }
+
+    private String capture(String name, String jobTitle, String industry) {
         String email = name + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
-        return leadService.capture(new CaptureRequest(email, "Jane", "Doe", "Acme", "VP Marketing", "software", "1200",
+        return leadService.capture(new CaptureRequest(email, "Jane", "Doe", "Acme", jobTitle, industry, "1200",
                 "FR", null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
                 new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
     }

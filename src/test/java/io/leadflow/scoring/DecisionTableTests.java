@@ -98,6 +98,8 @@ class DecisionTableTests extends EngineTestBase {
                 04 | WEBINAR_ATTENDED   |                                       |  15
                 05 | PRICING_PAGE_VIEW  | https://acme.example/pricing          |  10
                 06 | PAGE_VIEW          | https://acme.example/pricing#plans    |  10
+                13 | PAGE_VIEW          | https://acme.example/docs/connectors  |   5
+                06 | PAGE_VIEW          | https://acme.example/docs/pricing     |  10
                 07 | CONTENT_DOWNLOADED | https://acme.example/ebook.pdf        |  10
                 08 | FORM_SUBMITTED     |                                       |  10
                 09 | EMAIL_CLICKED      | https://acme.example/blog/launch      |   5

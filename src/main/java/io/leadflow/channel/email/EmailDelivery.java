@@ -214,6 +214,10 @@ class EmailDelivery {
                     rendered = new EmailRenderer.Rendered(rendered.subject(),
                             tracked.trackText(rendered.text(), lead.id(), row.purpose()),
                             tracked.trackHtml(rendered.html(), lead.id(), row.purpose()));
+                    if (settings.openTracking()) {
+                        rendered = new EmailRenderer.Rendered(rendered.subject(), rendered.text(),
+                                tracked.withOpenPixel(rendered.html(), lead.id(), row.purpose()));
+                    }
                 }
                 MimeMessage mime = mailSender.createMimeMessage();
                 MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());

@@ -12,9 +12,13 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param unsubscribeAddress the {@code mailto:} alternative of {@code List-Unsubscribe}: a request mailed there
  *                           (delivered into the bounce mailbox) unsubscribes like the one-click link; by default
  *                           {@code unsubscribe@} the sender's domain
+ * @param openTracking a signed 1×1 image in every marketing email records {@code EMAIL_OPENED}; off by default:
+ *                     mail clients and privacy proxies load images by themselves (an "open" proves little) and
+ *                     blocking images is the reader's choice to respect
  */
 @ConfigurationProperties("leadflow.mail")
-public record EmailSettings(String from, Catcher catcher, Retry retry, int senders, String unsubscribeAddress) {
+public record EmailSettings(String from, Catcher catcher, Retry retry, int senders, String unsubscribeAddress,
+        boolean openTracking) {
 
     public EmailSettings {
         senders = senders <= 0 ? 4 : senders;

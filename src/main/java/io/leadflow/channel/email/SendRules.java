@@ -22,13 +22,15 @@ import io.leadflow.lead.Lead;
 /**
  * When a marketing email may go out: inside the send window in the lead's time zone (no marketing email at night
  * or at the weekend unless the step says {@code sendWindow = any}), and at most {@code leadflow.mail.max-per-week}
- * marketing emails per lead in any seven days, across all journeys. An email outside these rules is not dropped:
- * it waits for the first instant the rules allow.
+ * marketing emails per lead in any seven days, across all journeys, or fewer when the lead asked for fewer in the
+ * preference centre (weekly: one in any seven days; monthly: one in any thirty). An email outside these rules is not
+ * dropped: it waits for the first instant the rules allow.
  */
 @Component
 class SendRules {
 
     static final Duration WEEK = Duration.ofDays(7);
+    static final Duration MONTH = Duration.ofDays(30);
     /** The step's choice to send at any hour (e.g. a webinar starting now). */
     static final String ANY_TIME = "any";
 
@@ -89,10 +91,29 @@ class SendRules {
 
     private final Settings settings;
     private final JdbcClient jdbc;
+    private final FrequencyPreference frequency;
 
-    SendRules(Settings settings, JdbcClient jdbc) {
+    SendRules(Settings settings, JdbcClient jdbc, FrequencyPreference frequency) {
         this.settings = settings;
         this.jdbc = jdbc;
+        this.frequency = frequency;
+    }
+
+    /** At most {@code emails} marketing emails in any {@code period}; {@code why} names the rule. */
+    record Cap(int emails, Duration period, String why) {
+    }
+
+    /** The cap of a lead: the weekly cap, or the lead's own choice when it asked for fewer emails. */
+    Cap capOf(String leadId) {
+        String chosen = frequency.frequencyOf(leadId);
+        if (FrequencyPreference.MONTHLY.equals(chosen)) {
+            return new Cap(1, MONTH, "1 marketing email in thirty days (the lead chose monthly emails)");
+        }
+        if (FrequencyPreference.WEEKLY.equals(chosen)) {
+            return new Cap(1, WEEK, "1 marketing email in seven days (the lead chose weekly emails)");
+        }
+        return new Cap(settings.maxPerWeek(), WEEK, settings.maxPerWeek()
+                + " marketing emails in seven days (leadflow.mail.max-per-week)");
     }
 
     /**
@@ -106,17 +127,18 @@ class SendRules {
                 return Optional.of(new Deferral(opens, "deferred: outside the send window in the lead's time zone"));
             }
         }
+        Cap cap = capOf(row.leadId());
         List<Instant> recent = jdbc.sql("""
                 select coalesce(sent_at, ?) from email_outbox
                  where lead_id = ? and id <> ? and to_address is null and status in ('SENT', 'SENDING')
                    and template not in ('doi-confirmation', 'doi-reminder') and coalesce(sent_at, ?) > ?
                  order by 1""")
-                .params(Timestamp.from(now), row.leadId(), row.id(), Timestamp.from(now), Timestamp.from(now.minus(WEEK)))
+                .params(Timestamp.from(now), row.leadId(), row.id(), Timestamp.from(now),
+                        Timestamp.from(now.minus(cap.period())))
                 .query((rs, n) -> rs.getTimestamp(1).toInstant()).list();
-        if (recent.size() >= settings.maxPerWeek()) {
-            Instant freed = recent.get(recent.size() - settings.maxPerWeek()).plus(WEEK);
-            return Optional.of(new Deferral(freed, "deferred: " + settings.maxPerWeek()
-                    + " marketing emails in seven days (leadflow.mail.max-per-week)"));
+        if (recent.size() >= cap.emails()) {
+            Instant freed = recent.get(recent.size() - cap.emails()).plus(cap.period());
+            return Optional.of(new Deferral(freed, "deferred: " + cap.why()));
         }
         return Optional.empty();
     }

@@ -15,7 +15,9 @@ import io.leadflow.platform.LeadflowSettings;
  * Click tracking: links of marketing emails become {@code {public-url}/r/{payload}.{signature}}, where the payload
  * names the lead, the email's purpose and the original URL, and the signature (HMAC with the instance secret)
  * proves Leadflow wrote it. The redirect therefore goes only to a URL we put in an email: no open redirect.
- * Our own consent links (confirm, unsubscribe, preferences) are left as they are.
+ * Our own consent links (confirm, unsubscribe, preferences) are left as they are. Open tracking, when on
+ * ({@code leadflow.mail.open-tracking}), adds an image {@code {public-url}/r/o/{payload}.{signature}} signed the
+ * same way under another key, so neither kind of token passes for the other.
  */
 @Component
 public class TrackedLinks {
@@ -23,6 +25,12 @@ public class TrackedLinks {
     /** What a verified tracking link says. */
     public record Click(String leadId, String purpose, String url) {
     }
+
+    /** What a verified open-tracking image says. */
+    public record Open(String leadId, String purpose) {
+    }
+
+    private static final Pattern BODY_END = Pattern.compile("(?i)</body>");
 
     private static final Pattern HREF = Pattern.compile("href=\"(https?://[^\"]+)\"");
     private static final Pattern URL = Pattern.compile("https?://[^\\s<>\"')]+");
@@ -89,6 +97,46 @@ public class TrackedLinks {
             return Optional.empty();
         }
         return Optional.of(new Click(parts[0], parts[1], parts[2]));
+    }
+
+    /** The HTML part with the open-tracking image at the end of its body. */
+    String withOpenPixel(String html, String leadId, String purpose) {
+        String img = "<img src=\"" + openPixel(leadId, purpose) + "\" width=\"1\" height=\"1\" alt=\"\" style=\"display:block;border:0\">";
+        Matcher end = BODY_END.matcher(html);
+        int at = -1;
+        while (end.find()) {
+            at = end.start();
+        }
+        return at < 0 ? html + img : html.substring(0, at) + img + html.substring(at);
+    }
+
+    /** The open-tracking image of one email. */
+    public String openPixel(String leadId, String purpose) {
+        String payload = Base64.getUrlEncoder().withoutPadding()
+                .encodeToString((leadId + "\n" + purpose).getBytes(StandardCharsets.UTF_8));
+        return settings.link("/r/o/" + payload + "." + openSignature(payload));
+    }
+
+    /** The email an open-tracking image stands for, when Leadflow signed it; else empty. */
+    public Optional<Open> verifyOpen(String token) {
+        if (token == null || token.length() > 1000) {
+            return Optional.empty();
+        }
+        int dot = token.lastIndexOf('.');
+        if (dot <= 0 || !Hashing.constantTimeEquals(openSignature(token.substring(0, dot)), token.substring(dot + 1))) {
+            return Optional.empty();
+        }
+        try {
+            String[] parts = new String(Base64.getUrlDecoder().decode(token.substring(0, dot)), StandardCharsets.UTF_8)
+                    .split("\n", 2);
+            return parts.length == 2 ? Optional.of(new Open(parts[0], parts[1])) : Optional.empty();
+        } catch (IllegalArgumentException notBase64) {
+            return Optional.empty();
+        }
+    }
+
+    private String openSignature(String payload) {
+        return hashing.hmac("tracked-open:" + payload).substring(0, SIGNATURE_CHARS);
     }
 
     private boolean trackable(String url) {

@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.leadflow.channel.email.EmailSettings;
 import io.leadflow.channel.email.TrackedLinks;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.scoring.ScoringService;
@@ -17,19 +18,50 @@ import io.leadflow.scoring.ScoringService;
 /**
  * {@code GET /r/{token}}: a click on a link of a marketing email. Records {@code EMAIL_CLICKED} (scored like any
  * event, through {@code engagement-points}) and redirects to the URL the email carried; a token Leadflow did not
- * sign gets {@code 400}, so nobody can use us to redirect elsewhere.
+ * sign gets {@code 400}, so nobody can use us to redirect elsewhere. A link to a site of
+ * {@code leadflow.web.allowed-origins} carries the visitor token after {@code #lf_v=}, where only
+ * the tracking snippet on that page reads it: the fragment never reaches a server, a log or a {@code Referer}.
+ * {@code GET /r/o/{token}}: the image of open tracking, which records {@code EMAIL_OPENED} while
+ * {@code leadflow.mail.open-tracking} is on (and nothing when it is off, even for an image of an email sent while it
+ * was on).
  */
 @RestController
 class ClickController {
 
     private static final Logger log = LoggerFactory.getLogger(ClickController.class);
 
+    /** The smallest transparent GIF. */
+    private static final byte[] PIXEL = java.util.Base64.getDecoder()
+            .decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
+
     private final TrackedLinks links;
     private final ScoringService scoring;
+    private final EmailSettings mail;
+    private final SiteOrigins sites;
+    private final VisitorTokens visitors;
 
-    ClickController(TrackedLinks links, ScoringService scoring) {
+    ClickController(TrackedLinks links, ScoringService scoring, EmailSettings mail, SiteOrigins sites,
+            VisitorTokens visitors) {
         this.links = links;
         this.scoring = scoring;
+        this.mail = mail;
+        this.sites = sites;
+        this.visitors = visitors;
+    }
+
+    @GetMapping("/r/o/{token}")
+    ResponseEntity<byte[]> open(@PathVariable String token) {
+        TrackedLinks.Open open = links.verifyOpen(token).orElseThrow(() -> InvalidInputException.of("token",
+                "is not an image Leadflow put in an email"));
+        if (mail.openTracking()) {
+            try {
+                scoring.record(new ScoringService.EventRequest(open.leadId(), null, "EMAIL_OPENED", null, null));
+            } catch (RuntimeException notRecorded) {
+                log.info("Open of lead {} not recorded: {}", open.leadId(), notRecorded.getMessage());
+            }
+        }
+        return ResponseEntity.ok().contentType(org.springframework.http.MediaType.IMAGE_GIF)
+                .cacheControl(org.springframework.http.CacheControl.noStore()).body(PIXEL);
     }
 
     @GetMapping("/r/{token}")
@@ -45,6 +77,9 @@ class ClickController {
         URI target;
         try {
             target = URI.create(click.url());
+            if (target.getRawFragment() == null && sites.configured(click.url())) {
+                target = URI.create(click.url() + "#lf_v=" + visitors.issue(click.leadId()));
+            }
         } catch (IllegalArgumentException unusable) {
             throw InvalidInputException.of("token", "points to an address a browser cannot open");
         }

@@ -1,6 +1,10 @@
 package io.leadflow.channel.web;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -14,33 +18,55 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
 import org.springframework.web.servlet.ModelAndView;
+import org.springframework.web.servlet.view.RedirectView;
 import org.springframework.web.servlet.view.json.MappingJackson2JsonView;
 
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadService;
 import io.leadflow.platform.InvalidInputException;
-import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.InvalidInputException.FieldError;
 
-/** Public capture forms: {@code GET /forms/{id}} shows one, {@code POST /forms/{id}} takes a browser post or JSON. */
+/**
+ * Public capture forms: {@code GET /forms/{id}} shows one, {@code POST /forms/{id}} takes a browser post or JSON
+ * (the embedded form). A known visitor (header {@code Leadflow-Visitor}, the token handed back on submission) may
+ * leave out the address and the fields we already hold.
+ */
 @Controller
 class FormController {
 
-    private final LeadService leads;
-    private final FormSettings forms;
+    static final String VISITOR_HEADER = "Leadflow-Visitor";
 
-    FormController(LeadService leads, FormSettings forms) {
+    private final LeadService leads;
+    private final Forms forms;
+    private final VisitorTokens visitors;
+    private final String embedScript = Scripts.read("embed.js");
+
+    FormController(LeadService leads, Forms forms, VisitorTokens visitors) {
         this.leads = leads;
         this.forms = forms;
+        this.visitors = visitors;
+    }
+
+    /** The script a site pastes where the form should appear (README "Web channel"). */
+    @GetMapping("/forms/{formId}/embed.js")
+    @ResponseBody
+    ResponseEntity<String> embedScript(@PathVariable String formId) {
+        forms.get(formId);
+        return Scripts.serve(embedScript, java.time.Duration.ofMinutes(5));
     }
 
     @GetMapping("/forms/{formId}")
     String show(@PathVariable String formId, Model model) {
+        FormSettings.Form form = forms.get(formId);
         model.addAttribute("formId", formId);
-        model.addAttribute("form", form(formId));
+        model.addAttribute("form", form);
+        model.addAttribute("fields", forms.questions(form, Optional.empty()));
         return "forms/form";
     }
 
@@ -48,26 +74,34 @@ class FormController {
     @PostMapping(value = "/forms/{formId}", consumes = MediaType.APPLICATION_FORM_URLENCODED_VALUE)
     ModelAndView submitForm(@PathVariable String formId, @RequestParam MultiValueMap<String, String> fields,
             HttpServletRequest http) {
-        FormSettings.Form form = form(formId);
+        FormSettings.Form form = forms.get(formId);
         String accept = http.getHeader("Accept");
         if (accept == null || !accept.contains("text/html")) {
-            var result = capture(formId, request(fields.toSingleValueMap(), form), http);
-            ModelAndView json = new ModelAndView(new MappingJackson2JsonView(),
-                    Map.of("id", result.id(), "consent", result.consent()));
+            var result = capture(formId, form, request(fields.toSingleValueMap(), form), Optional.empty(), http);
+            ModelAndView json = new ModelAndView(new MappingJackson2JsonView(), answer(result, form));
             json.setStatus(HttpStatus.ACCEPTED);
             return json;
+        }
+        try {
+            capture(formId, form, request(fields.toSingleValueMap(), form), Optional.empty(), http);
+        } catch (InvalidInputException e) {
+            ModelAndView page = new ModelAndView("forms/form");
+            page.addObject("formId", formId);
+            page.addObject("form", form);
+            page.addObject("fields", forms.questions(form, Optional.empty()));
+            page.addObject("errors", e.errors());
+            page.addObject("values", fields.toSingleValueMap());
+            page.setStatus(HttpStatus.BAD_REQUEST);
+            return page;
+        }
+        if (form.redirect() != null) {
+            RedirectView redirect = new RedirectView(form.redirect().toString());
+            redirect.setStatusCode(HttpStatus.SEE_OTHER);
+            return new ModelAndView(redirect);
         }
         ModelAndView page = new ModelAndView("forms/thanks");
         page.addObject("formId", formId);
         page.addObject("form", form);
-        try {
-            capture(formId, request(fields.toSingleValueMap(), form), http);
-        } catch (InvalidInputException e) {
-            page.setViewName("forms/form");
-            page.addObject("errors", e.errors());
-            page.addObject("values", fields.toSingleValueMap());
-            page.setStatus(HttpStatus.BAD_REQUEST);
-        }
         return page;
     }
 
@@ -75,39 +109,112 @@ class FormController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     @ResponseBody
     ResponseEntity<Map<String, Object>> submitJson(@PathVariable String formId, @RequestBody CaptureRequest body,
-            HttpServletRequest http) {
-        FormSettings.Form form = form(formId);
-        CaptureRequest withConsent = body.consentText() != null ? body : new CaptureRequest(body.email(),
-                body.firstName(), body.lastName(), body.company(), body.jobTitle(), body.industry(),
-                body.companySize(), body.country(), body.phone(), body.source(), body.utmSource(), body.utmMedium(),
-                body.utmCampaign(), form.consentText(), body.language(), body.website());
-        return accepted(capture(formId, withConsent, http));
+            @RequestHeader(value = VISITOR_HEADER, required = false) String visitor, HttpServletRequest http) {
+        FormSettings.Form form = forms.get(formId);
+        Optional<Lead> known = forms.knownVisitor(visitor);
+        CaptureRequest request = body;
+        boolean noEmail = body.email() == null || body.email().isBlank();
+        if (body.consentText() == null || body.language() == null || (noEmail && known.isPresent())) {
+            request = new CaptureRequest(noEmail && known.isPresent() ? known.get().email() : body.email(),
+                    body.firstName(), body.lastName(), body.company(), body.jobTitle(), body.industry(),
+                    body.companySize(), body.country(), body.phone(), body.source(), body.utmSource(),
+                    body.utmMedium(), body.utmCampaign(),
+                    body.consentText() != null ? body.consentText() : form.consentRecord(),
+                    body.language() != null ? body.language() : form.language(), body.website());
+        }
+        return ResponseEntity.status(HttpStatus.ACCEPTED)
+                .body(answer(capture(formId, form, request, known, http), form));
     }
 
-    private LeadService.CaptureResult capture(String formId, CaptureRequest request, HttpServletRequest http) {
+    /**
+     * What the embedded form asks: a new visitor the form's fields; a known one (header {@code Leadflow-Visitor})
+     * the fields we do not hold yet, as many as the form has, taken from its fields and then its progressive ones.
+     * Only the names of the fields are used, never their values: nothing of the person leaves.
+     */
+    @GetMapping(value = "/forms/{formId}/definition", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Map<String, Object> definition(@PathVariable String formId,
+            @RequestHeader(value = VISITOR_HEADER, required = false) String visitor) {
+        FormSettings.Form form = forms.get(formId);
+        Optional<Lead> known = forms.knownVisitor(visitor);
+        String language = form.language();
+        List<Map<String, Object>> fields = new ArrayList<>();
+        for (FormFields.Field f : forms.questions(form, known)) {
+            Map<String, Object> field = new LinkedHashMap<>();
+            field.put("name", f.name());
+            field.put("label", f.label(language));
+            field.put("type", f.type());
+            field.put("maxLength", f.maxLength());
+            field.put("required", form.required().contains(f.name()));
+            fields.add(field);
+        }
+        Map<String, Object> definition = new LinkedHashMap<>();
+        definition.put("id", formId);
+        definition.put("title", form.title());
+        definition.put("intro", form.intro());
+        definition.put("language", language == null ? "en" : language);
+        definition.put("known", known.isPresent());
+        definition.put("fields", fields);
+        definition.put("consentText", form.consentText());
+        definition.put("submit", language != null && language.startsWith("fr") ? "Envoyer" : "Send");
+        definition.put("thankYou", forms.thankYou(form));
+        definition.put("redirect", form.redirect() == null ? null : form.redirect().toString());
+        return definition;
+    }
+
+    private LeadService.CaptureResult capture(String formId, FormSettings.Form form, CaptureRequest request,
+            Optional<Lead> known, HttpServletRequest http) {
         if (request.looksLikeBot()) {
-            return new LeadService.CaptureResult(java.util.UUID.randomUUID().toString(),
-                    io.leadflow.lead.Lead.Consent.PENDING, true);
+            return new LeadService.CaptureResult(java.util.UUID.randomUUID().toString(), Lead.Consent.PENDING, true);
+        }
+        List<FieldError> missing = new ArrayList<>();
+        for (String field : form.required()) {
+            boolean given = value(request, field) != null && !value(request, field).isBlank();
+            boolean held = known.isPresent() && known.get().email() != null
+                    && known.get().email().equalsIgnoreCase(request.email() == null ? "" : request.email().strip())
+                    && FormFields.held(known.get(), field);
+            if (!given && !held && !"email".equals(field)) {
+                missing.add(new FieldError(field, "is required by form " + formId));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new InvalidInputException(missing);
         }
         return leads.capture(request, new CaptureContext(formId, http.getRemoteAddr(), http.getHeader("User-Agent")));
     }
 
-    private static ResponseEntity<Map<String, Object>> accepted(LeadService.CaptureResult result) {
-        return ResponseEntity.status(HttpStatus.ACCEPTED).body(Map.of("id", result.id(), "consent", result.consent()));
+    private Map<String, Object> answer(LeadService.CaptureResult result, FormSettings.Form form) {
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("id", result.id());
+        answer.put("consent", result.consent());
+        answer.put("visitor", visitors.issue(result.id()));
+        answer.put("thankYou", forms.thankYou(form));
+        if (form.redirect() != null) {
+            answer.put("redirect", form.redirect().toString());
+        }
+        return answer;
     }
 
-    private FormSettings.Form form(String formId) {
-        FormSettings.Form form = forms.forms().get(formId);
-        if (form == null) {
-            throw new NotFoundException("No form '" + formId + "': configure leadflow.forms." + formId);
-        }
-        return form;
+    private static String value(CaptureRequest r, String field) {
+        return switch (field) {
+            case "email" -> r.email();
+            case "firstName" -> r.firstName();
+            case "lastName" -> r.lastName();
+            case "company" -> r.company();
+            case "jobTitle" -> r.jobTitle();
+            case "companySize" -> r.companySize();
+            case "country" -> r.country();
+            case "industry" -> r.industry();
+            case "phone" -> r.phone();
+            default -> null;
+        };
     }
 
     private static CaptureRequest request(Map<String, String> f, FormSettings.Form form) {
         return new CaptureRequest(f.get("email"), f.get("firstName"), f.get("lastName"), f.get("company"),
                 f.get("jobTitle"), f.get("industry"), f.get("companySize"), f.get("country"), f.get("phone"),
                 f.get("source"), f.get("utmSource"), f.get("utmMedium"), f.get("utmCampaign"),
-                f.getOrDefault("consentText", form.consentText()), f.get("language"), f.get("website"));
+                f.getOrDefault("consentText", form.consentRecord()), f.getOrDefault("language", form.language()),
+                f.get("website"));
     }
 }

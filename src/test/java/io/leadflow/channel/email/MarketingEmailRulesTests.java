@@ -17,7 +17,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.leadflow.support.ServiceTestBase;
 
-/** Rules of every marketing email, through the real outbox and SMTP server: frequency cap and click tracking. */
+/**
+ * Rules of every marketing email, through the real outbox and SMTP server: frequency cap (and the lead's own choice
+ * of frequency), click tracking, and open tracking left off by default.
+ */
 class MarketingEmailRulesTests extends ServiceTestBase {
 
     @Autowired
@@ -25,6 +28,9 @@ class MarketingEmailRulesTests extends ServiceTestBase {
 
     @Autowired
     TransactionTemplate tx;
+
+    @Autowired
+    TrackedLinks trackedLinks;
 
     @Test
     void holdsTheFourthMarketingEmailOfTheWeekUntilTheOldestIsAWeekOld() {
@@ -45,6 +51,63 @@ class MarketingEmailRulesTests extends ServiceTestBase {
         assertThat(held.attempts()).as("waiting is no failed attempt").isZero();
         assertThat(held.nextAttemptAt()).isEqualTo(welcome.sentAt().plus(Duration.ofDays(7)));
         assertThat(mailsTo(email, "Three signs your leads go cold before sales calls")).isEqualTo(2);
+    }
+
+    @Test
+    void holdsTheNextMarketingEmailForThirtyDaysWhenTheLeadAskedForMonthlyEmails() {
+        String email = confirmedLead("once-a-month");
+        String leadId = leadId(email);
+        String unsubscribe = links(awaitMail(email, "Welcome aboard")).stream()
+                .filter(l -> l.contains("/optin/unsubscribe?token=")).findFirst().orElseThrow();
+        var saved = postForm("/optin/preferences", Map.of("token", unsubscribe.substring(unsubscribe.indexOf("token=") + 6),
+                "topics", "newsletter", "frequency", "monthly"), MediaType.TEXT_HTML);
+        assertThat(saved.getStatusCode().value()).isEqualTo(200);
+
+        tx.executeWithoutResult(s -> outbox.enqueue(leadId, "monthly-test", "nurture-value"));
+
+        EmailOutbox.Row held = await().atMost(Duration.ofSeconds(10)).until(() -> outbox.find(leadId, "monthly-test")
+                .filter(r -> r.status() == EmailOutbox.Status.PENDING && r.lastError() != null).orElse(null),
+                java.util.Objects::nonNull);
+        EmailOutbox.Row welcome = outbox.find(leadId, "welcome").orElseThrow();
+        assertThat(held.lastError()).contains("monthly");
+        assertThat(held.nextAttemptAt()).isEqualTo(welcome.sentAt().plus(Duration.ofDays(30)));
+        assertThat(mailsTo(email, "Three signs your leads go cold before sales calls")).isZero();
+    }
+
+    @Test
+    void holdsTheSecondMarketingEmailOfTheWeekWhenTheLeadAskedForWeeklyEmails() {
+        String email = confirmedLead("once-a-week");
+        String leadId = leadId(email);
+        String unsubscribe = links(awaitMail(email, "Welcome aboard")).stream()
+                .filter(l -> l.contains("/optin/unsubscribe?token=")).findFirst().orElseThrow();
+        postForm("/optin/preferences", Map.of("token", unsubscribe.substring(unsubscribe.indexOf("token=") + 6),
+                "frequency", "weekly"), MediaType.TEXT_HTML);
+
+        tx.executeWithoutResult(s -> outbox.enqueue(leadId, "weekly-test", "nurture-value"));
+
+        EmailOutbox.Row held = await().atMost(Duration.ofSeconds(10)).until(() -> outbox.find(leadId, "weekly-test")
+                .filter(r -> r.status() == EmailOutbox.Status.PENDING && r.lastError() != null).orElse(null),
+                java.util.Objects::nonNull);
+        assertThat(held.lastError()).contains("weekly");
+        assertThat(held.nextAttemptAt()).isEqualTo(outbox.find(leadId, "welcome").orElseThrow().sentAt()
+                .plus(Duration.ofDays(7)));
+    }
+
+    @Test
+    void tracksNoOpensByDefault() throws Exception {
+        String email = confirmedLead("private-reader");
+        String leadId = leadId(email);
+        tx.executeWithoutResult(s -> outbox.enqueue(leadId, "open-test", "nurture-value"));
+        MimeMessage mail = awaitMail(email, "Three signs your leads go cold before sales calls");
+        assertThat(MailParts.firstOfType(mail, "text/html")).doesNotContain("/r/o/").doesNotContain("<img");
+
+        // an image from an email sent while open tracking was on: served, but nothing recorded now that it is off
+        var image = get(trackedLinks.openPixel(leadId, "open-test").replace("http://localhost:8080", url("")));
+
+        assertThat(image.statusCode()).isEqualTo(200);
+        assertThat(image.headers().firstValue("Content-Type")).hasValue("image/gif");
+        var events = read(get("/api/leads/" + leadId + "/score", "demo")).path("events");
+        assertThat(events.findValuesAsText("type")).doesNotContain("EMAIL_OPENED");
     }
 
     @Test

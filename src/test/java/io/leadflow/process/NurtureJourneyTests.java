@@ -1,0 +1,394 @@
+package io.leadflow.process;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
+import java.util.Date;
+import java.util.UUID;
+
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
+import org.camunda.bpm.engine.test.assertions.bpmn.ProcessInstanceAssert;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+
+import io.leadflow.analytics.Analytics;
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.consent.ConsentService;
+import io.leadflow.consent.ConsentService.ConfirmOutcome;
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.nurture.NurtureStatus;
+import io.leadflow.scoring.ScoringService;
+import io.leadflow.support.EngineTestBase;
+import io.leadflow.support.ProcessCoverage;
+
+/**
+ * {@code bpmn/nurture.bpmn} on the real engine with the real {@code nurture-track} table: each track's own emails
+ * and waits, the demo offer for a lead who engages, re-engagement and sunset for one who never does, and the exits.
+ * Jobs are executed by the test and time moves with {@link ClockUtil}.
+ */
+@ExtendWith(ProcessCoverage.class)
+class NurtureJourneyTests extends EngineTestBase {
+
+    private static final ZoneId PARIS = ZoneId.of("Europe/Paris");
+
+    @Autowired
+    ProcessEngine engine;
+    @Autowired
+    RuntimeService runtime;
+    @Autowired
+    ManagementService management;
+    @Autowired
+    LeadService leadService;
+    @Autowired
+    LeadRepository leads;
+    @Autowired
+    ConsentService consent;
+    @Autowired
+    EmailOutbox outbox;
+    @Autowired
+    ScoringService scoring;
+    @Autowired
+    NurtureStatus nurtureStatus;
+    @Autowired
+    Analytics analytics;
+
+    private Instant start;
+
+    @BeforeEach
+    void freezeTimeOnATuesdayMorning() {
+        BpmnAwareTests.init(engine);
+        start = ZonedDateTime.now(PARIS).with(TemporalAdjusters.next(DayOfWeek.TUESDAY)).withHour(10)
+                .truncatedTo(ChronoUnit.HOURS).toInstant();
+        at(start);
+    }
+
+    @AfterEach
+    void resetClock() {
+        ClockUtil.reset();
+    }
+
+    @Nested
+    class Tracks {
+
+        @Test
+        void choosesEachLeadsTrackWithTheNurtureTrackTableAndKeepsIt() {
+            String executive = nurtureAfterWelcome("ceo", "Chief Executive Officer", "retail").getBusinessKey();
+            String technical = nurtureAfterWelcome("dev", "Engineering Manager", "Software").getBusinessKey();
+            String general = nurtureAfterWelcome("ops", "Marketing Manager", "manufacturing").getBusinessKey();
+
+            assertThat(nurtureStatus.of(executive)).hasValueSatisfying(s -> assertThat(s.track()).isEqualTo("executive"));
+            assertThat(nurtureStatus.of(technical)).hasValueSatisfying(s -> assertThat(s.track()).isEqualTo("technical"));
+            assertThat(nurtureStatus.of(general)).hasValueSatisfying(s -> {
+                assertThat(s.track()).isEqualTo("general");
+                assertThat(s.sunset()).isFalse();
+            });
+        }
+
+        @Test
+        void sendsAnExecutiveTheBriefAfterThreeDaysThenThePeerStoryFiveDaysLater() {
+            ProcessInstance nurture = nurtureAfterWelcome("vp", "VP Sales", "retail");
+
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            process(nurture).hasPassed("Gateway_Track").isWaitingAt("Task_SendExecutiveBrief");
+            executeJob(nurture, "Task_SendExecutiveBrief");
+            assertThat(job(nurture, "Event_ExecutiveWait5Days").getDuedate())
+                    .isEqualTo(Date.from(start.plus(Duration.ofDays(8))));
+            at(start.plus(Duration.ofDays(8)));
+            executeJob(nurture, "Event_ExecutiveWait5Days");
+            executeJob(nurture, "Task_SendExecutivePeerStory");
+
+            assertThat(templates(nurture)).containsExactly("welcome", "executive-brief", "executive-peer-story");
+            process(nurture).hasNotPassed("Task_SendValueEmail", "Task_SendTechnicalGuide");
+        }
+
+        @Test
+        void sendsATechnicalLeadTheGuideThenTheIntegrationGuideFourDaysLater() {
+            ProcessInstance nurture = nurtureAfterWelcome("cto-office", "Engineering Manager", "software");
+
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendTechnicalGuide");
+            assertThat(job(nurture, "Event_TechnicalWait4Days").getDuedate())
+                    .isEqualTo(Date.from(start.plus(Duration.ofDays(7))));
+            at(start.plus(Duration.ofDays(7)));
+            executeJob(nurture, "Event_TechnicalWait4Days");
+            executeJob(nurture, "Task_SendIntegrationGuide");
+
+            assertThat(templates(nurture)).containsExactly("welcome", "technical-guide", "technical-integration");
+            process(nurture).hasNotPassed("Task_SendValueEmail", "Task_SendExecutiveBrief");
+        }
+
+        @Test
+        void offersTheDemoAtOnceToAnExecutiveWhoClicksTheBrief() {
+            ProcessInstance nurture = nurtureAfterWelcome("keen", "Chief Marketing Officer", "retail");
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendExecutiveBrief");
+
+            at(start.plus(Duration.ofDays(4)));
+            scoring.record(new ScoringService.EventRequest(nurture.getBusinessKey(), null, "EMAIL_CLICKED",
+                    "https://acme.example/brief", null));
+
+            process(nurture).hasPassed("Event_ExecutiveEngaged").isWaitingAt("Task_SendExecutiveDemoOffer");
+            assertThat(job(nurture, "Event_ExecutiveWait5Days")).as("the slow path is gone").isNull();
+            executeJob(nurture, "Task_SendExecutiveDemoOffer");
+            process(nurture).hasPassed("EndEvent_ExecutiveDemoOffered").isEnded();
+            assertThat(templates(nurture)).containsExactly("welcome", "executive-brief", "nurture-demo-offer");
+        }
+
+        @Test
+        void offersTheDemoAtOnceToATechnicalLeadWhoVisitsAfterTheGuide() {
+            ProcessInstance nurture = nurtureAfterWelcome("reader", "Software Architect", "software");
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendTechnicalGuide");
+
+            at(start.plus(Duration.ofDays(3)).plus(Duration.ofHours(2)));
+            scoring.record(new ScoringService.EventRequest(nurture.getBusinessKey(), null, "PAGE_VIEW",
+                    "https://acme.example/docs/api", null));
+
+            executeJob(nurture, "Task_SendTechnicalDemoOffer");
+            process(nurture).hasPassed("Event_TechnicalEngaged", "EndEvent_TechnicalDemoOffered").isEnded();
+            assertThat(templates(nurture)).containsExactly("welcome", "technical-guide", "nurture-demo-offer");
+        }
+    }
+
+    @Nested
+    class ReengagementAndSunset {
+
+        @Test
+        void writesOnceMoreAfterThreeEmailsWithoutEngagementThenSunsetsTheLeadTwoWeeksLater() {
+            ProcessInstance nurture = generalSequenceWithoutEngagement("silent");
+            String leadId = nurture.getBusinessKey();
+            process(nurture).hasPassed("Gateway_Unengaged").isWaitingAt("Task_SendReengagement");
+            executeJob(nurture, "Task_SendReengagement");
+            assertThat(job(nurture, "Event_WaitBeforeSunset").getDuedate())
+                    .isEqualTo(Date.from(start.plus(Duration.ofDays(24))));
+
+            at(start.plus(Duration.ofDays(24)));
+            executeJob(nurture, "Event_WaitBeforeSunset");
+            executeJob(nurture, "Task_Sunset");
+
+            process(nurture).isWaitingAt("Event_CameBack");
+            assertThat(templates(nurture)).containsExactly("welcome", "nurture-value", "nurture-case-study",
+                    "nurture-reengagement");
+            NurtureStatus.View status = nurtureStatus.of(leadId).orElseThrow();
+            assertThat(status.sunset()).isTrue();
+            assertThat(status.sunsetAt()).isEqualTo(start.plus(Duration.ofDays(24)));
+            Lead lead = leads.get(leadId);
+            assertThat(lead.consent()).as("a sunset is no unsubscribe").isEqualTo(Lead.Consent.CONFIRMED);
+            assertThat(lead.stage()).isEqualTo(Lead.Stage.NURTURE);
+            LocalDate day = start.plus(Duration.ofDays(24)).atZone(java.time.ZoneOffset.UTC).toLocalDate();
+            assertThat(analytics.emails(analytics.period(day.toString(), day.toString())).sunsets()).isPositive();
+        }
+
+        @Test
+        void endsTheSunsetWhenTheLeadComesBackAndOffersTheDemo() {
+            ProcessInstance nurture = sunsetLead("returning");
+            String leadId = nurture.getBusinessKey();
+
+            at(start.plus(Duration.ofDays(40)));
+            scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW", "https://acme.example/pricing",
+                    null));
+
+            process(nurture).hasPassed("Event_CameBack").isWaitingAt("Task_LiftSunset");
+            executeJob(nurture, "Task_LiftSunset");
+            executeJob(nurture, "Task_SendComeBackOffer");
+            process(nurture).hasPassed("EndEvent_Reengaged").isEnded();
+            NurtureStatus.View status = nurtureStatus.of(leadId).orElseThrow();
+            assertThat(status.sunset()).isFalse();
+            assertThat(status.sunsetAt()).as("kept in its history").isNotNull();
+            assertThat(status.returnedAt()).isEqualTo(start.plus(Duration.ofDays(40)));
+            assertThat(templates(nurture)).endsWith("nurture-reengagement", "nurture-demo-offer");
+        }
+
+        @Test
+        void offersTheDemoInsteadOfTheSunsetWhenTheReengagementEmailIsClicked() {
+            ProcessInstance nurture = generalSequenceWithoutEngagement("woken");
+            executeJob(nurture, "Task_SendReengagement");
+
+            at(start.plus(Duration.ofDays(12)));
+            scoring.record(new ScoringService.EventRequest(nurture.getBusinessKey(), null, "EMAIL_CLICKED",
+                    "https://acme.example/?utm_campaign=reengagement", null));
+
+            process(nurture).hasPassed("Event_Reengaged").isWaitingAt("Task_SendComeBackOffer");
+            assertThat(job(nurture, "Event_WaitBeforeSunset")).isNull();
+            executeJob(nurture, "Task_SendComeBackOffer");
+            process(nurture).hasNotPassed("Task_Sunset").isEnded();
+            assertThat(nurtureStatus.of(nurture.getBusinessKey()).orElseThrow().sunsetAt()).isNull();
+        }
+
+        @Test
+        void endsTheSequenceWithoutReengagementWhenTheLeadEngagedAlongTheWay() {
+            ProcessInstance nurture = nurtureAfterWelcome("curious", "Marketing Manager", "manufacturing");
+            at(start.plus(Duration.ofDays(2)));
+            scoring.record(new ScoringService.EventRequest(nurture.getBusinessKey(), null, "CONTENT_DOWNLOADED",
+                    "https://acme.example/ebook", null));
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendValueEmail");
+            at(start.plus(Duration.ofDays(10)));
+            executeJob(nurture, "Event_Wait7Days");
+            executeJob(nurture, "Task_SendCaseStudy");
+
+            process(nurture).hasPassed("Gateway_Unengaged", "EndEvent_SequenceDone").hasNotPassed("Task_SendReengagement")
+                    .isEnded();
+        }
+    }
+
+    @Nested
+    class Exits {
+
+        @Test
+        void stopsATechnicalLeadMidTrackWhenItUnsubscribes() {
+            ProcessInstance nurture = nurtureAfterWelcome("leaver", "Lead Developer", "software");
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendTechnicalGuide");
+            process(nurture).isWaitingAt("Gateway_TechnicalEngagedOrWait");
+
+            unsubscribe(nurture.getBusinessKey());
+
+            process(nurture).hasPassed("EndEvent_Stopped").isEnded();
+            assertThat(management.createJobQuery().processInstanceId(nurture.getId()).count()).isZero();
+        }
+
+        @Test
+        void stopsAnExecutiveMidTrackTheMomentItQualifies() {
+            ProcessInstance nurture = nurtureAfterWelcome("buyer", "VP Marketing", "software");
+            at(start.plus(Duration.ofDays(3)));
+            executeJob(nurture, "Event_Wait3Days");
+            executeJob(nurture, "Task_SendExecutiveBrief");
+
+            scoring.record(new ScoringService.EventRequest(nurture.getBusinessKey(), null, "DEMO_REQUESTED", null, null));
+
+            assertThat(leads.get(nurture.getBusinessKey()).stage()).isEqualTo(Lead.Stage.MQL);
+            process(nurture).hasNotPassed("Task_SendExecutiveDemoOffer").isEnded();
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+                    .processInstanceBusinessKey(nurture.getBusinessKey()).count()).isOne();
+        }
+
+        @Test
+        void stopsASunsetLeadsJourneyWhenItUnsubscribes() {
+            ProcessInstance nurture = sunsetLead("gone-quiet");
+
+            unsubscribe(nurture.getBusinessKey());
+
+            process(nurture).hasPassed("EndEvent_Stopped").hasNotPassed("Task_LiftSunset").isEnded();
+        }
+
+        @Test
+        void endsTheJourneyOfALeadErasedWhileSunset() {
+            ProcessInstance nurture = sunsetLead("forget-me");
+
+            leadService.erase(nurture.getBusinessKey(), "REQUESTED");
+
+            process(nurture).isEnded();
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(nurture.getBusinessKey()).count())
+                    .isZero();
+        }
+    }
+
+    // --- driving the model --------------------------------------------------------------------------------------
+
+    /** A general-track lead that never engages: welcome, value email, case study, and the model's check after them. */
+    private ProcessInstance generalSequenceWithoutEngagement(String name) {
+        ProcessInstance nurture = nurtureAfterWelcome(name, "Marketing Manager", "manufacturing");
+        at(start.plus(Duration.ofDays(3)));
+        executeJob(nurture, "Event_Wait3Days");
+        executeJob(nurture, "Task_SendValueEmail");
+        at(start.plus(Duration.ofDays(10)));
+        executeJob(nurture, "Event_Wait7Days");
+        executeJob(nurture, "Task_SendCaseStudy");
+        return nurture;
+    }
+
+    private ProcessInstance sunsetLead(String name) {
+        ProcessInstance nurture = generalSequenceWithoutEngagement(name);
+        executeJob(nurture, "Task_SendReengagement");
+        at(start.plus(Duration.ofDays(24)));
+        executeJob(nurture, "Event_WaitBeforeSunset");
+        executeJob(nurture, "Task_Sunset");
+        process(nurture).isWaitingAt("Event_CameBack");
+        return nurture;
+    }
+
+    /** A confirmed lead of a 1,200-person French company, in nurture after its welcome email. */
+    private ProcessInstance nurtureAfterWelcome(String name, String jobTitle, String industry) {
+        String email = name + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        String leadId = leadService.capture(new CaptureRequest(email, "Sam", "Roe", "Acme", jobTitle, industry, "1200",
+                "FR", null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
+                new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
+        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+        executeJob(doi, "Task_SendConfirmation");
+        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
+        assertThat(consent.confirm(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit"))
+                .isEqualTo(ConfirmOutcome.CONFIRMED);
+        executeJob(doi, "Task_StartLifecycle");
+        executeJob(instance(Processes.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
+        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+        executeJob(nurture, "Task_ChooseTrack");
+        executeJob(nurture, "Task_SendWelcome");
+        process(nurture).isWaitingAt("Event_Wait3Days");
+        return nurture;
+    }
+
+    private void unsubscribe(String leadId) {
+        String url = consent.linksFor(leads.get(leadId), "welcome").get("unsubscribeUrl");
+        assertThat(consent.unsubscribe(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit",
+                "one-click (RFC 8058)")).isTrue();
+    }
+
+    /** The templates queued for the lead by its journeys, oldest first, the confirmation left out. */
+    private java.util.List<String> templates(ProcessInstance nurture) {
+        return outbox.forLead(nurture.getBusinessKey()).stream().map(EmailOutbox.Row::template)
+                .filter(t -> !t.startsWith("doi-")).toList();
+    }
+
+    private ProcessInstance instance(String key, String leadId) {
+        ProcessInstance pi = runtime.createProcessInstanceQuery().processDefinitionKey(key)
+                .processInstanceBusinessKey(leadId).singleResult();
+        assertThat(pi).as("running %s instance of lead %s", key, leadId).isNotNull();
+        return pi;
+    }
+
+    private Job job(ProcessInstance pi, String activityId) {
+        return management.createJobQuery().processInstanceId(pi.getId()).activityId(activityId).singleResult();
+    }
+
+    private void executeJob(ProcessInstance pi, String activityId) {
+        Job job = job(pi, activityId);
+        assertThat(job).as("job at %s", activityId).isNotNull();
+        management.executeJob(job.getId());
+    }
+
+    private static ProcessInstanceAssert process(ProcessInstance pi) {
+        return BpmnAwareTests.assertThat(pi);
+    }
+
+    private static void at(Instant instant) {
+        ClockUtil.setCurrentTime(Date.from(instant));
+    }
+}
