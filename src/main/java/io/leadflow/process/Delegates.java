@@ -63,7 +63,7 @@ class Delegates {
             try {
                 // the step to resume a failed push at: this process instance's activity (GET /api/crm/failures)
                 crm.push(leadId(execution), purpose == null ? "mql-handoff" : purpose.toString(),
-                        execution.getProcessInstanceId() + "/" + execution.getCurrentActivityId());
+                        execution.getProcessInstanceId() + "/" + execution.getCurrentActivityId(), currentJobKey());
                 if (handoffId != null) {
                     handoffs.markCrmPushed(handoffId.toString());
                 }
@@ -74,6 +74,16 @@ class Delegates {
                 throw new BpmnError("CRM_REJECTED", rejected.getMessage());
             }
         };
+    }
+
+    /**
+     * The job this step runs in ({@code job:<id>}): the same across its retries, a new one for each visit of the
+     * step; null when the step runs without a job.
+     */
+    static String currentJobKey() {
+        var jobContext = org.camunda.bpm.engine.impl.context.Context.getJobExecutorContext();
+        var job = jobContext == null ? null : jobContext.getCurrentJob();
+        return job == null ? null : "job:" + job.getId();
     }
 
     @Bean

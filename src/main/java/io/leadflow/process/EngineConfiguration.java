@@ -69,8 +69,34 @@ class EngineConfiguration {
             @Override
             public void postInit(ProcessEngineConfigurationImpl configuration) {
                 requireCrmTimeoutsWellBelowTheJobLock(crm, configuration);
+                startJobExecutor = configuration.isJobExecutorActivate();
+                configuration.setJobExecutorActivate(false);
+            }
+
+            private boolean startJobExecutor;
+
+            @Override
+            public void postProcessEngineBuild(org.camunda.bpm.engine.ProcessEngine engine) {
+                warmDeploymentCache(engine);
+                if (startJobExecutor) {
+                    ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration()).getJobExecutor().start();
+                }
             }
         };
+    }
+
+    /**
+     * Loads every deployed process definition into the engine's cache before the job executor starts (and before
+     * the web server takes requests). Found by the cluster test: a node restarted under load parsed the same
+     * definition on several threads at once, and a thread could take the definition from the cache before its job
+     * declarations knew their job definitions; the message correlation or job then failed with "Invalid process
+     * definition id: processDefinitionId is null". Loading them once, on one thread, closes that window.
+     */
+    static void warmDeploymentCache(org.camunda.bpm.engine.ProcessEngine engine) {
+        var repository = engine.getRepositoryService();
+        for (var definition : repository.createProcessDefinitionQuery().list()) {
+            repository.getProcessDefinition(definition.getId());
+        }
     }
 
     /**

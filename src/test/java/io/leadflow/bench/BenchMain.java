@@ -66,8 +66,7 @@ public final class BenchMain {
             // A fixed free port rather than 0: the sandbox CRM is called over HTTP at leadflow.public-url.
             int port = freePort();
             // As command-line arguments: they win over application.yml (default properties would not).
-            ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class)
-                    .run(settings(Map.entry("server.port", String.valueOf(port)),
+            String[] nodeArgs = settings(Map.entry("server.port", String.valueOf(port)),
                             Map.entry("leadflow.public-url", "http://127.0.0.1:" + port),
                             Map.entry("spring.datasource.url", pg.getJdbcUrl("postgres", "postgres")),
                             Map.entry("spring.datasource.username", "postgres"),
@@ -79,7 +78,8 @@ public final class BenchMain {
                             Map.entry("logging.level.root", "WARN"),
                             Map.entry("logging.level.io.leadflow", "WARN"),
                             // One WARN per breached SLA is the product's behaviour; 11,000 of them drown the output.
-                            Map.entry("logging.level.io.leadflow.handoff", "ERROR")));
+                            Map.entry("logging.level.io.leadflow.handoff", "ERROR"));
+            ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class).run(nodeArgs);
             try {
                 JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
                 ProcessEngine engine = ctx.getBean(ProcessEngine.class);
@@ -108,6 +108,9 @@ public final class BenchMain {
                 }
                 if (only.isEmpty() || only.contains("M5")) {
                     metrics.add(WalBench.run(app, journeys, rawVariables));
+                }
+                if (only.isEmpty() || only.contains("M6")) {
+                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", leads)));
                 }
                 if (only.isEmpty() || only.contains("M7")) {
                     metrics.add(BacktestBench.run(app, backtestLeads));

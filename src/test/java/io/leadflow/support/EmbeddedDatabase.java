@@ -28,6 +28,15 @@ public final class EmbeddedDatabase {
         }
     }
 
+    /**
+     * The JDBC address of the embedded PostgreSQL (user {@code postgres}, no password); {@code applicationName}
+     * names the client in {@code pg_stat_activity}, so a test can find the connections of one node.
+     */
+    public static String jdbcUrl(String applicationName) {
+        return "jdbc:postgresql://localhost:" + Holder.POSTGRES.getPort() + "/postgres?ApplicationName="
+                + applicationName;
+    }
+
     /** Points the Spring context of the test at the embedded PostgreSQL. */
     public static void register(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> Holder.POSTGRES.getJdbcUrl("postgres", "postgres"));

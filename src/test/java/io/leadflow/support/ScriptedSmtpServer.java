@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
-    public record Delivery(String recipient, String data) {
+    /** @param client the name the client gave in {@code EHLO} (JavaMail's {@code mail.smtp.localhost}) */
+    public record Delivery(String recipient, String data, String client) {
     }
 
     private final ServerSocket socket;
@@ -42,6 +43,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     public List<Delivery> deliveriesTo(String recipient) {
         return deliveries.stream().filter(d -> d.recipient().equalsIgnoreCase(recipient)).toList();
+    }
+
+    public List<Delivery> deliveries() {
+        return List.copyOf(deliveries);
     }
 
     /** How many times a client tried to name this recipient (accepted or not). */
@@ -69,10 +74,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 var out = new PrintWriter(client.getOutputStream(), true, StandardCharsets.UTF_8)) {
             reply(out, "220 scripted.test ESMTP");
             String recipient = null;
+            String greeting = null;
             String line;
             while ((line = in.readLine()) != null) {
                 String upper = line.toUpperCase();
                 if (upper.startsWith("EHLO") || upper.startsWith("HELO")) {
+                    greeting = line.length() > 5 ? line.substring(5).trim() : "";
                     reply(out, "250 scripted.test");
                 } else if (upper.startsWith("MAIL FROM")) {
                     reply(out, "250 2.1.0 OK");
@@ -90,9 +97,10 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     reply(out, "354 end with <CRLF>.<CRLF>");
                     StringBuilder data = new StringBuilder();
                     while ((line = in.readLine()) != null && !line.equals(".")) {
-                        data.append(line).append('\n');
+                        // undo the client's dot-stuffing (RFC 5321 §4.5.2)
+                        data.append(line.startsWith("..") ? line.substring(1) : line).append('\n');
                     }
-                    deliveries.add(new Delivery(recipient, data.toString()));
+                    deliveries.add(new Delivery(recipient, data.toString(), greeting));
                     reply(out, "250 2.0.0 queued");
                 } else if (upper.equals("QUIT")) {
                     reply(out, "221 bye");

@@ -35,9 +35,11 @@ public class CrmPushService {
     private final CrmMetrics metrics;
     private final CrmFailures failures;
     private final Clock clock;
+    private final CrmPushesTaken taken;
 
     CrmPushService(CrmGateway gateway, LeadRepository leads, CrmSettings settings, ObjectMapper json,
-            CrmMetrics metrics, CrmFailures failures, Clock clock) {
+            CrmMetrics metrics, CrmFailures failures, Clock clock, CrmPushesTaken taken) {
+        this.taken = taken;
         this.gateway = gateway;
         this.leads = leads;
         this.settings = settings;
@@ -59,6 +61,26 @@ public class CrmPushService {
      * {@code stepRef} naming where the push waits to be resumed.
      */
     public String push(String leadId, String purpose, String stepRef) {
+        return push(leadId, purpose, stepRef, null);
+    }
+
+    /**
+     * As {@link #push(String, String, String)}; {@code tryKey} names this one push across the retries of its step (the
+     * step's job): once the CRM took it, a retry (its first transaction lost after the CRM's answer) does not call the
+     * CRM again but returns the id it answered.
+     */
+    public String push(String leadId, String purpose, String stepRef, String tryKey) {
+        var earlier = taken.earlier(tryKey);
+        if (earlier.isPresent()) {
+            log.info("Lead {} was taken by the CRM in an earlier try of this step ({}): not pushed again", leadId,
+                    tryKey);
+            String crmId = earlier.get().orElse(null);
+            if (crmId != null) {
+                leads.setCrmId(leadId, crmId);
+            }
+            failures.resolve(leadId, purpose);
+            return crmId;
+        }
         Lead lead = leads.get(leadId);
         CrmPreset preset = settings.preset();
         CrmPreset.Request request = preset.request(lead, mapping.apply(lead), settings);
@@ -89,7 +111,7 @@ public class CrmPushService {
         if (response.getStatusCode().is2xxSuccessful()) {
             String refusal = preset.rejectionIn2xx(answer);
             if (refusal == null) {
-                return pushed(leadId, purpose, preset.idOf(answer, settings), started);
+                return pushed(leadId, purpose, preset.idOf(answer, settings), started, tryKey);
             }
             status = 422;
             answerText = refusal.substring(0, Math.min(500, refusal.length()));
@@ -99,7 +121,7 @@ public class CrmPushService {
             String existing = preset.duplicateId(answer, body, settings);
             if (existing != null) {
                 log.info("CRM already holds lead {} as {} (duplicate answer)", leadId, existing);
-                return pushed(leadId, purpose, existing, started);
+                return pushed(leadId, purpose, existing, started, tryKey);
             }
             metrics.failed("rejected", started);
             CrmRejected rejected = new CrmRejected(status, "CRM rejected lead " + leadId + " with " + status + ": "
@@ -118,7 +140,8 @@ public class CrmPushService {
         throw new CrmUnavailable(kind, message, retryAfter, null, failureId);
     }
 
-    private String pushed(String leadId, String purpose, String crmId, long started) {
+    private String pushed(String leadId, String purpose, String crmId, long started, String tryKey) {
+        taken.record(tryKey, crmId);
         if (crmId != null) {
             leads.setCrmId(leadId, crmId);
         }

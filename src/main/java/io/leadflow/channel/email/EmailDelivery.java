@@ -1,6 +1,7 @@
 package io.leadflow.channel.email;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -60,6 +61,12 @@ class EmailDelivery {
     private final java.time.Clock clock;
     private final SendRules rules;
     private final TrackedLinks tracked;
+    /**
+     * Rows this node claimed that have not been handed to the SMTP server yet. Whoever removes an id first decides
+     * its fate: the sender (it goes to SMTP) or the release on stop or failure (it goes back to PENDING), never both.
+     */
+    private final Set<String> claimedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor senders;
 
     EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
             EmailSettings settings, LeadflowSettings leadflow, JavaMailSender mailSender, TransactionTemplate tx,
@@ -90,8 +97,10 @@ class EmailDelivery {
     @Bean
     IntegrationFlow emailOutboundFlow() {
         return IntegrationFlow
-                .from(() -> outbox.claimNext().map(row -> MessageBuilder.<Object>withPayload(row).build()).orElse(null),
-                        e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(50)))
+                .from(() -> outbox.claimNext().map(row -> {
+                    claimedHere.add(row.id());
+                    return MessageBuilder.<Object>withPayload(row).build();
+                }).orElse(null), e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(50)))
                 .channel(c -> c.executor("emailSenders", senders()))
                 .handle(EmailOutbox.Row.class, (row, headers) -> prepare(row), e -> e.id("emailPreparation"))
                 .handle(Mail.outboundAdapter(mailSender), e -> e.id("smtpOutbound").advice(new RecordResult()))
@@ -104,6 +113,7 @@ class EmailDelivery {
      */
     private java.util.concurrent.Executor senders() {
         var executor = new org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor();
+        senders = executor;
         executor.setThreadNamePrefix("email-sender-");
         executor.setCorePoolSize(settings.senders());
         executor.setMaxPoolSize(settings.senders());
@@ -115,8 +125,66 @@ class EmailDelivery {
         return executor;
     }
 
+    /**
+     * A stopping node gives back what it claimed and never sent. By now its poller and the flow's endpoints have
+     * stopped (lifecycle stop comes before destruction), so a claimed row waiting for a sender could only fail to be
+     * dispatched; let the senders finish what they are sending, then put back every row that never reached SMTP.
+     * Without this, such rows stayed SENDING and were later marked FAILED ("delivery uncertain") though nobody had
+     * sent them: a confirmation email lost with each node restart.
+     */
+    @jakarta.annotation.PreDestroy
+    void releaseUnsentClaims() {
+        if (senders != null) {
+            senders.shutdown();
+        }
+        int released = 0;
+        for (String id : List.copyOf(claimedHere)) {
+            if (claimedHere.remove(id)) {
+                try {
+                    outbox.release(id);
+                    released++;
+                } catch (RuntimeException e) {
+                    log.warn("Could not give back email {} on shutdown ({}); it is marked FAILED once its claim"
+                            + " expires", id, e.toString());
+                }
+            }
+        }
+        if (released > 0) {
+            log.info("Stopping: {} claimed email(s) not sent yet given back to the outbox for another node", released);
+        }
+    }
+
+    /** Gives back a claimed row whose preparation failed for a reason that is not the email's (the database). */
+    private void releaseAfterFailure(EmailOutbox.Row row, RuntimeException cause) {
+        if (!claimedHere.remove(row.id())) {
+            return;
+        }
+        try {
+            outbox.release(row.id());
+            log.warn("Email {} for lead {} could not be prepared ({}); back in the outbox for the next poll",
+                    row.purpose(), row.leadId(), Errors.rootMessage(cause));
+        } catch (RuntimeException e) {
+            log.error("Email {} for lead {} could not be prepared ({}) nor given back ({}); it is marked FAILED once"
+                    + " its claim expires", row.purpose(), row.leadId(), Errors.rootMessage(cause), e.toString());
+        }
+    }
+
     /** Checks the rules at send time and builds the message; null (nothing to send) when a rule says no. */
     private Message<MimeMessage> prepare(EmailOutbox.Row row) {
+        try {
+            Message<MimeMessage> message = prepareInTransaction(row);
+            if (message == null) {
+                claimedHere.remove(row.id());
+            }
+            return message;
+        } catch (org.springframework.dao.DataAccessException | org.springframework.transaction.TransactionException e) {
+            // A killed connection, a failover: nothing was sent and the transaction rolled back; try again later.
+            releaseAfterFailure(row, e);
+            return null;
+        }
+    }
+
+    private Message<MimeMessage> prepareInTransaction(EmailOutbox.Row row) {
         return tx.execute(s -> {
             boolean marketing = !row.toStaff() && !DOUBLE_OPT_IN_TEMPLATES.contains(row.template());
             // Marketing emails of one lead are prepared one at a time, so the frequency cap sees the others.
@@ -167,6 +235,9 @@ class EmailDelivery {
                 mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
                 return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
             } catch (MessagingException | RuntimeException e) {
+                if (e instanceof org.springframework.dao.DataAccessException database) {
+                    throw database; // not the template's fault: the claim is given back (see prepare)
+                }
                 // A template error will not fix itself by retrying: make it visible at once.
                 outbox.markFailed(row.id(), "cannot render " + row.template() + ": " + e.getMessage(),
                         new EmailSettings.Retry(1, settings.retry().initialBackoff()));
@@ -241,35 +312,66 @@ class EmailDelivery {
         @Override
         protected Object doInvoke(ExecutionCallback callback, Object target, Message<?> message) {
             String id = (String) message.getHeaders().get(OUTBOX_ID);
-            try {
-                Object result = callback.execute();
-                tx.executeWithoutResult(s -> {
-                    outbox.markSent(id);
-                    EmailOutbox.Row row = outbox.findById(id);
-                    Lead lead = leads.get(row.leadId());
-                    events.publishEvent(new EmailSent(row.leadId(), row.purpose(), row.template(), lead.email()));
-                });
-                sent.increment();
-                return result;
-            } catch (RuntimeException e) {
-                failed.increment();
-                String cause = Errors.rootMessage(e);
-                Integer code = smtpReplyCode(e);
-                if (code != null && code >= 500) {
-                    // A permanent refusal (unknown mailbox, policy): retrying only hurts our reputation.
-                    tx.executeWithoutResult(s -> {
-                        outbox.markFailed(id, "permanent SMTP refusal " + code + ": " + cause,
-                                new EmailSettings.Retry(1, settings.retry().initialBackoff()));
-                        leads.suppress(outbox.findById(id).leadId(), "HARD_BOUNCE", clock.instant());
-                    });
-                    bounced.increment();
-                    log.warn("SMTP refused outbox row {} permanently ({}): address suppressed", id, cause);
-                    return null;
-                }
-                var status = tx.execute(s -> outbox.markFailed(id, cause, settings.retry()));
-                log.warn("SMTP delivery of outbox row {} failed ({}), now {}", id, cause, status);
+            if (!claimedHere.remove(id)) {
+                // given back to the outbox meanwhile (this node is stopping): another node sends it
                 return null;
             }
+            Object result;
+            try {
+                result = callback.execute();
+            } catch (RuntimeException e) {
+                recordFailure(id, e);
+                return null;
+            }
+            recordSent(id);
+            sent.increment();
+            return result;
+        }
+
+        /**
+         * The SMTP server took the email: it must never be sent again, even if recording that fails (a killed
+         * database connection would otherwise count as a failed send, and the retry would be a duplicate). Tried
+         * again on a fresh connection; if it still fails the row stays SENDING and is later marked FAILED ("delivery
+         * uncertain"), which sends nothing.
+         */
+        private void recordSent(String id) {
+            for (int attempt = 1;; attempt++) {
+                try {
+                    tx.executeWithoutResult(s -> {
+                        outbox.markSent(id);
+                        EmailOutbox.Row row = outbox.findById(id);
+                        Lead lead = leads.get(row.leadId());
+                        events.publishEvent(new EmailSent(row.leadId(), row.purpose(), row.template(), lead.email()));
+                    });
+                    return;
+                } catch (org.springframework.dao.DataAccessException
+                        | org.springframework.transaction.TransactionException e) {
+                    if (attempt == 3) {
+                        log.error("Email of outbox row {} was sent but could not be recorded as sent ({}); it is not"
+                                + " sent again", id, Errors.rootMessage(e));
+                        return;
+                    }
+                }
+            }
+        }
+
+        private void recordFailure(String id, RuntimeException e) {
+            failed.increment();
+            String cause = Errors.rootMessage(e);
+            Integer code = smtpReplyCode(e);
+            if (code != null && code >= 500) {
+                // A permanent refusal (unknown mailbox, policy): retrying only hurts our reputation.
+                tx.executeWithoutResult(s -> {
+                    outbox.markFailed(id, "permanent SMTP refusal " + code + ": " + cause,
+                            new EmailSettings.Retry(1, settings.retry().initialBackoff()));
+                    leads.suppress(outbox.findById(id).leadId(), "HARD_BOUNCE", clock.instant());
+                });
+                bounced.increment();
+                log.warn("SMTP refused outbox row {} permanently ({}): address suppressed", id, cause);
+                return;
+            }
+            var status = tx.execute(s -> outbox.markFailed(id, cause, settings.retry()));
+            log.warn("SMTP delivery of outbox row {} failed ({}), now {}", id, cause, status);
         }
     }
 

@@ -164,6 +164,16 @@ public class EmailOutbox {
                 .params(ts(now)).update();
     }
 
+    /**
+     * Gives back a claimed row that never reached the SMTP server (its node is stopping, or its database work
+     * failed): another node, or this one, sends it later. Only for rows known not to have been handed to SMTP.
+     */
+    @Transactional
+    public void release(String id) {
+        jdbc.sql("update email_outbox set status = 'PENDING', claimed_until = null where id = ? and status = 'SENDING'")
+                .param(id).update();
+    }
+
     Row findById(String id) {
         return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).single();
     }

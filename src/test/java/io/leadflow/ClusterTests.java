@@ -1,0 +1,558 @@
+package io.leadflow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntConsumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+
+import io.leadflow.channel.email.MailParts;
+import io.leadflow.support.EmbeddedDatabase;
+import io.leadflow.support.FaultyCrm;
+import io.leadflow.support.LeadflowNode;
+import io.leadflow.support.OwnContext;
+import io.leadflow.support.ScriptedSmtpServer;
+
+/**
+ * Two Leadflow nodes on one PostgreSQL, as in production behind a load balancer: leads captured and confirmed on
+ * either node, their jobs and emails done by whichever node takes them, an SMTP server that refuses some emails
+ * once ({@code 451}) and a CRM that throttles, fails and times out on some first pushes ({@link FaultyCrm}). Every
+ * lead must reach its stage, every email and every CRM push must happen exactly once, also when a node is stopped
+ * mid-run or a database connection is killed under a job.
+ */
+@Tag(OwnContext.TAG)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ClusterTests {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterTests.class);
+    private static final Duration PHASE_LIMIT = Duration.ofSeconds(90);
+    private static final Pattern CONFIRM_TOKEN = Pattern.compile("/optin/confirm\\?token=([A-Za-z0-9_\\-]+)");
+    private static final List<String> MQL_EVENTS = List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED");
+
+    static ScriptedSmtpServer smtp;
+    static WireMockServer crm;
+    static JdbcTemplate db;
+    static LeadflowNode nodeA;
+    static LeadflowNode nodeB;
+    static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final Mailbox mailbox = new Mailbox();
+
+    @BeforeAll
+    static void startCluster() throws Exception {
+        smtp = new ScriptedSmtpServer();
+        crm = FaultyCrm.startServer();
+        db = new JdbcTemplate(new DriverManagerDataSource(EmbeddedDatabase.jdbcUrl("cluster-tests"), "postgres", ""));
+        // One after the other, as a rolling start does; both then run their job executors on the same tables.
+        nodeA = LeadflowNode.start("node-a", settings());
+        nodeB = LeadflowNode.start("node-b", settings());
+    }
+
+    @AfterAll
+    static void stopCluster() throws Exception {
+        for (LeadflowNode node : new LeadflowNode[] {nodeA, nodeB}) {
+            if (node != null && node.running()) {
+                node.close();
+            }
+        }
+        if (crm != null) {
+            crm.stop();
+        }
+        if (smtp != null) {
+            smtp.close();
+        }
+        ClockUtil.reset();
+    }
+
+    /** A test that failed half-way may have left a node stopped. */
+    @BeforeEach
+    void bothNodesRunning() {
+        if (!nodeA.running()) {
+            nodeA = LeadflowNode.start("node-a", settings());
+        }
+        if (!nodeB.running()) {
+            nodeB = LeadflowNode.start("node-b", settings());
+        }
+    }
+
+    @AfterEach
+    void noIncidentsAndNothingLeftOver() {
+        assertThat(db.queryForList("select incident_msg_ from act_ru_incident", String.class)).isEmpty();
+    }
+
+    static Map<String, String> settings() {
+        Map<String, String> s = new TreeMap<>();
+        s.put("spring.mail.host", "127.0.0.1");
+        s.put("spring.mail.port", String.valueOf(smtp.port()));
+        s.put("leadflow.crm.base-url", "http://127.0.0.1:" + crm.port() + "/crm");
+        s.put("leadflow.crm.auth.token", "test-crm-token");
+        // A slow answer of the CRM must hit the read timeout; waits between tries short enough for a test.
+        s.put("leadflow.crm.connect-timeout", "PT1S");
+        s.put("leadflow.crm.read-timeout", "PT1S");
+        s.put("leadflow.crm.retry.initial-backoff", "PT1S");
+        s.put("leadflow.mail.retry.initial-backoff", "PT1S");
+        s.put("spring.main.banner-mode", "off");
+        s.put("logging.level.io.leadflow", "WARN");
+        s.put("logging.level.io.leadflow.ClusterTests", "INFO");
+        // the faults are the point here: one stack trace per failed try of a job would bury what fails
+        s.put("logging.level.org.camunda.bpm.engine.context", "OFF");
+        s.put("logging.level.org.camunda.bpm.engine.jobexecutor", "ERROR");
+        return s;
+    }
+
+    @Test
+    @Order(1)
+    void carriesTwoHundredLeadsThroughTwoNodesWithEveryEmailAndCrmPushExactlyOnce() throws Exception {
+        Run run = new Run(200);
+
+        run.capture(i -> i % 2 == 0 ? nodeA : nodeB);
+        run.awaitEmails("doi-confirmation");
+        run.confirm(i -> i % 2 == 0 ? nodeB : nodeA);
+        run.awaitEmails("welcome");
+        run.engage(i -> i % 2 == 0 ? nodeA : nodeB);
+        run.awaitHandedOffAndPushed();
+
+        run.assertEveryLeadHandedOffOnce();
+        run.assertEveryEmailAndPushExactlyOnce();
+        assertThat(run.faultsMet()).as("SMTP 451s and CRM faults answered during the run").satisfies(f -> {
+            assertThat(f.get("smtp 451")).isPositive();
+            assertThat(f.get("crm 503 retry-after")).isPositive();
+            assertThat(f.get("crm 500")).isPositive();
+            assertThat(f.get("crm slow")).isPositive();
+        });
+        assertThat(run.jobsDoneBy()).as("jobs done per node").containsKeys("node-a", "node-b")
+                .allSatisfy((node, jobs) -> assertThat(jobs).isGreaterThan(100));
+        assertThat(run.emailsSentBy()).as("emails sent per node").containsKeys("node-a", "node-b")
+                .allSatisfy((node, emails) -> assertThat(emails).isGreaterThan(20));
+        log.info("Cluster run of {} leads: jobs per node {}, emails per node {}, faults {}, late CRM answers"
+                + " pushed again {}", run.size, run.jobsDoneBy(), run.emailsSentBy(), run.faultsMet(),
+                run.lateAnswersRepeated());
+    }
+
+    @Test
+    @Order(2)
+    void finishesTheWorkOfANodeStoppedMidRunOnTheOtherNodeAndTheRestartedOne() throws Exception {
+        Run run = new Run(50);
+
+        run.capture(i -> i % 2 == 0 ? nodeA : nodeB);
+        // Its job executor and email senders hold part of the confirmations now: node B must send all of them.
+        nodeA.close();
+        run.awaitEmails("doi-confirmation");
+        run.confirm(i -> nodeB);
+        nodeA = LeadflowNode.start("node-a", settings());
+        run.awaitEmails("welcome");
+        run.engage(i -> i % 2 == 0 ? nodeA : nodeB);
+        awaitUntil("a quarter of the leads pushed to the CRM", () -> run.pushed() >= run.size / 4);
+        // Handoffs and CRM pushes (some waiting for a retry) are in flight on both nodes.
+        nodeB.close();
+        run.awaitHandedOffAndPushed();
+        nodeB = LeadflowNode.start("node-b", settings());
+
+        run.assertEveryLeadHandedOffOnce();
+        run.assertEveryEmailAndPushExactlyOnce();
+        log.info("Node stopped mid-run ({} leads): jobs per node {}, emails per node {}", run.size, run.jobsDoneBy(),
+                run.emailsSentBy());
+    }
+
+    @Test
+    @Order(3)
+    void losesNothingWhenTheDatabaseKillsTheConnectionsOfANodeMidJob() throws Exception {
+        Run run = new Run(50);
+        // Node A takes the requests and sends emails, node B does every job: node A's job executor pauses, or it
+        // would take the jobs it creates itself (a node is told of its own new jobs at once) and B would idle.
+        var jobExecutorA = ((ProcessEngineConfigurationImpl) nodeA.bean(ProcessEngine.class)
+                .getProcessEngineConfiguration()).getJobExecutor();
+        jobExecutorA.shutdown();
+        // A budget of kills: node B's work is cut mid-transaction again and again at first, then it must carry on.
+        ConnectionKiller killer = new ConnectionKiller("node-b", 25);
+
+        try (killer) {
+            run.capture(i -> nodeA);
+            run.awaitEmailsMovingTime("doi-confirmation");
+            run.confirm(i -> nodeA);
+            run.awaitEmailsMovingTime("welcome");
+            run.engage(i -> nodeA);
+            run.awaitHandedOffAndPushedMovingTime();
+        } finally {
+            jobExecutorA.start();
+        }
+
+        assertThat(killer.killed()).as("transactions of node B killed").isPositive();
+        run.assertEveryLeadHandedOffOnce();
+        run.assertEveryEmailAndPushExactlyOnce();
+        assertThat(run.jobsDoneBy()).as("jobs done per node").containsOnlyKeys("node-b");
+        log.info("Connections killed mid-job ({} leads): {} killed, jobs per node {}, emails per node {}", run.size,
+                killer.killed(), run.jobsDoneBy(), run.emailsSentBy());
+    }
+
+    /**
+     * Terminates, a few times a second, one database backend of the node that is inside a statement or a
+     * transaction ({@code pg_terminate_backend}), as a failover, a network cut or an administrator would; at most
+     * {@code budget} of them, so that the node's work afterwards shows it recovered rather than that it gave up.
+     */
+    static final class ConnectionKiller implements AutoCloseable {
+
+        private final java.util.concurrent.ScheduledExecutorService ticks =
+                Executors.newSingleThreadScheduledExecutor();
+        private final AtomicInteger killed = new AtomicInteger();
+
+        ConnectionKiller(String node, int budget) {
+            ticks.scheduleWithFixedDelay(() -> {
+                if (killed.get() >= budget) {
+                    return;
+                }
+                try {
+                    List<Integer> busy = db.queryForList("""
+                            select pid from pg_stat_activity where application_name = ?
+                               and state in ('active', 'idle in transaction') order by random() limit 1""",
+                            Integer.class, node);
+                    for (Integer pid : busy) {
+                        if (Boolean.TRUE.equals(db.queryForObject("select pg_terminate_backend(?)", Boolean.class,
+                                pid))) {
+                            killed.incrementAndGet();
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("Could not kill a connection: {}", e.toString());
+                }
+            }, 100, 250, TimeUnit.MILLISECONDS);
+        }
+
+        int killed() {
+            return killed.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            ticks.shutdownNow();
+            ticks.awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Scenario state: one set of leads, named by a tag in their addresses. */
+    final class Run {
+
+        final int size;
+        final String tag = UUID.randomUUID().toString().substring(0, 6);
+        final Instant started = Instant.now();
+        final List<String> emails = new ArrayList<>();
+        final Map<String, String> leadIds = new java.util.concurrent.ConcurrentHashMap<>();
+
+        Run(int size) {
+            this.size = size;
+            for (int i = 0; i < size; i++) {
+                // every fifth address is refused once by the SMTP server (451), then accepted
+                emails.add((i % 5 == 0 ? "flaky-" : "lead-") + tag + "-" + i + "@acme-corp.io");
+            }
+        }
+
+        void capture(java.util.function.IntFunction<LeadflowNode> nodeOf) throws Exception {
+            parallel(size, i -> {
+                String body = """
+                        {"email":"%s","firstName":"Jane","lastName":"Doe","company":"Acme","jobTitle":"VP Marketing",
+                         "industry":"software","companySize":"1200","country":"FR","language":"en"}"""
+                        .formatted(emails.get(i));
+                HttpResponse<String> answer = send(nodeOf.apply(i), "/forms/newsletter", "application/json", body,
+                        null);
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+                Matcher id = Pattern.compile("\"id\":\"([^\"]+)\"").matcher(answer.body());
+                assertThat(id.find()).isTrue();
+                leadIds.put(emails.get(i), id.group(1));
+            });
+        }
+
+        void confirm(java.util.function.IntFunction<LeadflowNode> nodeOf) throws Exception {
+            Map<String, String> tokens = new java.util.HashMap<>();
+            for (Mail mail : mailbox.of(emails, "doi-confirmation")) {
+                Matcher m = CONFIRM_TOKEN.matcher(mail.text());
+                assertThat(m.find()).as("confirmation link in the email to %s", mail.recipient()).isTrue();
+                tokens.put(mail.recipient(), m.group(1));
+            }
+            parallel(size, i -> {
+                HttpResponse<String> page = send(nodeOf.apply(i), "/optin/confirm",
+                        "application/x-www-form-urlencoded",
+                        "token=" + URLEncoder.encode(tokens.get(emails.get(i)), StandardCharsets.UTF_8), null);
+                assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.body()).contains("you are confirmed");
+            });
+        }
+
+        void engage(java.util.function.IntFunction<LeadflowNode> nodeOf) throws Exception {
+            parallel(size, i -> {
+                for (String type : MQL_EVENTS) {
+                    HttpResponse<String> answer = send(nodeOf.apply(i), "/api/events", "application/json",
+                            "{\"leadId\":\"%s\",\"type\":\"%s\"}".formatted(leadIds.get(emails.get(i)), type), "demo");
+                    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+                    assertThat(answer.body()).contains("\"scored\":true");
+                }
+            });
+        }
+
+        void awaitEmails(String purpose) {
+            awaitUntil(purpose + " email delivered to each of the " + size + " leads",
+                    () -> mailbox.of(emails, purpose).stream().map(Mail::recipient).distinct().count() == size);
+        }
+
+        void awaitHandedOffAndPushed() {
+            awaitUntil("every lead an MQL handed off and pushed to the CRM", () -> count("""
+                    select count(*) from leads l where l.email like ? and l.stage = 'MQL' and l.crm_id = 'CRM-' || l.id
+                       and exists (select 1 from handoffs h where h.lead_id = l.id and h.status = 'OPEN')""",
+                    "%-" + tag + "-%") == size);
+        }
+
+        long pushed() {
+            return count("select count(*) from leads where email like ? and crm_id is not null", like());
+        }
+
+        /** As {@link #awaitEmails}, letting time pass for jobs that wait for their next try after a failure. */
+        void awaitEmailsMovingTime(String purpose) {
+            awaitUntilMovingTime(purpose + " email delivered to each of the " + size + " leads",
+                    () -> mailbox.of(emails, purpose).stream().map(Mail::recipient).distinct().count() == size);
+        }
+
+        void awaitHandedOffAndPushedMovingTime() {
+            awaitUntilMovingTime("every lead an MQL handed off and pushed to the CRM", () -> count("""
+                    select count(*) from leads l where l.email like ? and l.stage = 'MQL' and l.crm_id = 'CRM-' || l.id
+                       and exists (select 1 from handoffs h where h.lead_id = l.id and h.status = 'OPEN')""",
+                    "%-" + tag + "-%") == size);
+        }
+
+        void assertEveryLeadHandedOffOnce() {
+            assertThat(count("select count(*) from leads where email like ? and consent = 'CONFIRMED'", like()))
+                    .isEqualTo(size);
+            assertThat(db.queryForList("""
+                    select l.id from leads l join handoffs h on h.lead_id = l.id where l.email like ?
+                     group by l.id having count(*) > 1""", String.class, like())).as("leads with two handoffs")
+                    .isEmpty();
+            assertThat(db.queryForList("""
+                    select o.purpose || ' ' || o.status || ' ' || coalesce(o.last_error, '') from email_outbox o
+                      join leads l on l.id = o.lead_id where l.email like ? and o.status <> 'SENT'""", String.class,
+                    like())).as("emails not sent").isEmpty();
+        }
+
+        void assertEveryEmailAndPushExactlyOnce() {
+            Map<String, Long> perRecipientAndPurpose = mailbox.of(emails, null).stream()
+                    .collect(Collectors.groupingBy(m -> m.recipient() + " " + m.purpose(), Collectors.counting()));
+            assertThat(perRecipientAndPurpose).as("emails received per recipient and purpose")
+                    .hasSize(2 * size).allSatisfy((key, n) -> assertThat(n).as(key).isOne());
+            Map<String, List<Integer>> answers = FaultyCrm.answersByKey(crm);
+            for (String leadId : leadIds.values()) {
+                List<Integer> statuses = answers.get(leadId + ":mql-handoff");
+                assertThat(statuses).as("CRM answers to the pushes of lead %s", leadId).isNotNull()
+                        .filteredOn(s -> s == 201).as("records created in the CRM for lead %s", leadId).hasSize(1);
+                if (statuses.contains(200)) {
+                    // Pushed again after the CRM had taken it: only allowed when its answer never reached us (too
+                    // late for the read timeout, or the connection cut), and then the same idempotency key gets the
+                    // same record back. The failure kept is the last one: a retry may have met a stale connection.
+                    assertThat(db.queryForObject("select failure_class from crm_failures where lead_id = ?",
+                            String.class, leadId)).as("why lead %s was pushed again: %s", leadId, statuses)
+                            .isIn("TIMEOUT", "CONNECTION");
+                }
+            }
+        }
+
+        /** Pushes the CRM had taken but answered after the read timeout, so the same key was pushed again. */
+        long lateAnswersRepeated() {
+            Map<String, List<Integer>> answers = FaultyCrm.answersByKey(crm);
+            return leadIds.values().stream()
+                    .filter(id -> answers.getOrDefault(id + ":mql-handoff", List.of()).contains(200)).count();
+        }
+
+        Map<String, Integer> faultsMet() {
+            Map<String, Integer> faults = new TreeMap<>();
+            faults.put("smtp 451", (int) emails.stream().filter(e -> e.startsWith("flaky-"))
+                    .filter(e -> smtp.attemptsFor(e) > 1).count());
+            Map<String, List<Integer>> answers = FaultyCrm.answersByKey(crm);
+            leadIds.values().forEach(id -> {
+                List<Integer> statuses = answers.getOrDefault(id + ":mql-handoff", List.of());
+                if (statuses.isEmpty() || statuses.get(0) < 500) {
+                    return;
+                }
+                String kind = switch (Math.floorMod((id + ":mql-handoff").hashCode(), 10)) {
+                    case 0, 1 -> "crm 503 retry-after";
+                    case 2 -> "crm 500";
+                    default -> "crm slow";
+                };
+                faults.merge(kind, 1, Integer::sum);
+            });
+            return faults;
+        }
+
+        /** Successful job executions per node (the job log's host name is the node's name). */
+        Map<String, Long> jobsDoneBy() {
+            Map<String, Long> byNode = new TreeMap<>();
+            db.query("""
+                    select j.hostname_, count(*) from act_hi_job_log j
+                      join act_hi_procinst p on p.id_ = j.process_instance_id_
+                      join leads l on l.id = p.business_key_
+                     where l.email like ? and j.job_state_ = 2 group by j.hostname_""",
+                    rs -> {
+                        byNode.put(rs.getString(1), rs.getLong(2));
+                    }, like());
+            return byNode;
+        }
+
+        /** Emails of this run per node (the name the node greeted the SMTP server with). */
+        Map<String, Long> emailsSentBy() {
+            return mailbox.of(emails, null).stream().collect(Collectors.groupingBy(Mail::client, TreeMap::new,
+                    Collectors.counting()));
+        }
+
+        private String like() {
+            return "%-" + tag + "-%";
+        }
+    }
+
+    private static long count(String sql, Object... args) {
+        Long n = db.queryForObject(sql, Long.class, args);
+        return n == null ? 0 : n;
+    }
+
+    private static void awaitUntil(String what, java.util.concurrent.Callable<Boolean> done) {
+        org.awaitility.Awaitility.await().alias(what).atMost(PHASE_LIMIT).pollInterval(Duration.ofMillis(200)).until(done);
+    }
+
+    private static long clockOffset;
+
+    /**
+     * As {@link #awaitUntil}, but a job that failed waits for its retry cycle ({@code R5/PT1M}): when nothing is
+     * running or due and only such retries are left, the engine's clock moves to the next one, as time would pass.
+     */
+    private static void awaitUntilMovingTime(String what, java.util.concurrent.Callable<Boolean> done) {
+        awaitUntil(what, () -> {
+            if (done.call()) {
+                return true;
+            }
+            Timestamp now = ts(ClockUtil.now().toInstant());
+            boolean busy = count("select count(*) from act_ru_job where lock_owner_ is not null"
+                    + " or (retries_ > 0 and (duedate_ is null or duedate_ <= ?))", now) > 0
+                    || count("select count(*) from email_outbox where status = 'SENDING'"
+                            + " or (status = 'PENDING' and next_attempt_at <= ?)", now) > 0;
+            Timestamp next = db.queryForObject("select min(duedate_) from act_ru_job where retries_ > 0"
+                    + " and exception_msg_ is not null and duedate_ > ?", Timestamp.class, now);
+            if (!busy && next != null) {
+                clockOffset += next.getTime() - now.getTime() + 100;
+                ClockUtil.offset(clockOffset);
+                log.info("Nothing to do but retries: engine clock moved {} ms ahead", clockOffset);
+            }
+            return false;
+        });
+    }
+
+    private static HttpResponse<String> send(LeadflowNode node, String path, String contentType, String body,
+            String user) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(node.url(path)))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", contentType)
+                .header("Accept", contentType.equals("application/json") ? "application/json" : "text/html")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (user != null) {
+            request.header("Authorization", "Basic " + Base64.getEncoder()
+                    .encodeToString((user + ":demo").getBytes(StandardCharsets.UTF_8)));
+        }
+        try {
+            return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new AssertionError("POST " + path + " to " + node.name() + " failed: " + e, e);
+        }
+    }
+
+    /** Runs op(0..n-1) on eight client threads, as many visitors at once; the first failure fails the test. */
+    private static void parallel(int n, IntConsumer op) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        AtomicInteger next = new AtomicInteger();
+        try {
+            List<Future<?>> clients = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                clients.add(pool.submit(() -> {
+                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+                        op.accept(i);
+                    }
+                }));
+            }
+            for (Future<?> client : clients) {
+                client.get(PHASE_LIMIT.toSeconds(), TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    record Mail(String recipient, String purpose, String client, String text) {
+    }
+
+    /** What the SMTP server accepted, parsed once per email. */
+    static final class Mailbox {
+
+        private final List<Mail> parsed = new ArrayList<>();
+
+        synchronized List<Mail> of(List<String> recipients, String purpose) {
+            List<ScriptedSmtpServer.Delivery> all = smtp.deliveries();
+            for (ScriptedSmtpServer.Delivery d : all.subList(parsed.size(), all.size())) {
+                parsed.add(parse(d));
+            }
+            java.util.Set<String> wanted = new java.util.HashSet<>(recipients);
+            return parsed.stream().filter(m -> wanted.contains(m.recipient()))
+                    .filter(m -> purpose == null || purpose.equals(m.purpose())).toList();
+        }
+
+        private static Mail parse(ScriptedSmtpServer.Delivery delivery) {
+            try {
+                MimeMessage message = new MimeMessage(Session.getInstance(new Properties()),
+                        new ByteArrayInputStream(delivery.data().getBytes(StandardCharsets.UTF_8)));
+                return new Mail(delivery.recipient(), message.getHeader("X-Leadflow-Purpose", null),
+                        delivery.client(), MailParts.firstOfType(message, "text/plain"));
+            } catch (Exception e) {
+                throw new AssertionError("Unreadable email to " + delivery.recipient(), e);
+            }
+        }
+    }
+
+    static Timestamp ts(Instant i) {
+        return Timestamp.from(i);
+    }
+}
