@@ -79,6 +79,10 @@ public final class BenchMain {
                             Map.entry("logging.level.io.leadflow", "WARN"),
                             // One WARN per breached SLA is the product's behaviour; 11,000 of them drown the output.
                             Map.entry("logging.level.io.leadflow.handoff", "ERROR"));
+            // Application settings to try (--camunda.bpm.job-execution.max-jobs-per-acquisition=10): they come last.
+            nodeArgs = java.util.stream.Stream.concat(java.util.Arrays.stream(nodeArgs),
+                    java.util.Arrays.stream(args).filter(a -> a.startsWith("--") && a.contains("=")))
+                    .toArray(String[]::new);
             ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class).run(nodeArgs);
             try {
                 JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
