@@ -136,6 +136,10 @@ class ClusterTests {
         s.put("leadflow.crm.read-timeout", "PT1S");
         s.put("leadflow.crm.retry.initial-backoff", "PT1S");
         s.put("leadflow.mail.retry.initial-backoff", "PT1S");
+        // A job whose connection is killed, and then the connection that records its failure too, stays locked
+        // until its lock expires (Camunda's default: 5 minutes, as a crashed node's jobs): short here, so that the
+        // test sees that recovery within its phase limit. Every job of this workload ends within seconds.
+        s.put("camunda.bpm.job-execution.lock-time-in-millis", "15000");
         s.put("spring.main.banner-mode", "off");
         s.put("logging.level.io.leadflow", "WARN");
         s.put("logging.level.io.leadflow.ClusterTests", "INFO");

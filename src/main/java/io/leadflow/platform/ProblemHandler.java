@@ -114,9 +114,18 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 "Something went wrong on our side (reference " + reference + "); nothing you sent was wrong.", null);
     }
 
-    /** The database went away under a request (e.g. a failed commit or rollback): SQL state class 08. */
+    /**
+     * The database went away under a request (e.g. a failed commit or rollback): SQL state class 08. A rollback that
+     * fails on a connection already closed hides the first failure in {@code getApplicationException()}.
+     */
     private static boolean isConnectionFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.springframework.transaction.TransactionSystemException tse
+                    && tse.getApplicationException() != null && tse.getApplicationException() != t
+                    && (tse.getApplicationException() instanceof DataAccessResourceFailureException
+                            || isConnectionFailure(tse.getApplicationException()))) {
+                return true;
+            }
             if (t instanceof java.sql.SQLTransientConnectionException
                     || t instanceof java.sql.SQLNonTransientConnectionException || t instanceof java.net.ConnectException
                     || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
