@@ -28,6 +28,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final ServerSocket socket;
     private final List<Delivery> deliveries = new CopyOnWriteArrayList<>();
     private final Map<String, AtomicInteger> recipientAttempts = new ConcurrentHashMap<>();
+    private final AtomicInteger sessions = new AtomicInteger();
     private volatile boolean running = true;
 
     public ScriptedSmtpServer() throws IOException {
@@ -49,6 +50,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         return List.copyOf(deliveries);
     }
 
+    /** How many connections clients opened so far. */
+    public int sessions() {
+        return sessions.get();
+    }
+
     /** How many times a client tried to name this recipient (accepted or not). */
     public int attemptsFor(String recipient) {
         AtomicInteger n = recipientAttempts.get(recipient.toLowerCase());
@@ -59,6 +65,7 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         while (running) {
             try {
                 Socket client = socket.accept();
+                sessions.incrementAndGet();
                 Thread t = new Thread(() -> serve(client), "scripted-smtp-session");
                 t.setDaemon(true);
                 t.start();

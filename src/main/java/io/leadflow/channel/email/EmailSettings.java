@@ -15,13 +15,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param openTracking a signed 1×1 image in every marketing email records {@code EMAIL_OPENED}; off by default:
  *                     mail clients and privacy proxies load images by themselves (an "open" proves little) and
  *                     blocking images is the reader's choice to respect
+ * @param connections how long an SMTP connection is kept open between emails ({@link ReusedSmtpConnections})
  */
 @ConfigurationProperties("leadflow.mail")
 public record EmailSettings(String from, Catcher catcher, Retry retry, int senders, String unsubscribeAddress,
-        boolean openTracking) {
+        boolean openTracking, Connections connections) {
 
     public EmailSettings {
         senders = senders <= 0 ? 4 : senders;
+        connections = connections == null ? new Connections(100, Duration.ofSeconds(10)) : connections;
         if ((unsubscribeAddress == null || unsubscribeAddress.isBlank()) && from != null && from.contains("@")) {
             String domain = from.substring(from.lastIndexOf('@') + 1).replace(">", "").trim();
             unsubscribeAddress = "unsubscribe@" + domain;
@@ -32,5 +34,17 @@ public record EmailSettings(String from, Catcher catcher, Retry retry, int sende
     }
 
     public record Retry(int maxAttempts, Duration initialBackoff) {
+    }
+
+    /**
+     * @param maxMessages emails sent on one connection before it is closed (1: a new connection per email)
+     * @param maxIdle     a connection idle longer is closed rather than used again (servers drop idle clients)
+     */
+    public record Connections(int maxMessages, Duration maxIdle) {
+
+        public Connections {
+            maxMessages = maxMessages <= 0 ? 100 : maxMessages;
+            maxIdle = maxIdle == null ? Duration.ofSeconds(10) : maxIdle;
+        }
     }
 }

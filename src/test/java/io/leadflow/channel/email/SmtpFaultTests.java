@@ -26,7 +26,10 @@ import io.leadflow.lead.LeadService;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ScriptedSmtpServer;
 
-/** SMTP faults: a temporary refusal is retried and sent exactly once; a permanent one suppresses the address. */
+/**
+ * SMTP faults: a temporary refusal is retried and sent exactly once; a permanent one suppresses the address. And
+ * connections: emails share open connections, one that failed is not used again.
+ */
 @Tag(OwnContext.TAG)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = { "camunda.bpm.generate-unique-process-engine-name=true",
@@ -114,5 +117,21 @@ class SmtpFaultTests {
         assertThat(outbox.find(leadId, "doi-confirmation").orElseThrow().lastError()).contains("550");
         assertThat(smtp.attemptsFor(email)).isEqualTo(1);
         assertThat(smtp.deliveriesTo(email)).isEmpty();
+    }
+
+    @Test
+    void sendsEmailsOverConnectionsKeptOpenRatherThanOneConnectionEach() {
+        int sessionsBefore = smtp.sessions();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        java.util.List<String> ids = java.util.stream.IntStream.range(0, 12)
+                .mapToObj(i -> capture("reuse" + i + "." + run + "@acme-corp.io")).toList();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> ids.stream().allMatch(id -> outbox
+                .find(id, "doi-confirmation").map(r -> r.status() == EmailOutbox.Status.SENT).orElse(false)));
+
+        java.util.stream.IntStream.range(0, 12).forEach(i -> assertThat(
+                smtp.deliveriesTo("reuse" + i + "." + run + "@acme-corp.io")).as("deliveries of lead %d", i).hasSize(1));
+        // At most one connection per sender (4), plus a couple for the other tests' retries running meanwhile.
+        assertThat(smtp.sessions() - sessionsBefore).as("SMTP connections opened for 12 emails").isLessThanOrEqualTo(6);
     }
 }
