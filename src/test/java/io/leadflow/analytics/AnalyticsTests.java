@@ -30,7 +30,8 @@ import io.leadflow.support.OwnContext;
  * The reports on a known data set in a database of their own. June 2026: A (webinar/june) goes NEW → NURTURE +1 h →
  * MQL +25 h → SAL +27 h → SQL +49 h and confirmed in 30 min; B (webinar/june) NEW → NURTURE +2 h → MQL +10 h,
  * confirmed in 90 min; C (no source) NEW → NURTURE +1 h, never confirmed, bounced. D was created in May and became
- * an MQL on 3 June: in the weekly MQL count, not in the June cohort.
+ * an MQL on 3 June: in the weekly MQL count, not in the June cohort. Nurture tracks: A and B executive (B sunset on
+ * 20 June), C general (sunset), D technical.
  */
 @Tag(OwnContext.TAG)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -66,6 +67,10 @@ class AnalyticsTests {
         Instant d = Instant.parse("2026-05-20T09:00:00Z");
         lead("D", d, "ads", "may", null, null);
         stages("D", d, 0, "NEW", 24 * 14 + 10, "MQL");
+        track("A", "executive", a, null);
+        track("B", "executive", b, Instant.parse("2026-06-20T09:00:00Z"));
+        track("C", "general", c, Instant.parse("2026-06-25T09:00:00Z"));
+        track("D", "technical", d, null);
         outbox("A", "welcome", "SENT", a.plus(Duration.ofHours(1)));
         outbox("A", "nurture-value", "FAILED", a.plus(Duration.ofDays(3)));
         outbox("B", "welcome", "SKIPPED", b.plus(Duration.ofHours(2)));
@@ -106,6 +111,45 @@ class AnalyticsTests {
         assertThat(sources.get(0).path("sql").asLong()).isEqualTo(1);
         assertThat(sources.get(1).path("source").asText()).isEqualTo("(none)");
         assertThat(sources.get(1).path("mqlPercent").asDouble()).isZero();
+    }
+
+    @Test
+    void breaksDownByNurtureTrack() throws Exception {
+        JsonNode tracks = get("/api/analytics/tracks?from=2026-06-01&to=2026-06-14");
+
+        assertThat(tracks.findValuesAsText("track")).as("D, created in May, is not in the June cohort")
+                .containsExactly("executive", "general");
+        JsonNode executive = tracks.get(0);
+        assertThat(executive.path("leads").asLong()).isEqualTo(2);
+        assertThat(executive.path("mql").asLong()).as("A and B").isEqualTo(2);
+        assertThat(executive.path("sql").asLong()).as("A").isEqualTo(1);
+        assertThat(executive.path("sunset").asLong()).as("B").isEqualTo(1);
+        assertThat(executive.path("mqlPercent").asDouble()).isEqualTo(100.0);
+        assertThat(executive.path("sqlPercent").asDouble()).isEqualTo(50.0);
+        JsonNode general = tracks.get(1);
+        assertThat(general.path("leads").asLong()).isEqualTo(1);
+        assertThat(general.path("mql").asLong()).isZero();
+        assertThat(general.path("sunset").asLong()).isEqualTo(1);
+        assertThat(general.path("mqlPercent").asDouble()).isZero();
+
+        JsonNode may = get("/api/analytics/tracks?from=2026-05-20&to=2026-05-20");
+        assertThat(may).as("one lead").hasSize(1);
+        assertThat(may.get(0).path("track").asText()).isEqualTo("technical");
+        assertThat(may.get(0).path("mql").asLong()).isEqualTo(1);
+        assertThat(may.get(0).path("mqlPercent").asDouble()).isEqualTo(100.0);
+        assertThat(may.get(0).path("sqlPercent").asDouble()).isZero();
+        assertThat(get("/api/analytics/tracks?from=2020-01-01&to=2020-01-07")).as("no lead").isEmpty();
+
+        String csv = rest.withBasicAuth("demo", "demo")
+                .getForEntity("/api/analytics/tracks.csv?from=2026-06-01&to=2026-06-14", String.class).getBody();
+        assertThat(csv).isEqualTo("track,leads,mql,sql,sunset,mql_percent,sql_percent\r\n"
+                + "executive,2,2,1,1,100.0,50.0\r\ngeneral,1,0,0,1,0.0,0.0\r\n");
+        ResponseEntity<String> bad = rest.withBasicAuth("demo", "demo")
+                .getForEntity("/api/analytics/tracks?from=2026-06-01&to=2026-13-01", String.class);
+        assertThat(bad.getStatusCode().value()).isEqualTo(400);
+        assertThat(bad.getHeaders().getContentType().toString()).startsWith("application/problem+json");
+        assertThat(json.readTree(bad.getBody()).path("errors").findValuesAsText("field")).containsExactly("to");
+        assertThat(get("/v3/api-docs").path("paths").has("/api/analytics/tracks")).as("documented in OpenAPI").isTrue();
     }
 
     @Test
@@ -188,6 +232,11 @@ class AnalyticsTests {
             jdbc.sql("insert into stage_history (lead_id, stage, entered_at, left_at) values (?, ?, ?, ?)")
                     .params(id(name), hoursAndStages[i + 1], ts(entered), ts(left)).update();
         }
+    }
+
+    private void track(String name, String track, Instant chosenAt, Instant sunsetAt) {
+        jdbc.sql("insert into nurture_status (lead_id, track, track_chosen_at, sunset_at) values (?, ?, ?, ?)")
+                .params(id(name), track, ts(chosenAt), ts(sunsetAt)).update();
     }
 
     private void outbox(String name, String template, String status, Instant at) {
