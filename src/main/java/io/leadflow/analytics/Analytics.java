@@ -76,10 +76,22 @@ public class Analytics {
             Double medianMinutesToConfirm) {
     }
 
-    public record TemplateEmails(String template, long sent, long failed, long skipped) {
+    /**
+     * The emails of one template created in the period, and what they led to whenever it happened.
+     *
+     * @param clicks       clicks on their tracked links
+     * @param unsubscribes leads who unsubscribed with the link (or header) of one of them
+     * @param bounces      of them, emails that bounced: refused by the SMTP server, or a bounce report (hard or soft)
+     * @param complaints   of them, emails their recipient reported as spam
+     */
+    public record TemplateEmails(String template, long sent, long failed, long skipped, long clicks,
+            long unsubscribes, long bounces, long complaints) {
     }
 
     /**
+     * @param templates        per template, the emails created in the period and what they led to
+     * @param clicks           clicks in the period, on any email
+     * @param unsubscribes     unsubscribes in the period
      * @param bouncedAddresses addresses suppressed in the period because mail to them bounced (hard, or soft three
      *                         times)
      * @param complaints       addresses suppressed because their owner reported our email as spam
@@ -234,11 +246,13 @@ public class Analytics {
         List<TemplateEmails> templates = jdbc.sql("""
                 select template, sum(case when status = 'SENT' then 1 else 0 end),
                        sum(case when status = 'FAILED' then 1 else 0 end),
-                       sum(case when status = 'SKIPPED' then 1 else 0 end)
+                       sum(case when status = 'SKIPPED' then 1 else 0 end),
+                       sum(clicks), count(unsubscribed_at), count(bounced_at), count(complained_at)
                   from email_outbox where created_at >= ? and created_at < ? and to_address is null
                  group by template order by template""")
                 .params(p.start(), p.end())
-                .query((rs, n) -> new TemplateEmails(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                .query((rs, n) -> new TemplateEmails(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8)))
                 .list();
         long clicks = jdbc.sql("""
                 select count(*) from engagement_events where type = 'EMAIL_CLICKED' and occurred_at >= ? and occurred_at < ?""")

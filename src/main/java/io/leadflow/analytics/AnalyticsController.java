@@ -99,8 +99,9 @@ class AnalyticsController {
             }
             case "emails" -> {
                 Analytics.Emails e = analytics.emails(p);
-                csv.append("template,sent,failed,skipped\r\n");
-                e.templates().forEach(t -> row(csv, t.template(), t.sent(), t.failed(), t.skipped()));
+                csv.append("template,sent,failed,skipped,clicks,unsubscribes,bounces,complaints\r\n");
+                e.templates().forEach(t -> row(csv, t.template(), t.sent(), t.failed(), t.skipped(), t.clicks(),
+                        t.unsubscribes(), t.bounces(), t.complaints()));
                 csv.append("\r\nclicks,unsubscribes,bounced_addresses,complaints,opens,sunsets\r\n");
                 row(csv, e.clicks(), e.unsubscribes(), e.bouncedAddresses(), e.complaints(), e.opens(), e.sunsets());
             }

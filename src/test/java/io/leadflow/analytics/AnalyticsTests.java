@@ -71,9 +71,12 @@ class AnalyticsTests {
         track("B", "executive", b, Instant.parse("2026-06-20T09:00:00Z"));
         track("C", "general", c, Instant.parse("2026-06-25T09:00:00Z"));
         track("D", "technical", d, null);
-        outbox("A", "welcome", "SENT", a.plus(Duration.ofHours(1)));
-        outbox("A", "nurture-value", "FAILED", a.plus(Duration.ofDays(3)));
-        outbox("B", "welcome", "SKIPPED", b.plus(Duration.ofHours(2)));
+        outbox("A", "welcome", "SENT", a.plus(Duration.ofHours(1)), 2, null, null, null);
+        outbox("A", "nurture-value", "FAILED", a.plus(Duration.ofDays(3)), 0, null, a.plus(Duration.ofDays(3)), null);
+        outbox("B", "welcome", "SKIPPED", b.plus(Duration.ofHours(2)), 0, null, null, null);
+        outbox("C", "welcome", "SENT", c.plus(Duration.ofHours(1)), 1, c.plus(Duration.ofDays(30)), null, null);
+        outbox("C", "nurture-value", "SENT", c.plus(Duration.ofDays(2)), 0, null, c.plus(Duration.ofDays(2)),
+                c.plus(Duration.ofDays(3)));
         jdbc.sql("insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored) "
                 + "values (?, ?, 'EMAIL_CLICKED', 'https://acme.example', ?, ?, 5, true)")
                 .params(UUID.randomUUID().toString(), id("A"), ts(a.plus(Duration.ofDays(4))), ts(a.plus(Duration.ofDays(4))))
@@ -162,9 +165,19 @@ class AnalyticsTests {
 
         JsonNode emails = get("/api/analytics/emails?from=2026-06-01&to=2026-06-14");
         assertThat(emails.path("templates").findValuesAsText("template")).containsExactly("nurture-value", "welcome");
-        assertThat(emails.path("templates").get(1).path("sent").asLong()).isEqualTo(1);
-        assertThat(emails.path("templates").get(1).path("skipped").asLong()).isEqualTo(1);
-        assertThat(emails.path("templates").get(0).path("failed").asLong()).isEqualTo(1);
+        JsonNode value = emails.path("templates").get(0);
+        JsonNode welcome = emails.path("templates").get(1);
+        assertThat(welcome.path("sent").asLong()).isEqualTo(2);
+        assertThat(welcome.path("skipped").asLong()).isEqualTo(1);
+        assertThat(welcome.path("clicks").asLong()).as("A's 2 and C's 1").isEqualTo(3);
+        assertThat(welcome.path("unsubscribes").asLong()).as("C, on 9 July: after the period, from its email")
+                .isEqualTo(1);
+        assertThat(welcome.path("bounces").asLong()).isZero();
+        assertThat(value.path("sent").asLong()).isEqualTo(1);
+        assertThat(value.path("failed").asLong()).isEqualTo(1);
+        assertThat(value.path("bounces").asLong()).as("A's refused by the SMTP server, C's reported").isEqualTo(2);
+        assertThat(value.path("complaints").asLong()).isEqualTo(1);
+        assertThat(value.path("clicks").asLong()).isZero();
         assertThat(emails.path("clicks").asLong()).isEqualTo(1);
         assertThat(emails.path("bouncedAddresses").asLong()).isEqualTo(1);
     }
@@ -172,6 +185,7 @@ class AnalyticsTests {
     @Test
     void answersEmptyAndOneLeadPeriodsWithoutInventingNumbers() throws Exception {
         JsonNode empty = get("/api/analytics/funnel?from=2020-01-01&to=2020-01-07");
+        assertThat(get("/api/analytics/emails?from=2020-01-01&to=2020-01-07").path("templates")).isEmpty();
         assertThat(empty.path("stages").findValues("reached")).allSatisfy(n -> assertThat(n.asLong()).isZero());
         assertThat(empty.path("stages").findValues("conversionPercent")).isEmpty();
         assertThat(get("/api/analytics/doi?from=2020-01-01&to=2020-01-07").has("confirmationPercent")).isFalse();
@@ -191,6 +205,9 @@ class AnalyticsTests {
                 .contains("MQL,2,66.7,16.0").contains("2026-06-01,3,4");
         assertThat(rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/sources.csv?from=2026-06-01&to=2026-06-14",
                 String.class).getBody()).contains("webinar,june,2,2,1,100.0");
+        assertThat(rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/emails.csv?from=2026-06-01&to=2026-06-14",
+                String.class).getBody()).contains("template,sent,failed,skipped,clicks,unsubscribes,bounces,complaints\r\n"
+                        + "nurture-value,1,1,0,0,0,2,1\r\nwelcome,2,0,1,3,1,0,0\r\n");
         ResponseEntity<String> bad = rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/funnel?from=June",
                 String.class);
         assertThat(bad.getStatusCode().value()).isEqualTo(400);
@@ -239,11 +256,15 @@ class AnalyticsTests {
                 .params(id(name), track, ts(chosenAt), ts(sunsetAt)).update();
     }
 
-    private void outbox(String name, String template, String status, Instant at) {
+    private void outbox(String name, String template, String status, Instant at, int clicks, Instant unsubscribedAt,
+            Instant bouncedAt, Instant complainedAt) {
         jdbc.sql("""
-                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at)
-                values (?, ?, ?, ?, ?, 0, ?, ?)""")
-                .params(UUID.randomUUID().toString(), id(name), template, template, status, ts(at), ts(at)).update();
+                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
+                                          clicks, unsubscribed_at, bounced_at, complained_at)
+                values (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)""")
+                .params(UUID.randomUUID().toString(), id(name), template, template, status, ts(at), ts(at), clicks,
+                        ts(unsubscribedAt), ts(bouncedAt), ts(complainedAt))
+                .update();
     }
 
     private static String id(String name) {
