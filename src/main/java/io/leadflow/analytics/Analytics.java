@@ -61,14 +61,37 @@ public class Analytics {
     public record Source(String source, String campaign, long leads, long mql, long sql, Double mqlPercent) {
     }
 
+    /**
+     * @param track   the nurture track the lead is in now ({@code nurture_status}, chosen by {@code nurture-track})
+     * @param leads   leads of the cohort in the track; leads that never entered nurture are in no track
+     * @param sunset  of them, leads nurture ever sunset, whether or not they came back since
+     * @param mqlPercent share of the track's leads that reached MQL; null for an empty track
+     * @param sqlPercent share of the track's leads that reached SQL
+     */
+    public record Track(String track, long leads, long mql, long sql, long sunset, Double mqlPercent,
+            Double sqlPercent) {
+    }
+
     public record Doi(Period period, long submitted, long confirmed, Double confirmationPercent,
             Double medianMinutesToConfirm) {
     }
 
-    public record TemplateEmails(String template, long sent, long failed, long skipped) {
+    /**
+     * The emails of one template created in the period, and what they led to whenever it happened.
+     *
+     * @param clicks       clicks on their tracked links
+     * @param unsubscribes leads who unsubscribed with the link (or header) of one of them
+     * @param bounces      of them, emails that bounced: refused by the SMTP server, or a bounce report (hard or soft)
+     * @param complaints   of them, emails their recipient reported as spam
+     */
+    public record TemplateEmails(String template, long sent, long failed, long skipped, long clicks,
+            long unsubscribes, long bounces, long complaints) {
     }
 
     /**
+     * @param templates        per template, the emails created in the period and what they led to
+     * @param clicks           clicks in the period, on any email
+     * @param unsubscribes     unsubscribes in the period
      * @param bouncedAddresses addresses suppressed in the period because mail to them bounced (hard, or soft three
      *                         times)
      * @param complaints       addresses suppressed because their owner reported our email as spam
@@ -123,7 +146,7 @@ public class Analytics {
             Double conversion = null;
             if (i > 0) {
                 long previous = reached.getOrDefault(FUNNEL.get(i - 1), 0L);
-                conversion = previous == 0 ? null : Math.round(1000.0 * count / previous) / 10.0;
+                conversion = percent(count, previous);
             }
             stages.add(new Stage(stage, count, conversion, median(hours.get(stage))));
         }
@@ -179,7 +202,25 @@ public class Analytics {
                  order by 3 desc""")
                 .params(p.start(), p.end())
                 .query((rs, n) -> new Source(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
-                        rs.getLong(5), rs.getLong(3) == 0 ? null : Math.round(1000.0 * rs.getLong(4) / rs.getLong(3)) / 10.0))
+                        rs.getLong(5), percent(rs.getLong(4), rs.getLong(3))))
+                .list();
+    }
+
+    public List<Track> tracks(Period p) {
+        return jdbc.sql("""
+                select n.track, count(*),
+                       sum(case when exists (select 1 from stage_history s where s.lead_id = n.lead_id and s.stage = 'MQL')
+                                then 1 else 0 end),
+                       sum(case when exists (select 1 from stage_history s where s.lead_id = n.lead_id and s.stage = 'SQL')
+                                then 1 else 0 end),
+                       sum(case when n.sunset_at is not null then 1 else 0 end)
+                  from nurture_status n join leads l on l.id = n.lead_id
+                 where l.created_at >= ? and l.created_at < ?
+                 group by n.track
+                 order by 2 desc, 1""")
+                .params(p.start(), p.end())
+                .query((rs, n) -> new Track(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
+                        percent(rs.getLong(3), rs.getLong(2)), percent(rs.getLong(4), rs.getLong(2))))
                 .list();
     }
 
@@ -198,18 +239,20 @@ public class Analytics {
                 select count(*) from leads where created_at >= ? and created_at < ? and confirmed_at is not null""")
                 .params(p.start(), p.end()).query(Long.class).single();
         return new Doi(p, submitted, confirmed,
-                submitted == 0 ? null : Math.round(1000.0 * confirmed / submitted) / 10.0, median(minutes));
+                percent(confirmed, submitted), median(minutes));
     }
 
     public Emails emails(Period p) {
         List<TemplateEmails> templates = jdbc.sql("""
                 select template, sum(case when status = 'SENT' then 1 else 0 end),
                        sum(case when status = 'FAILED' then 1 else 0 end),
-                       sum(case when status = 'SKIPPED' then 1 else 0 end)
+                       sum(case when status = 'SKIPPED' then 1 else 0 end),
+                       sum(clicks), count(unsubscribed_at), count(bounced_at), count(complained_at)
                   from email_outbox where created_at >= ? and created_at < ? and to_address is null
                  group by template order by template""")
                 .params(p.start(), p.end())
-                .query((rs, n) -> new TemplateEmails(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                .query((rs, n) -> new TemplateEmails(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getLong(8)))
                 .list();
         long clicks = jdbc.sql("""
                 select count(*) from engagement_events where type = 'EMAIL_CLICKED' and occurred_at >= ? and occurred_at < ?""")
@@ -231,6 +274,11 @@ public class Analytics {
                 + "and suppressed_at < :to")
                 .param("reasons", List.of(reasons)).param("from", p.start()).param("to", p.end())
                 .query(Long.class).single();
+    }
+
+    /** Part of whole in percent with one decimal; null when there is no whole to take a part of. */
+    static Double percent(long part, long whole) {
+        return whole == 0 ? null : Math.round(1000.0 * part / whole) / 10.0;
     }
 
     static Double median(List<Double> values) {

@@ -17,8 +17,8 @@ import io.leadflow.platform.NotFoundException;
 
 /**
  * {@code /analytics} (MARKETER, SALES_MANAGER): the funnel with conversion and velocity, MQLs per week against the
- * target, sources and campaigns, double opt-in, emails. Each chart reads one JSON endpoint
- * ({@code GET /api/analytics/funnel|sources|doi|emails?from=&to=}) and has its CSV
+ * target, sources and campaigns, nurture tracks, double opt-in, emails. Each chart reads one JSON endpoint
+ * ({@code GET /api/analytics/funnel|sources|tracks|doi|emails?from=&to=}) and has its CSV
  * ({@code GET /api/analytics/<report>.csv}).
  */
 @Controller
@@ -47,6 +47,13 @@ class AnalyticsController {
     List<Analytics.Source> sources(@RequestParam(required = false) String from,
             @RequestParam(required = false) String to) {
         return analytics.sources(analytics.period(from, to));
+    }
+
+    @GetMapping(value = "/api/analytics/tracks", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    List<Analytics.Track> tracks(@RequestParam(required = false) String from,
+            @RequestParam(required = false) String to) {
+        return analytics.tracks(analytics.period(from, to));
     }
 
     @GetMapping(value = "/api/analytics/doi", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -80,6 +87,11 @@ class AnalyticsController {
                 analytics.sources(p).forEach(s -> row(csv, s.source(), s.campaign(), s.leads(), s.mql(), s.sql(),
                         s.mqlPercent()));
             }
+            case "tracks" -> {
+                csv.append("track,leads,mql,sql,sunset,mql_percent,sql_percent\r\n");
+                analytics.tracks(p).forEach(t -> row(csv, t.track(), t.leads(), t.mql(), t.sql(), t.sunset(),
+                        t.mqlPercent(), t.sqlPercent()));
+            }
             case "doi" -> {
                 Analytics.Doi d = analytics.doi(p);
                 csv.append("submitted,confirmed,confirmation_percent,median_minutes_to_confirm\r\n");
@@ -87,12 +99,13 @@ class AnalyticsController {
             }
             case "emails" -> {
                 Analytics.Emails e = analytics.emails(p);
-                csv.append("template,sent,failed,skipped\r\n");
-                e.templates().forEach(t -> row(csv, t.template(), t.sent(), t.failed(), t.skipped()));
+                csv.append("template,sent,failed,skipped,clicks,unsubscribes,bounces,complaints\r\n");
+                e.templates().forEach(t -> row(csv, t.template(), t.sent(), t.failed(), t.skipped(), t.clicks(),
+                        t.unsubscribes(), t.bounces(), t.complaints()));
                 csv.append("\r\nclicks,unsubscribes,bounced_addresses,complaints,opens,sunsets\r\n");
                 row(csv, e.clicks(), e.unsubscribes(), e.bouncedAddresses(), e.complaints(), e.opens(), e.sunsets());
             }
-            default -> throw new NotFoundException("No report '" + report + "': funnel, sources, doi or emails");
+            default -> throw new NotFoundException("No report '" + report + "': funnel, sources, tracks, doi or emails");
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
                 .header("Content-Disposition", "attachment; filename=\"" + report + "-" + p.from() + "-" + p.to()

@@ -162,6 +162,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
         if (leads.changeConsent(lead.id(), Consent.CONFIRMED, Consent.UNSUBSCRIBED, now)
                 || leads.changeConsent(lead.id(), Consent.PENDING, Consent.UNSUBSCRIBED, now)) {
             leads.suppress(lead.id(), "UNSUBSCRIBED", now);
+            outbox.recordOutcome(lead.id(), found.get().emailId(), EmailOutbox.Outcome.UNSUBSCRIBED, now);
             ledger.append(lead.id(), Event.UNSUBSCRIBED, lead.email(), ip, userAgent, null, channel);
             events.publishEvent(new Unsubscribed(lead.id()));
             log.info("Lead {} unsubscribed by {}", lead.id(), channel);
@@ -209,15 +210,15 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
 
     /** Links for the email being rendered now: a fresh confirmation token and the unsubscribe link. */
     @Override
-    public Map<String, String> linksFor(Lead lead, String template) {
+    public Map<String, String> linksFor(Lead lead, String template, String emailId) {
         Instant now = clock.instant();
         Map<String, String> links = new HashMap<>();
         if (template.startsWith("doi-")) {
             links.put("confirmUrl", "/optin/confirm?token=" + tokens.issue(lead.id(), Purpose.CONFIRM, now,
-                    settings.tokenValidFor()));
+                    settings.tokenValidFor(), emailId));
         }
         links.put("unsubscribeUrl", "/optin/unsubscribe?token=" + tokens.issue(lead.id(), Purpose.UNSUBSCRIBE, now,
-                UNSUBSCRIBE_LINK_VALIDITY));
+                UNSUBSCRIBE_LINK_VALIDITY, emailId));
         return links;
     }
 }

@@ -19,7 +19,8 @@ class ConsentTokens {
 
     enum Purpose { CONFIRM, UNSUBSCRIBE }
 
-    record Token(String hash, String leadId, Purpose purpose, Instant expiresAt, Instant usedAt) {
+    /** @param emailId the email the link was written into; null for a link of no particular email */
+    record Token(String hash, String leadId, Purpose purpose, Instant expiresAt, Instant usedAt, String emailId) {
     }
 
     private final JdbcClient jdbc;
@@ -28,11 +29,13 @@ class ConsentTokens {
         this.jdbc = jdbc;
     }
 
-    String issue(String leadId, Purpose purpose, Instant now, Duration validFor) {
+    String issue(String leadId, Purpose purpose, Instant now, Duration validFor, String emailId) {
         String token = Hashing.randomToken();
-        jdbc.sql("insert into consent_tokens (token_hash, lead_id, purpose, created_at, expires_at) values (?, ?, ?, ?, ?)")
+        jdbc.sql("""
+                insert into consent_tokens (token_hash, lead_id, purpose, created_at, expires_at, email_id)
+                values (?, ?, ?, ?, ?, ?)""")
                 .params(Hashing.sha256(token), leadId, purpose.name(), Timestamp.from(now),
-                        Timestamp.from(now.plus(validFor)))
+                        Timestamp.from(now.plus(validFor)), emailId)
                 .update();
         return token;
     }
@@ -45,7 +48,8 @@ class ConsentTokens {
                 .params(Hashing.sha256(token.trim()), purpose.name())
                 .query((rs, n) -> new Token(rs.getString("token_hash"), rs.getString("lead_id"),
                         Purpose.valueOf(rs.getString("purpose")), rs.getTimestamp("expires_at").toInstant(),
-                        rs.getTimestamp("used_at") == null ? null : rs.getTimestamp("used_at").toInstant()))
+                        rs.getTimestamp("used_at") == null ? null : rs.getTimestamp("used_at").toInstant(),
+                        rs.getString("email_id")))
                 .optional();
     }
 

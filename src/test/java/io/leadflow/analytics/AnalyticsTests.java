@@ -30,7 +30,8 @@ import io.leadflow.support.OwnContext;
  * The reports on a known data set in a database of their own. June 2026: A (webinar/june) goes NEW → NURTURE +1 h →
  * MQL +25 h → SAL +27 h → SQL +49 h and confirmed in 30 min; B (webinar/june) NEW → NURTURE +2 h → MQL +10 h,
  * confirmed in 90 min; C (no source) NEW → NURTURE +1 h, never confirmed, bounced. D was created in May and became
- * an MQL on 3 June: in the weekly MQL count, not in the June cohort.
+ * an MQL on 3 June: in the weekly MQL count, not in the June cohort. Nurture tracks: A and B executive (B sunset on
+ * 20 June), C general (sunset), D technical.
  */
 @Tag(OwnContext.TAG)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -66,9 +67,16 @@ class AnalyticsTests {
         Instant d = Instant.parse("2026-05-20T09:00:00Z");
         lead("D", d, "ads", "may", null, null);
         stages("D", d, 0, "NEW", 24 * 14 + 10, "MQL");
-        outbox("A", "welcome", "SENT", a.plus(Duration.ofHours(1)));
-        outbox("A", "nurture-value", "FAILED", a.plus(Duration.ofDays(3)));
-        outbox("B", "welcome", "SKIPPED", b.plus(Duration.ofHours(2)));
+        track("A", "executive", a, null);
+        track("B", "executive", b, Instant.parse("2026-06-20T09:00:00Z"));
+        track("C", "general", c, Instant.parse("2026-06-25T09:00:00Z"));
+        track("D", "technical", d, null);
+        outbox("A", "welcome", "SENT", a.plus(Duration.ofHours(1)), 2, null, null, null);
+        outbox("A", "nurture-value", "FAILED", a.plus(Duration.ofDays(3)), 0, null, a.plus(Duration.ofDays(3)), null);
+        outbox("B", "welcome", "SKIPPED", b.plus(Duration.ofHours(2)), 0, null, null, null);
+        outbox("C", "welcome", "SENT", c.plus(Duration.ofHours(1)), 1, c.plus(Duration.ofDays(30)), null, null);
+        outbox("C", "nurture-value", "SENT", c.plus(Duration.ofDays(2)), 0, null, c.plus(Duration.ofDays(2)),
+                c.plus(Duration.ofDays(3)));
         jdbc.sql("insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored) "
                 + "values (?, ?, 'EMAIL_CLICKED', 'https://acme.example', ?, ?, 5, true)")
                 .params(UUID.randomUUID().toString(), id("A"), ts(a.plus(Duration.ofDays(4))), ts(a.plus(Duration.ofDays(4))))
@@ -109,6 +117,45 @@ class AnalyticsTests {
     }
 
     @Test
+    void breaksDownByNurtureTrack() throws Exception {
+        JsonNode tracks = get("/api/analytics/tracks?from=2026-06-01&to=2026-06-14");
+
+        assertThat(tracks.findValuesAsText("track")).as("D, created in May, is not in the June cohort")
+                .containsExactly("executive", "general");
+        JsonNode executive = tracks.get(0);
+        assertThat(executive.path("leads").asLong()).isEqualTo(2);
+        assertThat(executive.path("mql").asLong()).as("A and B").isEqualTo(2);
+        assertThat(executive.path("sql").asLong()).as("A").isEqualTo(1);
+        assertThat(executive.path("sunset").asLong()).as("B").isEqualTo(1);
+        assertThat(executive.path("mqlPercent").asDouble()).isEqualTo(100.0);
+        assertThat(executive.path("sqlPercent").asDouble()).isEqualTo(50.0);
+        JsonNode general = tracks.get(1);
+        assertThat(general.path("leads").asLong()).isEqualTo(1);
+        assertThat(general.path("mql").asLong()).isZero();
+        assertThat(general.path("sunset").asLong()).isEqualTo(1);
+        assertThat(general.path("mqlPercent").asDouble()).isZero();
+
+        JsonNode may = get("/api/analytics/tracks?from=2026-05-20&to=2026-05-20");
+        assertThat(may).as("one lead").hasSize(1);
+        assertThat(may.get(0).path("track").asText()).isEqualTo("technical");
+        assertThat(may.get(0).path("mql").asLong()).isEqualTo(1);
+        assertThat(may.get(0).path("mqlPercent").asDouble()).isEqualTo(100.0);
+        assertThat(may.get(0).path("sqlPercent").asDouble()).isZero();
+        assertThat(get("/api/analytics/tracks?from=2020-01-01&to=2020-01-07")).as("no lead").isEmpty();
+
+        String csv = rest.withBasicAuth("demo", "demo")
+                .getForEntity("/api/analytics/tracks.csv?from=2026-06-01&to=2026-06-14", String.class).getBody();
+        assertThat(csv).isEqualTo("track,leads,mql,sql,sunset,mql_percent,sql_percent\r\n"
+                + "executive,2,2,1,1,100.0,50.0\r\ngeneral,1,0,0,1,0.0,0.0\r\n");
+        ResponseEntity<String> bad = rest.withBasicAuth("demo", "demo")
+                .getForEntity("/api/analytics/tracks?from=2026-06-01&to=2026-13-01", String.class);
+        assertThat(bad.getStatusCode().value()).isEqualTo(400);
+        assertThat(bad.getHeaders().getContentType().toString()).startsWith("application/problem+json");
+        assertThat(json.readTree(bad.getBody()).path("errors").findValuesAsText("field")).containsExactly("to");
+        assertThat(get("/v3/api-docs").path("paths").has("/api/analytics/tracks")).as("documented in OpenAPI").isTrue();
+    }
+
+    @Test
     void measuresTheDoubleOptInAndTheEmails() throws Exception {
         JsonNode doi = get("/api/analytics/doi?from=2026-06-01&to=2026-06-14");
         assertThat(doi.path("submitted").asLong()).isEqualTo(3);
@@ -118,9 +165,19 @@ class AnalyticsTests {
 
         JsonNode emails = get("/api/analytics/emails?from=2026-06-01&to=2026-06-14");
         assertThat(emails.path("templates").findValuesAsText("template")).containsExactly("nurture-value", "welcome");
-        assertThat(emails.path("templates").get(1).path("sent").asLong()).isEqualTo(1);
-        assertThat(emails.path("templates").get(1).path("skipped").asLong()).isEqualTo(1);
-        assertThat(emails.path("templates").get(0).path("failed").asLong()).isEqualTo(1);
+        JsonNode value = emails.path("templates").get(0);
+        JsonNode welcome = emails.path("templates").get(1);
+        assertThat(welcome.path("sent").asLong()).isEqualTo(2);
+        assertThat(welcome.path("skipped").asLong()).isEqualTo(1);
+        assertThat(welcome.path("clicks").asLong()).as("A's 2 and C's 1").isEqualTo(3);
+        assertThat(welcome.path("unsubscribes").asLong()).as("C, on 9 July: after the period, from its email")
+                .isEqualTo(1);
+        assertThat(welcome.path("bounces").asLong()).isZero();
+        assertThat(value.path("sent").asLong()).isEqualTo(1);
+        assertThat(value.path("failed").asLong()).isEqualTo(1);
+        assertThat(value.path("bounces").asLong()).as("A's refused by the SMTP server, C's reported").isEqualTo(2);
+        assertThat(value.path("complaints").asLong()).isEqualTo(1);
+        assertThat(value.path("clicks").asLong()).isZero();
         assertThat(emails.path("clicks").asLong()).isEqualTo(1);
         assertThat(emails.path("bouncedAddresses").asLong()).isEqualTo(1);
     }
@@ -128,6 +185,7 @@ class AnalyticsTests {
     @Test
     void answersEmptyAndOneLeadPeriodsWithoutInventingNumbers() throws Exception {
         JsonNode empty = get("/api/analytics/funnel?from=2020-01-01&to=2020-01-07");
+        assertThat(get("/api/analytics/emails?from=2020-01-01&to=2020-01-07").path("templates")).isEmpty();
         assertThat(empty.path("stages").findValues("reached")).allSatisfy(n -> assertThat(n.asLong()).isZero());
         assertThat(empty.path("stages").findValues("conversionPercent")).isEmpty();
         assertThat(get("/api/analytics/doi?from=2020-01-01&to=2020-01-07").has("confirmationPercent")).isFalse();
@@ -147,6 +205,9 @@ class AnalyticsTests {
                 .contains("MQL,2,66.7,16.0").contains("2026-06-01,3,4");
         assertThat(rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/sources.csv?from=2026-06-01&to=2026-06-14",
                 String.class).getBody()).contains("webinar,june,2,2,1,100.0");
+        assertThat(rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/emails.csv?from=2026-06-01&to=2026-06-14",
+                String.class).getBody()).contains("template,sent,failed,skipped,clicks,unsubscribes,bounces,complaints\r\n"
+                        + "nurture-value,1,1,0,0,0,2,1\r\nwelcome,2,0,1,3,1,0,0\r\n");
         ResponseEntity<String> bad = rest.withBasicAuth("demo", "demo").getForEntity("/api/analytics/funnel?from=June",
                 String.class);
         assertThat(bad.getStatusCode().value()).isEqualTo(400);
@@ -190,11 +251,20 @@ class AnalyticsTests {
         }
     }
 
-    private void outbox(String name, String template, String status, Instant at) {
+    private void track(String name, String track, Instant chosenAt, Instant sunsetAt) {
+        jdbc.sql("insert into nurture_status (lead_id, track, track_chosen_at, sunset_at) values (?, ?, ?, ?)")
+                .params(id(name), track, ts(chosenAt), ts(sunsetAt)).update();
+    }
+
+    private void outbox(String name, String template, String status, Instant at, int clicks, Instant unsubscribedAt,
+            Instant bouncedAt, Instant complainedAt) {
         jdbc.sql("""
-                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at)
-                values (?, ?, ?, ?, ?, 0, ?, ?)""")
-                .params(UUID.randomUUID().toString(), id(name), template, template, status, ts(at), ts(at)).update();
+                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
+                                          clicks, unsubscribed_at, bounced_at, complained_at)
+                values (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)""")
+                .params(UUID.randomUUID().toString(), id(name), template, template, status, ts(at), ts(at), clicks,
+                        ts(unsubscribedAt), ts(bouncedAt), ts(complainedAt))
+                .update();
     }
 
     private static String id(String name) {

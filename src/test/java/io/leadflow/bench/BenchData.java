@@ -50,6 +50,103 @@ final class BenchData {
                 (System.nanoTime() - started) / 1e9);
     }
 
+    /**
+     * A year of Leadflow's own history for the analytics reports: {@code n} leads {@code an-00000001…} created evenly
+     * over the 365 days before {@code now}, from six sources and twelve campaigns; 80 % confirm (within ten hours),
+     * 20 % of those become MQL, 11 % SAL, 6 % SQL; confirmed leads are in a nurture track (executive, technical,
+     * general, recycled), 15 % sunset; up to six emails each (doi-confirmation, welcome, three nurture emails, a
+     * re-engagement) with their clicks, unsubscribes, bounces and complaints; {@code 20 × n} engagement events in the
+     * 90 days after each capture (15 % clicks, 10 % opens); consent ledger entries.
+     */
+    static void analyticsHistory(JdbcTemplate jdbc, int n, java.time.Instant now) {
+        long started = System.nanoTime();
+        String id = "'an-' || lpad(g::text, 8, '0')";
+        String created = "(timestamptz '" + now + "' - ((g::bigint * 7919) % 525600) * interval '1 minute')";
+        String r = "((g::bigint * 2654435761) % 1000)";
+        String confirmed = "(g % 10 < 8)";
+        String until = "timestamptz '" + now + "'";
+        jdbc.update("""
+                insert into leads (id, email, company, job_title, country, language, source, utm_source, utm_campaign,
+                                   consent, stage, confirmed_at, suppressed_reason, suppressed_at, created_at,
+                                   updated_at)
+                select ID, 'an' || g || '@bench-analytics' || (g % 997) || '.com', 'Company ' || (g % 5000),
+                       (array['VP Marketing', 'CEO', 'Developer', 'Analyst'])[1 + g % 4], 'FR', 'en',
+                       (array['webinar', 'website', 'ads', 'referral', 'event', 'import'])[1 + g % 6],
+                       'utm' || (g % 4),
+                       'campaign-' || lpad((1 + (g / 6) % 12)::text, 2, '0'),
+                       case when g % 97 = 0 then 'UNSUBSCRIBED' when CONFIRMED then 'CONFIRMED' else 'PENDING' end,
+                       case when not CONFIRMED then 'NEW' when R < 60 then 'SQL' when R < 110 then 'SAL'
+                            when R < 200 then 'MQL' else 'NURTURE' end,
+                       case when CONFIRMED then CREATED + (5 + g % 600) * interval '1 minute' end,
+                       case when g % 50 = 0 then 'HARD_BOUNCE' when g % 97 = 0 then 'UNSUBSCRIBED' end,
+                       case when g % 50 = 0 or g % 97 = 0 then CREATED + interval '3 days' end,
+                       CREATED, CREATED
+                  from generate_series(1, ?) g""".replace("ID", id).replace("CREATED", created).replace("CONFIRMED", confirmed)
+                .replace("R ", r + " "), n);
+        String[][] stages = {
+            {"NEW", "0", "true"},
+            {"NURTURE", "10", confirmed},
+            {"MQL", "(30 + R % 400)", confirmed + " and R < 200"},
+            {"SAL", "(500 + R % 100)", confirmed + " and R < 110"},
+            {"SQL", "(700 + R % 300)", confirmed + " and R < 60"}};
+        for (String[] stage : stages) {
+            jdbc.update("""
+                    insert into stage_history (lead_id, stage, entered_at)
+                    select ID, ?, least(UNTIL, CREATED + HOURS * interval '1 hour')
+                      from generate_series(1, ?) g where WHEN""".replace("ID", id).replace("CREATED", created)
+                    .replace("UNTIL", until).replace("HOURS", stage[1]).replace("WHEN", stage[2]).replace("R ", r + " ")
+                    .replace("R)", r + ")"), stage[0], n);
+        }
+        jdbc.update("""
+                insert into nurture_status (lead_id, track, track_chosen_at, sunset_at)
+                select ID, case when g % 13 = 0 then 'recycled' when R % 7 < 2 then 'executive'
+                                when R % 7 < 4 then 'technical' else 'general' end,
+                       CREATED + interval '10 hours',
+                       case when R >= 200 and R % 100 >= 85 then least(UNTIL, CREATED + interval '40 days') end
+                  from generate_series(1, ?) g where CONFIRMED""".replace("ID", id).replace("CREATED", created)
+                .replace("UNTIL", until).replace("CONFIRMED", confirmed).replace("R ", r + " "), n);
+        jdbc.update("""
+                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
+                                          sent_at, clicks, unsubscribed_at, bounced_at, complained_at)
+                select ID || '-m' || k, ID, t.template, t.template,
+                       case when (g + k) % 33 = 0 then 'SKIPPED' when (g + k) % 101 = 0 then 'FAILED' else 'SENT' end,
+                       1, CREATED + k * interval '5 days', CREATED + k * interval '5 days',
+                       case when (g + k) % 33 <> 0 and (g + k) % 101 <> 0 then CREATED + k * interval '5 days' end,
+                       case when k > 0 and (g + k) % 5 = 0 then 1 + g % 3 else 0 end,
+                       case when g % 97 = 0 and k = 2 then CREATED + interval '11 days' end,
+                       case when g % 50 = 0 and k = 0 then CREATED + interval '1 hour' end,
+                       case when g % 499 = 0 and k = 3 then CREATED + interval '16 days' end
+                  from generate_series(1, ?) g
+                  join (values (0, 'doi-confirmation'), (1, 'welcome'), (2, 'nurture-value'), (3, 'nurture-tips'),
+                               (4, 'nurture-case-study'), (5, 're-engagement')) t(k, template)
+                    on t.k = 0 or CONFIRMED
+                 where CREATED + k * interval '5 days' <= UNTIL""".replace("ID", id).replace("CREATED", created)
+                .replace("UNTIL", until).replace("CONFIRMED", confirmed), n);
+        jdbc.update("""
+                insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored)
+                select ID || '-e' || k, ID,
+                       (array['EMAIL_CLICKED', 'EMAIL_CLICKED', 'EMAIL_CLICKED', 'EMAIL_OPENED', 'EMAIL_OPENED',
+                              'PAGE_VIEW', 'PAGE_VIEW', 'PAGE_VIEW', 'PAGE_VIEW', 'PAGE_VIEW', 'PAGE_VIEW', 'PAGE_VIEW',
+                              'PAGE_VIEW', 'PAGE_VIEW', 'PRICING_PAGE_VIEW', 'PRICING_PAGE_VIEW', 'CONTENT_DOWNLOADED',
+                              'CONTENT_DOWNLOADED', 'WEBINAR_ATTENDED', 'FORM_SUBMITTED'])[1 + (g + k) % 20],
+                       'https://bench.example/page/' || ((g + k) % 50),
+                       least(UNTIL, CREATED + ((g * 31 + k * 977) % 2160) * interval '1 hour'),
+                       least(UNTIL, CREATED + ((g * 31 + k * 977) % 2160) * interval '1 hour'), 5, CONFIRMED
+                  from generate_series(1, ?) g, generate_series(1, 20) k""".replace("ID", id).replace("CREATED", created)
+                .replace("UNTIL", until).replace("CONFIRMED", confirmed), n);
+        // Far above the sealer's sequence, so that entries it seals later never collide with these.
+        jdbc.update("""
+                insert into consent_ledger (seq, lead_id, event, occurred_at, detail, previous_hash, hash)
+                select 1000000000 + g::bigint * 3 + e.k, ID, e.event, CREATED + e.k * interval '1 hour', 'bench',
+                       'bench', 'bench'
+                  from generate_series(1, ?) g
+                  join (values (0, 'SUBMITTED'), (1, 'CONFIRMED'), (2, 'UNSUBSCRIBED')) e(k, event)
+                    on e.k = 0 or (e.k = 1 and CONFIRMED) or (e.k = 2 and g % 97 = 0)""".replace("ID", id)
+                .replace("CREATED", created).replace("CONFIRMED", confirmed), n);
+        System.out.printf("bench: %,d leads with a year of history and %,d events written in %.1f s%n", n, 20L * n,
+                (System.nanoTime() - started) / 1e9);
+    }
+
     static InputStream stream(Path file) {
         try {
             return Files.newInputStream(file);

@@ -56,6 +56,7 @@ public final class BenchMain {
         int timers = intArg(args, "--timers", 10_000);
         int burst = intArg(args, "--burst", 1000);
         int backtestLeads = intArg(args, "--backtest-leads", 100_000);
+        int analyticsLeads = intArg(args, "--analytics-leads", 200_000);
         java.util.Set<String> only = onlyArg(args);
         long started = System.nanoTime();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
@@ -118,6 +119,9 @@ public final class BenchMain {
                 }
                 if (only.isEmpty() || only.contains("M7")) {
                     metrics.add(BacktestBench.run(app, backtestLeads));
+                }
+                if (only.isEmpty() || only.contains("M9")) {
+                    metrics.add(AnalyticsBench.run(app, analyticsLeads));
                 }
                 // Last: it moves the engine's clock forward.
                 if (only.isEmpty() || only.contains("M4")) {

@@ -24,7 +24,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Records the bounces and complaints of a report and suppresses the addresses that must not be mailed again: at once
+ * Records the bounces and complaints of a report, on the email they are about too (the one whose purpose the report
+ * quotes, else the lead's latest), and suppresses the addresses that must not be mailed again: at once
  * after a hard bounce or a complaint, after {@value #SOFT_BOUNCES_TO_SUPPRESS} soft bounces within
  * {@link #SOFT_BOUNCE_WINDOW}.
  */
@@ -37,11 +38,13 @@ class BounceHandler {
 
     private final JdbcClient jdbc;
     private final LeadRepository leads;
+    private final EmailOutbox outbox;
     private final Clock clock;
     private final Map<Kind, Counter> received = new EnumMap<>(Kind.class);
 
-    BounceHandler(JdbcClient jdbc, LeadRepository leads, Clock clock, MeterRegistry registry) {
+    BounceHandler(JdbcClient jdbc, LeadRepository leads, EmailOutbox outbox, Clock clock, MeterRegistry registry) {
         this.jdbc = jdbc;
+        this.outbox = outbox;
         this.leads = leads;
         this.clock = clock;
         for (Kind kind : Kind.values()) {
@@ -77,6 +80,10 @@ class BounceHandler {
         }
         byLead.forEach((leadId, bounce) -> {
             insert(leadId, bounce, report, now);
+            String emailId = report.originalPurpose() == null ? null
+                    : outbox.find(leadId, report.originalPurpose()).map(EmailOutbox.Row::id).orElse(null);
+            outbox.recordOutcome(leadId, emailId, bounce.kind() == Kind.COMPLAINT ? EmailOutbox.Outcome.COMPLAINED
+                    : EmailOutbox.Outcome.BOUNCED, now);
             String reason = suppressionReason(leadId, bounce.kind(), now);
             if (reason != null) {
                 leads.suppress(leadId, reason, now);

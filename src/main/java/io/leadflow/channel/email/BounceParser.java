@@ -55,16 +55,20 @@ final class BounceParser {
 
     /** Carries the lead id (no personal data) in every email, for reports that redact the recipient. */
     static final String LEAD_HEADER = "X-Leadflow-Lead";
+    /** Names the email among the lead's (its purpose, unique per lead). */
+    static final String PURPOSE_HEADER = "X-Leadflow-Purpose";
     private static final Pattern LEAD_ID = Pattern.compile("[0-9a-fA-F-]{36}");
 
     /**
      * @param messageId         the report's own Message-ID (a hash of its bytes when it has none): the same report
      *                          read twice is recognised by it
      * @param originalMessageId the Message-ID of our email the report is about, when the report quotes it
+     * @param originalPurpose   the {@value #PURPOSE_HEADER} of our email the report is about, when the report quotes
+     *                          it: which email of the lead bounced
      * @param bounces           one per recipient that bounced or complained; empty when the report says nothing
      *                          went wrong (a DSN for a relayed or delivered message)
      */
-    record Report(String messageId, String originalMessageId, List<Bounce> bounces) {
+    record Report(String messageId, String originalMessageId, String originalPurpose, List<Bounce> bounces) {
     }
 
     /** The message is not a report this parser understands; the message says why. */
@@ -101,11 +105,15 @@ final class BounceParser {
             InternetHeaders originalHeaders = original == null ? null : headersOf(original);
             String originalMessageId = originalHeaders == null ? null
                     : shortened(originalHeaders.getHeader("Message-ID", null));
+            String originalPurpose = originalHeaders == null ? null
+                    : shortened(originalHeaders.getHeader(PURPOSE_HEADER, null));
             if (deliveryStatus != null) {
-                return new Report(messageId(message), originalMessageId, deliveryStatus(deliveryStatus));
+                return new Report(messageId(message), originalMessageId, originalPurpose,
+                        deliveryStatus(deliveryStatus));
             }
             if (feedback != null) {
-                return new Report(messageId(message), originalMessageId, complaint(feedback, originalHeaders));
+                return new Report(messageId(message), originalMessageId, originalPurpose,
+                        complaint(feedback, originalHeaders));
             }
             throw new Unrecognised("no message/delivery-status or message/feedback-report part (content type "
                     + message.getContentType() + ")");

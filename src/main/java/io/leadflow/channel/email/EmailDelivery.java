@@ -208,7 +208,7 @@ class EmailDelivery {
                 if (row.toStaff()) {
                     return staffNotification(row, lead);
                 }
-                Map<String, String> emailLinks = links.linksFor(lead, row.template());
+                Map<String, String> emailLinks = links.linksFor(lead, row.template(), row.id());
                 var rendered = renderer.render(row.template(), lead, emailLinks);
                 if (marketing) {
                     rendered = new EmailRenderer.Rendered(rendered.subject(),
@@ -231,7 +231,7 @@ class EmailDelivery {
                             UnsubscribeRequests.tokenOf(unsubscribe)));
                     mime.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
                 }
-                mime.setHeader("X-Leadflow-Purpose", row.purpose());
+                mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
                 mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
                 return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
             } catch (MessagingException | RuntimeException e) {
@@ -256,7 +256,7 @@ class EmailDelivery {
         helper.setTo(row.toAddress());
         helper.setSubject(rendered.subject());
         helper.setText(rendered.text(), rendered.html());
-        mime.setHeader("X-Leadflow-Purpose", row.purpose());
+        mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
         mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
         mime.setHeader("Auto-Submitted", "auto-generated");
         return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
@@ -364,7 +364,9 @@ class EmailDelivery {
                 tx.executeWithoutResult(s -> {
                     outbox.markFailed(id, "permanent SMTP refusal " + code + ": " + cause,
                             new EmailSettings.Retry(1, settings.retry().initialBackoff()));
-                    leads.suppress(outbox.findById(id).leadId(), "HARD_BOUNCE", clock.instant());
+                    String leadId = outbox.findById(id).leadId();
+                    leads.suppress(leadId, "HARD_BOUNCE", clock.instant());
+                    outbox.recordOutcome(leadId, id, EmailOutbox.Outcome.BOUNCED, clock.instant());
                 });
                 bounced.increment();
                 log.warn("SMTP refused outbox row {} permanently ({}): address suppressed", id, cause);

@@ -10,5 +10,11 @@ import io.leadflow.lead.Lead;
  */
 public interface EmailLinks {
 
-    Map<String, String> linksFor(Lead lead, String template);
+    /** @param emailId the outbox row being rendered, so that what its links lead to is told of that email */
+    Map<String, String> linksFor(Lead lead, String template, String emailId);
+
+    /** Links that belong to no particular email. */
+    default Map<String, String> linksFor(Lead lead, String template) {
+        return linksFor(lead, template, null);
+    }
 }

@@ -52,6 +52,17 @@ public class EmailOutbox {
 
     static final Duration CLAIM_TIME = Duration.ofMinutes(2);
 
+    /** What an email led to, once, for the email report: the column that records when. */
+    public enum Outcome {
+        UNSUBSCRIBED("unsubscribed_at"), BOUNCED("bounced_at"), COMPLAINED("complained_at");
+
+        private final String column;
+
+        Outcome(String column) {
+            this.column = column;
+        }
+    }
+
     private final JdbcClient jdbc;
     private final Clock clock;
 
@@ -127,6 +138,31 @@ public class EmailOutbox {
     public List<Row> forLead(String leadId) {
         return jdbc.sql("select * from email_outbox where lead_id = ? order by created_at").param(leadId)
                 .query(EmailOutbox::map).list();
+    }
+
+    /** A click on a tracked link of the lead's email of this purpose. */
+    @Transactional
+    public void recordClick(String leadId, String purpose) {
+        jdbc.sql("update email_outbox set clicks = clicks + 1 where lead_id = ? and purpose = ?").params(leadId, purpose)
+                .update();
+    }
+
+    /**
+     * Records what an email led to, the first time only.
+     *
+     * @param emailId the email it came from; null when nobody knows (an unsubscribe link older than the email
+     *                attribution, a bounce report that quotes nothing), then the lead's latest email sent by then
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void recordOutcome(String leadId, String emailId, Outcome outcome, Instant at) {
+        String id = emailId != null ? emailId : jdbc.sql("""
+                select id from email_outbox where lead_id = ? and to_address is null and status = 'SENT' and sent_at <= ?
+                 order by sent_at desc fetch first 1 row only""")
+                .params(leadId, ts(at)).query(String.class).optional().orElse(null);
+        if (id != null) {
+            jdbc.sql("update email_outbox set " + outcome.column + " = ? where id = ? and lead_id = ? and "
+                    + outcome.column + " is null").params(ts(at), id, leadId).update();
+        }
     }
 
     /** Claims the next due row for this node, or empty. */

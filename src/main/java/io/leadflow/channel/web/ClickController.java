@@ -10,6 +10,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.channel.email.EmailSettings;
 import io.leadflow.channel.email.TrackedLinks;
 import io.leadflow.platform.InvalidInputException;
@@ -17,7 +18,7 @@ import io.leadflow.scoring.ScoringService;
 
 /**
  * {@code GET /r/{token}}: a click on a link of a marketing email. Records {@code EMAIL_CLICKED} (scored like any
- * event, through {@code engagement-points}) and redirects to the URL the email carried; a token Leadflow did not
+ * event, through {@code engagement-points}), counts the click on the email it came from and redirects to the URL the email carried; a token Leadflow did not
  * sign gets {@code 400}, so nobody can use us to redirect elsewhere. A link to a site of
  * {@code leadflow.web.allowed-origins} carries the visitor token after {@code #lf_v=}, where only
  * the tracking snippet on that page reads it: the fragment never reaches a server, a log or a {@code Referer}.
@@ -39,9 +40,11 @@ class ClickController {
     private final EmailSettings mail;
     private final SiteOrigins sites;
     private final VisitorTokens visitors;
+    private final EmailOutbox outbox;
 
     ClickController(TrackedLinks links, ScoringService scoring, EmailSettings mail, SiteOrigins sites,
-            VisitorTokens visitors) {
+            VisitorTokens visitors, EmailOutbox outbox) {
+        this.outbox = outbox;
         this.links = links;
         this.scoring = scoring;
         this.mail = mail;
@@ -70,6 +73,7 @@ class ClickController {
                 "is not a link Leadflow wrote: it may have been cut or altered; open the link from the email again"));
         try {
             scoring.record(new ScoringService.EventRequest(click.leadId(), null, "EMAIL_CLICKED", click.url(), null));
+            outbox.recordClick(click.leadId(), click.purpose());
         } catch (RuntimeException notRecorded) {
             // an erased lead, or a database hiccup: the person still gets where they wanted to go
             log.info("Click of lead {} not recorded: {}", click.leadId(), notRecorded.getMessage());

@@ -49,6 +49,9 @@ class SmtpFaultTests {
     EmailOutbox outbox;
 
     @Autowired
+    io.leadflow.analytics.Analytics analytics;
+
+    @Autowired
     org.springframework.boot.test.web.client.TestRestTemplate rest;
 
     @DynamicPropertySource
@@ -115,6 +118,11 @@ class SmtpFaultTests {
 
         assertThat(repository.get(leadId).suppressedReason()).isEqualTo("HARD_BOUNCE");
         assertThat(outbox.find(leadId, "doi-confirmation").orElseThrow().lastError()).contains("550");
+        var today = java.time.LocalDate.now(java.time.ZoneOffset.UTC).toString();
+        assertThat(analytics.emails(analytics.period(today, today)).templates())
+                .filteredOn(t -> t.template().equals("doi-confirmation"))
+                .as("the refusal counts as a bounce of the confirmation email").singleElement()
+                .satisfies(t -> assertThat(t.bounces()).isEqualTo(1));
         assertThat(smtp.attemptsFor(email)).isEqualTo(1);
         assertThat(smtp.deliveriesTo(email)).isEmpty();
     }
