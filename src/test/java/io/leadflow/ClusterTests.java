@@ -338,15 +338,11 @@ class ClusterTests {
         }
 
         void awaitEmails(String purpose) {
-            awaitUntil(purpose + " email delivered to each of the " + size + " leads",
-                    () -> mailbox.of(emails, purpose).stream().map(Mail::recipient).distinct().count() == size);
+            awaitUntil(purpose + " email delivered to each of the " + size + " leads", () -> emailsDelivered(purpose));
         }
 
         void awaitHandedOffAndPushed() {
-            awaitUntil("every lead an MQL handed off and pushed to the CRM", () -> count("""
-                    select count(*) from leads l where l.email like ? and l.stage = 'MQL' and l.crm_id = 'CRM-' || l.id
-                       and exists (select 1 from handoffs h where h.lead_id = l.id and h.status = 'OPEN')""",
-                    "%-" + tag + "-%") == size);
+            awaitUntil("every lead an MQL handed off and pushed to the CRM", this::handedOffAndPushed);
         }
 
         long pushed() {
@@ -356,14 +352,22 @@ class ClusterTests {
         /** As {@link #awaitEmails}, letting time pass for jobs that wait for their next try after a failure. */
         void awaitEmailsMovingTime(String purpose) {
             awaitUntilMovingTime(purpose + " email delivered to each of the " + size + " leads",
-                    () -> mailbox.of(emails, purpose).stream().map(Mail::recipient).distinct().count() == size);
+                    () -> emailsDelivered(purpose));
         }
 
         void awaitHandedOffAndPushedMovingTime() {
-            awaitUntilMovingTime("every lead an MQL handed off and pushed to the CRM", () -> count("""
+            awaitUntilMovingTime("every lead an MQL handed off and pushed to the CRM", this::handedOffAndPushed);
+        }
+
+        private boolean emailsDelivered(String purpose) {
+            return mailbox.of(emails, purpose).stream().map(Mail::recipient).distinct().count() == size;
+        }
+
+        private boolean handedOffAndPushed() {
+            return count("""
                     select count(*) from leads l where l.email like ? and l.stage = 'MQL' and l.crm_id = 'CRM-' || l.id
                        and exists (select 1 from handoffs h where h.lead_id = l.id and h.status = 'OPEN')""",
-                    "%-" + tag + "-%") == size);
+                    like()) == size;
         }
 
         void assertEveryLeadHandedOffOnce() {
