@@ -262,6 +262,69 @@ class PostgresTests extends ServiceTestBase {
                 writers.shutdownNow();
             }
         }
+        /**
+         * An erasure that commits while a sealer moves the person's proofs into the chain: the sealer must not write
+         * the raw IP it read before the erasure into the chain after the erasure cleared the chain's copy.
+         */
+        @Test
+        void erasesTheRawValuesOfProofsBeingSealedAtTheSameMoment() throws Exception {
+            ExecutorService sides = Executors.newFixedThreadPool(2);
+            CountDownLatch headHeld = new CountDownLatch(1);
+            CountDownLatch releaseHead = new CountDownLatch(1);
+            CountDownLatch erasing = new CountDownLatch(1);
+            CountDownLatch releaseErasure = new CountDownLatch(1);
+            try {
+                // Hold every sealer back while the proof is recorded and the erasure begins.
+                Future<?> head = sides.submit(() -> tx.executeWithoutResult(s -> {
+                    jdbc.sql("select last_seq from consent_ledger_head where id = 1 for update").query(Long.class)
+                            .single();
+                    headHeld.countDown();
+                    hold(releaseHead);
+                }));
+                assertThat(headHeld.await(10, TimeUnit.SECONDS)).isTrue();
+                String email = "erased-while-sealed." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+                String leadId = leadService.capture(request(email), FORM).id();
+                Future<?> erasure = sides.submit(() -> tx.executeWithoutResult(s -> {
+                    leadService.erase(leadId, "REQUESTED");
+                    erasing.countDown();
+                    hold(releaseErasure);
+                }));
+                assertThat(erasing.await(10, TimeUnit.SECONDS)).isTrue();
+
+                releaseHead.countDown();
+                head.get(10, TimeUnit.SECONDS);
+                // A sealer now has the head and stands on a row the open erasure holds.
+                await().atMost(Duration.ofSeconds(10)).until(() -> jdbc.sql("""
+                        select count(*) from pg_stat_activity
+                         where wait_event_type = 'Lock' and query like '%consent_ledger_pending%'""")
+                        .query(Long.class).single() > 0);
+                releaseErasure.countDown();
+                erasure.get(10, TimeUnit.SECONDS);
+
+                assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event)
+                        .containsSubsequence("SUBMITTED", "ERASED");
+                assertThat(ledger.entries(leadId)).allSatisfy(e -> {
+                    assertThat(e.ip()).isNull();
+                    assertThat(e.userAgent()).isNull();
+                });
+                assertThat(ledger.verify().valid()).isTrue();
+            } finally {
+                releaseHead.countDown();
+                releaseErasure.countDown();
+                sides.shutdownNow();
+            }
+        }
+
+        private static void hold(CountDownLatch latch) {
+            try {
+                if (!latch.await(30, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("never released");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     private interface Task<T> {

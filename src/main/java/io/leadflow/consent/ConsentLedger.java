@@ -83,9 +83,18 @@ public class ConsentLedger {
                 .query((rs, n) -> new Object[] {rs.getLong(1), rs.getString(2)}).single();
         long seq = (Long) head[0];
         String previous = (String) head[1];
+        // Lock the rows to seal before reading their values: an erasure either finishes first (and the rows are
+        // read with their raw values cleared and the lead erased), or waits until they sit in the chain, where
+        // its second statement clears them. Both sides lock in pending order, so they never deadlock.
+        List<String> ids = jdbc.sql("""
+                select id from consent_ledger_pending order by pending_order fetch first 1000 rows only for update""")
+                .query(String.class).list();
+        if (ids.isEmpty()) {
+            return 0;
+        }
         List<Pending> pending = jdbc.sql("""
                 select p.*, l.erased_at from consent_ledger_pending p left join leads l on l.id = p.lead_id
-                 order by p.pending_order fetch first 1000 rows only""")
+                 where p.id in (:ids) order by p.pending_order""").param("ids", ids)
                 .query((rs, n) -> {
                     boolean erased = rs.getTimestamp("erased_at") != null;
                     return new Pending(rs.getString("id"), rs.getString("lead_id"), rs.getString("event"),
@@ -131,8 +140,10 @@ public class ConsentLedger {
     /** Clears the raw values of one person; the chain only covers their hashes. */
     @Transactional(propagation = Propagation.MANDATORY)
     public void eraseRawValues(String leadId) {
-        // Pending first: if a sealer is moving this person's entries right now, this waits for it to commit, and
-        // the second statement then sees the entries it sealed.
+        // Pending first, locked in the sealer's order: if a sealer is moving this person's entries right now, this
+        // waits for it to commit, and the second statement then sees the entries it sealed.
+        jdbc.sql("select id from consent_ledger_pending where lead_id = ? order by pending_order for update")
+                .param(leadId).query(String.class).list();
         jdbc.sql("update consent_ledger_pending set ip = null, user_agent = null where lead_id = ?").param(leadId)
                 .update();
         jdbc.sql("update consent_ledger set ip = null, user_agent = null where lead_id = ?").param(leadId).update();
