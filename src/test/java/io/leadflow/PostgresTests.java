@@ -86,6 +86,8 @@ class PostgresTests extends ServiceTestBase {
     TransactionTemplate tx;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    io.leadflow.platform.TableStatistics statistics;
 
     @Nested
     class Schema {
@@ -99,6 +101,13 @@ class PostgresTests extends ServiceTestBase {
                     .anySatisfy(v -> assertThat(v).startsWith("7.24"));
             assertThat(jdbc.sql("select distinct key_ from act_re_procdef").query(String.class).list())
                     .contains("double-opt-in", "lead-qualification", "nurture", "mql-handoff");
+        }
+
+        @Test
+        void refreshesThePlannerStatisticsOfATableABulkImportGrew() {
+            assertThat(statistics.refresh("leads")).isTrue();
+            assertThat(jdbc.sql("select last_analyze from pg_stat_user_tables where relname = 'leads'")
+                    .query(java.sql.Timestamp.class).single()).isNotNull();
         }
 
         @Test

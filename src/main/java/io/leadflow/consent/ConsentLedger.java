@@ -7,6 +7,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.UUID;
 
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -37,6 +38,7 @@ public class ConsentLedger {
     }
 
     private final JdbcClient jdbc;
+    private final JdbcTemplate batch;
     private final Hashing hashing;
     private final Clock clock;
 
@@ -49,8 +51,9 @@ public class ConsentLedger {
         return self;
     }
 
-    ConsentLedger(JdbcClient jdbc, Hashing hashing, Clock clock) {
+    ConsentLedger(JdbcClient jdbc, JdbcTemplate batch, Hashing hashing, Clock clock) {
         this.jdbc = jdbc;
+        this.batch = batch;
         this.hashing = hashing;
         this.clock = clock;
     }
@@ -59,17 +62,37 @@ public class ConsentLedger {
     @Transactional(propagation = Propagation.MANDATORY)
     public void append(String leadId, Event event, String address, String ip, String userAgent, String consentText,
             String detail) {
-        String addressHmac = address != null ? hashing.hmac(address) : knownAddressHmac(leadId);
+        jdbc.sql(INSERT_PENDING).params(pending(new Proof(leadId, event, address, ip, userAgent, consentText, detail),
+                clock.instant().truncatedTo(ChronoUnit.MILLIS))).update();
+    }
+
+    /** One proof to record; {@code address} may be null when the lead's address was recorded before. */
+    public record Proof(String leadId, Event event, String address, String ip, String userAgent, String consentText,
+            String detail) {
+    }
+
+    /** Records many proofs in one batch, in the caller's transaction (an import chunk's). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void appendAll(List<Proof> proofs) {
+        if (proofs.isEmpty()) {
+            return;
+        }
         Instant at = clock.instant().truncatedTo(ChronoUnit.MILLIS);
-        String ua = userAgent == null ? null : userAgent.substring(0, Math.min(400, userAgent.length()));
-        String text = consentText == null ? null : consentText.substring(0, Math.min(200, consentText.length()));
-        jdbc.sql("""
-                insert into consent_ledger_pending (id, lead_id, event, occurred_at, address_hmac, ip_hmac,
-                                                    user_agent_hmac, ip, user_agent, consent_text, detail)
-                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(UUID.randomUUID().toString(), leadId, event.name(), Timestamp.from(at), addressHmac,
-                        hashing.hmac(ip), hashing.hmac(userAgent), ip, ua, text, detail)
-                .update();
+        batch.batchUpdate(INSERT_PENDING, proofs.stream().map(p -> pending(p, at)).toList());
+    }
+
+    private static final String INSERT_PENDING = """
+            insert into consent_ledger_pending (id, lead_id, event, occurred_at, address_hmac, ip_hmac,
+                                                user_agent_hmac, ip, user_agent, consent_text, detail)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+    private Object[] pending(Proof p, Instant at) {
+        String addressHmac = p.address() != null ? hashing.hmac(p.address()) : knownAddressHmac(p.leadId());
+        String ua = p.userAgent() == null ? null : p.userAgent().substring(0, Math.min(400, p.userAgent().length()));
+        String text = p.consentText() == null ? null
+                : p.consentText().substring(0, Math.min(200, p.consentText().length()));
+        return new Object[] {UUID.randomUUID().toString(), p.leadId(), p.event().name(), Timestamp.from(at),
+                addressHmac, hashing.hmac(p.ip()), hashing.hmac(p.userAgent()), p.ip(), ua, text, p.detail()};
     }
 
     /**

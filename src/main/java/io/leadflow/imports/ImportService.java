@@ -25,6 +25,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
@@ -40,6 +42,7 @@ import io.leadflow.platform.Errors;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.NotFoundException;
 import io.leadflow.platform.PayloadTooLargeException;
+import io.leadflow.platform.TableStatistics;
 
 /**
  * Contact imports: the file is streamed to disk (with its SHA-256, so the same file uploaded again changes nothing),
@@ -67,6 +70,8 @@ public class ImportService {
     }
 
     private final JdbcClient jdbc;
+    private final JdbcTemplate batch;
+    private final TableStatistics statistics;
     private final LeadImporter importer;
     private final LeadRepository leads;
     private final ConsentLedger ledger;
@@ -76,10 +81,13 @@ public class ImportService {
     private final Clock clock;
     private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
     private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    private volatile boolean stopping;
 
-    ImportService(JdbcClient jdbc, LeadImporter importer, LeadRepository leads, ConsentLedger ledger,
+    ImportService(JdbcClient jdbc, JdbcTemplate batch, TableStatistics statistics, LeadImporter importer, LeadRepository leads, ConsentLedger ledger,
             TransactionTemplate tx, ApplicationEventPublisher events, ImportSettings settings, Clock clock) {
         this.jdbc = jdbc;
+        this.batch = batch;
+        this.statistics = statistics;
         this.importer = importer;
         this.leads = leads;
         this.ledger = ledger;
@@ -91,6 +99,9 @@ public class ImportService {
         executor.setCorePoolSize(1);
         executor.setMaxPoolSize(1);
         executor.setQueueCapacity(20);
+        // a stopping node lets the chunk being written commit (see stop())
+        executor.setWaitForTasksToCompleteOnShutdown(true);
+        executor.setAwaitTerminationSeconds(30);
         executor.initialize();
     }
 
@@ -165,6 +176,16 @@ public class ImportService {
                 .update();
         executor.execute(() -> run(id, file, options, columns));
         return get(id);
+    }
+
+    /**
+     * A stopping node ends its import between two chunks, saying where it stopped, rather than leaving it RUNNING
+     * for ever; imports still queued behind it end the same way before their first chunk.
+     */
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        stopping = true;
+        executor.shutdown();
     }
 
     public ImportView get(String id) {
@@ -271,29 +292,41 @@ public class ImportService {
 
     private static final class Counts {
         int read, created, merged, unchanged, rejected;
+        /** Leads created when the statistics of {@code leads} were last refreshed (half of it before the first). */
+        int analysedAt = STATISTICS_EVERY / 2;
     }
+
+    /** An import refreshes the statistics of {@code leads} after this many new leads, then each time it doubled. */
+    private static final int STATISTICS_EVERY = 10_000;
 
     /** Imports one chunk in one transaction; false when the import was cancelled. */
     private boolean flush(String id, List<Row> chunk, Options options, Map<String, Integer> columns, Counts total,
             java.util.function.IntSupplier progress) {
+        if (stopping) {
+            finish(id, Status.FAILED, "The service stopped after row " + total.read + "; rows before it are "
+                    + "imported. Upload the file again to import the rest: rows already imported merge unchanged.");
+            return false;
+        }
         if (cancelled.contains(id)) {
             finish(id, Status.CANCELLED, "Cancelled after row " + total.read + "; rows before it are imported");
             return false;
         }
-        Counts counts = tx.execute(s -> {
-            Counts c = new Counts();
-            Instant now = clock.instant();
-            for (Row row : chunk) {
-                c.read++;
-                importRow(id, row, options, columns, now, c);
-            }
-            jdbc.sql("""
-                    update imports set rows_read = rows_read + ?, created = created + ?, merged = merged + ?,
-                           unchanged = unchanged + ?, rejected = rejected + ?, percent = ? where id = ?""")
-                    .params(c.read, c.created, c.merged, c.unchanged, c.rejected, progress.getAsInt(), id).update();
-            return c;
-        });
+        Counts counts;
+        try {
+            counts = tx.execute(s -> importChunk(id, chunk, options, columns, progress));
+        } catch (DuplicateKeyException raced) {
+            // a form or another import created one of these addresses since the chunk looked them up: once more,
+            // and that address now merges
+            log.info("Import {}: an address of the chunk from line {} was created meanwhile; importing it again", id,
+                    chunk.get(0).line());
+            counts = tx.execute(s -> importChunk(id, chunk, options, columns, progress));
+        }
         total.read += counts.read;
+        if (total.created + counts.created >= total.analysedAt * 2) {
+            // the leads table may have doubled since the planner last looked: each chunk looks its addresses up
+            statistics.refresh("leads");
+            total.analysedAt = Math.max(STATISTICS_EVERY, total.created + counts.created);
+        }
         total.created += counts.created;
         total.merged += counts.merged;
         total.unchanged += counts.unchanged;
@@ -302,66 +335,92 @@ public class ImportService {
         return true;
     }
 
-    private void importRow(String id, Row row, Options options, Map<String, Integer> columns, Instant now, Counts c) {
-        String email = cell(row, columns, "email");
+    /** One chunk, in the caller's transaction: cleaning row by row, writing in batches. */
+    private Counts importChunk(String id, List<Row> chunk, Options options, Map<String, Integer> columns,
+            java.util.function.IntSupplier progress) {
+        Counts c = new Counts();
+        Instant now = clock.instant();
+        boolean proof = options.legalBasis() == LegalBasis.CONSENT_PROOF;
+        List<Object[]> rejections = new ArrayList<>();
+        List<Row> accepted = new ArrayList<>(chunk.size());
+        List<CaptureRequest> requests = new ArrayList<>(chunk.size());
+        for (Row row : chunk) {
+            c.read++;
+            String email = cell(row, columns, "email");
+            Optional<String> typo = ContactNormaliser.domainTypo(email);
+            if (typo.isPresent()) {
+                rejections.add(rejection(id, row, "the domain looks like a typo of " + typo.get()
+                        + ": correct the address and import it again"));
+                continue;
+            }
+            accepted.add(row);
+            requests.add(request(id, row, columns, email));
+        }
+        List<LeadImporter.Result> results = importer.importAll(requests, options.conflict(), proof, now);
+        List<Object[]> merges = new ArrayList<>();
+        List<ConsentLedger.Proof> proofs = new ArrayList<>();
+        List<Object[]> repermissions = new ArrayList<>();
+        for (int i = 0; i < results.size(); i++) {
+            Row row = accepted.get(i);
+            LeadImporter.Result result = results.get(i);
+            if (result.rejection() != null) {
+                rejections.add(rejection(id, row, result.rejection()));
+                continue;
+            }
+            LeadImporter.Outcome outcome = result.outcome();
+            if (outcome.created()) {
+                c.created++;
+            } else if (outcome.changedFields().isEmpty() && !outcome.confirmedNow()) {
+                c.unchanged++;
+            } else {
+                c.merged++;
+                merges.add(new Object[] {id, row.line(), outcome.leadId(), String.join(",", outcome.changedFields())});
+            }
+            if (outcome.created() || outcome.confirmedNow()) {
+                proofs.add(new ConsentLedger.Proof(outcome.leadId(), ConsentLedger.Event.IMPORTED, outcome.email(),
+                        null, null, proof ? "imported with proof of opt-in" : "imported without proof of opt-in",
+                        "import " + id + " (" + options.legalBasis() + ")"));
+                // created without proof: the lead is pending
+                if (!proof && options.repermission()) {
+                    repermissions.add(new Object[] {outcome.leadId(), id, Timestamp.from(now)});
+                }
+            }
+        }
+        c.rejected = rejections.size();
+        batch.batchUpdate("insert into import_rejections (import_id, line_no, reason, raw) values (?, ?, ?, ?)",
+                rejections);
+        batch.batchUpdate("insert into import_merges (import_id, line_no, lead_id, changed_fields) values (?, ?, ?, ?)",
+                merges);
+        batch.batchUpdate("insert into import_repermissions (lead_id, import_id, queued_at) values (?, ?, ?)",
+                repermissions);
+        ledger.appendAll(proofs);
+        jdbc.sql("""
+                update imports set rows_read = rows_read + ?, created = created + ?, merged = merged + ?,
+                       unchanged = unchanged + ?, rejected = rejected + ?, percent = ? where id = ?""")
+                .params(c.read, c.created, c.merged, c.unchanged, c.rejected, progress.getAsInt(), id).update();
+        return c;
+    }
+
+    private static CaptureRequest request(String id, Row row, Map<String, Integer> columns, String email) {
         String countryCell = cell(row, columns, "country");
         String country = ContactNormaliser.country(countryCell).orElse(countryCell);
         String phoneCell = cell(row, columns, "phone");
         String phone = phoneCell == null ? null
                 : ContactNormaliser.phone(phoneCell, country != null && country.length() == 2 ? country : null)
                         .orElse(null);
-        Optional<String> typo = ContactNormaliser.domainTypo(email);
-        if (typo.isPresent()) {
-            reject(id, row, "the domain looks like a typo of " + typo.get() + ": correct the address and import it again",
-                    c);
-            return;
-        }
         if (phoneCell != null && phone == null) {
             log.debug("Import {} line {}: '{}' is no phone number, left out", id, row.line(), phoneCell);
         }
-        CaptureRequest request = new CaptureRequest(email, cell(row, columns, "firstName"),
-                cell(row, columns, "lastName"), cell(row, columns, "company"), cell(row, columns, "jobTitle"),
-                cell(row, columns, "industry"), cell(row, columns, "companySize"), country, phone,
+        return new CaptureRequest(email, cell(row, columns, "firstName"), cell(row, columns, "lastName"),
+                cell(row, columns, "company"), cell(row, columns, "jobTitle"), cell(row, columns, "industry"),
+                cell(row, columns, "companySize"), country, phone,
                 Optional.ofNullable(cell(row, columns, "source")).orElse("import"), null, null, null, null,
                 cell(row, columns, "language"), null);
-        boolean proof = options.legalBasis() == LegalBasis.CONSENT_PROOF;
-        LeadImporter.Outcome outcome;
-        try {
-            outcome = importer.importRow(request, options.conflict(), proof, now);
-        } catch (InvalidInputException invalid) {
-            reject(id, row, invalid.errors().stream().map(e -> e.field() + " " + e.message())
-                    .reduce((a, b) -> a + "; " + b).orElse("invalid"), c);
-            return;
-        } catch (LeadImporter.Rejected refused) {
-            reject(id, row, refused.getMessage(), c);
-            return;
-        }
-        if (outcome.created()) {
-            c.created++;
-        } else if (outcome.changedFields().isEmpty() && !outcome.confirmedNow()) {
-            c.unchanged++;
-        } else {
-            c.merged++;
-            jdbc.sql("insert into import_merges (import_id, line_no, lead_id, changed_fields) values (?, ?, ?, ?)")
-                    .params(id, row.line(), outcome.leadId(), String.join(",", outcome.changedFields())).update();
-        }
-        if (outcome.created() || outcome.confirmedNow()) {
-            Lead lead = leads.get(outcome.leadId());
-            ledger.append(lead.id(), ConsentLedger.Event.IMPORTED, lead.email(), null, null,
-                    proof ? "imported with proof of opt-in" : "imported without proof of opt-in",
-                    "import " + id + " (" + options.legalBasis() + ")");
-            if (!proof && options.repermission() && lead.consent() == Lead.Consent.PENDING) {
-                jdbc.sql("insert into import_repermissions (lead_id, import_id, queued_at) values (?, ?, ?)")
-                        .params(lead.id(), id, Timestamp.from(now)).update();
-            }
-        }
     }
 
-    private void reject(String id, Row row, String reason, Counts c) {
-        c.rejected++;
+    private static Object[] rejection(String id, Row row, String reason) {
         String raw = String.join(",", row.cells().stream().map(io.leadflow.platform.Csv::cell).toList());
-        jdbc.sql("insert into import_rejections (import_id, line_no, reason, raw) values (?, ?, ?, ?)")
-                .params(id, row.line(), truncate(reason, 400), truncate(raw, 8000)).update();
+        return new Object[] {id, row.line(), truncate(reason, 400), truncate(raw, 8000)};
     }
 
     /**

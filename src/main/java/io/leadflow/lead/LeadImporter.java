@@ -29,7 +29,12 @@ public class LeadImporter {
      *                      nothing new)
      * @param confirmedNow  the row's proof of consent confirmed a lead that was pending or new
      */
-    public record Outcome(String leadId, boolean created, List<String> changedFields, boolean confirmedNow) {
+    public record Outcome(String leadId, String email, boolean created, List<String> changedFields,
+            boolean confirmedNow) {
+    }
+
+    /** What became of one row of a chunk: an outcome, or the reason it was refused (the row wrote nothing). */
+    public record Result(Outcome outcome, String rejection) {
     }
 
     /** The row is refused: the message says why, for the rejected-rows file. */
@@ -90,6 +95,48 @@ public class LeadImporter {
             }
         }
         boolean confirmedNow = consentProof && leads.changeConsent(id, Consent.PENDING, Consent.CONFIRMED, now);
-        return new Outcome(id, existing.isEmpty(), changed, confirmedNow);
+        return new Outcome(id, clean.email(), existing.isEmpty(), changed, confirmedNow);
+    }
+
+    /**
+     * Writes a chunk of an import, with the same outcome as {@link #importRow} row after row, in a few statements:
+     * one query finds the addresses we hold, the first row of each new address is inserted in a batch, and only the
+     * rest (addresses we hold, an address repeated in the chunk) go row by row. Results are in the rows' order.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public List<Result> importAll(List<CaptureRequest> rows, Conflict conflict, boolean consentProof, Instant now) {
+        Result[] results = new Result[rows.size()];
+        LeadValidator.CleanCapture[] clean = new LeadValidator.CleanCapture[rows.size()];
+        java.util.Set<String> addresses = new java.util.HashSet<>();
+        for (int i = 0; i < rows.size(); i++) {
+            try {
+                clean[i] = LeadValidator.validate(rows.get(i));
+                addresses.add(clean[i].email());
+            } catch (io.leadflow.platform.InvalidInputException invalid) {
+                results[i] = new Result(null, invalid.errors().stream().map(e -> e.field() + " " + e.message())
+                        .reduce((a, b) -> a + "; " + b).orElse("invalid"));
+            }
+        }
+        java.util.Map<String, Lead> held = leads.findByEmails(addresses);
+        java.util.Set<String> created = new java.util.HashSet<>();
+        List<LeadRepository.NewLead> news = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            if (clean[i] != null && !held.containsKey(clean[i].email()) && created.add(clean[i].email())) {
+                String id = UUID.randomUUID().toString();
+                news.add(new LeadRepository.NewLead(id, clean[i]));
+                results[i] = new Result(new Outcome(id, clean[i].email(), true, List.of(), consentProof), null);
+            }
+        }
+        leads.insertAll(news, consentProof, now);
+        for (int i = 0; i < rows.size(); i++) {
+            if (results[i] == null) {
+                try {
+                    results[i] = new Result(importRow(rows.get(i), conflict, consentProof, now), null);
+                } catch (Rejected refused) {
+                    results[i] = new Result(null, refused.getMessage());
+                }
+            }
+        }
+        return List.of(results);
     }
 }

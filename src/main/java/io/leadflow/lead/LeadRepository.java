@@ -4,8 +4,16 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Collectors;
 
+import org.springframework.jdbc.core.namedparam.MapSqlParameterSource;
+import org.springframework.jdbc.core.namedparam.NamedParameterJdbcTemplate;
+import org.springframework.jdbc.core.namedparam.SqlParameterSource;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 
@@ -17,9 +25,11 @@ import io.leadflow.lead.Lead.Stage;
 public class LeadRepository {
 
     private final JdbcClient jdbc;
+    private final NamedParameterJdbcTemplate batch;
 
-    public LeadRepository(JdbcClient jdbc) {
+    public LeadRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch) {
         this.jdbc = jdbc;
+        this.batch = batch;
     }
 
     public Optional<Lead> find(String id) {
@@ -30,10 +40,6 @@ public class LeadRepository {
         return find(id).orElseThrow(() -> new IllegalStateException("Lead " + id + " does not exist"));
     }
 
-    /**
-     * Reads the lead and locks its row until the transaction ends: a process step that checks the consent state
-     * before waiting then sees a concurrent confirmation either before or after, never half-way.
-     */
     /** Leads of that consent, not erased, after {@code afterId} in id order: keyset pages for long scans. */
     public java.util.List<Lead> page(Consent consent, String afterId, int size) {
         return jdbc.sql("select * from leads where consent = ? and erased_at is null and id > ? order by id fetch first "
@@ -45,6 +51,10 @@ public class LeadRepository {
                 .query(Long.class).single();
     }
 
+    /**
+     * Reads the lead and locks its row until the transaction ends: a process step that checks the consent state
+     * before waiting then sees a concurrent confirmation either before or after, never half-way.
+     */
     public Optional<Lead> lock(String id) {
         return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
     }
@@ -120,17 +130,48 @@ public class LeadRepository {
                 .params(reason, ts(now), ts(now), id).update();
     }
 
+    private static final String INSERT = """
+            insert into leads (id, email, first_name, last_name, company, job_title, industry, company_size,
+                               country, phone, source, utm_source, utm_medium, utm_campaign, language,
+                               consent_text, consent, confirmed_at, stage, created_at, updated_at)
+            values (:id, :email, :firstName, :lastName, :company, :jobTitle, :industry, :companySize,
+                    :country, :phone, :source, :utmSource, :utmMedium, :utmCampaign, :language,
+                    :consentText, :consent, :confirmedAt, 'NEW', :now, :now)""";
+
     void insert(String id, LeadValidator.CleanCapture c, Instant now) {
-        jdbc.sql("""
-                insert into leads (id, email, first_name, last_name, company, job_title, industry, company_size,
-                                   country, phone, source, utm_source, utm_medium, utm_campaign, language,
-                                   consent_text, consent, stage, created_at, updated_at)
-                values (:id, :email, :firstName, :lastName, :company, :jobTitle, :industry, :companySize,
-                        :country, :phone, :source, :utmSource, :utmMedium, :utmCampaign, :language,
-                        :consentText, 'PENDING', 'NEW', :now, :now)""")
-                .params(params(c, id, now)).update();
+        jdbc.sql(INSERT).params(params(c, id, now)).param("consent", Consent.PENDING.name())
+                .param("confirmedAt", null).update();
         jdbc.sql("insert into stage_history (lead_id, stage, entered_at) values (?, 'NEW', ?)").params(id, ts(now))
                 .update();
+    }
+
+    /** A new lead of an import: its id and cleaned values. */
+    record NewLead(String id, LeadValidator.CleanCapture values) {
+    }
+
+    /**
+     * Inserts an import chunk's new leads in two batches (the leads, their first stage), confirmed when the import
+     * holds proof of their opt-in.
+     */
+    void insertAll(List<NewLead> news, boolean confirmed, Instant now) {
+        if (news.isEmpty()) {
+            return;
+        }
+        SqlParameterSource[] rows = news.stream().map(n -> new MapSqlParameterSource(params(n.values(), n.id(), now))
+                .addValue("consent", (confirmed ? Consent.CONFIRMED : Consent.PENDING).name())
+                .addValue("confirmedAt", confirmed ? ts(now) : null)).toArray(SqlParameterSource[]::new);
+        batch.batchUpdate(INSERT, rows);
+        batch.batchUpdate("insert into stage_history (lead_id, stage, entered_at) values (:id, 'NEW', :now)", rows);
+    }
+
+    /** The leads holding these normalised addresses, by address: one query for a whole import chunk. */
+    Map<String, Lead> findByEmails(Collection<String> emails) {
+        if (emails.isEmpty()) {
+            return Map.of();
+        }
+        return jdbc.sql("select * from leads where email in (:emails)").param("emails", emails)
+                .query(LeadRepository::map).list().stream()
+                .collect(Collectors.toMap(Lead::email, Function.identity(), (a, b) -> a));
     }
 
     /** An import's values fill only what we do not hold yet: what a person typed in a form stays. */

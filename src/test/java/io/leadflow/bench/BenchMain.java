@@ -57,6 +57,7 @@ public final class BenchMain {
         int burst = intArg(args, "--burst", 1000);
         int backtestLeads = intArg(args, "--backtest-leads", 100_000);
         int analyticsLeads = intArg(args, "--analytics-leads", 200_000);
+        int importRows = intArg(args, "--import-rows", 200_000);
         java.util.Set<String> only = onlyArg(args);
         long started = System.nanoTime();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
@@ -122,6 +123,9 @@ public final class BenchMain {
                 }
                 if (only.isEmpty() || only.contains("M9")) {
                     metrics.add(AnalyticsBench.run(app, analyticsLeads));
+                }
+                if (only.isEmpty() || only.contains("M8")) {
+                    metrics.addAll(ImportBench.run(app, importRows));
                 }
                 // Last: it moves the engine's clock forward.
                 if (only.isEmpty() || only.contains("M4")) {

@@ -45,6 +45,8 @@ class ImportTests extends ServiceTestBase {
     ImportService imports;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    io.leadflow.platform.TableStatistics statistics;
 
     @Test
     void importsAMessyFrenchSpreadsheetRowByRowWithAReasonForEveryRejectedRow() throws Exception {
@@ -122,6 +124,50 @@ class ImportTests extends ServiceTestBase {
         assertThat(read(again).path("sameFileAsBefore").asBoolean()).isTrue();
         assertThat(jdbc.sql("select count(*) from imports where id <> ? and file_sha256 = (select file_sha256 from imports where id = ?)")
                 .params(first.path("id").asText(), first.path("id").asText()).query(Integer.class).single()).isZero();
+    }
+
+    @Test
+    void writesChunkByChunkWithTheSameOutcomeAsRowAfterRow() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        StringBuilder csv = new StringBuilder("email,first name,last name,company\n");
+        int rows = ImportService.CHUNK * 2 + 100;
+        for (int i = 0; i < rows; i++) {
+            // line 7 repeats line 6 in the same chunk with a company; a row of the second chunk repeats line 4 with
+            // a last name; line 9 writes line 3's address in capitals
+            String person = i == 5 ? "p4" : i == ImportService.CHUNK + 20 ? "p2" : i == 7 ? "P1" : "p" + i;
+            String lastName = i == ImportService.CHUNK + 20 ? "Lastly" : "";
+            String company = i == 5 ? "Second Corp" : "";
+            csv.append(person).append('.').append(tag).append("@acme-corp.io,First").append(i).append(',')
+                    .append(lastName).append(',').append(company).append('\n');
+        }
+
+        JsonNode done = importAndWait(csv.toString().getBytes(StandardCharsets.UTF_8), "legalBasis=CONSENT_PROOF");
+
+        assertThat(done.path("status").asText()).isEqualTo("DONE");
+        assertThat(done.path("rowsRead").asInt()).isEqualTo(rows);
+        assertThat(done.path("created").asInt()).isEqualTo(rows - 3);
+        assertThat(done.path("merged").asInt()).isEqualTo(2);
+        assertThat(done.path("unchanged").asInt()).as("the same person, the same values").isEqualTo(1);
+        assertThat(read(get("/api/imports/" + done.path("id").asText() + "/merges", "demo")))
+                .extracting(m -> m.path("line").asInt() + ":" + m.path("changedFields").asText())
+                .containsExactly("7:company", (ImportService.CHUNK + 22) + ":lastName");
+        Lead p4 = leads.findByEmail("p4." + tag + "@acme-corp.io").orElseThrow();
+        assertThat(p4.firstName()).as("what the first row said stays").isEqualTo("First4");
+        assertThat(p4.company()).isEqualTo("Second Corp");
+        assertThat(p4.consent()).isEqualTo(Lead.Consent.CONFIRMED);
+        assertThat(leads.findByEmail("p2." + tag + "@acme-corp.io").orElseThrow().lastName()).isEqualTo("Lastly");
+        assertThat(ledger.entries(p4.id())).extracting(ConsentLedger.Entry::event).containsExactly("IMPORTED");
+        assertThat(jdbc.sql("select count(*) from leads where email like ?").param("%." + tag + "@acme-corp.io")
+                .query(Integer.class).single()).isEqualTo(rows - 3);
+        assertThat(jdbc.sql("""
+                select count(*) from stage_history h join leads l on l.id = h.lead_id
+                 where l.email like ? and h.stage = 'NEW'""").param("%." + tag + "@acme-corp.io").query(Integer.class)
+                .single()).isEqualTo(rows - 3);
+    }
+
+    @Test
+    void refreshesThePlannerStatisticsOfTheLeadsTableOnH2AsOnPostgres() {
+        assertThat(statistics.refresh("leads")).isTrue();
     }
 
     @Test
