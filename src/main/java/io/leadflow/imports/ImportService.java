@@ -292,8 +292,8 @@ public class ImportService {
 
     private static final class Counts {
         int read, created, merged, unchanged, rejected;
-        /** Leads created when the statistics of {@code leads} were last refreshed (half of it before the first). */
-        int analysedAt = STATISTICS_EVERY / 2;
+        /** Leads created at which the statistics of {@code leads} are refreshed next. */
+        int nextAnalysisAt = STATISTICS_EVERY;
     }
 
     /** An import refreshes the statistics of {@code leads} after this many new leads, then each time it doubled. */
@@ -322,12 +322,12 @@ public class ImportService {
             counts = tx.execute(s -> importChunk(id, chunk, options, columns, progress));
         }
         total.read += counts.read;
-        if (total.created + counts.created >= total.analysedAt * 2) {
+        total.created += counts.created;
+        if (total.created >= total.nextAnalysisAt) {
             // the leads table may have doubled since the planner last looked: each chunk looks its addresses up
             statistics.refresh("leads");
-            total.analysedAt = Math.max(STATISTICS_EVERY, total.created + counts.created);
+            total.nextAnalysisAt = 2 * total.created;
         }
-        total.created += counts.created;
         total.merged += counts.merged;
         total.unchanged += counts.unchanged;
         total.rejected += counts.rejected;

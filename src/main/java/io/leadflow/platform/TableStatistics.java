@@ -1,14 +1,11 @@
 package io.leadflow.platform;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Set;
 
-import javax.sql.DataSource;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.ConnectionCallback;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.stereotype.Component;
 
@@ -24,14 +21,19 @@ public class TableStatistics {
     private static final Set<String> TABLES = Set.of("leads", "stage_history", "consent_ledger_pending");
 
     private final JdbcTemplate jdbc;
-    private final String statement;
+    /** The database's ANALYZE statement, learnt at the first refresh (not at start-up: few runs ever need it). */
+    private volatile String statement;
 
-    TableStatistics(JdbcTemplate jdbc, DataSource dataSource) throws SQLException {
+    TableStatistics(JdbcTemplate jdbc) {
         this.jdbc = jdbc;
-        try (Connection c = dataSource.getConnection()) {
-            String product = c.getMetaData().getDatabaseProductName().toLowerCase(Locale.ROOT);
-            this.statement = product.contains("h2") ? "analyze table %s" : "analyze %s";
+    }
+
+    private String statement() {
+        if (statement == null) {
+            String product = jdbc.execute((ConnectionCallback<String>) c -> c.getMetaData().getDatabaseProductName());
+            statement = product.toLowerCase(Locale.ROOT).contains("h2") ? "analyze table %s" : "analyze %s";
         }
+        return statement;
     }
 
     /**
@@ -45,7 +47,7 @@ public class TableStatistics {
         }
         long started = System.nanoTime();
         try {
-            jdbc.execute(statement.formatted(table));
+            jdbc.execute(statement().formatted(table));
             log.debug("Statistics of {} refreshed in {} ms", table, (System.nanoTime() - started) / 1_000_000);
             return true;
         } catch (RuntimeException e) {
