@@ -66,6 +66,7 @@ class DeployedDecisions implements DecisionEvaluator {
                 }
             }
         }));
+        config.feelEngineFactory(new ParsedFeelEngineFactory());
         this.dmn = config.buildEngine();
     }
 

@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import org.camunda.bpm.dmn.engine.DmnEngineConfiguration;
+import org.camunda.bpm.dmn.engine.impl.DefaultDmnEngineConfiguration;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.spring.SpringExpressionManager;
@@ -64,6 +66,12 @@ class EngineConfiguration {
                 configuration.setEnforceHistoryTimeToLive(true);
                 configuration.setJavaSerializationFormatEnabled(false);
                 configuration.setFailedJobCommandFactory(new CrmJobRetries(crm.retry()));
+                // Decisions in processes (assignment, nurture track) parse their FEEL once, as scoring does.
+                DefaultDmnEngineConfiguration dmn = configuration.getDmnEngineConfiguration() != null
+                        ? configuration.getDmnEngineConfiguration()
+                        : (DefaultDmnEngineConfiguration) DmnEngineConfiguration.createDefaultDmnEngineConfiguration();
+                dmn.feelEngineFactory(new ParsedFeelEngineFactory());
+                configuration.setDmnEngineConfiguration(dmn);
             }
 
             @Override

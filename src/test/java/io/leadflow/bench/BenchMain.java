@@ -21,6 +21,7 @@ import javax.sql.DataSource;
 import org.camunda.bpm.dmn.engine.DmnDecision;
 import org.camunda.bpm.dmn.engine.DmnEngine;
 import org.camunda.bpm.dmn.engine.DmnEngineConfiguration;
+import org.camunda.bpm.dmn.engine.impl.DefaultDmnEngineConfiguration;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.variable.Variables;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -32,6 +33,7 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import io.leadflow.LeadflowApplication;
+import io.leadflow.process.ParsedFeelEngineFactory;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
@@ -181,9 +183,14 @@ public final class BenchMain {
                     null));
         }
         Lead lead = leads.get(id);
-        DmnEngine dmn = DmnEngineConfiguration.createDefaultDmnEngineConfiguration().buildEngine();
-        DmnDecision fit = parse(dmn, "lead-fit-score");
-        DmnDecision mql = parse(dmn, "mql-decision");
+        // The baseline is the stock DMN engine, as everywhere in this harness. Leadflow's own DMN engine parses each
+        // FEEL expression once: the same tables on it are printed beside, to show what is left of a full scoring
+        // once the tables cost little (reading the lead and its events).
+        DmnEngine stock = DmnEngineConfiguration.createDefaultDmnEngineConfiguration().buildEngine();
+        DefaultDmnEngineConfiguration config = (DefaultDmnEngineConfiguration) DmnEngineConfiguration
+                .createDefaultDmnEngineConfiguration();
+        config.feelEngineFactory(new ParsedFeelEngineFactory());
+        DmnEngine parsedOnce = config.buildEngine();
         Map<String, Object> fitInputs = LeadAttributes.fitInputs(lead);
         // The raw journeys carry as variables what Leadflow reads from the lead row.
         rawVariables.putAll(fitInputs);
@@ -191,7 +198,22 @@ public final class BenchMain {
         rawVariables.put("recycled", false);
         rawVariables.put("team", "enterprise");
         rawVariables.put("owner", "alice");
-        Runnable pure = () -> {
+        Runnable full = () -> scoring.explain(id);
+        double pureMicros = microsPerOp(pureScoring(stock, fitInputs), 3000, 20000);
+        double parsedOnceMicros = microsPerOp(pureScoring(parsedOnce, fitInputs), 3000, 20000);
+        double fullMicros = microsPerOp(full, 1000, 5000);
+        double ratio = fullMicros / pureMicros;
+        System.out.printf("bench: M3 the same pure DMN on Leadflow's DMN engine (FEEL parsed once): %.1f us; the rest"
+                + " of a full scoring is reading the lead and its events%n", parsedOnceMicros);
+        return new Metric("M3", fullMicros, "us", pureMicros, ratio, "ratio<=1.5 and <=150us",
+                ratio <= 1.5 && fullMicros <= 150);
+    }
+
+    /** The fit table on a lead's attributes, then the MQL decision on its points, as pure DMN. */
+    private static Runnable pureScoring(DmnEngine dmn, Map<String, Object> fitInputs) throws IOException {
+        DmnDecision fit = parse(dmn, "lead-fit-score");
+        DmnDecision mql = parse(dmn, "mql-decision");
+        return () -> {
             Object points = dmn.evaluateDecision(fit, Variables.fromMap(new HashMap<>(fitInputs)))
                     .getSingleEntry();
             Map<String, Object> in = new HashMap<>();
@@ -199,12 +221,6 @@ public final class BenchMain {
             in.put("engagementScore", 20.0);
             dmn.evaluateDecision(mql, Variables.fromMap(in)).getFirstResult();
         };
-        Runnable full = () -> scoring.explain(id);
-        double pureMicros = microsPerOp(pure, 3000, 20000);
-        double fullMicros = microsPerOp(full, 1000, 5000);
-        double ratio = fullMicros / pureMicros;
-        return new Metric("M3", fullMicros, "us", pureMicros, ratio, "ratio<=1.5 and <=150us",
-                ratio <= 1.5 && fullMicros <= 150);
     }
 
     /** M1: leads captured and carried to "confirmation sent" per second, against raw start-to-wait-state. */

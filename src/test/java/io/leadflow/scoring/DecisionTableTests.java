@@ -34,6 +34,17 @@ class DecisionTableTests extends EngineTestBase {
     @Autowired
     RepositoryService repository;
 
+    @Autowired
+    org.camunda.bpm.engine.ProcessEngine engine;
+
+    @Test
+    void processesEvaluateTheirDecisionsOnTheEngineThatParsesFeelOnce() {
+        var configuration = (org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl) engine
+                .getProcessEngineConfiguration();
+        assertThat(configuration.getDmnEngineConfiguration().getFeelEngineFactory())
+                .isInstanceOf(io.leadflow.process.ParsedFeelEngineFactory.class);
+    }
+
     @Nested
     class LeadFitScore {
 
