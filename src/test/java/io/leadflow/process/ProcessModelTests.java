@@ -394,8 +394,10 @@ class ProcessModelTests extends EngineTestBase {
             assertThat(job(nurture, "Event_Wait7Days")).as("the slow path is gone").isNull();
             executeJob(nurture, "Task_SendDemoOffer");
             process(nurture).hasPassed("EndEvent_DemoOffered").isEnded();
-            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template)
-                    .containsExactly("doi-confirmation", "welcome", "nurture-value", "nurture-demo-offer");
+            // the confirmation and the welcome are written at the same instant of the fixed clock: their order is a tie
+            List<String> templates = outbox.forLead(leadId).stream().map(EmailOutbox.Row::template).toList();
+            assertThat(templates.subList(0, 2)).containsExactlyInAnyOrder("doi-confirmation", "welcome");
+            assertThat(templates.subList(2, templates.size())).containsExactly("nurture-value", "nurture-demo-offer");
         }
 
         @Test
