@@ -135,6 +135,13 @@ class PostgresTests extends ServiceTestBase {
             JsonNode lead = read(get("/api/leads/" + leadId, "demo"));
             assertThat(lead.path("stage").asText()).isEqualTo("MQL");
             assertThat(lead.path("grade").asText()).isEqualTo("A");
+            // the funnel reads the first entry into each stage from the lead row, written with the stage history
+            Map<String, Object> first = jdbc.sql("""
+                    select l.first_mql_at, l.first_sal_at, (select min(s.entered_at) from stage_history s
+                                                               where s.lead_id = l.id and s.stage = 'MQL') as history
+                      from leads l where l.id = ?""").param(leadId).query().singleRow();
+            assertThat(first.get("first_mql_at")).isNotNull().isEqualTo(first.get("history"));
+            assertThat(first.get("first_sal_at")).isNull();
         }
     }
 

@@ -3,15 +3,12 @@ package io.leadflow.analytics;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.DayOfWeek;
-import java.time.Duration;
-import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.TemporalAdjusters;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -30,8 +27,6 @@ import io.leadflow.platform.InvalidInputException;
 public class Analytics {
 
     static final List<String> FUNNEL = List.of("NEW", "NURTURE", "MQL", "SAL", "SQL");
-    /** Lead pairs read to compute a median; a larger cohort's median is computed on its first leads. */
-    static final int MEDIAN_SAMPLE = 100_000;
 
     public record Period(LocalDate from, LocalDate to) {
 
@@ -127,18 +122,28 @@ public class Analytics {
     }
 
     public Funnel funnel(Period p) {
+        // One pass over the cohort's lead rows, which keep when each lead first entered each stage (NEW: created_at);
+        // each median is over the leads that entered both stages, in that order.
         Map<String, Long> reached = new HashMap<>();
-        jdbc.sql("""
-                select s.stage, count(distinct s.lead_id) from stage_history s join leads l on l.id = s.lead_id
-                 where l.created_at >= ? and l.created_at < ? group by s.stage""")
+        Map<String, Double> medianHours = new HashMap<>();
+        List<String> entered = List.of("created_at", "first_nurture_at", "first_mql_at", "first_sal_at",
+                "first_sql_at");
+        StringBuilder sql = new StringBuilder("select count(*)");
+        for (int i = 1; i < FUNNEL.size(); i++) {
+            sql.append(", count(").append(entered.get(i)).append("), ")
+                    .append(medianSeconds(entered.get(i - 1), entered.get(i)));
+        }
+        sql.append(" from leads where created_at >= ? and created_at < ?");
+        jdbc.sql(sql.toString())
                 .params(p.start(), p.end())
                 .query(rs -> {
-                    reached.put(rs.getString(1), rs.getLong(2));
+                    reached.put(FUNNEL.get(0), rs.getLong(1));
+                    for (int i = 1; i < FUNNEL.size(); i++) {
+                        reached.put(FUNNEL.get(i), rs.getLong(2 * i));
+                        double seconds = rs.getDouble(2 * i + 1);
+                        medianHours.put(FUNNEL.get(i), rs.wasNull() ? null : Math.round(seconds / 360.0) / 10.0);
+                    }
                 });
-        // every lead of the cohort was NEW once, also those created before stage history existed
-        reached.put("NEW", jdbc.sql("select count(*) from leads where created_at >= ? and created_at < ?")
-                .params(p.start(), p.end()).query(Long.class).single());
-        Map<String, List<Double>> hours = medianInputs(p);
         List<Stage> stages = new ArrayList<>();
         for (int i = 0; i < FUNNEL.size(); i++) {
             String stage = FUNNEL.get(i);
@@ -148,7 +153,7 @@ public class Analytics {
                 long previous = reached.getOrDefault(FUNNEL.get(i - 1), 0L);
                 conversion = percent(count, previous);
             }
-            stages.add(new Stage(stage, count, conversion, median(hours.get(stage))));
+            stages.add(new Stage(stage, count, conversion, i == 0 ? null : medianHours.get(stage)));
         }
         Map<LocalDate, Long> weekly = new TreeMap<>();
         for (LocalDate w = monday(p.from()); !w.isAfter(p.to()); w = w.plusWeeks(1)) {
@@ -165,41 +170,23 @@ public class Analytics {
         return new Funnel(p, stages, weeks, settings.mqlWeeklyTarget());
     }
 
-    /** Hours from entering each stage's predecessor to entering the stage, per lead of the cohort (sampled). */
-    private Map<String, List<Double>> medianInputs(Period p) {
-        Map<String, Map<String, Instant>> firstEntry = new LinkedHashMap<>();
-        jdbc.sql("""
-                select s.lead_id, s.stage, min(s.entered_at) from stage_history s join leads l on l.id = s.lead_id
-                 where l.created_at >= ? and l.created_at < ? group by s.lead_id, s.stage
-                 order by s.lead_id fetch first """ + " " + (MEDIAN_SAMPLE * FUNNEL.size()) + " rows only")
-                .params(p.start(), p.end())
-                .query(rs -> {
-                    firstEntry.computeIfAbsent(rs.getString(1), k -> new HashMap<>())
-                            .put(rs.getString(2), rs.getTimestamp(3).toInstant());
-                });
-        Map<String, List<Double>> hours = new HashMap<>();
-        for (Map<String, Instant> entries : firstEntry.values()) {
-            for (int i = 1; i < FUNNEL.size(); i++) {
-                Instant before = entries.get(FUNNEL.get(i - 1));
-                Instant after = entries.get(FUNNEL.get(i));
-                if (before != null && after != null && !after.isBefore(before)) {
-                    hours.computeIfAbsent(FUNNEL.get(i), k -> new ArrayList<>())
-                            .add(Duration.between(before, after).toMinutes() / 60.0);
-                }
-            }
-        }
-        return hours;
+    /**
+     * SQL for the median of {@code to − from} in seconds, over the rows where both are set and {@code to} is not
+     * before {@code from} (null when there is none); PostgreSQL and H2 both speak it.
+     */
+    private static String medianSeconds(String from, String to) {
+        return "percentile_cont(0.5) within group (order by case when " + to + " >= " + from
+                + " then extract(epoch from " + to + ") - extract(epoch from " + from + ") end)";
     }
 
     public List<Source> sources(Period p) {
         return jdbc.sql("""
-                select coalesce(l.source, '(none)'), coalesce(l.utm_campaign, '(none)'), count(distinct l.id),
-                       count(distinct case when s.stage = 'MQL' then s.lead_id end),
-                       count(distinct case when s.stage = 'SQL' then s.lead_id end)
-                  from leads l left join stage_history s on s.lead_id = l.id and s.stage in ('MQL', 'SQL')
-                 where l.created_at >= ? and l.created_at < ?
-                 group by coalesce(l.source, '(none)'), coalesce(l.utm_campaign, '(none)')
-                 order by 3 desc""")
+                select coalesce(source, '(none)'), coalesce(utm_campaign, '(none)'), count(*), count(first_mql_at),
+                       count(first_sql_at)
+                  from leads
+                 where created_at >= ? and created_at < ?
+                 group by coalesce(source, '(none)'), coalesce(utm_campaign, '(none)')
+                 order by 3 desc, 1, 2""")
                 .params(p.start(), p.end())
                 .query((rs, n) -> new Source(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getLong(4),
                         rs.getLong(5), percent(rs.getLong(4), rs.getLong(3))))
@@ -208,12 +195,7 @@ public class Analytics {
 
     public List<Track> tracks(Period p) {
         return jdbc.sql("""
-                select n.track, count(*),
-                       sum(case when exists (select 1 from stage_history s where s.lead_id = n.lead_id and s.stage = 'MQL')
-                                then 1 else 0 end),
-                       sum(case when exists (select 1 from stage_history s where s.lead_id = n.lead_id and s.stage = 'SQL')
-                                then 1 else 0 end),
-                       sum(case when n.sunset_at is not null then 1 else 0 end)
+                select n.track, count(*), count(l.first_mql_at), count(l.first_sql_at), count(n.sunset_at)
                   from nurture_status n join leads l on l.id = n.lead_id
                  where l.created_at >= ? and l.created_at < ?
                  group by n.track
@@ -225,21 +207,17 @@ public class Analytics {
     }
 
     public Doi doi(Period p) {
-        long submitted = jdbc.sql("select count(*) from leads where created_at >= ? and created_at < ?")
-                .params(p.start(), p.end()).query(Long.class).single();
-        List<Double> minutes = jdbc.sql("""
-                select created_at, confirmed_at from leads
-                 where created_at >= ? and created_at < ? and confirmed_at is not null
-                 fetch first """ + " " + MEDIAN_SAMPLE + " rows only")
+        return jdbc.sql("select count(*), count(confirmed_at), " + medianSeconds("created_at", "confirmed_at")
+                        + " from leads where created_at >= ? and created_at < ?")
                 .params(p.start(), p.end())
-                .query((rs, n) -> Duration.between(rs.getTimestamp(1).toInstant(), rs.getTimestamp(2).toInstant())
-                        .toSeconds() / 60.0)
-                .list();
-        long confirmed = jdbc.sql("""
-                select count(*) from leads where created_at >= ? and created_at < ? and confirmed_at is not null""")
-                .params(p.start(), p.end()).query(Long.class).single();
-        return new Doi(p, submitted, confirmed,
-                percent(confirmed, submitted), median(minutes));
+                .query((rs, n) -> {
+                    long submitted = rs.getLong(1);
+                    long confirmed = rs.getLong(2);
+                    double seconds = rs.getDouble(3);
+                    Double medianMinutes = rs.wasNull() ? null : Math.round(seconds / 6.0) / 10.0;
+                    return new Doi(p, submitted, confirmed, percent(confirmed, submitted), medianMinutes);
+                })
+                .single();
     }
 
     public Emails emails(Period p) {
@@ -279,16 +257,6 @@ public class Analytics {
     /** Part of whole in percent with one decimal; null when there is no whole to take a part of. */
     static Double percent(long part, long whole) {
         return whole == 0 ? null : Math.round(1000.0 * part / whole) / 10.0;
-    }
-
-    static Double median(List<Double> values) {
-        if (values == null || values.isEmpty()) {
-            return null;
-        }
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        double m = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-        return Math.round(m * 10) / 10.0;
     }
 
     private static LocalDate monday(LocalDate day) {

@@ -93,13 +93,25 @@ public class LeadRepository {
         }
     }
 
-    /** Closes the stage the lead was in and opens the new one, for funnel reports. */
+    /**
+     * Closes the stage the lead was in and opens the new one, for funnel reports; the first entry into a funnel stage
+     * is also kept on the lead row, which the reports read instead of joining the history.
+     */
     private void enterStage(String id, Stage stage, Instant now) {
         jdbc.sql("update stage_history set left_at = ? where lead_id = ? and left_at is null").params(ts(now), id)
                 .update();
         jdbc.sql("insert into stage_history (lead_id, stage, entered_at) values (?, ?, ?)")
                 .params(id, stage.name(), ts(now)).update();
+        String first = FIRST_ENTRY.get(stage);
+        if (first != null) {
+            jdbc.sql("update leads set " + first + " = coalesce(" + first + ", ?) where id = ?").params(ts(now), id)
+                    .update();
+        }
     }
+
+    /** The column holding when a lead first entered each funnel stage after NEW (NEW is {@code created_at}). */
+    public static final Map<Stage, String> FIRST_ENTRY = Map.of(Stage.NURTURE, "first_nurture_at",
+            Stage.MQL, "first_mql_at", Stage.SAL, "first_sal_at", Stage.SQL, "first_sql_at");
 
     public void updateScore(String id, int fit, double engagement, String grade, Instant now) {
         jdbc.sql("update leads set fit_score = ?, engagement_score = ?, grade = ?, updated_at = ? where id = ?")

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.nio.file.Path;
 import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
@@ -23,6 +25,9 @@ import org.springframework.test.context.DynamicPropertySource;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.support.Chromium;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
 
@@ -52,6 +57,8 @@ class AnalyticsTests {
     TestRestTemplate rest;
     @Autowired
     ObjectMapper json;
+    @org.springframework.boot.test.web.server.LocalServerPort
+    int port;
 
     @BeforeAll
     void knownDataSet() {
@@ -222,6 +229,66 @@ class AnalyticsTests {
                 .isEqualTo(200);
     }
 
+    @Test
+    void drawsEveryChartAndTableInABrowserAndFollowsTheDateFilter(@TempDir Path profile) throws Exception {
+        Path binary = Chromium.required();
+        try (Chromium browser = new Chromium(binary, profile, "Mozilla/5.0 (X11; Linux x86_64) Leadflow test")) {
+            // a script error anywhere on the page is kept, to be asserted at the end
+            browser.beforeEveryPage("window.__errors = []; window.addEventListener('error', e => __errors.push("
+                    + "String(e.message))); window.addEventListener('unhandledrejection', e => __errors.push("
+                    + "String(e.reason)));");
+            browser.open(base() + "/analytics?from=2026-06-01&to=2026-06-14");
+            browser.await("location.pathname", v -> v.asText().equals("/login"), Duration.ofSeconds(20));
+            browser.eval("document.getElementById('username').value = 'demo';"
+                    + " document.getElementById('password').value = 'demo'; document.forms[0].submit(); true");
+            // back where the marketer was going (Spring Security adds "&continue" to the saved request)
+            browser.await("location.pathname + location.search",
+                    v -> v.asText().startsWith("/analytics?from=2026-06-01&to=2026-06-14"), Duration.ofSeconds(20));
+
+            browser.await("typeof Chart === 'undefined' ? 0 : Object.keys(Chart.instances).length",
+                    v -> v.asInt() == 6, Duration.ofSeconds(30));
+            assertThat(browser.eval("Chart.getChart('funnel').data.datasets[0].data").toString())
+                    .isEqualTo("[3,3,2,1,1]");
+            assertThat(browser.eval("Chart.getChart('weekly').data.labels").toString())
+                    .isEqualTo("[\"2026-06-01\",\"2026-06-08\"]");
+            assertThat(browser.eval("Chart.getChart('sources').data.labels").toString())
+                    .isEqualTo("[\"webinar / june\",\"(none) / (none)\"]");
+            assertThat(browser.eval("Chart.getChart('email-results').data.datasets.map(d => d.label)").toString())
+                    .isEqualTo("[\"clicks\",\"unsubscribes\",\"bounces\",\"complaints\"]");
+            // every chart has drawn something: its canvas holds pixels that are not transparent
+            assertThat(browser.eval("""
+                    [...document.querySelectorAll('canvas')].map(c => {
+                      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                      for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) return c.id; }
+                      return 'blank:' + c.id; })""").toString())
+                    .isEqualTo("[\"funnel\",\"weekly\",\"sources\",\"tracks\",\"emails\",\"email-results\"]");
+            assertThat(browser.eval("[...document.querySelectorAll('#funnel-table tr')].map(r => r.innerText)"
+                    + ".join('|')").asText())
+                    .contains("MQL\t2\t66.7 %\t16 h").contains("SQL\t1\t100 %\t22 h");
+            assertThat(browser.eval("document.getElementById('doi').textContent").asText())
+                    .isEqualTo("3 submitted, 2 confirmed (66.7 %), median time to confirm 60 min.");
+            assertThat(browser.eval("document.querySelectorAll('#tracks-table tr').length").asInt()).isEqualTo(3);
+
+            // the date filter, as a marketer uses it: one day, 9 June, holds lead C alone
+            browser.eval("document.querySelector('input[name=from]').value = '2026-06-09';"
+                    + " document.querySelector('input[name=to]').value = '2026-06-09';"
+                    + " document.querySelector('main form').submit(); true");
+            browser.await("location.search", v -> v.asText().equals("?from=2026-06-09&to=2026-06-09"),
+                    Duration.ofSeconds(20));
+            browser.await("typeof Chart === 'undefined' || !Chart.getChart('funnel') ? ''"
+                    + " : String(Chart.getChart('funnel').data.datasets[0].data)", v -> v.asText().equals("1,1,0,0,0"),
+                    Duration.ofSeconds(30));
+            browser.await("document.getElementById('doi').textContent",
+                    v -> v.asText().equals("1 submitted, 0 confirmed (0 %), median time to confirm –."),
+                    Duration.ofSeconds(20));
+            assertThat(browser.eval("window.__errors").toString()).isEqualTo("[]");
+        }
+    }
+
+    private String base() {
+        return "http://localhost:" + port;
+    }
+
     private JsonNode get(String path) throws Exception {
         ResponseEntity<String> response = rest.withBasicAuth("demo", "demo").getForEntity(path, String.class);
         assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
@@ -248,6 +315,12 @@ class AnalyticsTests {
                     ? createdAt.plus(Duration.ofHours((Integer) hoursAndStages[i + 2])) : null;
             jdbc.sql("insert into stage_history (lead_id, stage, entered_at, left_at) values (?, ?, ?, ?)")
                     .params(id(name), hoursAndStages[i + 1], ts(entered), ts(left)).update();
+            // as LeadRepository does with each stage change
+            String first = LeadRepository.FIRST_ENTRY.get(Lead.Stage.valueOf((String) hoursAndStages[i + 1]));
+            if (first != null) {
+                jdbc.sql("update leads set " + first + " = coalesce(" + first + ", ?) where id = ?")
+                        .params(ts(entered), id(name)).update();
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-package io.leadflow.channel.web;
+package io.leadflow.support;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -30,7 +30,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Headless Chromium driven over the DevTools protocol (the JDK's WebSocket, no driver to install): open a page, run
  * a line of JavaScript in it (a click, a form filled in), wait with a deadline until the page shows something.
  */
-final class Chromium implements AutoCloseable {
+public final class Chromium implements AutoCloseable {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -40,13 +40,28 @@ final class Chromium implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
 
     /** The browser binary, if this machine has one. */
-    static Optional<Path> find() {
+    public static Optional<Path> find() {
         return Stream.of(System.getenv("CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser",
                 "/usr/bin/google-chrome").filter(p -> p != null && Files.isExecutable(Path.of(p))).map(Path::of)
                 .findFirst();
     }
 
-    Chromium(Path binary, Path profile, String userAgent) throws IOException, InterruptedException {
+    /**
+     * The browser binary. Without one the calling test is reported as skipped, saying how to install it; under CI
+     * ({@code CI} set) a missing Chromium fails it.
+     */
+    public static Path required() {
+        Optional<Path> found = find();
+        String missing = "headless Chromium is needed for the browser tests: apt-get install -y chromium "
+                + "(or set CHROMIUM to its path)";
+        if (found.isEmpty() && System.getenv("CI") != null) {
+            throw new AssertionError(missing);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(found.isPresent(), missing);
+        return found.get();
+    }
+
+    public Chromium(Path binary, Path profile, String userAgent) throws IOException, InterruptedException {
         process = new ProcessBuilder(binary.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-background-networking", "--no-first-run", "--remote-debugging-port=0",
                 "--user-data-dir=" + profile, "--user-agent=" + userAgent, "about:blank")
@@ -96,16 +111,16 @@ final class Chromium implements AutoCloseable {
     }
 
     /** Runs the script in every page before the page's own scripts (to stand in for a browser setting). */
-    void beforeEveryPage(String script) {
+    public void beforeEveryPage(String script) {
         call("Page.addScriptToEvaluateOnNewDocument", Map.of("source", script));
     }
 
-    void open(String url) {
+    public void open(String url) {
         call("Page.navigate", Map.of("url", url));
     }
 
     /** Runs an expression in the page and answers its value (JSON-compatible). */
-    JsonNode eval(String expression) {
+    public JsonNode eval(String expression) {
         JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,
                 "awaitPromise", true));
         if (result.has("exceptionDetails")) {
@@ -115,7 +130,7 @@ final class Chromium implements AutoCloseable {
     }
 
     /** Evaluates the expression until its value satisfies the condition, for at most the given time. */
-    JsonNode await(String expression, Predicate<JsonNode> condition, Duration within) {
+    public JsonNode await(String expression, Predicate<JsonNode> condition, Duration within) {
         return org.awaitility.Awaitility.await(expression).atMost(within).pollInterval(Duration.ofMillis(100))
                 .ignoreExceptions().until(() -> eval(expression), condition::test);
     }

@@ -11,11 +11,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,6 +22,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.leadflow.support.Chromium;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
 
@@ -45,14 +44,7 @@ class DemoSiteBrowserTests extends ServiceTestBase {
 
     @BeforeAll
     static void findChromium() {
-        Optional<Path> found = Chromium.find();
-        String missing = "headless Chromium is needed for the browser tests: apt-get install -y chromium "
-                + "(or set CHROMIUM to its path)";
-        if (found.isEmpty() && System.getenv("CI") != null) {
-            throw new AssertionError(missing);
-        }
-        Assumptions.assumeTrue(found.isPresent(), missing);
-        chromium = found.get();
+        chromium = Chromium.required();
     }
 
     @Test
