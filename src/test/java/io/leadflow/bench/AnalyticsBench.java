@@ -95,7 +95,6 @@ final class AnalyticsBench {
     private static void countRows(BenchApp app, Timestamp start, Timestamp end) {
         String cohort = " l.created_at >= ? and l.created_at < ?";
         app.count("select count(*) from leads l where" + cohort, start, end);
-        app.count("select count(*) from stage_history s join leads l on l.id = s.lead_id where" + cohort, start, end);
         app.count("select count(*) from stage_history where stage = 'MQL' and entered_at >= ? and entered_at < ?",
                 start, end);
         app.count("select count(*) from nurture_status n join leads l on l.id = n.lead_id where" + cohort, start, end);

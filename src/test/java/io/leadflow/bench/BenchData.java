@@ -97,6 +97,16 @@ final class BenchData {
                     .replace("UNTIL", until).replace("HOURS", stage[1]).replace("WHEN", stage[2]).replace("R ", r + " ")
                     .replace("R)", r + ")"), stage[0], n);
         }
+        // as LeadRepository keeps them with each stage change: the first entry into each stage, on the lead row
+        jdbc.update("""
+                update leads l set first_nurture_at = s.nurture, first_mql_at = s.mql, first_sal_at = s.sal,
+                                   first_sql_at = s.sql
+                  from (select lead_id, min(case when stage = 'NURTURE' then entered_at end) as nurture,
+                               min(case when stage = 'MQL' then entered_at end) as mql,
+                               min(case when stage = 'SAL' then entered_at end) as sal,
+                               min(case when stage = 'SQL' then entered_at end) as sql
+                          from stage_history where lead_id like 'an-%' and stage <> 'NEW' group by lead_id) s
+                 where l.id = s.lead_id""");
         jdbc.update("""
                 insert into nurture_status (lead_id, track, track_chosen_at, sunset_at)
                 select ID, case when g % 13 = 0 then 'recycled' when R % 7 < 2 then 'executive'
