@@ -57,6 +57,10 @@ class AnalyticsTests {
     TestRestTemplate rest;
     @Autowired
     ObjectMapper json;
+    @Autowired
+    io.leadflow.channel.email.EmailOutbox emails;
+    @Autowired
+    org.springframework.transaction.support.TransactionTemplate tx;
     @org.springframework.boot.test.web.server.LocalServerPort
     int port;
 
@@ -227,6 +231,32 @@ class AnalyticsTests {
                 .contains("/api/analytics/funnel.csv?from=2026-06-01&amp;to=2026-06-14");
         assertThat(rest.getForEntity("/webjars/chart.js/4.5.1/dist/chart.umd.min.js", String.class).getStatusCode().value())
                 .isEqualTo(200);
+    }
+
+    @Test
+    void keepsTheEmailReportExactAsEmailsChangeAfterItWasRead() throws Exception {
+        // a lead of its own in July, so the June figures of the other tests stay as they are
+        Instant e = Instant.parse("2026-07-20T10:00:00Z");
+        lead("E", e, "ads", "july", e, null);
+        outbox("E", "welcome", "SENT", e.plus(Duration.ofHours(1)), 0, null, null, null);
+        JsonNode before = get("/api/analytics/emails?from=2026-07-20&to=2026-07-20").path("templates").get(0);
+        assertThat(before.path("clicks").asLong()).isZero();
+        assertThat(before.path("unsubscribes").asLong()).isZero();
+
+        emails.recordClick(id("E"), "welcome");
+        emails.recordClick(id("E"), "welcome");
+        String emailId = jdbc.sql("select id from email_outbox where lead_id = ?").param(id("E")).query(String.class)
+                .single();
+        tx.executeWithoutResult(s -> emails.recordOutcome(id("E"), emailId,
+                io.leadflow.channel.email.EmailOutbox.Outcome.UNSUBSCRIBED, e.plus(Duration.ofDays(2))));
+
+        JsonNode after = get("/api/analytics/emails?from=2026-07-20&to=2026-07-20").path("templates").get(0);
+        assertThat(after.path("template").asText()).isEqualTo("welcome");
+        assertThat(after.path("sent").asLong()).isEqualTo(1);
+        assertThat(after.path("clicks").asLong()).as("read from the rollup, recomputed for that day").isEqualTo(2);
+        assertThat(after.path("unsubscribes").asLong()).isEqualTo(1);
+        assertThat(jdbc.sql("select count(*) from email_report_days where created_on = ?")
+                .param(java.time.LocalDate.parse("2026-07-20")).query(Long.class).single()).isEqualTo(1);
     }
 
     @Test

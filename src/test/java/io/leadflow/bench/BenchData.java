@@ -115,9 +115,10 @@ final class BenchData {
                        case when R >= 200 and R % 100 >= 85 then least(UNTIL, CREATED + interval '40 days') end
                   from generate_series(1, ?) g where CONFIRMED""".replace("ID", id).replace("CREATED", created)
                 .replace("UNTIL", until).replace("CONFIRMED", confirmed).replace("R ", r + " "), n);
+        // changed_at: each email last changed when it was sent, so a year's history is not all "changed just now"
         jdbc.update("""
                 insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
-                                          sent_at, clicks, unsubscribed_at, bounced_at, complained_at)
+                                          sent_at, clicks, unsubscribed_at, bounced_at, complained_at, changed_at)
                 select ID || '-m' || k, ID, t.template, t.template,
                        case when (g + k) % 33 = 0 then 'SKIPPED' when (g + k) % 101 = 0 then 'FAILED' else 'SENT' end,
                        1, CREATED + k * interval '5 days', CREATED + k * interval '5 days',
@@ -125,7 +126,8 @@ final class BenchData {
                        case when k > 0 and (g + k) % 5 = 0 then 1 + g % 3 else 0 end,
                        case when g % 97 = 0 and k = 2 then CREATED + interval '11 days' end,
                        case when g % 50 = 0 and k = 0 then CREATED + interval '1 hour' end,
-                       case when g % 499 = 0 and k = 3 then CREATED + interval '16 days' end
+                       case when g % 499 = 0 and k = 3 then CREATED + interval '16 days' end,
+                       CREATED + k * interval '5 days'
                   from generate_series(1, ?) g
                   join (values (0, 'doi-confirmation'), (1, 'welcome'), (2, 'nurture-value'), (3, 'nurture-tips'),
                                (4, 'nurture-case-study'), (5, 're-engagement')) t(k, template)

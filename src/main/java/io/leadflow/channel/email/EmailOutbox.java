@@ -17,7 +17,9 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Every email is a row here, unique per lead and purpose, written in the transaction of the step that wants it.
- * A retried step finds its row and adds nothing; the delivery flow sends each row once.
+ * A retried step finds its row and adds nothing; the delivery flow sends each row once. Each statement that changes
+ * what the email report counts (status, clicks, outcomes) also sets {@code changed_at}, so the report's daily rollup
+ * finds the days to recompute ({@code analytics.EmailReportDays}).
  */
 @Component
 public class EmailOutbox {
@@ -90,8 +92,8 @@ public class EmailOutbox {
         try {
             jdbc.sql("""
                     insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
-                                              send_window)
-                    values (?, ?, ?, ?, 'PENDING', 0, ?, ?, ?)""")
+                                              send_window, changed_at)
+                    values (?, ?, ?, ?, 'PENDING', 0, ?, ?, ?, current_timestamp)""")
                     .params(UUID.randomUUID().toString(), leadId, purpose, template, ts(now), ts(now), sendWindow)
                     .update();
             return true;
@@ -143,7 +145,7 @@ public class EmailOutbox {
     /** A click on a tracked link of the lead's email of this purpose. */
     @Transactional
     public void recordClick(String leadId, String purpose) {
-        jdbc.sql("update email_outbox set clicks = clicks + 1 where lead_id = ? and purpose = ?").params(leadId, purpose)
+        jdbc.sql("update email_outbox set clicks = clicks + 1, changed_at = current_timestamp where lead_id = ? and purpose = ?").params(leadId, purpose)
                 .update();
     }
 
@@ -160,7 +162,7 @@ public class EmailOutbox {
                  order by sent_at desc fetch first 1 row only""")
                 .params(leadId, ts(at)).query(String.class).optional().orElse(null);
         if (id != null) {
-            jdbc.sql("update email_outbox set " + outcome.column + " = ? where id = ? and lead_id = ? and "
+            jdbc.sql("update email_outbox set " + outcome.column + " = ?, changed_at = current_timestamp where id = ? and lead_id = ? and "
                     + outcome.column + " is null").params(ts(at), id, leadId).update();
         }
     }
@@ -194,7 +196,7 @@ public class EmailOutbox {
     public int failAbandonedClaims() {
         Instant now = clock.instant();
         return jdbc.sql("""
-                update email_outbox set status = 'FAILED', claimed_until = null,
+                update email_outbox set status = 'FAILED', claimed_until = null, changed_at = current_timestamp,
                        last_error = 'delivery uncertain: the sending node stopped while holding this email; not resent to avoid a duplicate'
                  where status = 'SENDING' and claimed_until < ?""")
                 .params(ts(now)).update();
@@ -215,7 +217,7 @@ public class EmailOutbox {
     }
 
     void markSent(String id) {
-        jdbc.sql("update email_outbox set status = 'SENT', sent_at = ?, claimed_until = null, last_error = null where id = ?")
+        jdbc.sql("update email_outbox set status = 'SENT', sent_at = ?, claimed_until = null, last_error = null, changed_at = current_timestamp where id = ?")
                 .params(ts(clock.instant()), id).update();
     }
 
@@ -227,7 +229,7 @@ public class EmailOutbox {
     }
 
     void markSkipped(String id, String reason) {
-        jdbc.sql("update email_outbox set status = 'SKIPPED', claimed_until = null, last_error = ? where id = ?")
+        jdbc.sql("update email_outbox set status = 'SKIPPED', claimed_until = null, last_error = ?, changed_at = current_timestamp where id = ?")
                 .params(reason, id).update();
     }
 
@@ -239,14 +241,15 @@ public class EmailOutbox {
         Duration backoff = retry.initialBackoff().multipliedBy(1L << Math.min(attempts - 1, 10));
         String message = error == null ? "unknown error" : error.substring(0, Math.min(1000, error.length()));
         jdbc.sql("""
-                update email_outbox set status = ?, attempts = ?, next_attempt_at = ?, claimed_until = null, last_error = ?
+                update email_outbox set status = ?, attempts = ?, next_attempt_at = ?, claimed_until = null, last_error = ?,
+                       changed_at = current_timestamp
                  where id = ?""")
                 .params(next.name(), attempts, ts(clock.instant().plus(backoff)), message, id).update();
         return next;
     }
 
     void deletePendingFor(String leadId) {
-        jdbc.sql("update email_outbox set status = 'SKIPPED', last_error = 'lead erased' where lead_id = ? and status in ('PENDING', 'SENDING')")
+        jdbc.sql("update email_outbox set status = 'SKIPPED', last_error = 'lead erased', changed_at = current_timestamp where lead_id = ? and status in ('PENDING', 'SENDING')")
                 .param(leadId).update();
     }
 
