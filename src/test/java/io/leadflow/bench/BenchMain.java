@@ -58,8 +58,8 @@ public final class BenchMain {
         int timers = intArg(args, "--timers", 10_000);
         int burst = intArg(args, "--burst", 1000);
         int backtestLeads = intArg(args, "--backtest-leads", 100_000);
-        int analyticsLeads = intArg(args, "--analytics-leads", 200_000);
-        int importRows = intArg(args, "--import-rows", 200_000);
+        int analyticsLeads = intArg(args, "--analytics-leads", 100_000);
+        int importRows = intArg(args, "--import-rows", 100_000);
         java.util.Set<String> only = onlyArg(args);
         long started = System.nanoTime();
         try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
