@@ -7,48 +7,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
-import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The upgrade to V16 gives what happened before it to the emails that most likely caused it: each click, unsubscribe,
  * bounce and complaint to the lead's latest email sent by then (clicks: the latest with tracked links), on H2 and on
  * PostgreSQL. One lead: confirmation at 0 h, welcome at 1 h, nurture email at 48 h, a staff notification at 60 h.
  */
-class EmailOutcomesMigrationTests {
+class EmailOutcomesMigrationTests extends UpgradeTests {
 
     private static final Instant T0 = Instant.parse("2026-03-02T09:00:00Z");
-    private static EmbeddedPostgres postgres;
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
+    @Override
+    String versionBefore() {
+        return "13";
     }
 
-    @Test
-    void backfillsOnH2() {
-        assertBackfilled(new DriverManagerDataSource("jdbc:h2:mem:upgrade-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1",
-                "sa", ""));
-    }
-
-    @Test
-    void backfillsOnPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-        assertBackfilled(postgres.getPostgresDatabase());
-    }
-
-    private static void assertBackfilled(DataSource db) {
-        Flyway.configure().dataSource(db).locations("classpath:db/migration").target("13").load().migrate();
-        JdbcClient jdbc = JdbcClient.create(db);
+    @Override
+    void given(JdbcClient jdbc) {
         jdbc.sql("""
                 insert into leads (id, email, consent, stage, created_at, updated_at)
                 values ('L1', 'l1@upgrade.example', 'UNSUBSCRIBED', 'NURTURE', ?, ?)""").params(at(0), at(0)).update();
@@ -66,9 +42,10 @@ class EmailOutcomesMigrationTests {
                 values (1, 'L1', 'UNSUBSCRIBED', ?, 'p', 'h')""").param(at(96)).update();
         bounce(jdbc, "b1", "SOFT", 2);
         bounce(jdbc, "b2", "COMPLAINT", 120);
+    }
 
-        Flyway.configure().dataSource(db).locations("classpath:db/migration").load().migrate();
-
+    @Override
+    void upgraded(JdbcClient jdbc) {
         Map<String, Map<String, Object>> rows = new java.util.HashMap<>();
         jdbc.sql("select id, clicks, unsubscribed_at, bounced_at, complained_at from email_outbox").query(rs -> {
             rows.put(rs.getString(1), Map.of("clicks", rs.getInt(2), "unsubscribed", rs.getTimestamp(3) != null,

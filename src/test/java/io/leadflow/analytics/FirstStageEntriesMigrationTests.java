@@ -7,48 +7,24 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-import javax.sql.DataSource;
-
-import org.flywaydb.core.Flyway;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Test;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
-
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * The upgrade to V17 copies each lead's first entry into each funnel stage from its stage history onto its row, on
  * H2 and on PostgreSQL: L1 went NEW → NURTURE (1 h) → MQL (5 h) → NURTURE (9 h, recycled back) → MQL again (30 h);
  * L2 never left NEW.
  */
-class FirstStageEntriesMigrationTests {
+class FirstStageEntriesMigrationTests extends UpgradeTests {
 
     private static final Instant T0 = Instant.parse("2026-04-06T09:00:00Z");
-    private static EmbeddedPostgres postgres;
 
-    @AfterAll
-    static void stop() throws Exception {
-        if (postgres != null) {
-            postgres.close();
-        }
+    @Override
+    String versionBefore() {
+        return "16";
     }
 
-    @Test
-    void backfillsOnH2() {
-        assertBackfilled(new DriverManagerDataSource("jdbc:h2:mem:first-" + System.nanoTime() + ";DB_CLOSE_DELAY=-1",
-                "sa", ""));
-    }
-
-    @Test
-    void backfillsOnPostgres() throws Exception {
-        postgres = EmbeddedPostgres.builder().start();
-        assertBackfilled(postgres.getPostgresDatabase());
-    }
-
-    private static void assertBackfilled(DataSource db) {
-        Flyway.configure().dataSource(db).locations("classpath:db/migration").target("16").load().migrate();
-        JdbcClient jdbc = JdbcClient.create(db);
+    @Override
+    void given(JdbcClient jdbc) {
         for (String id : new String[] {"L1", "L2"}) {
             jdbc.sql("insert into leads (id, email, consent, stage, created_at, updated_at) values (?, ?, 'CONFIRMED', ?, ?, ?)")
                     .params(id, id.toLowerCase() + "@upgrade.example", id.equals("L1") ? "MQL" : "NEW", ts(0), ts(0))
@@ -60,9 +36,10 @@ class FirstStageEntriesMigrationTests {
         stage(jdbc, "L1", "NURTURE", 9);
         stage(jdbc, "L1", "MQL", 30);
         stage(jdbc, "L2", "NEW", 0);
+    }
 
-        Flyway.configure().dataSource(db).locations("classpath:db/migration").load().migrate();
-
+    @Override
+    void upgraded(JdbcClient jdbc) {
         Map<String, Object> l1 = row(jdbc, "L1");
         assertThat(l1.get("first_nurture_at")).isEqualTo(at(1));
         assertThat(l1.get("first_mql_at")).as("the first time, not the latest").isEqualTo(at(5));
