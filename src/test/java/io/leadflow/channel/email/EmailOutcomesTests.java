@@ -107,7 +107,9 @@ class EmailOutcomesTests extends ServiceTestBase {
     }
 
     private JsonNode emailReport() {
-        return read(get("/api/analytics/emails?from=" + today() + "&to=" + today(), "demo"));
+        var response = get("/api/analytics/emails?from=" + today() + "&to=" + today(), "demo");
+        assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
+        return read(response);
     }
 
     private static long delta(JsonNode before, JsonNode after, String template, String field) {
