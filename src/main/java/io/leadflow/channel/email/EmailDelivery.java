@@ -355,8 +355,37 @@ class EmailDelivery {
             }
         }
 
+        /**
+         * The SMTP server did not take the email, so sending it again makes no duplicate. Recording that is tried again
+         * on a fresh connection when the database fails meanwhile (a killed connection); if it still fails, the row
+         * goes back to the outbox as it was. Before, it stayed SENDING and ended FAILED ("delivery uncertain"): a
+         * confirmation email lost to a database blip.
+         */
         private void recordFailure(String id, RuntimeException e) {
             failed.increment();
+            for (int attempt = 1;; attempt++) {
+                try {
+                    recordFailureOnce(id, e);
+                    return;
+                } catch (org.springframework.dao.DataAccessException
+                        | org.springframework.transaction.TransactionException database) {
+                    if (attempt == 3) {
+                        try {
+                            outbox.release(id);
+                            log.warn("Failed SMTP attempt of outbox row {} could not be recorded ({}); the row is back"
+                                    + " in the outbox for the next poll", id, Errors.rootMessage(database));
+                        } catch (RuntimeException stillDown) {
+                            log.error("Failed SMTP attempt of outbox row {} could neither be recorded nor given back"
+                                    + " ({}); it is marked FAILED once its claim expires", id,
+                                    Errors.rootMessage(stillDown));
+                        }
+                        return;
+                    }
+                }
+            }
+        }
+
+        private void recordFailureOnce(String id, RuntimeException e) {
             String cause = Errors.rootMessage(e);
             Integer code = smtpReplyCode(e);
             if (code != null && code >= 500) {
