@@ -5,7 +5,7 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.Set;
-import java.util.TreeSet;
+import java.util.HashSet;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,16 +63,17 @@ class EmailReportDays {
         if (through == null) {
             groups = rebuild();
         } else {
-            Set<String> dirty = new TreeSet<>();
+            Set<Group> dirty = new HashSet<>();
             jdbc.sql("select created_at, template from email_outbox where changed_at >= ? and to_address is null")
                     .param(Timestamp.from(through.toInstant().minus(COMMIT_MARGIN)))
                     .query(rs -> {
-                        dirty.add(rs.getTimestamp(1).toInstant().atZone(ZoneOffset.UTC).toLocalDate() + "|"
-                                + rs.getString(2));
+                        dirty.add(new Group(rs.getTimestamp(1).toInstant().atZone(ZoneOffset.UTC).toLocalDate(),
+                                rs.getString(2)));
                     });
-            for (String group : dirty) {
-                int bar = group.indexOf('|');
-                recompute(LocalDate.parse(group.substring(0, bar)), group.substring(bar + 1));
+            for (Group group : dirty) {
+                jdbc.sql("delete from email_report_days where created_on = ? and template = ?")
+                        .params(group.day(), group.template()).update();
+                insertCounts(group.day(), group.template());
             }
             groups = dirty.size();
         }
@@ -93,29 +94,29 @@ class EmailReportDays {
         int groups = 0;
         long started = System.nanoTime();
         for (; !day.isAfter(last); day = day.plusDays(1)) {
-            groups += jdbc.sql("""
-                    insert into email_report_days (created_on, template, sent, failed, skipped, clicks, unsubscribes, bounces,
-                                                   complaints)
-                    select ?, template, COUNTS
-                      from email_outbox where created_at >= ? and created_at < ? and to_address is null
-                     group by template""".replace("COUNTS", COUNTS))
-                    .params(day, start(day), start(day.plusDays(1))).update();
+            groups += insertCounts(day, null);
         }
         log.info("Email report rollup built: {} days and templates in {} ms", groups,
                 (System.nanoTime() - started) / 1_000_000);
         return groups;
     }
 
-    private void recompute(LocalDate day, String template) {
-        jdbc.sql("delete from email_report_days where created_on = ? and template = ?").params(day, template)
-                .update();
-        jdbc.sql("""
+    /** Writes the counts of one day's emails per template (of one template, unless null); answers the rows written. */
+    private int insertCounts(LocalDate day, String template) {
+        return jdbc.sql("""
                 insert into email_report_days (created_on, template, sent, failed, skipped, clicks, unsubscribes, bounces,
                                                complaints)
-                select ?, template, COUNTS
-                  from email_outbox where created_at >= ? and created_at < ? and template = ? and to_address is null
-                 group by template""".replace("COUNTS", COUNTS))
-                .params(day, start(day), start(day.plusDays(1)), template).update();
+                select :day, template, COUNTS
+                  from email_outbox
+                 where created_at >= :from and created_at < :to and to_address is null TEMPLATE
+                 group by template""".replace("COUNTS", COUNTS)
+                        .replace("TEMPLATE", template == null ? "" : "and template = :template"))
+                .param("day", day).param("from", start(day)).param("to", start(day.plusDays(1)))
+                .param("template", template).update();
+    }
+
+    /** A day of creation and a template: one row of the rollup. */
+    private record Group(LocalDate day, String template) {
     }
 
     private static Timestamp start(LocalDate day) {
