@@ -335,23 +335,15 @@ class EmailDelivery {
          * uncertain"), which sends nothing.
          */
         private void recordSent(String id) {
-            for (int attempt = 1;; attempt++) {
-                try {
-                    tx.executeWithoutResult(s -> {
-                        outbox.markSent(id);
-                        EmailOutbox.Row row = outbox.findById(id);
-                        Lead lead = leads.get(row.leadId());
-                        events.publishEvent(new EmailSent(row.leadId(), row.purpose(), row.template(), lead.email()));
-                    });
-                    return;
-                } catch (org.springframework.dao.DataAccessException
-                        | org.springframework.transaction.TransactionException e) {
-                    if (attempt == 3) {
-                        log.error("Email of outbox row {} was sent but could not be recorded as sent ({}); it is not"
-                                + " sent again", id, Errors.rootMessage(e));
-                        return;
-                    }
-                }
+            RuntimeException unrecorded = onFreshConnections(() -> tx.executeWithoutResult(s -> {
+                outbox.markSent(id);
+                EmailOutbox.Row row = outbox.findById(id);
+                Lead lead = leads.get(row.leadId());
+                events.publishEvent(new EmailSent(row.leadId(), row.purpose(), row.template(), lead.email()));
+            }));
+            if (unrecorded != null) {
+                log.error("Email of outbox row {} was sent but could not be recorded as sent ({}); it is not"
+                        + " sent again", id, Errors.rootMessage(unrecorded));
             }
         }
 
@@ -363,26 +355,33 @@ class EmailDelivery {
          */
         private void recordFailure(String id, RuntimeException e) {
             failed.increment();
-            for (int attempt = 1;; attempt++) {
+            RuntimeException database = onFreshConnections(() -> recordFailureOnce(id, e));
+            if (database == null) {
+                return;
+            }
+            try {
+                outbox.release(id);
+                log.warn("Failed SMTP attempt of outbox row {} could not be recorded ({}); the row is back in the"
+                        + " outbox for the next poll", id, Errors.rootMessage(database));
+            } catch (RuntimeException stillDown) {
+                log.error("Failed SMTP attempt of outbox row {} could neither be recorded nor given back ({}); it is"
+                        + " marked FAILED once its claim expires", id, Errors.rootMessage(stillDown));
+            }
+        }
+
+        /** Runs the database work, up to three times when the database fails; null once done, else the last failure. */
+        private RuntimeException onFreshConnections(Runnable work) {
+            RuntimeException last = null;
+            for (int attempt = 1; attempt <= 3; attempt++) {
                 try {
-                    recordFailureOnce(id, e);
-                    return;
+                    work.run();
+                    return null;
                 } catch (org.springframework.dao.DataAccessException
-                        | org.springframework.transaction.TransactionException database) {
-                    if (attempt == 3) {
-                        try {
-                            outbox.release(id);
-                            log.warn("Failed SMTP attempt of outbox row {} could not be recorded ({}); the row is back"
-                                    + " in the outbox for the next poll", id, Errors.rootMessage(database));
-                        } catch (RuntimeException stillDown) {
-                            log.error("Failed SMTP attempt of outbox row {} could neither be recorded nor given back"
-                                    + " ({}); it is marked FAILED once its claim expires", id,
-                                    Errors.rootMessage(stillDown));
-                        }
-                        return;
-                    }
+                        | org.springframework.transaction.TransactionException e) {
+                    last = e;
                 }
             }
+            return last;
         }
 
         private void recordFailureOnce(String id, RuntimeException e) {
