@@ -77,8 +77,8 @@ public class LeadRepository {
     public boolean changeStage(String id, Stage to, Instant now, Stage... from) {
         int changed = 0;
         for (Stage f : from) {
-            changed += jdbc.sql("update leads set stage = ?, updated_at = ? where id = ? and stage = ? and erased_at is null")
-                    .params(to.name(), ts(now), id, f.name()).update();
+            changed += jdbc.sql(stageUpdate(to) + " where id = :id and stage = :from and erased_at is null")
+                    .param("to", to.name()).param("now", ts(now)).param("id", id).param("from", f.name()).update();
         }
         if (changed > 0) {
             enterStage(id, to, now);
@@ -87,26 +87,28 @@ public class LeadRepository {
     }
 
     public void setStage(String id, Stage to, Instant now) {
-        if (jdbc.sql("update leads set stage = ?, updated_at = ? where id = ? and stage <> ?")
-                .params(to.name(), ts(now), id, to.name()).update() > 0) {
+        if (jdbc.sql(stageUpdate(to) + " where id = :id and stage <> :to")
+                .param("to", to.name()).param("now", ts(now)).param("id", id).update() > 0) {
             enterStage(id, to, now);
         }
     }
 
     /**
-     * Closes the stage the lead was in and opens the new one, for funnel reports; the first entry into a funnel stage
-     * is also kept on the lead row, which the reports read instead of joining the history.
+     * The update of a lead's stage ({@code :to} at {@code :now}); entering a funnel stage also keeps the first entry
+     * into it on the lead row, which the reports read instead of joining the history.
      */
+    private static String stageUpdate(Stage to) {
+        String first = FIRST_ENTRY.get(to);
+        return "update leads set stage = :to, updated_at = :now"
+                + (first == null ? "" : ", " + first + " = coalesce(" + first + ", :now)");
+    }
+
+    /** Closes the stage the lead was in and opens the new one, for funnel reports. */
     private void enterStage(String id, Stage stage, Instant now) {
         jdbc.sql("update stage_history set left_at = ? where lead_id = ? and left_at is null").params(ts(now), id)
                 .update();
         jdbc.sql("insert into stage_history (lead_id, stage, entered_at) values (?, ?, ?)")
                 .params(id, stage.name(), ts(now)).update();
-        String first = FIRST_ENTRY.get(stage);
-        if (first != null) {
-            jdbc.sql("update leads set " + first + " = coalesce(" + first + ", ?) where id = ?").params(ts(now), id)
-                    .update();
-        }
     }
 
     /** The column holding when a lead first entered each funnel stage after NEW (NEW is {@code created_at}). */
