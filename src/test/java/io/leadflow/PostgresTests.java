@@ -88,6 +88,10 @@ class PostgresTests extends ServiceTestBase {
     JdbcClient jdbc;
     @Autowired
     io.leadflow.platform.TableStatistics statistics;
+    @Autowired
+    io.leadflow.channel.email.EmailOutbox outbox;
+    @Autowired
+    org.springframework.context.ApplicationContext context;
 
     @Nested
     class Schema {
@@ -221,6 +225,62 @@ class PostgresTests extends ServiceTestBase {
                 winners.merge(confirmed ? "confirmation" : "expiry", 1, Integer::sum);
             }
             log.info("Confirmation against expiry, won by: {}", winners);
+        }
+
+        @Test
+        void letsTwoClaimsOfTheEmailOutboxShareItsDueRowsWithoutWaitingForEachOther() throws Exception {
+            String email = "outbox-claims." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+            String leadId = leadService.capture(request(email), FORM).id();
+            var poller = context.getBean("emailOutboxPoller", org.springframework.context.Lifecycle.class);
+            poller.stop();
+            List<String> ours = new ArrayList<>();
+            ExecutorService side = Executors.newFixedThreadPool(2);
+            CountDownLatch claimedFirst = new CountDownLatch(1);
+            CountDownLatch commitFirst = new CountDownLatch(1);
+            try {
+                for (int i = 0; i < 5; i++) {
+                    String id = UUID.randomUUID().toString();
+                    ours.add(id);
+                    // Due long ago: older than anything else in the outbox, so the first claims take these.
+                    jdbc.sql("""
+                            insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at,
+                                                      created_at)
+                            values (?, ?, ?, 'welcome', 'PENDING', 0, timestamp '2001-01-01 00:00:00' + ? * interval '1 second',
+                                    current_timestamp)""").params(id, leadId, "claim-test-" + i, i).update();
+                }
+                Future<List<io.leadflow.channel.email.EmailOutbox.Row>> first = side.submit(() -> tx.execute(s -> {
+                    var rows = outbox.claimDue(2);
+                    claimedFirst.countDown();
+                    try {
+                        commitFirst.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return rows;
+                }));
+                assertThat(claimedFirst.await(10, TimeUnit.SECONDS)).isTrue();
+
+                // The first claim has not committed: the second skips its rows instead of waiting on their locks.
+                List<String> second = side.submit(() -> outbox.claimDue(10).stream()
+                        .map(io.leadflow.channel.email.EmailOutbox.Row::id).toList()).get(5, TimeUnit.SECONDS);
+                commitFirst.countDown();
+                List<String> firstIds = first.get(10, TimeUnit.SECONDS).stream()
+                        .map(io.leadflow.channel.email.EmailOutbox.Row::id).toList();
+
+                assertThat(firstIds).containsExactlyElementsOf(ours.subList(0, 2));
+                assertThat(second).containsAll(ours.subList(2, 5)).doesNotContainAnyElementsOf(firstIds);
+                assertThat(jdbc.sql("select count(*) from email_outbox where id in (:ids) and status = 'SENDING'"
+                        + " and claimed_until > current_timestamp").param("ids", ours).query(Long.class).single())
+                        .isEqualTo(5);
+                // Rows of other tests the second claim took go back as they were.
+                second.stream().filter(id -> !ours.contains(id)).forEach(outbox::release);
+            } finally {
+                commitFirst.countDown();
+                side.shutdownNow();
+                jdbc.sql("update email_outbox set status = 'SKIPPED', last_error = 'test row' where id in (:ids)")
+                        .param("ids", ours).update();
+                poller.start();
+            }
         }
 
         @Test

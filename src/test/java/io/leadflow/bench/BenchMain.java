@@ -61,8 +61,16 @@ public final class BenchMain {
         int analyticsLeads = intArg(args, "--analytics-leads", 100_000);
         int importRows = intArg(args, "--import-rows", 100_000);
         java.util.Set<String> only = onlyArg(args);
+        // --statements 15: PostgreSQL's 15 costliest statements of the run, to see where its time went.
+        int statements = intArg(args, "--statements", 0);
+        // --trace: M1 prints its leads, due async jobs and outbox rows by status every half second.
+        trace = java.util.Arrays.asList(args).contains("--trace");
         long started = System.nanoTime();
-        try (EmbeddedPostgres pg = EmbeddedPostgres.builder().setServerConfig("fsync", "on")
+        var builder = EmbeddedPostgres.builder();
+        if (statements > 0) {
+            builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+        }
+        try (EmbeddedPostgres pg = builder.setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on")
                 .setServerConfig("max_connections", "100").start()) {
             GreenMail smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
@@ -132,6 +140,9 @@ public final class BenchMain {
                 // Last: it moves the engine's clock forward.
                 if (only.isEmpty() || only.contains("M4")) {
                     metrics.addAll(TimerDrainBench.run(app, timers, burst));
+                }
+                if (statements > 0) {
+                    printStatements(jdbc, statements);
                 }
                 metrics.forEach(m -> System.out.println(m.line()));
                 long ok = metrics.stream().filter(Metric::ok).count();
@@ -223,6 +234,8 @@ public final class BenchMain {
         };
     }
 
+    private static boolean trace;
+
     /** M1: leads captured and carried to "confirmation sent" per second, against raw start-to-wait-state. */
     private static Metric captureThroughput(ConfigurableApplicationContext ctx, JdbcTemplate jdbc, ProcessEngine engine,
             int n) throws Exception {
@@ -242,7 +255,16 @@ public final class BenchMain {
         drive(i -> leadflow.accept(1_000_000 + i), warm, leadflowDone, warm);
         jdbc.execute("analyze");
         double rawPerSecond = drive(raw, n, rawDone, (long) warm + n);
+        var tracer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+        if (trace) {
+            tracer.scheduleAtFixedRate(() -> System.out.println("TRACE " + jdbc.queryForMap(
+                    "select (select count(*) from leads) leads, (select count(*) from act_ru_job where type_ = 'message') async,"
+                    + " (select count(*) from email_outbox where status = 'PENDING') pending,"
+                    + " (select count(*) from email_outbox where status = 'SENDING') sending,"
+                    + " (select count(*) from email_outbox where status = 'SENT') sent")), 0, 500, TimeUnit.MILLISECONDS);
+        }
         double leadflowPerSecond = drive(leadflow, n, leadflowDone, warm + (long) n);
+        tracer.shutdownNow();
         double ratio = leadflowPerSecond / rawPerSecond;
         return new Metric("M1", leadflowPerSecond, "leads/s", rawPerSecond, ratio, "ratio>=0.5 and >=100/s",
                 ratio >= 0.5 && leadflowPerSecond >= 100);
@@ -263,11 +285,20 @@ public final class BenchMain {
         pool.shutdown();
         long deadline = start + PHASE_LIMIT.toNanos();
         long reached = 0;
+        long submitted = 0;
         while (System.nanoTime() < deadline && (reached = done.getAsLong()) < target) {
+            if (submitted == 0 && pool.isTerminated()) {
+                submitted = System.nanoTime();
+            }
             TimeUnit.MILLISECONDS.sleep(20);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.awaitTermination(1, TimeUnit.MINUTES);
+        if (submitted != 0 && n >= 500) {
+            // Where the time went: taking the requests, or carrying them to the end state afterwards.
+            System.out.printf("bench:   %d submitted in %.1f s, all done after %.1f s%n", n, (submitted - start) / 1e9,
+                    seconds);
+        }
         if (reached < target) {
             System.out.printf("bench: only %d of %d done within %s%n", reached, target, PHASE_LIMIT);
             return (n - (target - reached)) / seconds;
@@ -292,6 +323,17 @@ public final class BenchMain {
         }
     }
 
+
+    private static void printStatements(JdbcTemplate jdbc, int top) {
+        jdbc.execute("create extension if not exists pg_stat_statements");
+        System.out.println("bench: PostgreSQL's costliest statements of the run (total ms, calls, ms per call, rows):");
+        jdbc.query("select total_exec_time, calls, rows, regexp_replace(query, '\\s+', ' ', 'g') as q"
+                + " from pg_stat_statements order by total_exec_time desc limit ?", rs -> {
+            String q = rs.getString("q");
+            System.out.printf("bench:   %9.0f %8d %7.3f %8d  %s%n", rs.getDouble(1), rs.getLong(2),
+                    rs.getDouble(1) / Math.max(1, rs.getLong(2)), rs.getLong(3), q.length() > 140 ? q.substring(0, 140) : q);
+        }, top);
+    }
 
     private static void writeJson(List<Metric> metrics) throws IOException {
         StringBuilder json = new StringBuilder("{\"date\":\"" + java.time.Instant.now() + "\",\"metrics\":[");

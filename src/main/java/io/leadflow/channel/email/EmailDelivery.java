@@ -67,6 +67,8 @@ class EmailDelivery {
      */
     private final Set<String> claimedHere = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor senders;
+    /** Rows claimed in the poller's last claim and not handed to a sender yet (the poller thread's own). */
+    private final java.util.Queue<EmailOutbox.Row> claimed = new java.util.ArrayDeque<>();
 
     EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
             EmailSettings settings, LeadflowSettings leadflow, JavaMailSender mailSender, TransactionTemplate tx,
@@ -97,14 +99,33 @@ class EmailDelivery {
     @Bean
     IntegrationFlow emailOutboundFlow() {
         return IntegrationFlow
-                .from(() -> outbox.claimNext().map(row -> {
-                    claimedHere.add(row.id());
-                    return MessageBuilder.<Object>withPayload(row).build();
-                }).orElse(null), e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(50)))
+                .from(() -> {
+                    EmailOutbox.Row row = nextClaimed();
+                    return row == null ? null : MessageBuilder.<Object>withPayload(row).build();
+                }, e -> e.id("emailOutboxPoller").poller(Pollers.fixedDelay(300).maxMessagesPerPoll(-1)))
                 .channel(c -> c.executor("emailSenders", senders()))
                 .handle(EmailOutbox.Row.class, (row, headers) -> prepare(row), e -> e.id("emailPreparation"))
                 .handle(Mail.outboundAdapter(mailSender), e -> e.id("smtpOutbound").advice(new RecordResult()))
                 .get();
+    }
+
+    /**
+     * The next row claimed by this node, claiming the next few due rows in one commit when none is left (the poller
+     * thread only). A poll goes on while rows are due and pauses only once the outbox has nothing due: before, it
+     * paused after every 50 rows, which capped a node at about 100 emails a second.
+     */
+    private EmailOutbox.Row nextClaimed() {
+        if (claimed.isEmpty()) {
+            List<EmailOutbox.Row> rows = outbox.claimDue(claimBatch());
+            rows.forEach(row -> claimedHere.add(row.id()));
+            claimed.addAll(rows);
+        }
+        return claimed.poll();
+    }
+
+    /** As many rows as the senders can hold (one at work and one queued each), so a claimed row waits little. */
+    private int claimBatch() {
+        return 2 * settings.senders();
     }
 
     /**

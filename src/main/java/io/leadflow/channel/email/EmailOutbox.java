@@ -167,24 +167,29 @@ public class EmailOutbox {
         }
     }
 
-    /** Claims the next due row for this node, or empty. */
+    /**
+     * Claims up to {@code max} due rows for this node in one commit, oldest due first. Rows another node is claiming
+     * at this moment are skipped, not waited for (PostgreSQL's {@code skip locked}), so nodes share the queue.
+     */
     @Transactional
-    public Optional<Row> claimNext() {
+    public List<Row> claimDue(int max) {
         Instant now = clock.instant();
         List<String> due = jdbc.sql("""
                 select id from email_outbox where status = 'PENDING' and next_attempt_at <= ?
-                 order by next_attempt_at fetch first 10 rows only""")
+                 order by next_attempt_at fetch first %d rows only for update skip locked""".formatted(max))
                 .params(ts(now)).query(String.class).list();
-        for (String id : due) {
-            int claimed = jdbc.sql("""
-                    update email_outbox set status = 'SENDING', claimed_until = ?
-                     where id = ? and status = 'PENDING' and next_attempt_at <= ?""")
-                    .params(ts(now.plus(CLAIM_TIME)), id, ts(now)).update();
-            if (claimed == 1) {
-                return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).optional();
-            }
+        if (due.isEmpty()) {
+            return List.of();
         }
-        return Optional.empty();
+        Timestamp until = ts(now.plus(CLAIM_TIME));
+        jdbc.sql("""
+                update email_outbox set status = 'SENDING', claimed_until = :until
+                 where id in (:ids) and status = 'PENDING'""")
+                .param("until", until).param("ids", due).update();
+        return jdbc.sql("""
+                select * from email_outbox where id in (:ids) and status = 'SENDING' and claimed_until = :until
+                 order by next_attempt_at""")
+                .param("ids", due).param("until", until).query(EmailOutbox::map).list();
     }
 
     /**

@@ -19,6 +19,7 @@ class SmtpConfiguration {
     @Bean
     JavaMailSender mailSender(MailProperties mail, EmailSettings settings,
             org.springframework.beans.factory.ObjectProvider<org.springframework.boot.ssl.SslBundles> bundles) {
+        MailStreamProviderLookup.pin();
         ReusedSmtpConnections sender = new ReusedSmtpConnections(settings.connections().maxMessages(),
                 settings.connections().maxIdle());
         sender.setHost(mail.getHost());

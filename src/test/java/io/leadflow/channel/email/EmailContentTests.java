@@ -38,6 +38,19 @@ class EmailContentTests extends ServiceTestBase {
         assertThat(html).contains("&lt;img src=x onerror=alert(1)&gt;").doesNotContain("<img src=x");
     }
 
+    @Test
+    void namesTheMailStreamProviderTheClassPathScanWouldFindSoNoEmailScansItAgain() throws Exception {
+        String scanned = java.util.ServiceLoader.load(jakarta.mail.util.StreamProvider.class).findFirst().orElseThrow()
+                .getClass().getName();
+
+        assertThat(System.getProperty(MailStreamProviderLookup.PROPERTY)).isEqualTo(scanned);
+        assertThat(jakarta.mail.util.StreamProvider.provider().getClass().getName()).isEqualTo(scanned);
+        String email = "ada." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        postForm("/forms/newsletter", Map.of("email", email, "firstName", "Ada"), MediaType.APPLICATION_JSON);
+        assertThat(MailParts.firstOfType(awaitMail(email, "Please confirm your subscription"), "text/html"))
+                .contains("Ada");
+    }
+
     @Autowired
     EmailOutbox outbox;
 
