@@ -342,7 +342,6 @@ class NurtureJourneyTests extends EngineTestBase {
                 "FR", null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
                 new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
         ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-        executeJob(doi, "Task_SendConfirmation");
         String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
         assertThat(consent.confirm(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit"))
                 .isEqualTo(ConfirmOutcome.CONFIRMED);

@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 import java.util.Date;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.camunda.bpm.engine.ManagementService;
@@ -110,16 +111,18 @@ class ProcessModelTests extends EngineTestBase {
     @Nested
     class DoubleOptIn {
 
+        /**
+         * The confirmation is queued in the capture's own transaction (the task is not asynchronous): the lead, its
+         * proof, its process and its email are committed together, and no job stands between them.
+         */
         @Test
-        void sendsTheConfirmationThenWaitsForTheClickOrTheReminder() {
+        void queuesTheConfirmationWithTheCaptureThenWaitsForTheClickOrTheReminder() {
             String leadId = capture("wait");
             ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-            process(doi).isWaitingAt("Task_SendConfirmation");
 
-            executeJob(doi, "Task_SendConfirmation");
-
-            process(doi).isWaitingAt("Gateway_AwaitConfirmation").hasPassed("Gateway_ConfirmedAlready")
-                    .hasNotPassed("Gateway_JoinConfirmed1");
+            process(doi).isWaitingAt("Gateway_AwaitConfirmation").hasPassed("Task_SendConfirmation",
+                    "Gateway_ConfirmedAlready").hasNotPassed("Gateway_JoinConfirmed1");
+            assertThat(job(doi, "Task_SendConfirmation")).isNull();
             assertThat(outbox.find(leadId, "doi-confirmation")).isPresent();
             assertThat(job(doi, "Event_ReminderDue").getDuedate()).isEqualTo(Date.from(start.plus(Duration.ofDays(1))));
         }
@@ -128,7 +131,6 @@ class ProcessModelTests extends EngineTestBase {
         void remindsAfterOneDayWithoutConfirmation() {
             String leadId = capture("remind");
             ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-            executeJob(doi, "Task_SendConfirmation");
             assertThat(dueTimers(doi)).isEmpty();
 
             at(start.plus(Duration.ofDays(1)).plusSeconds(60));
@@ -170,18 +172,22 @@ class ProcessModelTests extends EngineTestBase {
                     .processInstanceBusinessKey(leadId).count()).isZero();
         }
 
+        /**
+         * An opt-in started for a lead whose consent is already confirmed (a start replayed after the click, a
+         * re-permission racing one): it queues nothing new, waits for nothing and starts the lifecycle.
+         */
         @Test
-        void startsTheLifecycleAtOnceWhenConfirmedBeforeTheProcessWaits() {
+        void startsTheLifecycleAtOnceWhenTheConsentIsConfirmedBeforeTheProcessWaits() {
             String leadId = capture("early");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-            process(doi).isWaitingAt("Task_SendConfirmation");
-
+            runtime.deleteProcessInstance(instance(Processes.DOUBLE_OPT_IN, leadId).getId(), "test: start it again");
             assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
                     .isEqualTo(ConfirmOutcome.CONFIRMED);
-            process(doi).isWaitingAt("Task_SendConfirmation");
-            executeJob(doi, "Task_SendConfirmation");
+
+            ProcessInstance doi = runtime.startProcessInstanceByKey(Processes.DOUBLE_OPT_IN, leadId,
+                    Map.of(Processes.VAR_LEAD_ID, leadId));
 
             process(doi).isWaitingAt("Task_StartLifecycle").hasNotPassed("Gateway_AwaitConfirmation");
+            assertThat(outbox.forLead(leadId)).filteredOn(r -> r.purpose().equals("doi-confirmation")).hasSize(1);
             assertThat(job(doi, "Event_ReminderDue")).isNull();
             executeJob(doi, "Task_StartLifecycle");
 
@@ -194,7 +200,6 @@ class ProcessModelTests extends EngineTestBase {
         void takesTheConfirmedPathWhenTheClickArrivesWhileTheReminderIsBeingSent() {
             String leadId = capture("meanwhile");
             ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-            executeJob(doi, "Task_SendConfirmation");
             at(start.plus(Duration.ofDays(1)).plusSeconds(60));
             executeJob(doi, "Event_ReminderDue");
             process(doi).isWaitingAt("Task_SendReminder");
@@ -214,7 +219,6 @@ class ProcessModelTests extends EngineTestBase {
         void endsTheOptInOfAPendingLeadErasedOnRequest() {
             String leadId = capture("gone");
             ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-            executeJob(doi, "Task_SendConfirmation");
 
             leadService.erase(leadId, "REQUESTED");
 
@@ -299,8 +303,6 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void keepsOneOutboxRowWhenTheSendStepRunsAgain() {
             String leadId = capture("once");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-            executeJob(doi, "Task_SendConfirmation");
 
             Boolean queuedAgain = tx.execute(s -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"));
 
@@ -311,28 +313,27 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void leavesNoRowFromAFailedAttemptAndOneAfterItsRetries() {
             String leadId = capture("retry");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
 
             assertThatThrownBy(() -> tx.executeWithoutResult(s -> {
-                outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation");
+                outbox.enqueue(leadId, "doi-reminder", "doi-reminder");
                 throw new IllegalStateException("the step failed after queueing");
             })).hasMessageContaining("failed after queueing");
-            assertThat(outbox.find(leadId, "doi-confirmation")).isEmpty();
+            assertThat(outbox.find(leadId, "doi-reminder")).isEmpty();
 
-            executeJob(doi, "Task_SendConfirmation");
-            tx.execute(s -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"));
-            tx.execute(s -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"));
+            tx.execute(s -> outbox.enqueue(leadId, "doi-reminder", "doi-reminder"));
+            tx.execute(s -> outbox.enqueue(leadId, "doi-reminder", "doi-reminder"));
 
-            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::purpose).containsExactly("doi-confirmation");
+            assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::purpose)
+                    .containsExactlyInAnyOrder("doi-confirmation", "doi-reminder");
         }
 
         @Test
         void refusesToQueueOutsideTheStepsTransaction() {
             String leadId = capture("notx");
 
-            assertThatThrownBy(() -> outbox.enqueue(leadId, "doi-confirmation", "doi-confirmation"))
+            assertThatThrownBy(() -> outbox.enqueue(leadId, "doi-reminder", "doi-reminder"))
                     .isInstanceOf(org.springframework.transaction.IllegalTransactionStateException.class);
-            assertThat(outbox.forLead(leadId)).isEmpty();
+            assertThat(outbox.find(leadId, "doi-reminder")).isEmpty();
         }
     }
 
@@ -674,7 +675,6 @@ class ProcessModelTests extends EngineTestBase {
     private String confirmedLead(String name, String jobTitle, String industry) {
         String leadId = capture(name, jobTitle, industry);
         ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-        executeJob(doi, "Task_SendConfirmation");
         assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
                 .isEqualTo(ConfirmOutcome.CONFIRMED);
         process(doi).hasPassed("Event_ConfirmedBeforeReminder");
@@ -692,7 +692,6 @@ class ProcessModelTests extends EngineTestBase {
 
     /** Confirmation sent, one day passed, reminder sent: the process waits for a click or the expiry. */
     private void waitAtExpiryTimer(ProcessInstance doi) {
-        executeJob(doi, "Task_SendConfirmation");
         at(start.plus(Duration.ofDays(1)).plusSeconds(60));
         executeJob(doi, "Event_ReminderDue");
         executeJob(doi, "Task_SendReminder");
