@@ -90,13 +90,17 @@ class JourneyMigrationTests extends EngineTestBase {
         execute(early, "Event_Wait3Days");
         execute(early, "Task_SendValueEmail");
         assertThat(activeActivity(early)).isEqualTo("Gateway_EngagedOrWait");
-        assertThat(outbox.forLead(early.getBusinessKey())).extracting(EmailOutbox.Row::template)
-                .containsExactly("welcome", "nurture-value");
+        assertThat(nurtureEmails(early)).containsExactly("welcome", "nurture-value");
         ClockUtil.setCurrentTime(Date.from(start.plus(Duration.ofDays(10)).plusSeconds(120)));
         execute(late, "Event_Wait7Days");
         execute(late, "Task_SendCaseStudy");
-        assertThat(outbox.forLead(late.getBusinessKey())).extracting(EmailOutbox.Row::template)
-                .containsExactly("welcome", "nurture-value", "nurture-case-study");
+        assertThat(nurtureEmails(late)).containsExactly("welcome", "nurture-value", "nurture-case-study");
+    }
+
+    /** The lead's emails after its opt-in (its confirmation was queued at capture, at the same test instant). */
+    private java.util.List<String> nurtureEmails(ProcessInstance nurture) {
+        return outbox.forLead(nurture.getBusinessKey()).stream().map(EmailOutbox.Row::template)
+                .filter(template -> !template.startsWith("doi-")).toList();
     }
 
     /** A general-track lead's nurture instance after its welcome email, waiting three days for the value email. */
