@@ -31,4 +31,15 @@ public abstract class EngineTestBase {
     static void externalServers(DynamicPropertyRegistry registry) {
         ExternalServers.register(registry);
     }
+
+    /**
+     * The templates of the emails queued for the process's lead, oldest first, leaving out its double opt-in emails
+     * (the confirmation is queued at capture, at the same test instant as what follows it).
+     */
+    protected static java.util.List<String> emailsAfterOptIn(io.leadflow.channel.email.EmailOutbox outbox,
+            org.camunda.bpm.engine.runtime.ProcessInstance process) {
+        return outbox.forLead(process.getBusinessKey()).stream()
+                .map(io.leadflow.channel.email.EmailOutbox.Row::template)
+                .filter(template -> !template.startsWith("doi-")).toList();
+    }
 }
