@@ -255,8 +255,8 @@ public final class BenchMain {
         drive(i -> leadflow.accept(1_000_000 + i), warm, leadflowDone, warm);
         jdbc.execute("analyze");
         double rawPerSecond = drive(raw, n, rawDone, (long) warm + n);
-        var tracer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-        if (trace) {
+        var tracer = trace ? java.util.concurrent.Executors.newSingleThreadScheduledExecutor() : null;
+        if (tracer != null) {
             tracer.scheduleAtFixedRate(() -> System.out.println("TRACE " + jdbc.queryForMap(
                     "select (select count(*) from leads) leads, (select count(*) from act_ru_job where type_ = 'message') async,"
                     + " (select count(*) from email_outbox where status = 'PENDING') pending,"
@@ -264,7 +264,9 @@ public final class BenchMain {
                     + " (select count(*) from email_outbox where status = 'SENT') sent")), 0, 500, TimeUnit.MILLISECONDS);
         }
         double leadflowPerSecond = drive(leadflow, n, leadflowDone, warm + (long) n);
-        tracer.shutdownNow();
+        if (tracer != null) {
+            tracer.shutdownNow();
+        }
         double ratio = leadflowPerSecond / rawPerSecond;
         return new Metric("M1", leadflowPerSecond, "leads/s", rawPerSecond, ratio, "ratio>=0.5 and >=100/s",
                 ratio >= 0.5 && leadflowPerSecond >= 100);

@@ -22,18 +22,15 @@ final class MailStreamProviderLookup {
     private MailStreamProviderLookup() {
     }
 
-    /** Names the provider once, unless the operator already did; returns the name in effect. */
-    static synchronized String pin() {
-        String configured = System.getProperty(PROPERTY);
-        if (configured != null) {
-            return configured;
+    /** Names the provider once, unless the operator already did. */
+    static synchronized void pin() {
+        if (System.getProperty(PROPERTY) != null) {
+            return;
         }
-        return ServiceLoader.load(StreamProvider.class, MailStreamProviderLookup.class.getClassLoader()).findFirst()
-                .map(provider -> {
-                    String name = provider.getClass().getName();
-                    System.setProperty(PROPERTY, name);
-                    log.debug("Jakarta Mail stream provider pinned to {}", name);
-                    return name;
-                }).orElse(null);
+        ServiceLoader.load(StreamProvider.class, MailStreamProviderLookup.class.getClassLoader()).findFirst()
+                .ifPresent(provider -> {
+                    System.setProperty(PROPERTY, provider.getClass().getName());
+                    log.debug("Jakarta Mail stream provider pinned to {}", provider.getClass().getName());
+                });
     }
 }
