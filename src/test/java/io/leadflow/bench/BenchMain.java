@@ -128,7 +128,8 @@ public final class BenchMain {
                     metrics.add(WalBench.run(app, journeys, rawVariables));
                 }
                 if (only.isEmpty() || only.contains("M6")) {
-                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", leads)));
+                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 500),
+                            doubleArg(args, "--node-cpus", 0.5)));
                 }
                 if (only.isEmpty() || only.contains("M7")) {
                     metrics.add(BacktestBench.run(app, backtestLeads));
@@ -376,6 +377,15 @@ public final class BenchMain {
         Files.createDirectories(out.getParent());
         Files.writeString(out, json.append("]}\n"));
         System.out.println("bench: wrote " + out);
+    }
+
+    private static double doubleArg(String[] args, String name, double fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return Double.parseDouble(args[i + 1]);
+            }
+        }
+        return fallback;
     }
 
     private static int intArg(String[] args, String name, int fallback) {

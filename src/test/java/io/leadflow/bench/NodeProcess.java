@@ -1,0 +1,148 @@
+package io.leadflow.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Leadflow node started as a JVM of its own ({@link BenchNode}, the bench's class path), reached over loopback
+ * HTTP. Its output goes to {@code target/bench/<name>.log}.
+ */
+final class NodeProcess implements AutoCloseable {
+
+    private static final Duration START_LIMIT = Duration.ofMinutes(2);
+
+    final String name;
+    final int port;
+    private final Process process;
+    private final Path log;
+
+    private NodeProcess(String name, int port, Process process, Path log) {
+        this.name = name;
+        this.port = port;
+        this.process = process;
+        this.log = log;
+    }
+
+    /** Starts the node on {@code port} and returns once {@code /actuator/health} answers UP. */
+    static NodeProcess start(String name, int port, List<String> args) throws Exception {
+        Path log = Path.of("target", "bench", name + ".log");
+        Files.createDirectories(log.getParent());
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString(), "-Xmx768m", "-cp", System.getProperty("java.class.path"), BenchNode.class.getName()));
+        command.addAll(args);
+        command.add("--server.port=" + port);
+        command.add("--leadflow.public-url=http://127.0.0.1:" + port);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        NodeProcess node = new NodeProcess(name, port, process, log);
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        node.awaitHealthy();
+        return node;
+    }
+
+    private void awaitHealthy() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + START_LIMIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Node " + name + " exited with " + process.exitValue() + " while"
+                        + " starting: see " + log);
+            }
+            try {
+                HttpResponse<String> health = http.send(HttpRequest.newBuilder(uri("/actuator/health"))
+                        .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+                if (health.statusCode() == 200 && health.body().contains("UP")) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            TimeUnit.MILLISECONDS.sleep(250);
+        }
+        throw new IllegalStateException("Node " + name + " not healthy within " + START_LIMIT + ": see " + log);
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    /** CPU time the node's process used so far (user and system), in milliseconds. */
+    long cpuMillis() {
+        return ProcStat.cpuMillis(process.pid(), false);
+    }
+
+    /** Stops the node as an operator would (SIGTERM: the application shuts down gracefully), killing it after 30 s. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** CPU time of processes from {@code /proc/<pid>/stat}. */
+    static final class ProcStat {
+
+        private static final long MILLIS_PER_TICK = 10; // CLK_TCK is 100 on Linux
+
+        private ProcStat() {
+        }
+
+        /** utime + stime (and, with {@code children}, the reaped children's) of one process; 0 once it is gone. */
+        static long cpuMillis(long pid, boolean children) {
+            String[] fields = fields(Path.of("/proc", String.valueOf(pid), "stat"));
+            if (fields == null) {
+                return 0;
+            }
+            // after the ")" that ends the command name: state is field 3, utime 14, stime 15, cutime 16, cstime 17
+            long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+            if (children) {
+                ticks += Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+            }
+            return ticks * MILLIS_PER_TICK;
+        }
+
+        /** CPU time of every process named {@code command} (with their reaped children), in milliseconds. */
+        static long cpuMillisOf(String command) {
+            long total = 0;
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path proc : (Iterable<Path>) procs::iterator) {
+                    String pid = proc.getFileName().toString();
+                    if (pid.chars().allMatch(Character::isDigit)) {
+                        try {
+                            if (Files.readString(proc.resolve("comm")).trim().equals(command)) {
+                                total += cpuMillis(Long.parseLong(pid), true);
+                            }
+                        } catch (IOException gone) {
+                            // ended meanwhile
+                        }
+                    }
+                }
+            } catch (IOException e) {
+                return -1;
+            }
+            return total;
+        }
+
+        private static String[] fields(Path stat) {
+            try {
+                String line = Files.readString(stat);
+                return line.substring(line.lastIndexOf(')') + 2).split(" ");
+            } catch (IOException gone) {
+                return null;
+            }
+        }
+    }
+}
