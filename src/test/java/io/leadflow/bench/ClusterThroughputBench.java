@@ -61,7 +61,9 @@ final class ClusterThroughputBench {
         String url = arg(nodeArgs, "spring.datasource.url").replaceFirst("/postgres\\?", "/" + database + "?");
         JdbcTemplate db = new JdbcTemplate(new DriverManagerDataSource(url, "postgres", ""));
         Journeys journeys = new Journeys(app, db);
-        int warm = Math.max(50, n / 5);
+        // JIT compilation in a fresh JVM costs CPU for a while: node B gets as many journeys before the measured
+        // phase as node A had (its warm-up and the one-node phase), so neither phase pays for a colder node.
+        int warm = Math.max(100, n / 2);
         try (NodeProcess a = NodeProcess.start("m6-node-a", freePort(), nodeArgs(nodeArgs, url, "a"));
                 var limitA = CpuLimit.create("leadflow-bench-node-a", nodeCpus).orElse(null);
                 var limitB = limitA == null ? null : CpuLimit.create("leadflow-bench-node-b", nodeCpus).orElse(null)) {
@@ -72,7 +74,7 @@ final class ClusterThroughputBench {
             }
             Phase one = journeys.run("m6one", n, List.of(a));
             try (NodeProcess b = NodeProcess.start("m6-node-b", freePort(), nodeArgs(nodeArgs, url, "b"))) {
-                journeys.run("m6w2", warm, List.of(b));
+                journeys.run("m6w2", warm + n, List.of(b));
                 db.execute("analyze");
                 if (limitB != null) {
                     limitB.add(b.pid());
@@ -127,13 +129,13 @@ final class ClusterThroughputBench {
 
     /** One measured phase: journeys per second, its two stages and the CPU its leads cost. */
     private record Phase(double perSecond, double captureSeconds, double confirmSeconds, double nodeCpuMsPerLead,
-            double postgresCpuMsPerLead, Instant started, Instant ended) {
+            double postgresCpuMsPerLead, String cpuPerNode, Instant started, Instant ended) {
 
         @Override
         public String toString() {
             return String.format(Locale.ROOT, "%.1f journeys/s (captures to confirmation sent %.1f s, confirmations to"
-                    + " welcome sent %.1f s; CPU per lead: nodes %.1f ms, PostgreSQL %.1f ms)", perSecond,
-                    captureSeconds, confirmSeconds, nodeCpuMsPerLead, postgresCpuMsPerLead);
+                    + " welcome sent %.1f s; CPU per lead: nodes %.1f ms, PostgreSQL %.1f ms; CPU time of %s)", perSecond,
+                    captureSeconds, confirmSeconds, nodeCpuMsPerLead, postgresCpuMsPerLead, cpuPerNode);
         }
     }
 
@@ -164,7 +166,7 @@ final class ClusterThroughputBench {
             }
             long confirmations = sent("doi-confirmation");
             long welcomes = sent("welcome");
-            long nodeCpu = nodes.stream().mapToLong(NodeProcess::cpuMillis).sum();
+            long[] nodeCpu = nodes.stream().mapToLong(NodeProcess::cpuMillis).toArray();
             long postgresCpu = NodeProcess.ProcStat.cpuMillisOf("postgres");
             Instant started = Instant.now();
             long start = System.nanoTime();
@@ -180,10 +182,17 @@ final class ClusterThroughputBench {
             BenchApp.require(n + " welcome emails sent", () -> sent("welcome") >= welcomes + n, STAGE_LIMIT);
             double confirmSeconds = (System.nanoTime() - confirmStart) / 1e9;
             Instant ended = Instant.now();
-            double nodeMs = nodes.stream().mapToLong(NodeProcess::cpuMillis).sum() - nodeCpu;
+            StringBuilder cpuPerNode = new StringBuilder();
+            double nodeMs = 0;
+            for (int i = 0; i < nodes.size(); i++) {
+                long used = nodes.get(i).cpuMillis() - nodeCpu[i];
+                nodeMs += used;
+                cpuPerNode.append(i == 0 ? "" : ", ").append(nodes.get(i).name).append(' ')
+                        .append(String.format(Locale.ROOT, "%.1f s", used / 1e3));
+            }
             double postgresMs = NodeProcess.ProcStat.cpuMillisOf("postgres") - postgresCpu;
             return new Phase(n / (captureSeconds + confirmSeconds), captureSeconds, confirmSeconds, nodeMs / n,
-                    postgresMs / n, started, ended);
+                    postgresMs / n, cpuPerNode.toString(), started, ended);
         }
 
         private long sent(String purpose) {
