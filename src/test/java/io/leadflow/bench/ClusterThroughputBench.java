@@ -69,14 +69,16 @@ final class ClusterThroughputBench {
                 var limitB = limitA == null ? null : CpuLimit.create("leadflow-bench-node-b", nodeCpus).orElse(null)) {
             journeys.run("m6w1", warm, List.of(a));
             db.execute("analyze");
-            if (limitA != null) {
+            // both nodes limited, or neither: one limited node beside an unlimited one would measure nothing
+            boolean limited = limitA != null && limitB != null;
+            if (limited) {
                 limitA.add(a.pid());
             }
             Phase one = journeys.run("m6one", n, List.of(a));
             try (NodeProcess b = NodeProcess.start("m6-node-b", freePort(), nodeArgs(nodeArgs, url, "b"))) {
                 journeys.run("m6w2", warm + n, List.of(b));
                 db.execute("analyze");
-                if (limitB != null) {
+                if (limited) {
                     limitB.add(b.pid());
                 }
                 Phase two = journeys.run("m6two", n, List.of(a, b));
@@ -90,7 +92,7 @@ final class ClusterThroughputBench {
                         + " executions (%.2f %%); jobs lost to the other node at acquisition %d of %d (%.2f %%); %s%n",
                         duplicates, locking.failedJobs, locking.executions, locking.failureRate(),
                         locking.acquisitionsLost, locking.acquisitions, locking.acquisitionLossRate(),
-                        limitB == null ? "no CPU limits: the nodes shared the machine's "
+                        !limited ? "no CPU limits: the nodes shared the machine's "
                                 + Runtime.getRuntime().availableProcessors() + " cores with PostgreSQL, the SMTP"
                                 + " server and the client, so the ratio is bounded by them"
                                 : "CPU limits held each node to " + nodeCpus + " cores (periods throttled: node a "
