@@ -46,9 +46,16 @@ import io.leadflow.platform.TableStatistics;
 
 /**
  * Contact imports: the file is streamed to disk (with its SHA-256, so the same file uploaded again changes nothing),
- * then read row by row in chunks of {@value #CHUNK}, each chunk one transaction. A row is imported whole or
- * rejected whole with its reason. Consent follows the import's legal basis: with proof of opt-in a lead is
- * confirmed; without, it stays PENDING and gets no marketing email, or enters a throttled re-permission campaign.
+ * kept in the database until its import ends, then read row by row in chunks of {@value #CHUNK}, each chunk one
+ * transaction. A row is imported whole or rejected whole with its reason. Consent follows the import's legal basis:
+ * with proof of opt-in a lead is confirmed; without, it stays PENDING and gets no marketing email, or enters a
+ * throttled re-permission campaign.
+ * <p>
+ * Any node can finish any import. The node running one holds a claim on it, renewed every
+ * {@code leadflow.imports.check-every} and fenced in every chunk's commit: a chunk commits only while its node still
+ * holds the claim. A node that stops gives its imports back between two chunks; a node that dies leaves claims that
+ * run out after {@code leadflow.imports.claim-time}. Either way another node, or the same one restarted, takes the
+ * import over and goes on after the last chunk committed, so no row is imported twice or left out.
  */
 @Service
 public class ImportService {
@@ -64,10 +71,14 @@ public class ImportService {
             Map<String, String> mapping, String fileName) {
     }
 
+    /** {@code resumed}: how many times the import was taken over after the node running it stopped. */
     public record ImportView(String id, Status status, String fileName, LegalBasis legalBasis, boolean repermission,
             LeadImporter.Conflict conflict, int percent, int rowsRead, int created, int merged, int unchanged, int rejected,
-            Instant createdAt, Instant finishedAt, String mapping, String error, boolean sameFileAsBefore) {
+            Instant createdAt, Instant finishedAt, String mapping, String error, boolean sameFileAsBefore, int resumed) {
     }
+
+    /** The stored file is read back in parts of this size. */
+    static final int PART = 1024 * 1024;
 
     private final JdbcClient jdbc;
     private final JdbcTemplate batch;
@@ -80,7 +91,10 @@ public class ImportService {
     private final ImportSettings settings;
     private final Clock clock;
     private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
-    private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+    /** This node, as its claims name it. */
+    private final String node = nodeName();
+    /** Imports this node holds a claim on: queued or running here, and renewed by {@link #checkClaims()}. */
+    private final Set<String> held = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
 
     ImportService(JdbcClient jdbc, JdbcTemplate batch, TableStatistics statistics, LeadImporter importer, LeadRepository leads, ConsentLedger ledger,
@@ -148,7 +162,7 @@ public class ImportService {
             return new ImportView(earlier.id(), earlier.status(), earlier.fileName(), earlier.legalBasis(),
                     earlier.repermission(), earlier.conflict(), earlier.percent(), earlier.rowsRead(), earlier.created(),
                     earlier.merged(), earlier.unchanged(), earlier.rejected(), earlier.createdAt(),
-                    earlier.finishedAt(), earlier.mapping(), earlier.error(), true);
+                    earlier.finishedAt(), earlier.mapping(), earlier.error(), true, earlier.resumed());
         }
         Map<String, Integer> columns;
         List<String> header;
@@ -167,25 +181,68 @@ public class ImportService {
         }
         String id = UUID.randomUUID().toString();
         String mapping = describe(header, columns);
-        jdbc.sql("""
-                insert into imports (id, file_sha256, file_name, status, legal_basis, repermission, conflict, created_by,
-                                     created_at, mapping)
-                values (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?)""")
-                .params(id, sha, truncate(options.fileName(), 200), options.legalBasis().name(), options.repermission(),
-                        options.conflict().name(), user, Timestamp.from(clock.instant()), truncate(mapping, 2000))
-                .update();
-        executor.execute(() -> run(id, file, options, columns));
+        try {
+            long size = Files.size(file);
+            tx.executeWithoutResult(s -> {
+                jdbc.sql("""
+                        insert into imports (id, file_sha256, file_name, status, legal_basis, repermission, conflict,
+                                             created_by, created_at, mapping, column_map, file_size, claimed_by,
+                                             claimed_until)
+                        values (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                        .params(id, sha, truncate(options.fileName(), 200), options.legalBasis().name(),
+                                options.repermission(), options.conflict().name(), user, Timestamp.from(clock.instant()),
+                                truncate(mapping, 2000), encode(columns), size, node,
+                                Timestamp.from(clock.instant().plus(settings.claimTime())))
+                        .update();
+                storeFile(id, file);
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException("The upload could not be stored: " + e.getMessage(), e);
+        } finally {
+            deleteQuietly(file);
+        }
+        held.add(id);
+        submit(id);
         return get(id);
     }
 
+    /** The upload, in parts of {@value #PART} bytes, in the caller's transaction. */
+    private void storeFile(String id, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            int part = 0;
+            byte[] data;
+            while ((data = in.readNBytes(PART)).length > 0) {
+                batch.update("insert into import_file_parts (import_id, part_no, data) values (?, ?, ?)", id, part++,
+                        data);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void submit(String id) {
+        try {
+            executor.execute(() -> run(id));
+        } catch (org.springframework.core.task.TaskRejectedException full) {
+            log.warn("Import {} waits: this node already has {} imports queued; it starts within {} on a node with "
+                    + "room", id, executor.getQueueSize(), settings.claimTime().plus(settings.checkEvery()));
+            held.remove(id);
+        }
+    }
+
     /**
-     * A stopping node ends its import between two chunks, saying where it stopped, rather than leaving it RUNNING
-     * for ever; imports still queued behind it end the same way before their first chunk.
+     * A stopping node gives its imports back between two chunks (the chunk being written commits first), so that
+     * another node, or this one once restarted, goes on with them; imports queued behind them are given back before
+     * their first chunk.
      */
     @jakarta.annotation.PreDestroy
     void stop() {
         stopping = true;
         executor.shutdown();
+        if (!held.isEmpty()) {
+            // still running after the shutdown's wait: given back anyway, its chunk's commit is fenced by the claim
+            held.forEach(this::release);
+        }
     }
 
     public ImportView get(String id) {
@@ -196,17 +253,18 @@ public class ImportService {
                         rs.getInt("percent"), rs.getInt("rows_read"), rs.getInt("created"), rs.getInt("merged"), rs.getInt("unchanged"),
                         rs.getInt("rejected"), rs.getTimestamp("created_at").toInstant(),
                         rs.getTimestamp("finished_at") == null ? null : rs.getTimestamp("finished_at").toInstant(),
-                        rs.getString("mapping"), rs.getString("error"), false))
+                        rs.getString("mapping"), rs.getString("error"), false, rs.getInt("resumed")))
                 .optional().orElseThrow(() -> new NotFoundException("No import " + id));
     }
 
-    /** Stops a running import after its current chunk; rows already committed stay. */
+    /**
+     * Stops a running import after its current chunk, on whichever node runs it; rows already committed stay. An
+     * import no node runs at the moment ends as cancelled when a node next takes it up.
+     */
     public ImportView cancel(String id) {
-        ImportView view = get(id);
-        if (view.status() == Status.RUNNING) {
-            cancelled.add(id);
-        }
-        return view;
+        get(id);
+        jdbc.sql("update imports set cancel_requested = true where id = ? and status = 'RUNNING'").param(id).update();
+        return get(id);
     }
 
     public record Rejection(int line, String reason, String raw) {
@@ -227,12 +285,66 @@ public class ImportService {
                 .param(id).query((rs, n) -> new Merge(rs.getInt(1), rs.getString(2), rs.getString(3))).list();
     }
 
-    private void run(String id, Path file, Options options, Map<String, Integer> columns) {
+    /** What a node needs to run an import, from its row. */
+    private record Job(String id, Options options, Map<String, Integer> columns, int resumeLine, long fileSize,
+            Counts total, boolean cancelRequested) {
+    }
+
+    private Optional<Job> claimedJob(String id) {
+        return jdbc.sql("select * from imports where id = ? and status = 'RUNNING' and claimed_by = ?").params(id, node)
+                .query((rs, n) -> {
+                    Counts total = new Counts();
+                    total.read = rs.getInt("rows_read");
+                    total.created = rs.getInt("created");
+                    total.merged = rs.getInt("merged");
+                    total.unchanged = rs.getInt("unchanged");
+                    total.rejected = rs.getInt("rejected");
+                    total.nextAnalysisAt = Math.max(STATISTICS_EVERY, 2 * total.created);
+                    Options options = new Options(LegalBasis.valueOf(rs.getString("legal_basis")),
+                            rs.getBoolean("repermission"), LeadImporter.Conflict.valueOf(rs.getString("conflict")),
+                            Map.of(), rs.getString("file_name"));
+                    return new Job(id, options, decode(rs.getString("column_map")), rs.getInt("resume_line"),
+                            rs.getLong("file_size"), total, rs.getBoolean("cancel_requested"));
+                })
+                .optional();
+    }
+
+    private void run(String id) {
+        try {
+            Optional<Job> claimed = claimedJob(id);
+            if (claimed.isEmpty()) {
+                return; // ended or taken over meanwhile
+            }
+            Job job = claimed.get();
+            if (job.cancelRequested()) {
+                finish(id, Status.CANCELLED, "Cancelled after row " + job.total().read + "; rows before it are imported");
+                return;
+            }
+            if (stopping) {
+                release(id);
+                return;
+            }
+            read(job);
+        } catch (RuntimeException e) {
+            if (Errors.isStorageFailure(e)) {
+                log.warn("Import {} paused, the database failed: {}. It goes on within {}, here or on another node",
+                        id, Errors.rootMessage(e), settings.claimTime().plus(settings.checkEvery()));
+            } else {
+                log.error("Import {} could not be started: {}", id, Errors.rootMessage(e), e);
+                finish(id, Status.FAILED, "Could not be started: " + Errors.rootMessage(e));
+            }
+        } finally {
+            held.remove(id);
+        }
+    }
+
+    private void read(Job job) {
+        String id = job.id();
         long started = System.nanoTime();
-        Counts total = new Counts();
-        try (var counted = new CountingInputStream(Files.newInputStream(file));
-                CsvReader csv = new CsvReader(counted)) {
-            long size = Math.max(1, Files.size(file));
+        Counts total = job.total();
+        int skipped = 0;
+        try (var counted = new StoredFile(id); CsvReader csv = new CsvReader(counted)) {
+            long size = Math.max(1, job.fileSize());
             java.util.function.IntSupplier progress = () -> (int) Math.min(99, 100 * counted.count / size);
             csv.next();
             List<Row> chunk = new ArrayList<>(CHUNK);
@@ -241,53 +353,94 @@ public class ImportService {
                 if (record.size() == 1 && record.get(0).isBlank()) {
                     continue;
                 }
+                if (csv.recordLine() <= job.resumeLine()) {
+                    skipped++;
+                    continue;
+                }
                 chunk.add(new Row(csv.recordLine(), record));
                 if (chunk.size() == CHUNK) {
-                    if (!flush(id, chunk, options, columns, total, progress)) {
+                    if (!flush(job, chunk, total, progress)) {
                         return;
                     }
                 }
             }
-            if (!chunk.isEmpty() && !flush(id, chunk, options, columns, total, progress)) {
+            if (!chunk.isEmpty() && !flush(job, chunk, total, progress)) {
                 return;
             }
+            if (counted.count != job.fileSize()) {
+                throw new IOException("the stored file ended after " + counted.count + " of its " + job.fileSize()
+                        + " bytes");
+            }
             finish(id, Status.DONE, null);
-            log.info("Import {} done: {} rows, {} created, {} merged, {} unchanged, {} rejected in {} ms", id,
+            log.info("Import {} done: {} rows, {} created, {} merged, {} unchanged, {} rejected{} in {} ms", id,
                     total.read, total.created, total.merged, total.unchanged, total.rejected,
+                    skipped > 0 ? " (" + skipped + " rows imported before it was taken over)" : "",
                     (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException | IOException e) {
+            if (Errors.isStorageFailure(e)) {
+                // the database went away under a chunk, which rolled back: given back whole, for a node to go on
+                log.warn("Import {} paused after row {}, the database failed: {}. It goes on within {}, here or on "
+                        + "another node", id, total.read, Errors.rootMessage(e),
+                        settings.claimTime().plus(settings.checkEvery()));
+                return;
+            }
             log.error("Import {} failed after {} rows: {}", id, total.read, Errors.rootMessage(e), e);
             finish(id, Status.FAILED, "Stopped after row " + total.read + ": " + Errors.rootMessage(e)
                     + ". Rows before it are imported; fix the file and upload it again (rows already in merge).");
-        } finally {
-            cancelled.remove(id);
-            deleteQuietly(file);
+        }
+    }
+
+    /** The stored upload, read back a part at a time, counting the bytes read for the progress. */
+    private final class StoredFile extends InputStream {
+        private final String id;
+        private int next;
+        private byte[] part = new byte[0];
+        private int at;
+        private boolean end;
+        volatile long count;
+
+        StoredFile(String id) {
+            this.id = id;
+        }
+
+        private boolean fill() {
+            while (at == part.length && !end) {
+                Optional<byte[]> data = jdbc.sql("select data from import_file_parts where import_id = ? and part_no = ?")
+                        .params(id, next).query((rs, n) -> rs.getBytes(1)).optional();
+                end = data.isEmpty();
+                part = data.orElse(new byte[0]);
+                at = 0;
+                next++;
+            }
+            return at < part.length;
+        }
+
+        @Override
+        public int read() {
+            if (!fill()) {
+                return -1;
+            }
+            count++;
+            return part[at++] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (len == 0) {
+                return 0;
+            }
+            if (!fill()) {
+                return -1;
+            }
+            int n = Math.min(len, part.length - at);
+            System.arraycopy(part, at, b, off, n);
+            at += n;
+            count += n;
+            return n;
         }
     }
 
     private record Row(int line, List<String> cells) {
-    }
-
-    private static final class CountingInputStream extends java.io.FilterInputStream {
-        volatile long count;
-
-        CountingInputStream(InputStream in) {
-            super(in);
-        }
-
-        @Override
-        public int read() throws IOException {
-            int b = super.read();
-            count += b >= 0 ? 1 : 0;
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
-            count += Math.max(0, n);
-            return n;
-        }
     }
 
     private static final class Counts {
@@ -299,27 +452,40 @@ public class ImportService {
     /** An import refreshes the statistics of {@code leads} after this many new leads, then each time it doubled. */
     private static final int STATISTICS_EVERY = 10_000;
 
-    /** Imports one chunk in one transaction; false when the import was cancelled. */
-    private boolean flush(String id, List<Row> chunk, Options options, Map<String, Integer> columns, Counts total,
-            java.util.function.IntSupplier progress) {
+    /**
+     * Imports one chunk in one transaction; false when the import goes no further here: it was cancelled, this node
+     * is stopping (it gives the import back), or another node took it over.
+     */
+    private boolean flush(Job job, List<Row> chunk, Counts total, java.util.function.IntSupplier progress) {
+        String id = job.id();
         if (stopping) {
-            finish(id, Status.FAILED, "The service stopped after row " + total.read + "; rows before it are "
-                    + "imported. Upload the file again to import the rest: rows already imported merge unchanged.");
-            return false;
-        }
-        if (cancelled.contains(id)) {
-            finish(id, Status.CANCELLED, "Cancelled after row " + total.read + "; rows before it are imported");
+            release(id);
+            log.info("Import {} given back after row {}: this node is stopping; another node, or this one once "
+                    + "restarted, goes on with it", id, total.read);
             return false;
         }
         Counts counts;
         try {
-            counts = tx.execute(s -> importChunk(id, chunk, options, columns, progress));
-        } catch (DuplicateKeyException raced) {
-            // a form or another import created one of these addresses since the chunk looked them up: once more,
-            // and that address now merges
-            log.info("Import {}: an address of the chunk from line {} was created meanwhile; importing it again", id,
-                    chunk.get(0).line());
-            counts = tx.execute(s -> importChunk(id, chunk, options, columns, progress));
+            try {
+                counts = tx.execute(s -> importChunk(job, chunk, progress));
+            } catch (DuplicateKeyException raced) {
+                // a form or another import created one of these addresses since the chunk looked them up: once more,
+                // and that address now merges
+                log.info("Import {}: an address of the chunk from line {} was created meanwhile; importing it again",
+                        id, chunk.get(0).line());
+                counts = tx.execute(s -> importChunk(job, chunk, progress));
+            }
+        } catch (ClaimLost lost) {
+            Map<String, Object> now = jdbc.sql("select claimed_by, cancel_requested from imports where id = ?")
+                    .param(id).query().singleRow();
+            if (Boolean.TRUE.equals(now.get("cancel_requested")) && node.equals(now.get("claimed_by"))) {
+                finish(id, Status.CANCELLED, "Cancelled after row " + total.read + "; rows before it are imported");
+            } else {
+                log.warn("Import {}: {} took it over after row {} (this node's claim had run out: was it paused for "
+                        + "longer than leadflow.imports.claim-time?); this node stops reading it", id,
+                        now.get("claimed_by"), total.read);
+            }
+            return false;
         }
         total.read += counts.read;
         total.created += counts.created;
@@ -335,9 +501,18 @@ public class ImportService {
         return true;
     }
 
+    /** The chunk's commit found the claim gone (cancelled, or taken over): the chunk rolls back. */
+    private static final class ClaimLost extends RuntimeException {
+        ClaimLost() {
+            super(null, null, false, false);
+        }
+    }
+
     /** One chunk, in the caller's transaction: cleaning row by row, writing in batches. */
-    private Counts importChunk(String id, List<Row> chunk, Options options, Map<String, Integer> columns,
-            java.util.function.IntSupplier progress) {
+    private Counts importChunk(Job job, List<Row> chunk, java.util.function.IntSupplier progress) {
+        String id = job.id();
+        Options options = job.options();
+        Map<String, Integer> columns = job.columns();
         Counts c = new Counts();
         Instant now = clock.instant();
         boolean proof = options.legalBasis() == LegalBasis.CONSENT_PROOF;
@@ -394,10 +569,18 @@ public class ImportService {
         batch.batchUpdate("insert into import_repermissions (lead_id, import_id, queued_at) values (?, ?, ?)",
                 repermissions);
         ledger.appendAll(proofs);
-        jdbc.sql("""
+        int claimed = jdbc.sql("""
                 update imports set rows_read = rows_read + ?, created = created + ?, merged = merged + ?,
-                       unchanged = unchanged + ?, rejected = rejected + ?, percent = ? where id = ?""")
-                .params(c.read, c.created, c.merged, c.unchanged, c.rejected, progress.getAsInt(), id).update();
+                       unchanged = unchanged + ?, rejected = rejected + ?, percent = ?, resume_line = ?,
+                       claimed_until = ?, error = null
+                 where id = ? and status = 'RUNNING' and claimed_by = ? and cancel_requested = false""")
+                .params(c.read, c.created, c.merged, c.unchanged, c.rejected, progress.getAsInt(),
+                        chunk.get(chunk.size() - 1).line(), Timestamp.from(clock.instant().plus(settings.claimTime())),
+                        id, node)
+                .update();
+        if (claimed == 0) {
+            throw new ClaimLost();
+        }
         return c;
     }
 
@@ -459,10 +642,96 @@ public class ImportService {
         });
     }
 
+    /** Ends an import this node holds, and drops its stored file; nothing when another node holds it now. */
     private void finish(String id, Status status, String error) {
-        jdbc.sql("update imports set status = ?, finished_at = ?, error = ?, percent = case when ? = 'DONE' then 100 "
-                + "else percent end where id = ?")
-                .params(status.name(), Timestamp.from(clock.instant()), truncate(error, 1000), status.name(), id).update();
+        tx.executeWithoutResult(s -> {
+            int ended = jdbc.sql("""
+                    update imports set status = ?, finished_at = ?, error = ?, claimed_by = null, claimed_until = null,
+                           percent = case when ? = 'DONE' then 100 else percent end
+                     where id = ? and status = 'RUNNING' and claimed_by = ?""")
+                    .params(status.name(), Timestamp.from(clock.instant()), truncate(error, 1000), status.name(), id,
+                            node)
+                    .update();
+            if (ended == 1) {
+                jdbc.sql("delete from import_file_parts where import_id = ?").param(id).update();
+            }
+        });
+    }
+
+    /** Gives an import this node holds back, for any node to go on with at its next check. */
+    private void release(String id) {
+        jdbc.sql("update imports set claimed_by = null, claimed_until = null where id = ? and claimed_by = ?")
+                .params(id, node).update();
+        held.remove(id);
+    }
+
+    /**
+     * Every {@code leadflow.imports.check-every}: renews this node's claims, then takes over the imports no node
+     * holds (given back by a stopping node, or whose node died and let its claim run out), oldest first.
+     */
+    @Scheduled(initialDelayString = "${leadflow.imports.check-every:PT15S}",
+            fixedDelayString = "${leadflow.imports.check-every:PT15S}")
+    public int checkClaims() {
+        if (stopping) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        Timestamp until = Timestamp.from(now.plus(settings.claimTime()));
+        if (!held.isEmpty()) {
+            jdbc.sql("update imports set claimed_until = :until where id in (:ids) and claimed_by = :node"
+                    + " and status = 'RUNNING'").param("until", until).param("ids", List.copyOf(held))
+                    .param("node", node).update();
+        }
+        List<Map<String, Object>> orphans = jdbc.sql("""
+                select id, claimed_by, rows_read from imports
+                 where status = 'RUNNING' and (claimed_by is null or claimed_until < ?) order by created_at""")
+                .param(Timestamp.from(now)).query().listOfRows();
+        int taken = 0;
+        for (Map<String, Object> orphan : orphans) {
+            String id = (String) orphan.get("id");
+            int won = jdbc.sql("""
+                    update imports set claimed_by = ?, claimed_until = ?, resumed = resumed + 1
+                     where id = ? and status = 'RUNNING' and (claimed_by is null or claimed_until < ?)""")
+                    .params(node, until, id, Timestamp.from(now)).update();
+            if (won == 1) {
+                log.info("Import {} taken over after row {} ({}): this node goes on with it", id,
+                        orphan.get("rows_read"), orphan.get("claimed_by") == null ? "given back by a stopping node"
+                                : "the claim of " + orphan.get("claimed_by") + " ran out");
+                held.add(id);
+                submit(id);
+                taken++;
+            }
+        }
+        return taken;
+    }
+
+    private static String nodeName() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "node";
+        }
+        return truncate(host, 60) + "-" + ProcessHandle.current().pid() + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static String encode(Map<String, Integer> columns) {
+        StringBuilder out = new StringBuilder();
+        columns.forEach((field, index) -> out.append(out.isEmpty() ? "" : ";").append(field).append('=').append(index));
+        return out.toString();
+    }
+
+    private static Map<String, Integer> decode(String columns) {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        if (columns == null || columns.isBlank()) {
+            return out;
+        }
+        for (String pair : columns.split(";")) {
+            int eq = pair.indexOf('=');
+            out.put(pair.substring(0, eq), Integer.parseInt(pair.substring(eq + 1)));
+        }
+        return out;
     }
 
     private static String cell(Row row, Map<String, Integer> columns, String field) {

@@ -1,5 +1,9 @@
 package io.leadflow.platform;
 
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.CannotCreateTransactionException;
+
 /** Error messages as people read them. */
 public final class Errors {
 
@@ -13,5 +17,42 @@ public final class Errors {
             t = t.getCause();
         }
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    /**
+     * The database went away under a piece of work (e.g. a failed commit or rollback): SQL state class 08. A rollback
+     * that fails on a connection already closed hides the first failure in {@code getApplicationException()}.
+     */
+    public static boolean isConnectionFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof org.springframework.transaction.TransactionSystemException tse
+                    && tse.getApplicationException() != null && tse.getApplicationException() != t
+                    && (tse.getApplicationException() instanceof DataAccessResourceFailureException
+                            || isConnectionFailure(tse.getApplicationException()))) {
+                return true;
+            }
+            if (t instanceof java.sql.SQLTransientConnectionException
+                    || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.net.ConnectException
+                    || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                            && sql.getSQLState().startsWith("08"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The database is unreachable or refused the work for a passing reason (a lost connection, a pool exhausted, a
+     * deadlock victim): the same work may well succeed when tried again.
+     */
+    public static boolean isStorageFailure(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof DataAccessResourceFailureException || t instanceof TransientDataAccessException
+                    || t instanceof CannotCreateTransactionException) {
+                return true;
+            }
+        }
+        return isConnectionFailure(e);
     }
 }

@@ -105,35 +105,13 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 || e instanceof org.springframework.web.server.ResponseStatusException) {
             throw e;
         }
-        if (isConnectionFailure(e)) {
+        if (Errors.isConnectionFailure(e)) {
             return storageDown(e);
         }
         String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
         log.error("Unexpected error (reference {})", reference, e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error",
                 "Something went wrong on our side (reference " + reference + "); nothing you sent was wrong.", null);
-    }
-
-    /**
-     * The database went away under a request (e.g. a failed commit or rollback): SQL state class 08. A rollback that
-     * fails on a connection already closed hides the first failure in {@code getApplicationException()}.
-     */
-    private static boolean isConnectionFailure(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof org.springframework.transaction.TransactionSystemException tse
-                    && tse.getApplicationException() != null && tse.getApplicationException() != t
-                    && (tse.getApplicationException() instanceof DataAccessResourceFailureException
-                            || isConnectionFailure(tse.getApplicationException()))) {
-                return true;
-            }
-            if (t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException || t instanceof java.net.ConnectException
-                    || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                            && sql.getSQLState().startsWith("08"))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     @Override

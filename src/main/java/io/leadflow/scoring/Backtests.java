@@ -100,6 +100,12 @@ public class Backtests {
         executor.initialize();
     }
 
+    /** A stopping node abandons its running backtest (it changes nothing; its caller asks again elsewhere). */
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        executor.shutdown();
+    }
+
     /** Starts a backtest and waits for its result up to {@code leadflow.scoring.backtest.answer-within}. */
     public Run start(Request request) {
         DecisionEvaluator.Decision candidate = candidate(request);

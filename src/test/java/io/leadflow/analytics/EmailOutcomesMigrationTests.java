@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import io.leadflow.support.UpgradeTests;
+
 /**
  * The upgrade to V16 gives what happened before it to the emails that most likely caused it: each click, unsubscribe,
  * bounce and complaint to the lead's latest email sent by then (clicks: the latest with tracked links), on H2 and on
@@ -19,12 +21,12 @@ class EmailOutcomesMigrationTests extends UpgradeTests {
     private static final Instant T0 = Instant.parse("2026-03-02T09:00:00Z");
 
     @Override
-    String versionBefore() {
+    protected String versionBefore() {
         return "13";
     }
 
     @Override
-    void given(JdbcClient jdbc) {
+    protected void given(JdbcClient jdbc) {
         jdbc.sql("""
                 insert into leads (id, email, consent, stage, created_at, updated_at)
                 values ('L1', 'l1@upgrade.example', 'UNSUBSCRIBED', 'NURTURE', ?, ?)""").params(at(0), at(0)).update();
@@ -45,7 +47,7 @@ class EmailOutcomesMigrationTests extends UpgradeTests {
     }
 
     @Override
-    void upgraded(JdbcClient jdbc) {
+    protected void upgraded(JdbcClient jdbc) {
         Map<String, Map<String, Object>> rows = new java.util.HashMap<>();
         jdbc.sql("select id, clicks, unsubscribed_at, bounced_at, complained_at from email_outbox").query(rs -> {
             rows.put(rs.getString(1), Map.of("clicks", rs.getInt(2), "unsubscribed", rs.getTimestamp(3) != null,

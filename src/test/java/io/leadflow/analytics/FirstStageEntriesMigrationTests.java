@@ -9,6 +9,8 @@ import java.util.Map;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 
+import io.leadflow.support.UpgradeTests;
+
 /**
  * The upgrade to V17 copies each lead's first entry into each funnel stage from its stage history onto its row, on
  * H2 and on PostgreSQL: L1 went NEW → NURTURE (1 h) → MQL (5 h) → NURTURE (9 h, recycled back) → MQL again (30 h);
@@ -19,12 +21,12 @@ class FirstStageEntriesMigrationTests extends UpgradeTests {
     private static final Instant T0 = Instant.parse("2026-04-06T09:00:00Z");
 
     @Override
-    String versionBefore() {
+    protected String versionBefore() {
         return "16";
     }
 
     @Override
-    void given(JdbcClient jdbc) {
+    protected void given(JdbcClient jdbc) {
         for (String id : new String[] {"L1", "L2"}) {
             jdbc.sql("insert into leads (id, email, consent, stage, created_at, updated_at) values (?, ?, 'CONFIRMED', ?, ?, ?)")
                     .params(id, id.toLowerCase() + "@upgrade.example", id.equals("L1") ? "MQL" : "NEW", ts(0), ts(0))
@@ -39,7 +41,7 @@ class FirstStageEntriesMigrationTests extends UpgradeTests {
     }
 
     @Override
-    void upgraded(JdbcClient jdbc) {
+    protected void upgraded(JdbcClient jdbc) {
         Map<String, Object> l1 = row(jdbc, "L1");
         assertThat(l1.get("first_nurture_at")).isEqualTo(at(1));
         assertThat(l1.get("first_mql_at")).as("the first time, not the latest").isEqualTo(at(5));

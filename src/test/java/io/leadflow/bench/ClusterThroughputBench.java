@@ -4,6 +4,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,6 +24,8 @@ import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 import com.icegreen.greenmail.util.GreenMail;
+
+import io.leadflow.support.NodeProcess;
 
 /**
  * M6: lead journeys (capture over the API → confirmation email sent → the link confirmed → scored → in nurture →
@@ -64,7 +67,8 @@ final class ClusterThroughputBench {
         // JIT compilation in a fresh JVM costs CPU for a while: node B gets as many journeys before the measured
         // phase as node A had (its warm-up and the one-node phase), so neither phase pays for a colder node.
         int warm = Math.max(100, n / 2);
-        try (NodeProcess a = NodeProcess.start("m6-node-a", freePort(), nodeArgs(nodeArgs, url, "a"));
+        try (NodeProcess a = NodeProcess.start("m6-node-a", BenchNode.class, freePort(),
+                Path.of("target", "bench", "m6-node-a.log"), nodeArgs(nodeArgs, url, "a"));
                 var limitA = CpuLimit.create("leadflow-bench-node-a", nodeCpus).orElse(null);
                 var limitB = limitA == null ? null : CpuLimit.create("leadflow-bench-node-b", nodeCpus).orElse(null)) {
             journeys.run("m6w1", warm, List.of(a));
@@ -75,7 +79,8 @@ final class ClusterThroughputBench {
                 limitA.add(a.pid());
             }
             Phase one = journeys.run("m6one", n, List.of(a));
-            try (NodeProcess b = NodeProcess.start("m6-node-b", freePort(), nodeArgs(nodeArgs, url, "b"))) {
+            try (NodeProcess b = NodeProcess.start("m6-node-b", BenchNode.class, freePort(),
+                    Path.of("target", "bench", "m6-node-b.log"), nodeArgs(nodeArgs, url, "b"))) {
                 journeys.run("m6w2", warm + n, List.of(b));
                 db.execute("analyze");
                 if (limited) {

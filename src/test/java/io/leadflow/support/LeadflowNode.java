@@ -1,6 +1,7 @@
 package io.leadflow.support;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -31,6 +32,13 @@ public final class LeadflowNode implements AutoCloseable {
      * come last and win over everything else.
      */
     public static LeadflowNode start(String name, Map<String, String> settings) {
+        // Command-line arguments win over application.yml and the profile's file, as on a real node.
+        return new LeadflowNode(name, new SpringApplicationBuilder(LeadflowApplication.class)
+                .run(arguments(name, settings).toArray(String[]::new)));
+    }
+
+    /** The command line of node {@code name}: the same whether it runs in this JVM or in one of its own. */
+    public static List<String> arguments(String name, Map<String, String> settings) {
         Map<String, String> all = new LinkedHashMap<>();
         all.put("spring.profiles.active", "test");
         all.put("server.port", "0");
@@ -42,10 +50,7 @@ public final class LeadflowNode implements AutoCloseable {
         all.put("camunda.bpm.generic-properties.properties.hostname", name);
         all.put("spring.mail.properties.mail.smtp.localhost", name);
         all.putAll(settings);
-        String[] args = all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
-                .toArray(String[]::new);
-        // Command-line arguments win over application.yml and the profile's file, as on a real node.
-        return new LeadflowNode(name, new SpringApplicationBuilder(LeadflowApplication.class).run(args));
+        return all.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
     }
 
     public String name() {

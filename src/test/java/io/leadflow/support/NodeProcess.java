@@ -1,4 +1,4 @@
-package io.leadflow.bench;
+package io.leadflow.support;
 
 import java.io.IOException;
 import java.net.URI;
@@ -13,15 +13,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A Leadflow node started as a JVM of its own ({@link BenchNode}, the bench's class path), reached over loopback
- * HTTP. Its output goes to {@code target/bench/<name>.log}.
+ * A Leadflow node started as a JVM of its own (a main class of the application's, on this JVM's class path), reached
+ * over loopback HTTP: a node that can be held to a share of the CPU (the bench's M6) or killed as a crash kills it.
+ * Its output goes to the log file it is given.
  */
-final class NodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
 
     private static final Duration START_LIMIT = Duration.ofMinutes(2);
 
-    final String name;
-    final int port;
+    public final String name;
+    public final int port;
     private final Process process;
     private final Path log;
 
@@ -32,12 +33,12 @@ final class NodeProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the node on {@code port} and returns once {@code /actuator/health} answers UP. */
-    static NodeProcess start(String name, int port, List<String> args) throws Exception {
-        Path log = Path.of("target", "bench", name + ".log");
+    /** Starts the node ({@code main} with {@code args}) on {@code port}; returns once {@code /actuator/health} is UP. */
+    public static NodeProcess start(String name, Class<?> main, int port, Path log, List<String> args)
+            throws Exception {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx768m", "-cp", System.getProperty("java.class.path"), BenchNode.class.getName()));
+                .toString(), "-Xmx768m", "-cp", System.getProperty("java.class.path"), main.getName()));
         command.addAll(args);
         command.add("--server.port=" + port);
         command.add("--leadflow.public-url=http://127.0.0.1:" + port);
@@ -70,17 +71,22 @@ final class NodeProcess implements AutoCloseable {
         throw new IllegalStateException("Node " + name + " not healthy within " + START_LIMIT + ": see " + log);
     }
 
-    URI uri(String path) {
+    public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
     }
 
-    long pid() {
+    public long pid() {
         return process.pid();
     }
 
     /** CPU time the node's process used so far (user and system), in milliseconds. */
-    long cpuMillis() {
+    public long cpuMillis() {
         return ProcStat.cpuMillis(process.pid(), false);
+    }
+
+    /** Kills the node as a crash or {@code kill -9} does: no shutdown, nothing given back. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     /** Stops the node as an operator would (SIGTERM: the application shuts down gracefully), killing it after 30 s. */
@@ -93,7 +99,7 @@ final class NodeProcess implements AutoCloseable {
     }
 
     /** CPU time of processes from {@code /proc/<pid>/stat}. */
-    static final class ProcStat {
+    public static final class ProcStat {
 
         private static final long MILLIS_PER_TICK = 10; // CLK_TCK is 100 on Linux
 
@@ -101,7 +107,7 @@ final class NodeProcess implements AutoCloseable {
         }
 
         /** utime + stime (and, with {@code children}, the reaped children's) of one process; 0 once it is gone. */
-        static long cpuMillis(long pid, boolean children) {
+        public static long cpuMillis(long pid, boolean children) {
             String[] fields = fields(Path.of("/proc", String.valueOf(pid), "stat"));
             if (fields == null) {
                 return 0;
@@ -115,7 +121,7 @@ final class NodeProcess implements AutoCloseable {
         }
 
         /** CPU time of every process named {@code command} (with their reaped children), in milliseconds. */
-        static long cpuMillisOf(String command) {
+        public static long cpuMillisOf(String command) {
             long total = 0;
             try (var procs = Files.list(Path.of("/proc"))) {
                 for (Path proc : (Iterable<Path>) procs::iterator) {

@@ -1,4 +1,4 @@
-package io.leadflow.analytics;
+package io.leadflow.support;
 
 import javax.sql.DataSource;
 
@@ -14,7 +14,7 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * A schema upgrade checked on both databases Leadflow runs on: a fresh H2 in memory and a fresh embedded PostgreSQL,
  * each migrated up to the version before the one under test, given data, then migrated to the latest.
  */
-abstract class UpgradeTests {
+public abstract class UpgradeTests {
 
     private static EmbeddedPostgres postgres;
 
@@ -47,11 +47,11 @@ abstract class UpgradeTests {
     }
 
     /** The schema version before the upgrade under test. */
-    abstract String versionBefore();
+    protected abstract String versionBefore();
 
     /** Writes what the database holds before the upgrade. */
-    abstract void given(JdbcClient jdbc);
+    protected abstract void given(JdbcClient jdbc);
 
     /** Checks what the upgrade made of it. */
-    abstract void upgraded(JdbcClient jdbc);
+    protected abstract void upgraded(JdbcClient jdbc);
 }

@@ -1,0 +1,214 @@
+package io.leadflow.imports;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayInputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+import io.leadflow.LeadflowApplication;
+import io.leadflow.lead.LeadImporter;
+import io.leadflow.support.EmbeddedDatabase;
+import io.leadflow.support.LeadflowNode;
+import io.leadflow.support.NodeProcess;
+import io.leadflow.support.OwnContext;
+
+/**
+ * Any node finishes any import. Nodes on one PostgreSQL, claims that run out after 3 s and are checked every second:
+ * an import is cancelled from another node than the one running it; a node stopped as a deployment stops it gives
+ * its import back and another node finishes it; a node killed with {@code kill -9}, its own JVM, leaves a claim that
+ * runs out, and another node finishes that import too; connections killed under an import's chunks pause it, and a
+ * node takes it up again. Each time every row of the file is imported exactly once: one lead and one
+ * {@code IMPORTED} proof per address, the counts adding up, the stored file gone.
+ */
+@Tag(OwnContext.TAG)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ImportTakeoverTests {
+
+    private static final Map<String, String> SETTINGS = Map.of("spring.main.banner-mode", "off",
+            "logging.level.io.leadflow", "WARN", "logging.level.io.leadflow.imports", "INFO",
+            "leadflow.imports.claim-time", "PT3S", "leadflow.imports.check-every", "PT1S");
+    private static final int ROWS = 120 * ImportService.CHUNK;
+
+    private static JdbcTemplate db;
+    private static LeadflowNode a;
+    private static LeadflowNode b;
+
+    @BeforeAll
+    static void startNodes() {
+        db = new JdbcTemplate(new DriverManagerDataSource(EmbeddedDatabase.jdbcUrl("import-takeover-tests"),
+                "postgres", ""));
+        a = LeadflowNode.start("import-node-a", SETTINGS);
+        b = LeadflowNode.start("import-node-b", SETTINGS);
+    }
+
+    @AfterAll
+    static void stopNodes() {
+        for (LeadflowNode node : new LeadflowNode[] {a, b}) {
+            if (node != null && node.running()) {
+                node.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void cancelsAnImportFromANodeOtherThanTheOneRunningIt() {
+        String tag = tag();
+        String id = a.bean(ImportService.class).start(file(tag), options(), "demo").id();
+        awaitRowsRead(id, 2 * ImportService.CHUNK);
+
+        b.bean(ImportService.class).cancel(id);
+
+        Map<String, Object> after = awaitEnded(id);
+        assertThat(after.get("status")).isEqualTo("CANCELLED");
+        int read = (Integer) after.get("rows_read");
+        assertThat(read).isLessThan(ROWS);
+        assertThat(read % ImportService.CHUNK).as("whole chunks only").isZero();
+        assertThat(leads(tag)).isEqualTo(read).isEqualTo(after.get("created"));
+        assertThat(storedParts(id)).isZero();
+    }
+
+    @Test
+    @Order(2)
+    void finishesOnAnotherNodeTheImportOfANodeKilledWithKill9() throws Exception {
+        String tag = tag();
+        int port;
+        try (var socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        try (NodeProcess doomed = NodeProcess.start("import-node-killed", LeadflowApplication.class, port,
+                Path.of("target", "nodes", "import-node-killed.log"), LeadflowNode.arguments("import-node-killed",
+                        SETTINGS).stream().filter(arg -> !arg.startsWith("--server.port=")).toList())) {
+            HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(doomed.uri("/api/imports") + "?legalBasis=CONSENT_PROOF"))
+                    .header("Authorization", "Basic " + Base64.getEncoder().encodeToString("demo:demo".getBytes()))
+                    .header("Content-Type", "text/csv")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(csv(tag))).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+            String id = started.body().replaceFirst(".*\"id\"\\s*:\\s*\"([^\"]+)\".*", "$1");
+            awaitRowsRead(id, 2 * ImportService.CHUNK);
+            assertThat(db.queryForObject("select claimed_by from imports where id = ?", String.class, id))
+                    .as("the killed node's claim").isNotNull();
+
+            doomed.kill();
+
+            Map<String, Object> after = awaitEnded(id);
+            assertFinishedExactlyOnce(id, tag, after, 1);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void goesOnAfterTheDatabaseDroppedTheConnectionsUnderAChunk() {
+        String tag = tag();
+        String id = a.bean(ImportService.class).start(file(tag), options(), "demo").id();
+        awaitRowsRead(id, 2 * ImportService.CHUNK);
+
+        // node A's busy backends are killed until a chunk of the import lost its transaction
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+            db.queryForList("""
+                    select pg_terminate_backend(pid) from pg_stat_activity
+                     where application_name = 'import-node-a' and state in ('active', 'idle in transaction')""");
+            return db.queryForObject("select resumed > 0 or status <> 'RUNNING' from imports where id = ?",
+                    Boolean.class, id);
+        });
+
+        Map<String, Object> after = awaitEnded(id);
+        assertThat(after.get("resumed")).as("paused, then taken up again").isNotEqualTo(0);
+        assertFinishedExactlyOnce(id, tag, after, (Integer) after.get("resumed"));
+    }
+
+    @Test
+    @Order(4)
+    void finishesOnAnotherNodeTheImportAStoppingNodeGaveBack() {
+        String tag = tag();
+        String id = a.bean(ImportService.class).start(file(tag), options(), "demo").id();
+        awaitRowsRead(id, 2 * ImportService.CHUNK);
+
+        a.close();
+
+        assertThat(db.queryForObject("select status from imports where id = ?", String.class, id))
+                .as("given back, not ended").isIn("RUNNING", "DONE");
+        Map<String, Object> after = awaitEnded(id);
+        assertFinishedExactlyOnce(id, tag, after, 1);
+    }
+
+    private static void assertFinishedExactlyOnce(String id, String tag, Map<String, Object> after, int takeovers) {
+        assertThat(after.get("status")).as(String.valueOf(after.get("error"))).isEqualTo("DONE");
+        assertThat(after.get("resumed")).as("taken over").isEqualTo(takeovers);
+        assertThat(after.get("rows_read")).isEqualTo(ROWS);
+        assertThat(after.get("created")).isEqualTo(ROWS);
+        assertThat(after.get("merged")).isEqualTo(0);
+        assertThat(after.get("unchanged")).as("no row read twice").isEqualTo(0);
+        assertThat(leads(tag)).isEqualTo(ROWS);
+        assertThat(db.queryForObject("""
+                select count(*) from (select lead_id from consent_ledger where event = 'IMPORTED'
+                                      union all
+                                      select lead_id from consent_ledger_pending where event = 'IMPORTED') c
+                  join leads l on l.id = c.lead_id
+                 where l.email like ?""", Integer.class, "%." + tag + "@acme-corp.io"))
+                .as("one proof per lead, sealed into the ledger or waiting to be").isEqualTo(ROWS);
+        assertThat(storedParts(id)).isZero();
+    }
+
+    private static String tag() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static byte[] csv(String tag) {
+        StringBuilder csv = new StringBuilder("email,first name\n");
+        for (int i = 0; i < ROWS; i++) {
+            csv.append("take").append(i).append('.').append(tag).append("@acme-corp.io,Tess\n");
+        }
+        return csv.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static ByteArrayInputStream file(String tag) {
+        return new ByteArrayInputStream(csv(tag));
+    }
+
+    private static ImportService.Options options() {
+        return new ImportService.Options(ImportService.LegalBasis.CONSENT_PROOF, false,
+                LeadImporter.Conflict.KEEP_EXISTING, Map.of(), "big.csv");
+    }
+
+    private static void awaitRowsRead(String id, int rows) {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> db.queryForObject(
+                "select rows_read from imports where id = ?", Integer.class, id) >= rows);
+    }
+
+    private static Map<String, Object> awaitEnded(String id) {
+        return await().atMost(Duration.ofSeconds(90)).until(() -> db.queryForMap("""
+                select status, rows_read, created, merged, unchanged, rejected, resumed, error
+                  from imports where id = ?""", id), row -> !"RUNNING".equals(row.get("status")));
+    }
+
+    private static int leads(String tag) {
+        return db.queryForObject("select count(*) from leads where email like ?", Integer.class,
+                "%." + tag + "@acme-corp.io");
+    }
+
+    private static int storedParts(String id) {
+        return db.queryForObject("select count(*) from import_file_parts where import_id = ?", Integer.class, id);
+    }
+}
