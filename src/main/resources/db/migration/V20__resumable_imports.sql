@@ -14,7 +14,7 @@ alter table imports add column cancel_requested boolean not null default false;
 alter table imports add column resumed integer not null default 0;
 create index ix_imports_claims on imports (status, claimed_until);
 
--- The uploaded file, in parts of 1 MB, until its import ends.
+-- The uploaded file, compressed (gzip) and cut in parts of 256 KB, until its import ends.
 create table import_file_parts (
     import_id        varchar(36)  not null,
     part_no          integer      not null,
