@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -28,6 +30,7 @@ import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.support.Chromium;
 import io.leadflow.support.ServiceTestBase;
 
 /** Contact imports over HTTP, as a marketing-operations lead brings an old spreadsheet in. */
@@ -216,6 +219,48 @@ class ImportTests extends ServiceTestBase {
         } finally {
             fillers.forEach(f -> jdbc.sql("delete from import_repermissions where lead_id = ?").param(f).update());
         }
+    }
+
+    @Test
+    void importsAFileChosenOnThePageAndShowsItsCountsAndReportsInABrowser(@TempDir Path profile) throws Exception {
+        Path binary = Chromium.required();
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String csv = "Courriel;Prénom;Société\n"
+                + "chloe." + tag + "@acme-corp.io;Chloé;Acme\n"
+                + "remi." + tag + "@acme-corp.io;Rémi;Acme\n"
+                + "typo." + tag + "@gmial.com;Typo;Acme\n";
+        try (Chromium browser = new Chromium(binary, profile, "Mozilla/5.0 (X11; Linux x86_64) Leadflow test")) {
+            browser.beforeEveryPage("window.__errors = []; window.addEventListener('error', e => __errors.push("
+                    + "String(e.message))); window.addEventListener('unhandledrejection', e => __errors.push("
+                    + "String(e.reason)));");
+            browser.open(url("/imports"));
+            browser.await("location.pathname", v -> v.asText().equals("/login"), Duration.ofSeconds(20));
+            browser.eval("document.getElementById('username').value = 'demo';"
+                    + " document.getElementById('password').value = 'demo'; document.forms[0].submit(); true");
+            browser.await("location.pathname + (document.getElementById('upload') ? ' form' : '')",
+                    v -> v.asText().equals("/imports form"), Duration.ofSeconds(20));
+
+            // the file as a person picks it in the file chooser, then the form's own submit
+            browser.eval("(function () { const f = document.getElementById('upload'); const picked = new DataTransfer();"
+                    + " picked.items.add(new File([" + json.writeValueAsString(csv) + "], 'contacts.csv',"
+                    + " { type: 'text/csv' })); f.file.files = picked.files; f.legalBasis.value = 'CONSENT_PROOF';"
+                    + " f.requestSubmit(); return true; })()");
+
+            browser.await("document.getElementById('title').textContent", v -> v.asText().equals("Imported"),
+                    Duration.ofSeconds(30));
+            assertThat(browser.eval("document.getElementById('counts').textContent").asText())
+                    .isEqualTo("3 rows read: 2 created, 0 merged, 0 unchanged, 1 rejected");
+            assertThat(browser.eval("document.getElementById('bar').value").asInt()).isEqualTo(100);
+            assertThat(browser.eval("[...document.querySelectorAll('#links a')].map(a => a.textContent + ' '"
+                    + " + a.getAttribute('href').replace(/[0-9a-f-]{36}/, 'ID'))").toString())
+                    .isEqualTo("[\"Download the rejected rows (CSV, with reasons) /api/imports/ID/rejected\","
+                            + "\"Merge report /api/imports/ID/merges\"]");
+            assertThat(browser.eval("window.__errors").toString()).isEqualTo("[]");
+        }
+        assertThat(leads.findByEmail("chloe." + tag + "@acme-corp.io")).get()
+                .satisfies(l -> assertThat(l.firstName()).isEqualTo("Chloé"))
+                .satisfies(l -> assertThat(l.consent()).isEqualTo(Lead.Consent.CONFIRMED));
+        assertThat(leads.findByEmail("typo." + tag + "@gmial.com")).isEmpty();
     }
 
     @Test
