@@ -74,8 +74,7 @@ class ImportTakeoverTests {
     @Order(1)
     void cancelsAnImportFromANodeOtherThanTheOneRunningIt() {
         String tag = tag();
-        String id = a.bean(ImportService.class).start(file(tag), options(), "demo").id();
-        awaitRowsRead(id, 2 * ImportService.CHUNK);
+        String id = startedOnNodeA(tag);
 
         b.bean(ImportService.class).cancel(id);
 
@@ -121,8 +120,7 @@ class ImportTakeoverTests {
     @Order(3)
     void goesOnAfterTheDatabaseDroppedTheConnectionsUnderAChunk() {
         String tag = tag();
-        String id = a.bean(ImportService.class).start(file(tag), options(), "demo").id();
-        awaitRowsRead(id, 2 * ImportService.CHUNK);
+        String id = startedOnNodeA(tag);
 
         // node A's busy backends are killed until a chunk of the import lost its transaction
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
@@ -142,8 +140,7 @@ class ImportTakeoverTests {
     @Order(4)
     void finishesOnAnotherNodeTheImportAStoppingNodeGaveBack() {
         String tag = tag();
-        String id = a.bean(ImportService.class).start(file(tag), options(), "demo").id();
-        awaitRowsRead(id, 2 * ImportService.CHUNK);
+        String id = startedOnNodeA(tag);
 
         a.close();
 
@@ -171,6 +168,13 @@ class ImportTakeoverTests {
         assertThat(storedParts(id)).isZero();
     }
 
+    /** An import of {@value #ROWS} rows started on node A, once its first two chunks are committed. */
+    private static String startedOnNodeA(String tag) {
+        String id = a.bean(ImportService.class).start(new ByteArrayInputStream(csv(tag)), options(), "demo").id();
+        awaitRowsRead(id, 2 * ImportService.CHUNK);
+        return id;
+    }
+
     private static String tag() {
         return UUID.randomUUID().toString().substring(0, 8);
     }
@@ -181,10 +185,6 @@ class ImportTakeoverTests {
             csv.append("take").append(i).append('.').append(tag).append("@acme-corp.io,Tess\n");
         }
         return csv.toString().getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static ByteArrayInputStream file(String tag) {
-        return new ByteArrayInputStream(csv(tag));
     }
 
     private static ImportService.Options options() {

@@ -237,8 +237,9 @@ class ImportTests extends ServiceTestBase {
             browser.await("location.pathname", v -> v.asText().equals("/login"), Duration.ofSeconds(20));
             browser.eval("document.getElementById('username').value = 'demo';"
                     + " document.getElementById('password').value = 'demo'; document.forms[0].submit(); true");
-            browser.await("location.pathname + (document.getElementById('upload') ? ' form' : '')",
-                    v -> v.asText().equals("/imports form"), Duration.ofSeconds(20));
+            // loaded whole: the page's script, at its end, is what sends the form's file to the API
+            browser.await("location.pathname + ' ' + document.readyState",
+                    v -> v.asText().equals("/imports complete"), Duration.ofSeconds(20));
 
             // the file as a person picks it in the file chooser, then the form's own submit
             browser.eval("(function () { const f = document.getElementById('upload'); const picked = new DataTransfer();"
