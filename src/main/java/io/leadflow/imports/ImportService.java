@@ -181,6 +181,8 @@ public class ImportService {
         }
         String id = UUID.randomUUID().toString();
         String mapping = describe(header, columns);
+        // a node busy with another import leaves this one to the first node free, itself included
+        boolean mine = idle();
         try {
             long size = Files.size(file);
             tx.executeWithoutResult(s -> {
@@ -191,8 +193,8 @@ public class ImportService {
                         values (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                         .params(id, sha, truncate(options.fileName(), 200), options.legalBasis().name(),
                                 options.repermission(), options.conflict().name(), user, Timestamp.from(clock.instant()),
-                                truncate(mapping, 2000), encode(columns), size, node,
-                                Timestamp.from(clock.instant().plus(settings.claimTime())))
+                                truncate(mapping, 2000), encode(columns), size, mine ? node : null,
+                                mine ? Timestamp.from(clock.instant().plus(settings.claimTime())) : null)
                         .update();
                 storeFile(id, file);
             });
@@ -201,8 +203,12 @@ public class ImportService {
         } finally {
             deleteQuietly(file);
         }
-        held.add(id);
-        submit(id);
+        if (mine) {
+            held.add(id);
+            submit(id);
+        } else {
+            log.info("Import {} waits for a node to be free: this one is running another import", id);
+        }
         return get(id);
     }
 
@@ -271,9 +277,9 @@ public class ImportService {
         try {
             executor.execute(() -> run(id));
         } catch (org.springframework.core.task.TaskRejectedException full) {
-            log.warn("Import {} waits: this node already has {} imports queued; it starts within {} on a node with "
-                    + "room", id, executor.getQueueSize(), settings.claimTime().plus(settings.checkEvery()));
-            held.remove(id);
+            log.warn("Import {} waits: this node already has {} imports queued; the first node free starts it",
+                    id, executor.getQueueSize());
+            release(id);
         }
     }
 
@@ -305,8 +311,8 @@ public class ImportService {
     }
 
     /**
-     * Stops a running import after its current chunk, on whichever node runs it; rows already committed stay. An
-     * import no node runs at the moment ends as cancelled when a node next takes it up.
+     * Stops a running import at its current chunk, which rolls back, on whichever node runs it; rows already
+     * committed stay. An import no node runs at the moment ends as cancelled when a node next takes it up.
      */
     public ImportView cancel(String id) {
         get(id);
@@ -347,6 +353,7 @@ public class ImportService {
                     total.unchanged = rs.getInt("unchanged");
                     total.rejected = rs.getInt("rejected");
                     total.nextAnalysisAt = Math.max(STATISTICS_EVERY, 2 * total.created);
+                    total.committedLine = rs.getInt("resume_line");
                     Options options = new Options(LegalBasis.valueOf(rs.getString("legal_basis")),
                             rs.getBoolean("repermission"), LeadImporter.Conflict.valueOf(rs.getString("conflict")),
                             Map.of(), rs.getString("file_name"));
@@ -382,6 +389,14 @@ public class ImportService {
             }
         } finally {
             held.remove(id);
+            if (!stopping && executor.getQueueSize() == 0) {
+                // the next import waiting starts now, on this thread's next task, rather than at the next check
+                try {
+                    takeOne(clock.instant());
+                } catch (RuntimeException e) {
+                    log.debug("No import taken after {}: {}", id, e.getMessage());
+                }
+            }
         }
     }
 
@@ -426,10 +441,11 @@ public class ImportService {
                     (System.nanoTime() - started) / 1_000_000);
         } catch (RuntimeException | IOException e) {
             if (Errors.isStorageFailure(e)) {
-                // the database went away under a chunk, which rolled back: given back whole, for a node to go on
+                // the database went away under a chunk, which rolled back: left whole, for a node to go on
                 log.warn("Import {} paused after row {}, the database failed: {}. It goes on within {}, here or on "
                         + "another node", id, total.read, Errors.rootMessage(e),
                         settings.claimTime().plus(settings.checkEvery()));
+                notePause(id, total.read, e);
                 return;
             }
             log.error("Import {} failed after {} rows: {}", id, total.read, Errors.rootMessage(e), e);
@@ -510,6 +526,8 @@ public class ImportService {
 
     private static final class Counts {
         int read, created, merged, unchanged, rejected;
+        /** The file's last line in the chunks committed so far, as the import row has it. */
+        int committedLine;
         /** Leads created at which the statistics of {@code leads} are refreshed next. */
         int nextAnalysisAt = STATISTICS_EVERY;
     }
@@ -552,6 +570,7 @@ public class ImportService {
             }
             return false;
         }
+        total.committedLine = chunk.get(chunk.size() - 1).line();
         total.read += counts.read;
         total.created += counts.created;
         if (total.created >= total.nextAnalysisAt) {
@@ -566,7 +585,10 @@ public class ImportService {
         return true;
     }
 
-    /** The chunk's commit found the claim gone (cancelled, or taken over): the chunk rolls back. */
+    /**
+     * The chunk's commit found the claim gone (cancelled, or taken over), or the import moved on without this run
+     * (taken over and given back meanwhile: the node name alone would match again): the chunk rolls back.
+     */
     private static final class ClaimLost extends RuntimeException {
         ClaimLost() {
             super(null, null, false, false);
@@ -638,10 +660,11 @@ public class ImportService {
                 update imports set rows_read = rows_read + ?, created = created + ?, merged = merged + ?,
                        unchanged = unchanged + ?, rejected = rejected + ?, percent = ?, resume_line = ?,
                        claimed_until = ?, error = null
-                 where id = ? and status = 'RUNNING' and claimed_by = ? and cancel_requested = false""")
+                 where id = ? and status = 'RUNNING' and claimed_by = ? and cancel_requested = false
+                   and resume_line = ?""")
                 .params(c.read, c.created, c.merged, c.unchanged, c.rejected, progress.getAsInt(),
                         chunk.get(chunk.size() - 1).line(), Timestamp.from(clock.instant().plus(settings.claimTime())),
-                        id, node)
+                        id, node, job.total().committedLine)
                 .update();
         if (claimed == 0) {
             throw new ClaimLost();
@@ -723,6 +746,18 @@ public class ImportService {
         });
     }
 
+    /** Says on the import why it is not moving, if the database takes it; the next chunk committed clears it. */
+    private void notePause(String id, int read, Exception e) {
+        try {
+            jdbc.sql("update imports set error = ? where id = ? and claimed_by = ? and status = 'RUNNING'")
+                    .params(truncate("Paused after row " + read + ", the database failed (" + Errors.rootMessage(e)
+                            + "): it goes on by itself once the database answers", 1000), id, node)
+                    .update();
+        } catch (RuntimeException stillDown) {
+            log.debug("Import {}: the pause could not be noted either: {}", id, stillDown.getMessage());
+        }
+    }
+
     /** Gives an import this node holds back, for any node to go on with at its next check. */
     private void release(String id) {
         jdbc.sql("update imports set claimed_by = null, claimed_until = null where id = ? and claimed_by = ?")
@@ -731,8 +766,9 @@ public class ImportService {
     }
 
     /**
-     * Every {@code leadflow.imports.check-every}: renews this node's claims, then takes over the imports no node
-     * holds (given back by a stopping node, or whose node died and let its claim run out), oldest first.
+     * Every {@code leadflow.imports.check-every}: renews this node's claims, then, when it runs no import, takes over
+     * the oldest one no node holds: uploaded while its node was busy, given back by a stopping node, or whose node
+     * died and let its claim run out. A node also takes the next one as soon as it finishes an import.
      */
     @Scheduled(initialDelayString = "${leadflow.imports.check-every:PT15S}",
             fixedDelayString = "${leadflow.imports.check-every:PT15S}")
@@ -747,27 +783,46 @@ public class ImportService {
                     + " and status = 'RUNNING'").param("until", until).param("ids", List.copyOf(held))
                     .param("node", node).update();
         }
+        // one import at a time: the others stay for the first node free
+        return idle() ? takeOne(now) : 0;
+    }
+
+    /** Takes over the oldest import no node holds; 1 when it did. */
+    private int takeOne(Instant now) {
+        Timestamp until = Timestamp.from(now.plus(settings.claimTime()));
+        // file_size > 0: the import's file is in the database (a node of an older version kept it on its disk)
         List<Map<String, Object>> orphans = jdbc.sql("""
                 select id, claimed_by, rows_read from imports
-                 where status = 'RUNNING' and (claimed_by is null or claimed_until < ?) order by created_at""")
+                 where status = 'RUNNING' and file_size > 0 and (claimed_by is null or claimed_until < ?)
+                 order by created_at""")
                 .param(Timestamp.from(now)).query().listOfRows();
-        int taken = 0;
         for (Map<String, Object> orphan : orphans) {
             String id = (String) orphan.get("id");
+            if (stopping || held.contains(id)) {
+                continue;
+            }
+            boolean started = orphan.get("claimed_by") != null || ((Number) orphan.get("rows_read")).intValue() > 0;
             int won = jdbc.sql("""
-                    update imports set claimed_by = ?, claimed_until = ?, resumed = resumed + 1
+                    update imports set claimed_by = ?, claimed_until = ?,
+                           resumed = resumed + case when claimed_by is not null or rows_read > 0 then 1 else 0 end
                      where id = ? and status = 'RUNNING' and (claimed_by is null or claimed_until < ?)""")
                     .params(node, until, id, Timestamp.from(now)).update();
             if (won == 1) {
-                log.info("Import {} taken over after row {} ({}): this node goes on with it", id,
-                        orphan.get("rows_read"), orphan.get("claimed_by") == null ? "given back by a stopping node"
-                                : "the claim of " + orphan.get("claimed_by") + " ran out");
+                log.info("Import {} {}: this node goes on with it", id, !started ? "was waiting for a node to be free"
+                        : "taken over after row " + orphan.get("rows_read") + (orphan.get("claimed_by") == null
+                                ? " (given back by a stopping node)"
+                                : " (the claim of " + orphan.get("claimed_by") + " ran out)"));
                 held.add(id);
                 submit(id);
-                taken++;
+                return 1;
             }
         }
-        return taken;
+        return 0;
+    }
+
+    /** Nothing running or queued here: the node can start an import now. */
+    private boolean idle() {
+        return executor.getActiveCount() == 0 && executor.getQueueSize() == 0;
     }
 
     private static String nodeName() {

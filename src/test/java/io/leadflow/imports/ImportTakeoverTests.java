@@ -34,7 +34,8 @@ import io.leadflow.support.OwnContext;
 
 /**
  * Any node finishes any import. Nodes on one PostgreSQL, claims that run out after 3 s and are checked every second:
- * an import is cancelled from another node than the one running it; a node stopped as a deployment stops it gives
+ * an import is cancelled from another node than the one running it; an upload to a node busy with another import is
+ * run by a node that is free; a node stopped as a deployment stops it gives
  * its import back and another node finishes it; a node killed with {@code kill -9}, its own JVM, leaves a claim that
  * runs out, and another node finishes that import too; connections killed under an import's chunks pause it, and a
  * node takes it up again. Each time every row of the file is imported exactly once: one lead and one
@@ -89,6 +90,25 @@ class ImportTakeoverTests {
 
     @Test
     @Order(2)
+    void leavesAnUploadItCannotStartNowToANodeThatIsFree() {
+        String busy = startedOnNodeA(tag());
+        String tag = tag();
+        String small = a.bean(ImportService.class).start(new ByteArrayInputStream(("email\n"
+                + "first." + tag + "@acme-corp.io\nsecond." + tag + "@acme-corp.io\n").getBytes(StandardCharsets.UTF_8)),
+                options(), "demo").id();
+
+        Map<String, Object> after = awaitEnded(small);
+        assertThat(after.get("status")).isEqualTo("DONE");
+        assertThat(after.get("created")).isEqualTo(2);
+        assertThat(after.get("resumed")).as("waited, was not taken over").isEqualTo(0);
+        assertThat(db.queryForObject("select status from imports where id = ?", String.class, busy))
+                .as("node A, one import at a time, is still on the first: node B ran the upload").isEqualTo("RUNNING");
+        b.bean(ImportService.class).cancel(busy);
+        assertThat(awaitEnded(busy).get("status")).isEqualTo("CANCELLED");
+    }
+
+    @Test
+    @Order(3)
     void finishesOnAnotherNodeTheImportOfANodeKilledWithKill9() throws Exception {
         String tag = tag();
         int port;
@@ -117,7 +137,7 @@ class ImportTakeoverTests {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void goesOnAfterTheDatabaseDroppedTheConnectionsUnderAChunk() {
         String tag = tag();
         String id = startedOnNodeA(tag);
@@ -137,7 +157,7 @@ class ImportTakeoverTests {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void finishesOnAnotherNodeTheImportAStoppingNodeGaveBack() {
         String tag = tag();
         String id = startedOnNodeA(tag);
