@@ -78,7 +78,7 @@ public final class BenchMain {
             GreenMail smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
             smtp.start();
             // A fixed free port rather than 0: the sandbox CRM is called over HTTP at leadflow.public-url.
-            int port = freePort();
+            int port = io.leadflow.support.NodeProcess.freePort();
             // As command-line arguments: they win over application.yml (default properties would not).
             String[] nodeArgs = settings(Map.entry("server.port", String.valueOf(port)),
                             Map.entry("leadflow.public-url", "http://127.0.0.1:" + port),
@@ -173,12 +173,6 @@ public final class BenchMain {
             }
         }
         return java.util.Set.of();
-    }
-
-    private static int freePort() throws IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     /** M3: µs per full scoring of a lead with ten events, against the same decisions evaluated as pure DMN. */

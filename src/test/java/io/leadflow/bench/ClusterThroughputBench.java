@@ -67,7 +67,7 @@ final class ClusterThroughputBench {
         // JIT compilation in a fresh JVM costs CPU for a while: node B gets as many journeys before the measured
         // phase as node A had (its warm-up and the one-node phase), so neither phase pays for a colder node.
         int warm = Math.max(100, n / 2);
-        try (NodeProcess a = NodeProcess.start("m6-node-a", BenchNode.class, freePort(),
+        try (NodeProcess a = NodeProcess.start("m6-node-a", BenchNode.class, NodeProcess.freePort(),
                 Path.of("target", "bench", "m6-node-a.log"), nodeArgs(nodeArgs, url, "a"));
                 var limitA = CpuLimit.create("leadflow-bench-node-a", nodeCpus).orElse(null);
                 var limitB = limitA == null ? null : CpuLimit.create("leadflow-bench-node-b", nodeCpus).orElse(null)) {
@@ -79,7 +79,7 @@ final class ClusterThroughputBench {
                 limitA.add(a.pid());
             }
             Phase one = journeys.run("m6one", n, List.of(a));
-            try (NodeProcess b = NodeProcess.start("m6-node-b", BenchNode.class, freePort(),
+            try (NodeProcess b = NodeProcess.start("m6-node-b", BenchNode.class, NodeProcess.freePort(),
                     Path.of("target", "bench", "m6-node-b.log"), nodeArgs(nodeArgs, url, "b"))) {
                 journeys.run("m6w2", warm + n, List.of(b));
                 db.execute("analyze");
@@ -114,8 +114,7 @@ final class ClusterThroughputBench {
 
     private static List<String> nodeArgs(String[] base, String url, String node) {
         List<String> args = new ArrayList<>(Arrays.asList(base));
-        args.removeIf(a -> a.startsWith("--server.port=") || a.startsWith("--leadflow.public-url=")
-                || a.startsWith("--spring.datasource.url="));
+        args.removeIf(a -> a.startsWith("--spring.datasource.url="));
         args.add("--spring.datasource.url=" + url);
         args.add("--camunda.bpm.generic-properties.properties.hostname=bench-node-" + node);
         // One client address sends every request: the per-address limits are for the public, not for a load test.
@@ -128,11 +127,6 @@ final class ClusterThroughputBench {
                 .findFirst().orElseThrow(() -> new IllegalArgumentException("No --" + key + " among the node's arguments"));
     }
 
-    private static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 
     /** One measured phase: journeys per second, its two stages and the CPU its leads cost. */
     private record Phase(double perSecond, double captureSeconds, double confirmSeconds, double nodeCpuMsPerLead,

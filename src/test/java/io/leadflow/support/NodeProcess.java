@@ -33,13 +33,18 @@ public final class NodeProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts the node ({@code main} with {@code args}) on {@code port}; returns once {@code /actuator/health} is UP. */
+    /**
+     * Starts the node ({@code main} with {@code args}) on {@code port}, which it is reached at: a
+     * {@code --server.port} or {@code --leadflow.public-url} among the arguments gives way. Returns once
+     * {@code /actuator/health} is UP.
+     */
     public static NodeProcess start(String name, Class<?> main, int port, Path log, List<String> args)
             throws Exception {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-Xmx768m", "-cp", System.getProperty("java.class.path"), main.getName()));
-        command.addAll(args);
+        args.stream().filter(a -> !a.startsWith("--server.port=") && !a.startsWith("--leadflow.public-url="))
+                .forEach(command::add);
         command.add("--server.port=" + port);
         command.add("--leadflow.public-url=http://127.0.0.1:" + port);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -47,6 +52,13 @@ public final class NodeProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         node.awaitHealthy();
         return node;
+    }
+
+    /** A TCP port nothing listens on at the moment, for a node to start on. */
+    public static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private void awaitHealthy() throws Exception {
