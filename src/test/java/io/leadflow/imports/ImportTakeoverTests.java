@@ -127,9 +127,7 @@ class ImportTakeoverTests {
 
             doomed.kill();
 
-            Map<String, Object> after = awaitEnded(id);
-            assertFinishedExactlyOnce(id, tag, after);
-            assertThat(after.get("resumed")).as("taken over once").isEqualTo(1);
+            assertThat(finishedExactlyOnce(id, tag).get("resumed")).as("taken over once").isEqualTo(1);
         }
     }
 
@@ -148,9 +146,7 @@ class ImportTakeoverTests {
                     Boolean.class, id);
         });
 
-        Map<String, Object> after = awaitEnded(id);
-        assertFinishedExactlyOnce(id, tag, after);
-        assertThat(after.get("resumed")).as("paused, then taken up again").isNotEqualTo(0);
+        assertThat(finishedExactlyOnce(id, tag).get("resumed")).as("paused, then taken up again").isNotEqualTo(0);
     }
 
     @Test
@@ -163,12 +159,12 @@ class ImportTakeoverTests {
 
         assertThat(db.queryForObject("select status from imports where id = ?", String.class, id))
                 .as("given back, not ended").isIn("RUNNING", "DONE");
-        Map<String, Object> after = awaitEnded(id);
-        assertFinishedExactlyOnce(id, tag, after);
-        assertThat(after.get("resumed")).as("taken over once").isEqualTo(1);
+        assertThat(finishedExactlyOnce(id, tag).get("resumed")).as("taken over once").isEqualTo(1);
     }
 
-    private static void assertFinishedExactlyOnce(String id, String tag, Map<String, Object> after) {
+    /** Waits for the import to end, checks it imported every row exactly once, and returns its row. */
+    private static Map<String, Object> finishedExactlyOnce(String id, String tag) {
+        Map<String, Object> after = awaitEnded(id);
         assertThat(after.get("status")).as(String.valueOf(after.get("error"))).isEqualTo("DONE");
         assertThat(after.get("rows_read")).isEqualTo(ROWS);
         assertThat(after.get("created")).isEqualTo(ROWS);
@@ -183,6 +179,7 @@ class ImportTakeoverTests {
                  where l.email like ?""", Integer.class, "%." + tag + "@acme-corp.io"))
                 .as("one proof per lead, sealed into the ledger or waiting to be").isEqualTo(ROWS);
         assertThat(storedParts(id)).isZero();
+        return after;
     }
 
     /** An import of {@value #ROWS} rows started on node A, once its first two chunks are committed. */
