@@ -11,6 +11,7 @@ import java.time.ZonedDateTime;
 import java.time.temporal.ChronoUnit;
 import java.time.temporal.TemporalAdjusters;
 import java.util.Date;
+import java.util.List;
 import java.util.UUID;
 
 import org.camunda.bpm.engine.ManagementService;
@@ -192,8 +193,10 @@ class NurtureJourneyTests extends EngineTestBase {
             executeJob(nurture, "Task_Sunset");
 
             process(nurture).isWaitingAt("Event_CameBack");
-            assertThat(emailsAfterOptIn(outbox, nurture)).containsExactly("welcome", "nurture-value", "nurture-case-study",
-                    "nurture-reengagement");
+            // The case study and the re-engagement email are queued at the same instant (day 10): either may list first.
+            List<String> emails = emailsAfterOptIn(outbox, nurture);
+            assertThat(emails).hasSize(4).startsWith("welcome", "nurture-value");
+            assertThat(emails.subList(2, 4)).containsExactlyInAnyOrder("nurture-case-study", "nurture-reengagement");
             NurtureStatus.View status = nurtureStatus.of(leadId).orElseThrow();
             assertThat(status.sunset()).isTrue();
             assertThat(status.sunsetAt()).isEqualTo(start.plus(Duration.ofDays(24)));
@@ -221,7 +224,8 @@ class NurtureJourneyTests extends EngineTestBase {
             assertThat(status.sunset()).isFalse();
             assertThat(status.sunsetAt()).as("kept in its history").isNotNull();
             assertThat(status.returnedAt()).isEqualTo(start.plus(Duration.ofDays(40)));
-            assertThat(emailsAfterOptIn(outbox, nurture)).endsWith("nurture-reengagement", "nurture-demo-offer");
+            List<String> emails = emailsAfterOptIn(outbox, nurture);
+            assertThat(emails).endsWith("nurture-demo-offer").contains("nurture-reengagement");
         }
 
         @Test

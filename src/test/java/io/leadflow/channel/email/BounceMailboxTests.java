@@ -147,7 +147,7 @@ class BounceMailboxTests {
         MimeMessage third = deliver(BounceReports.delayWarning(email, BounceReports.messageId()));
 
         await().atMost(PATIENCE).until(() -> "SOFT_BOUNCE".equals(repository.get(leadId).suppressedReason()));
-        assertThat(isSet(third, Flags.Flag.SEEN)).isTrue();
+        await().atMost(PATIENCE).until(() -> isSet(third, Flags.Flag.SEEN));
     }
 
     @Test
