@@ -116,16 +116,22 @@ class IdentitySetup implements SmartInitializingSingleton {
         grant("SALES_MANAGER", Resources.TASK, "*", Permissions.READ, Permissions.UPDATE);
     }
 
+    /**
+     * Grants the permissions, adding them to the group's grant on that resource if it has one: Camunda keeps one
+     * grant per group and resource, so a second grant (MARKETER's CREATE on deployments after every role's READ)
+     * must extend the first, not be skipped because the first exists.
+     */
     private void grant(String group, Resource resource, String resourceId, Permission... permissions) {
-        boolean exists = authorizations.createAuthorizationQuery().groupIdIn(group)
-                .resourceType(resource).resourceId(resourceId).hasPermission(permissions[0]).count() > 0;
-        if (exists) {
+        Authorization a = authorizations.createAuthorizationQuery().authorizationType(Authorization.AUTH_TYPE_GRANT)
+                .groupIdIn(group).resourceType(resource).resourceId(resourceId).singleResult();
+        if (a == null) {
+            a = authorizations.createNewAuthorization(Authorization.AUTH_TYPE_GRANT);
+            a.setGroupId(group);
+            a.setResource(resource);
+            a.setResourceId(resourceId);
+        } else if (java.util.Arrays.stream(permissions).allMatch(a::isPermissionGranted)) {
             return;
         }
-        Authorization a = authorizations.createNewAuthorization(Authorization.AUTH_TYPE_GRANT);
-        a.setGroupId(group);
-        a.setResource(resource);
-        a.setResourceId(resourceId);
         for (Permission p : permissions) {
             a.addPermission(p);
         }
