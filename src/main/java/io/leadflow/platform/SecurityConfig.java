@@ -13,13 +13,15 @@ import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
+import org.springframework.security.web.authentication.www.BasicAuthenticationFilter;
 import org.springframework.security.web.util.matcher.AndRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
 /**
  * Secure by default (API.md §1): only the listed public endpoints answer without a login. Two chains:
- * {@code /engine-rest/**} is stateless HTTP Basic (Camunda Modeler's deploy button), everything else accepts Basic
+ * {@code /engine-rest/**} is stateless HTTP Basic (Camunda Modeler's deploy button) that refuses requests from pages
+ * of other sites ({@link CrossSiteRefusal}), everything else accepts Basic
  * (scripts, no CSRF) or a form login session (browsers, with CSRF).
  */
 @Configuration
@@ -33,12 +35,13 @@ public class SecurityConfig {
 
     @Bean
     @Order(1)
-    SecurityFilterChain engineRest(HttpSecurity http) throws Exception {
+    SecurityFilterChain engineRest(HttpSecurity http, LeadflowSettings settings) throws Exception {
         var basic = new BasicAuthenticationEntryPoint();
         basic.setRealmName("Leadflow");
         basic.afterPropertiesSet();
         return http.securityMatcher(withDefaults().matcher("/engine-rest/**"))
                 .csrf(c -> c.disable())
+                .addFilterBefore(new CrossSiteRefusal(settings.publicUrl().toString()), BasicAuthenticationFilter.class)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .httpBasic(b -> b.authenticationEntryPoint(basic))
                 .exceptionHandling(e -> e.authenticationEntryPoint(basic))

@@ -73,9 +73,9 @@ class CamundaSecurity {
     }
 
     @Bean
-    FilterRegistrationBean<DeploymentLintFilter> deploymentLint(ModelDeployer deployer, ObjectMapper json) {
-        var registration = new FilterRegistrationBean<>(new DeploymentLintFilter(deployer, json));
-        registration.addUrlPatterns("/engine-rest/deployment/create");
+    FilterRegistrationBean<DeploymentSizeLimitFilter> deploymentSizeLimit(ObjectMapper json) {
+        var registration = new FilterRegistrationBean<>(new DeploymentSizeLimitFilter(json));
+        registration.addUrlPatterns("/engine-rest/deployment/create", "/camunda/api/engine/engine/default/deployment/create");
         registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER + 2);
         return registration;
     }

@@ -66,8 +66,7 @@ class DeployedDecisions implements DecisionEvaluator {
                 }
             }
         }));
-        config.feelEngineFactory(new ParsedFeelEngineFactory());
-        this.dmn = config.buildEngine();
+        this.dmn = ExpressionSandbox.feelOnly(config).buildEngine();
     }
 
     /** Forget which version is the latest (called after a deployment). */
@@ -115,6 +114,11 @@ class DeployedDecisions implements DecisionEvaluator {
             model = Dmn.readModelFromStream(new ByteArrayInputStream(dmnXml.getBytes(StandardCharsets.UTF_8)));
         } catch (RuntimeException e) {
             throw InvalidInputException.of("decision", "is not valid DMN 1.3 XML: " + Errors.rootMessage(e));
+        }
+        List<String> languages = ModelLinter.dmnLanguageProblems("candidate", model).stream()
+                .map(p -> p.element() + ": " + p.message()).toList();
+        if (!languages.isEmpty()) {
+            throw InvalidInputException.of("decision", "is refused: " + String.join("; ", languages));
         }
         String key = model.getModelElementsByType(org.camunda.bpm.model.dmn.instance.Decision.class).stream()
                 .map(org.camunda.bpm.model.dmn.instance.Decision::getId).filter(acceptedKeys::contains).findFirst()

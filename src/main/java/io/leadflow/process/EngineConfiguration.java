@@ -1,16 +1,20 @@
 package io.leadflow.process;
 
 import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import org.camunda.bpm.dmn.engine.DmnEngineConfiguration;
 import org.camunda.bpm.dmn.engine.impl.DefaultDmnEngineConfiguration;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
-import org.camunda.bpm.engine.spring.SpringExpressionManager;
+import org.camunda.bpm.engine.impl.persistence.deploy.Deployer;
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
 import org.springframework.context.ApplicationContext;
@@ -22,7 +26,8 @@ import io.leadflow.consent.DoiSettings;
 import io.leadflow.nurture.NurtureSettings;
 
 /**
- * Engine settings of ours: expressions in models see only an allow-list of Leadflow beans, the engine starts
+ * Engine settings of ours: expressions in models see only an allow-list of Leadflow beans and run in the
+ * {@link ExpressionSandbox}, every deployment is linted inside the engine ({@link LintingDeployer}), the engine starts
  * after Flyway has migrated our tables, and failed CRM pushes are rescheduled by {@link CrmJobRetries}.
  */
 @Configuration
@@ -36,6 +41,18 @@ class EngineConfiguration {
 
     /** Of those, the ones expressions read from (conditions, timers); the others are delegates of tasks. */
     static final Set<String> READ_ONLY_BEANS = Set.of("leadState", "nurtureState", "doiSettings", "nurtureSettings");
+
+    /** The model lint with our allow-list; every other bean of the application is refused by name. */
+    static ModelLinter linter(Collection<String> otherBeans, Predicate<String> decisionDeployed) {
+        List<String> delegates = EXPRESSION_BEANS.stream().filter(b -> !READ_ONLY_BEANS.contains(b)).toList();
+        return new ModelLinter(delegates, EXPRESSION_BEANS, otherBeans, decisionDeployed);
+    }
+
+    /** The application's bean names that are not on the allow-list and could be typed in an expression. */
+    static List<String> otherBeans(ApplicationContext context) {
+        return Arrays.stream(context.getBeanDefinitionNames())
+                .filter(name -> name.matches("[A-Za-z_][A-Za-z0-9_]*") && !EXPRESSION_BEANS.contains(name)).toList();
+    }
 
     @Bean
     static BeanFactoryPostProcessor engineAfterFlyway() {
@@ -62,16 +79,22 @@ class EngineConfiguration {
                 // replace it with one that sees only the allow-list.
                 AllowListedBeans beans = new AllowListedBeans(context);
                 configuration.setBeans(beans);
-                configuration.setExpressionManager(new SpringExpressionManager(context, beans));
+                configuration.setExpressionManager(new ExpressionSandbox.SandboxedExpressionManager(beans));
+                configuration.setScriptEngineResolver(new ExpressionSandbox.NoScripts());
+                configuration.setEnableScriptEngineLoadExternalResources(false);
+                List<Deployer> preDeployers = new ArrayList<>(configuration.getCustomPreDeployers() == null
+                        ? List.of() : configuration.getCustomPreDeployers());
+                preDeployers.add(new LintingDeployer(() -> otherBeans(context)));
+                configuration.setCustomPreDeployers(preDeployers);
                 configuration.setEnforceHistoryTimeToLive(true);
                 configuration.setJavaSerializationFormatEnabled(false);
                 configuration.setFailedJobCommandFactory(new CrmJobRetries(crm.retry()));
-                // Decisions in processes (assignment, nurture track) parse their FEEL once, as scoring does.
+                // Decisions in processes (assignment, nurture track) parse their FEEL once, as scoring does, and
+                // evaluate nothing but FEEL.
                 DefaultDmnEngineConfiguration dmn = configuration.getDmnEngineConfiguration() != null
                         ? configuration.getDmnEngineConfiguration()
                         : (DefaultDmnEngineConfiguration) DmnEngineConfiguration.createDefaultDmnEngineConfiguration();
-                dmn.feelEngineFactory(new ParsedFeelEngineFactory());
-                configuration.setDmnEngineConfiguration(dmn);
+                configuration.setDmnEngineConfiguration(ExpressionSandbox.feelOnly(dmn));
             }
 
             @Override

@@ -8,10 +8,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchService;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -19,7 +17,6 @@ import java.util.stream.Stream;
 import org.camunda.bpm.engine.RepositoryService;
 import org.camunda.bpm.engine.repository.DeploymentBuilder;
 import org.camunda.bpm.engine.repository.DeploymentWithDefinitions;
-import org.camunda.bpm.engine.repository.DecisionDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -46,10 +43,13 @@ public class ModelDeployer implements DisposableBean {
     private final RepositoryService repository;
     private final ModelsSettings settings;
     private final DeployedDecisions decisions;
+    private final java.util.function.Supplier<List<String>> otherBeans;
     private volatile WatchService watcher;
 
-    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions) {
+    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions,
+            org.springframework.context.ApplicationContext context) {
         this.repository = repository;
+        this.otherBeans = () -> EngineConfiguration.otherBeans(context);
         this.settings = settings;
         this.decisions = decisions;
     }
@@ -77,15 +77,7 @@ public class ModelDeployer implements DisposableBean {
     }
 
     Result deploy(Map<String, byte[]> files, String source) {
-        ModelLinter linter = linter();
-        Set<String> decisionsHere = new HashSet<>();
-        files.forEach((name, bytes) -> {
-            if (name.endsWith(".dmn")) {
-                decisionsHere.addAll(ModelLinter.decisionKeys(bytes));
-            }
-        });
-        List<ModelLinter.Problem> problems = new ArrayList<>();
-        files.forEach((name, bytes) -> problems.addAll(linter.lint(name, bytes, decisionsHere)));
+        List<ModelLinter.Problem> problems = linter().lintAll(files);
         if (!problems.isEmpty()) {
             throw new ModelRejected(problems);
         }
@@ -106,13 +98,8 @@ public class ModelDeployer implements DisposableBean {
 
     /** The linter with what the engine knows now: our delegates and the decisions already deployed. */
     ModelLinter linter() {
-        Set<String> deployedDecisions = new HashSet<>();
-        for (DecisionDefinition d : repository.createDecisionDefinitionQuery().latestVersion().list()) {
-            deployedDecisions.add(d.getKey());
-        }
-        List<String> delegates = EngineConfiguration.EXPRESSION_BEANS.stream()
-                .filter(b -> !EngineConfiguration.READ_ONLY_BEANS.contains(b)).toList();
-        return new ModelLinter(delegates, EngineConfiguration.EXPRESSION_BEANS, deployedDecisions);
+        return EngineConfiguration.linter(otherBeans.get(), key -> repository.createDecisionDefinitionQuery()
+                .decisionDefinitionKey(key).latestVersion().count() > 0);
     }
 
     private boolean hasFolderModels() {

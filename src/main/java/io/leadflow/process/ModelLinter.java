@@ -5,9 +5,12 @@ import java.time.Duration;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,11 +25,6 @@ import org.camunda.bpm.model.bpmn.instance.camunda.CamundaFailedJobRetryTimeCycl
 import org.camunda.bpm.model.dmn.Dmn;
 import org.camunda.bpm.model.dmn.DmnModelInstance;
 import org.camunda.bpm.model.dmn.instance.Decision;
-import org.camunda.bpm.model.dmn.instance.Definitions;
-import org.camunda.bpm.model.dmn.instance.InputEntry;
-import org.camunda.bpm.model.dmn.instance.InputExpression;
-import org.camunda.bpm.model.dmn.instance.OutputEntry;
-import org.camunda.bpm.model.dmn.instance.UnaryTests;
 import org.camunda.bpm.model.xml.instance.DomElement;
 import org.camunda.bpm.model.xml.instance.ModelElementInstance;
 import io.leadflow.platform.Errors;
@@ -42,6 +40,16 @@ final class ModelLinter {
         public String toString() {
             return file + " › " + element + ": " + message;
         }
+
+        /** The id of the element, as the Modeler highlights it: "serviceTask 'Name' (Id)" or "serviceTask 'Id'". */
+        String elementId() {
+            Matcher named = Pattern.compile("'[^']*' \\(([^)]+)\\)$").matcher(element);
+            if (named.find()) {
+                return named.group(1);
+            }
+            Matcher plain = Pattern.compile("'([^']+)'$").matcher(element);
+            return plain.find() ? plain.group(1) : null;
+        }
     }
 
     private static final String CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn";
@@ -54,14 +62,27 @@ final class ModelLinter {
             "ne", "lt", "gt", "le", "ge", "div", "mod", "instanceof", "execution", "task", "authenticatedUserId");
     private static final Pattern RETRY_CYCLE = Pattern.compile("^R\\d+/P[0-9A-Z.]+(,\\s*P[0-9A-Z.]+)*$");
 
+    /** Package roots: {@code java.lang.Runtime} in an expression is an attempt to reach a class. */
+    private static final Set<String> PACKAGE_ROOTS = Set.of("java", "javax", "jakarta", "jdk", "sun", "com", "org",
+            "net", "io", "groovy", "kotlin", "scala");
+
     private final Set<String> delegateBeans;
     private final Set<String> expressionBeans;
-    private final Set<String> knownDecisions;
+    private final Set<String> otherBeans;
+    private final Predicate<String> decisionDeployed;
 
-    ModelLinter(Collection<String> delegateBeans, Collection<String> expressionBeans, Collection<String> knownDecisions) {
+    /**
+     * @param delegateBeans    the beans a task may name as its delegate expression
+     * @param expressionBeans  the beans an expression may reach
+     * @param otherBeans       every other bean of the application: an expression naming one is refused by name
+     * @param decisionDeployed whether a decision key is deployed already
+     */
+    ModelLinter(Collection<String> delegateBeans, Collection<String> expressionBeans, Collection<String> otherBeans,
+            Predicate<String> decisionDeployed) {
         this.delegateBeans = Set.copyOf(delegateBeans);
         this.expressionBeans = Set.copyOf(expressionBeans);
-        this.knownDecisions = Set.copyOf(knownDecisions);
+        this.otherBeans = Set.copyOf(otherBeans);
+        this.decisionDeployed = decisionDeployed;
     }
 
     /** Decision keys defined in a DMN file (so that BPMN files deployed with it may refer to them). */
@@ -72,6 +93,19 @@ final class ModelLinter {
         } catch (RuntimeException e) {
             return List.of();
         }
+    }
+
+    /** Lints the files of one deployment together: a process may refer to a decision deployed beside it. */
+    List<Problem> lintAll(Map<String, byte[]> files) {
+        Set<String> decisionsHere = new HashSet<>();
+        files.forEach((name, bytes) -> {
+            if (name.toLowerCase(Locale.ROOT).endsWith(".dmn")) {
+                decisionsHere.addAll(decisionKeys(bytes));
+            }
+        });
+        List<Problem> problems = new ArrayList<>();
+        files.forEach((name, bytes) -> problems.addAll(lint(name, bytes, decisionsHere)));
+        return problems;
     }
 
     List<Problem> lint(String file, byte[] content, Collection<String> decisionsInSameDeployment) {
@@ -107,7 +141,7 @@ final class ModelLinter {
         }
         for (BusinessRuleTask task : model.getModelElementsByType(BusinessRuleTask.class)) {
             String ref = task.getCamundaDecisionRef();
-            if (ref != null && !ref.contains("${") && !knownDecisions.contains(ref) && !extraDecisions.contains(ref)) {
+            if (ref != null && !ref.contains("${") && !extraDecisions.contains(ref) && !decisionDeployed.test(ref)) {
                 problems.add(new Problem(file, describe(task), "refers to decision '" + ref
                         + "', which is not deployed: add dmn/" + ref + ".dmn or fix the key"));
             }
@@ -148,6 +182,29 @@ final class ModelLinter {
                 problems.add(new Problem(file, where, "delegate '" + delegate + "' is unknown: use one of "
                         + delegateBeans.stream().sorted().map(b -> "${" + b + "}").toList()));
             }
+        }
+        String mappingClass = element.getAttribute(CAMUNDA_NS, "variableMappingClass");
+        if (mappingClass != null) {
+            problems.add(new Problem(file, where, "uses camunda:variableMappingClass '" + mappingClass
+                    + "': models run no code of their own; map variables with camunda:in and camunda:out"));
+        }
+        String mappingDelegate = element.getAttribute(CAMUNDA_NS, "variableMappingDelegateExpression");
+        if (mappingDelegate != null) {
+            problems.add(new Problem(file, where, "uses camunda:variableMappingDelegateExpression '" + mappingDelegate
+                    + "': map variables with camunda:in and camunda:out"));
+        }
+        if (element.getAttribute(CAMUNDA_NS, "resource") != null || element.getAttribute("scriptFormat") != null
+                || "script".equals(element.getLocalName())
+                || ("conditionExpression".equals(element.getLocalName()) || "condition".equals(element.getLocalName()))
+                        && element.getAttribute("language") != null) {
+            problems.add(new Problem(file, where, "contains a script ("
+                    + java.util.Objects.requireNonNullElse(element.getAttribute("scriptFormat"),
+                            java.util.Objects.requireNonNullElse(element.getAttribute("language"), element.getLocalName()))
+                    + "): models run no code; write conditions as ${...} expressions and use Leadflow task templates"));
+        }
+        if (CAMUNDA_NS.equals(element.getNamespaceURI()) && "connector".equals(element.getLocalName())) {
+            problems.add(new Problem(file, where, "uses a Camunda connector: Leadflow serves no connectors; use a"
+                    + " Leadflow task (Push to CRM, Send email)"));
         }
         String type = element.getAttribute(CAMUNDA_NS, "type");
         if ("external".equals(type)) {
@@ -243,29 +300,75 @@ final class ModelLinter {
         return element.getLocalName();
     }
 
+    private static final Pattern FUNCTION = Pattern.compile("(?<![\\w.])([A-Za-z_][\\w]*(?:\\s*:\\s*[A-Za-z_][\\w]*)?)\\s*\\(");
+    private static final Pattern MEMBER = Pattern.compile("\\.\\s*([A-Za-z_][\\w]*)");
+    private static final Pattern ON_EXECUTION = Pattern.compile(
+            "(?<![\\w.])(execution|task)\\s*(?:\\.\\s*([A-Za-z_][\\w]*)|\\[)");
+
+    /**
+     * Every expression may reach only the allow-listed beans, the variables, Camunda's date and user functions,
+     * and of {@code execution}/{@code task} only variables, business key and ids; it must not read personal data.
+     * The engine enforces the same when the expression runs ({@link ExpressionSandbox}); this says it at save.
+     */
     private void checkExpressions(String file, String where, List<String> texts, List<Problem> problems) {
         for (String text : texts) {
             Matcher m = EXPRESSION.matcher(text);
             while (m.find()) {
-                String body = m.group(1);
-                Matcher ids = IDENTIFIER.matcher(body.replaceAll("'[^']*'|\"[^\"]*\"", "''"));
+                String expression = m.group();
+                String body = m.group(1).replaceAll("'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"", "''");
+                Matcher functions = FUNCTION.matcher(body);
+                while (functions.find()) {
+                    String function = functions.group(1).replaceAll("\\s", "");
+                    if (!ExpressionSandbox.FUNCTIONS.contains(function) && !EL_KEYWORDS.contains(function)) {
+                        problems.add(new Problem(file, where, "expression '" + expression + "' calls '" + function
+                                + "()', which models may not; functions: " + sorted(ExpressionSandbox.FUNCTIONS)));
+                    }
+                }
+                Matcher members = MEMBER.matcher(body);
+                while (members.find()) {
+                    String member = members.group(1);
+                    if (Set.of("class", "getClass", "forName", "classLoader", "getClassLoader", "getMethod",
+                            "getDeclaredMethod", "invoke", "newInstance", "getRuntime", "exec").contains(member)) {
+                        problems.add(new Problem(file, where, "expression '" + expression + "' uses '" + member
+                                + "': models reach no Java class, method or runtime"));
+                    }
+                }
+                Matcher onExecution = ON_EXECUTION.matcher(body);
+                while (onExecution.find()) {
+                    String member = onExecution.group(2);
+                    if (member == null || !ExpressionSandbox.EXECUTION_MEMBERS.contains(member)
+                            && !ExpressionSandbox.EXECUTION_PROPERTIES.contains(member)) {
+                        problems.add(new Problem(file, where, "expression '" + expression + "' uses "
+                                + onExecution.group(1) + (member == null ? "[...]" : "." + member) + ": of "
+                                + onExecution.group(1) + " models may use only "
+                                + sorted(ExpressionSandbox.EXECUTION_PROPERTIES)));
+                    }
+                }
+                Matcher ids = IDENTIFIER.matcher(body);
                 while (ids.find()) {
                     String id = ids.group(1);
                     int after = ids.end();
-                    boolean call = after < body.length() && body.charAt(after) == '.';
-                    if (call && !expressionBeans.contains(id) && !EL_KEYWORDS.contains(id)
-                            && Character.isLowerCase(id.charAt(0)) && looksLikeBean(id)) {
-                        problems.add(new Problem(file, where, "expression '" + m.group()
+                    boolean dotted = after < body.length() && body.charAt(after) == '.';
+                    if (expressionBeans.contains(id) || EL_KEYWORDS.contains(id)) {
+                        continue;
+                    }
+                    if (otherBeans.contains(id) || dotted && (PACKAGE_ROOTS.contains(id)
+                            || Character.isLowerCase(id.charAt(0)) && looksLikeBean(id))) {
+                        problems.add(new Problem(file, where, "expression '" + expression
                                 + "' uses '" + id + "', which models may not reach; allowed: "
-                                + expressionBeans.stream().sorted().toList()));
+                                + sorted(expressionBeans)));
                     }
                     if (PERSONAL.contains(id.toLowerCase(Locale.ROOT))) {
-                        problems.add(new Problem(file, where, "expression '" + m.group()
+                        problems.add(new Problem(file, where, "expression '" + expression
                                 + "' reads '" + id + "': process variables carry ids and decisions only"));
                     }
                 }
             }
         }
+    }
+
+    private static List<String> sorted(Collection<String> names) {
+        return names.stream().sorted().toList();
     }
 
     /** Variables such as {@code handoffOutcome} may be called upon too; beans end in a known suffix or are known. */
@@ -310,8 +413,6 @@ final class ModelLinter {
     }
 
     private void lintDmn(String file, DmnModelInstance model, List<Problem> problems) {
-        Definitions definitions = model.getDefinitions();
-        String defaultLanguage = definitions.getExpressionLanguage();
         for (Decision decision : model.getModelElementsByType(Decision.class)) {
             String ttl = decision.getAttributeValueNs("http://camunda.org/schema/1.0/dmn", "historyTimeToLive");
             if (ttl == null) {
@@ -319,20 +420,34 @@ final class ModelLinter {
                         "has no History Time To Live: set one in the Modeler (e.g. P30D)"));
             }
         }
-        for (Class<? extends ModelElementInstance> type : List.of(InputExpression.class, InputEntry.class,
-                OutputEntry.class, UnaryTests.class)) {
-            for (ModelElementInstance e : model.getModelElementsByType(type)) {
-                String lang = e.getAttributeValue("expressionLanguage");
-                if (lang != null && !lang.toLowerCase(Locale.ROOT).contains("feel")) {
-                    problems.add(new Problem(file, "element '" + e.getAttributeValue("id") + "'",
-                            "uses expression language '" + lang + "': only FEEL is allowed"));
-                }
-            }
+        problems.addAll(dmnLanguageProblems(file, model));
+    }
+
+    /**
+     * Every expression language named in a DMN file, on any element (the definitions' default, input expressions,
+     * input and output entries, literal expressions), must be FEEL: JUEL and scripts would run code.
+     */
+    static List<Problem> dmnLanguageProblems(String file, DmnModelInstance model) {
+        List<Problem> problems = new ArrayList<>();
+        checkDmnLanguages(file, model.getDocument().getRootElement(), problems);
+        return problems;
+    }
+
+    private static void checkDmnLanguages(String file, DomElement element, List<Problem> problems) {
+        String language = element.getAttribute("expressionLanguage");
+        if (language != null && !isFeel(language)) {
+            String id = element.getAttribute("id");
+            problems.add(new Problem(file, element.getLocalName() + " '" + (id == null ? "?" : id) + "'",
+                    "uses expression language '" + language + "': only FEEL is allowed"));
         }
-        if (defaultLanguage != null && !defaultLanguage.toLowerCase(Locale.ROOT).contains("feel")) {
-            problems.add(new Problem(file, "definitions", "expression language '" + defaultLanguage
-                    + "' is not allowed: only FEEL"));
+        for (DomElement child : element.getChildElements()) {
+            checkDmnLanguages(file, child, problems);
         }
+    }
+
+    private static boolean isFeel(String language) {
+        String l = language.trim().toLowerCase(Locale.ROOT);
+        return l.equals("feel") || l.matches("https?://www\\.omg\\.org/spec/(dmn/\\d+/)?feel/(\\d+/?)?");
     }
 
     private static String describe(ModelElementInstance e) {

@@ -1,0 +1,102 @@
+package io.leadflow.process;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import org.camunda.bpm.engine.ParseException;
+import org.camunda.bpm.engine.Problem;
+import org.camunda.bpm.engine.ResourceReport;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.interceptor.CommandContext;
+import org.camunda.bpm.engine.impl.persistence.deploy.Deployer;
+import org.camunda.bpm.engine.impl.persistence.entity.DeploymentEntity;
+
+/**
+ * The model lint inside the engine: every new deployment is linted before the engine parses it, whatever path it
+ * came by (the models folder, Camunda Modeler through {@code /engine-rest}, Cockpit's {@code /camunda/api/engine},
+ * any future API), and refused whole with a {@link ParseException}. Camunda's REST API answers that with 400 and
+ * a report per file naming the elements, which the Modeler shows beside the diagram. Deployments already in the
+ * database are not linted again when the engine loads them.
+ */
+final class LintingDeployer implements Deployer {
+
+    private final Supplier<? extends Collection<String>> otherBeans;
+
+    LintingDeployer(Supplier<? extends Collection<String>> otherBeans) {
+        this.otherBeans = otherBeans;
+    }
+
+    @Override
+    public void deploy(DeploymentEntity deployment) {
+        if (!deployment.isNew()) {
+            return;
+        }
+        Map<String, byte[]> files = new TreeMap<>();
+        deployment.getResources().forEach((name, resource) -> files.put(name, resource.getBytes()));
+        CommandContext command = Context.getCommandContext();
+        ModelLinter linter = EngineConfiguration.linter(otherBeans.get(),
+                key -> command.getDecisionDefinitionManager().findLatestDecisionDefinitionByKey(key) != null);
+        List<ModelLinter.Problem> problems = linter.lintAll(files);
+        if (!problems.isEmpty()) {
+            throw new Refused(problems);
+        }
+    }
+
+    /** A refused deployment: one report per file, one error per problem, with the element's id. */
+    static final class Refused extends ParseException {
+
+        private final transient List<ResourceReport> reports;
+
+        Refused(List<ModelLinter.Problem> problems) {
+            super(new ModelRejected(problems).getMessage(), problems.get(0).file(), List.of(), List.of());
+            Map<String, List<Problem>> byFile = new LinkedHashMap<>();
+            problems.forEach(p -> byFile.computeIfAbsent(p.file(), f -> new ArrayList<>()).add(new LintProblem(p)));
+            this.reports = byFile.entrySet().stream().<ResourceReport>map(e -> new Report(e.getKey(), e.getValue()))
+                    .toList();
+        }
+
+        @Override
+        public List<ResourceReport> getResorceReports() {
+            return reports;
+        }
+    }
+
+    private record Report(String getResourceName, List<Problem> getErrors) implements ResourceReport {
+        @Override
+        public List<Problem> getWarnings() {
+            return List.of();
+        }
+    }
+
+    private record LintProblem(ModelLinter.Problem problem) implements Problem {
+        @Override
+        public String getMessage() {
+            return problem.element() + ": " + problem.message();
+        }
+
+        @Override
+        public int getLine() {
+            return 0;
+        }
+
+        @Override
+        public int getColumn() {
+            return 0;
+        }
+
+        @Override
+        public String getMainElementId() {
+            return problem.elementId();
+        }
+
+        @Override
+        public List<String> getElementIds() {
+            return problem.elementId() == null ? List.of() : List.of(problem.elementId());
+        }
+    }
+}
