@@ -12,18 +12,23 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Capture endpoints accept at most 64 KiB: larger bodies are refused with 413, before reading when the
- * Content-Length says so, after reading one byte past the limit otherwise (chunked).
+ * Capture endpoints accept at most 64 KiB, model deployments through the engine's REST APIs at most 20 MB: larger
+ * bodies are refused with 413, before reading when the Content-Length says so, after reading one byte past the limit
+ * otherwise (chunked). Routes are matched on the decoded path, as Spring and the engine's REST API match them.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     static final int CAPTURE_LIMIT = 64 * 1024;
+    static final int DEPLOYMENT_LIMIT = 20 * 1024 * 1024;
+    private static final UrlPathHelper PATHS = new UrlPathHelper();
+
     private final ObjectMapper json;
 
     public BodySizeLimitFilter(ObjectMapper json) {
@@ -32,18 +37,29 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
-        return !"POST".equals(request.getMethod())
-                || !(path.startsWith("/forms/") || path.equals("/api/leads") || path.equals("/api/events")
-                || path.startsWith("/optin/") || path.equals("/t/collect") || path.equals("/api/crm/events"));
+        return !"POST".equals(request.getMethod()) || limit(request) < 0;
+    }
+
+    private static int limit(HttpServletRequest request) {
+        String path = PATHS.getPathWithinApplication(request);
+        if (path.startsWith("/forms/") || path.equals("/api/leads") || path.equals("/api/events")
+                || path.startsWith("/optin/") || path.equals("/t/collect") || path.equals("/api/crm/events")) {
+            return CAPTURE_LIMIT;
+        }
+        if (path.equals("/engine-rest/deployment/create")
+                || path.startsWith("/camunda/api/engine/") && path.endsWith("/deployment/create")) {
+            return DEPLOYMENT_LIMIT;
+        }
+        return -1;
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        int limit = limit(request);
         long length = request.getContentLengthLong();
-        if (length > CAPTURE_LIMIT) {
-            tooLarge(response);
+        if (length > limit) {
+            tooLarge(response, limit);
             return;
         }
         if (length >= 0) {
@@ -52,17 +68,19 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
         }
         // No Content-Length (chunked): read up to one byte past the limit here, so that neither Jackson (which would
         // turn an exception into "unreadable JSON") nor Tomcat's own form parsing (which bypasses wrapped streams)
-        // ever sees more than 64 KiB.
-        byte[] body = request.getInputStream().readNBytes(CAPTURE_LIMIT + 1);
-        if (body.length > CAPTURE_LIMIT) {
-            tooLarge(response);
+        // ever sees more than the limit.
+        byte[] body = request.getInputStream().readNBytes(limit + 1);
+        if (body.length > limit) {
+            tooLarge(response, limit);
             return;
         }
         chain.doFilter(new BufferedRequestBody(request, body), response);
     }
 
-    private void tooLarge(HttpServletResponse response) throws IOException {
+    private void tooLarge(HttpServletResponse response, int limit) throws IOException {
+        String size = limit >= 1024 * 1024 ? limit / (1024 * 1024) + " MB" : limit / 1024 + " KiB";
         ProblemHandler.write(response, json, HttpStatus.PAYLOAD_TOO_LARGE, "Payload too large",
-                "Request bodies here are limited to 64 KiB");
+                "Request bodies here are limited to " + size
+                        + (limit == DEPLOYMENT_LIMIT ? ": deploy fewer or smaller files at once" : ""));
     }
 }

@@ -60,6 +60,6 @@ final class CrossSiteRefusal extends OncePerRequestFilter {
     }
 
     private static String json(String value) {
-        return value == null ? "none" : value.replaceAll("[^A-Za-z0-9:/._-]", "?");
+        return value == null ? "absent" : value.replaceAll("[^A-Za-z0-9:/._-]", "?");
     }
 }

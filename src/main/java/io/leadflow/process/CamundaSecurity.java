@@ -18,8 +18,6 @@ import org.springframework.security.authentication.UsernamePasswordAuthenticatio
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * One sign-in for the app and the Camunda webapps: Spring Security checks passwords against the engine's
  * identity service and maps groups to roles; Camunda's container-based filters then take the signed-in user from
@@ -69,14 +67,6 @@ class CamundaSecurity {
                 ContainerBasedAuthenticationProvider.class.getName()));
         registration.addUrlPatterns("/engine-rest/*");
         registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER + 1);
-        return registration;
-    }
-
-    @Bean
-    FilterRegistrationBean<DeploymentSizeLimitFilter> deploymentSizeLimit(ObjectMapper json) {
-        var registration = new FilterRegistrationBean<>(new DeploymentSizeLimitFilter(json));
-        registration.addUrlPatterns("/engine-rest/deployment/create", "/camunda/api/engine/engine/default/deployment/create");
-        registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER + 2);
         return registration;
     }
 }

@@ -81,6 +81,8 @@ class EngineConfiguration {
                 configuration.setBeans(beans);
                 configuration.setExpressionManager(new ExpressionSandbox.SandboxedExpressionManager(beans));
                 configuration.setScriptEngineResolver(new ExpressionSandbox.NoScripts());
+                configuration.setBpmnParseFactory(SandboxedBpmnParse::new);
+                configuration.setArtifactFactory(SandboxedBpmnParse.NO_CLASSES);
                 configuration.setEnableScriptEngineLoadExternalResources(false);
                 List<Deployer> preDeployers = new ArrayList<>(configuration.getCustomPreDeployers() == null
                         ? List.of() : configuration.getCustomPreDeployers());
@@ -99,6 +101,8 @@ class EngineConfiguration {
 
             @Override
             public void postInit(ProcessEngineConfigurationImpl configuration) {
+                configuration.setFormValidators(SandboxedBpmnParse.withoutCustomValidators(
+                        configuration.getFormValidators()));
                 requireCrmTimeoutsWellBelowTheJobLock(crm, configuration);
                 startJobExecutor = configuration.isJobExecutorActivate();
                 configuration.setJobExecutorActivate(false);

@@ -49,8 +49,9 @@ import org.springframework.util.ClassUtils;
  * <li>the allow-listed Leadflow beans ({@link EngineConfiguration#EXPRESSION_BEANS}), only the public methods and
  * getters their own class declares;</li>
  * <li>{@code execution} and {@code task}, only {@link #EXECUTION_MEMBERS} (variables, business key, ids);</li>
- * <li>values (strings, numbers, dates, booleans): their public instance methods but {@code getClass} and the
- * monitor methods; maps and collections: reading only.</li>
+ * <li>values (strings, numbers, dates, booleans): their public instance methods but {@code getClass}, the monitor
+ * methods, setters and what can run unbounded (regular expressions, {@code repeat}, {@code pow}); maps and
+ * collections: reading only.</li>
  * </ul>
  * Nothing else: no reflection, no class loading, no engine services, no other Spring bean, no script of any
  * language, and no DMN expression language but FEEL.
@@ -69,6 +70,10 @@ final class ExpressionSandbox {
     static final Set<String> EXECUTION_PROPERTIES = EXECUTION_MEMBERS.stream()
             .map(m -> Character.toLowerCase(m.charAt(3)) + m.substring(4))
             .collect(Collectors.toUnmodifiableSet());
+
+    /** The same in words, for error messages. */
+    static final String EXECUTION_SUMMARY = "variables (getVariable('name'), hasVariable('name'), variables),"
+            + " the business key (processBusinessKey, businessKey) and ids (id, processInstanceId, activityId, …)";
 
     /** Functions the engine offers expressions (Camunda's own: dates and the current user). */
     static final Set<String> FUNCTIONS = Set.of("now", "dateTime", "currentUser", "currentUserGroups");
@@ -119,14 +124,7 @@ final class ExpressionSandbox {
 
         @Override
         public Object getValue(ELContext context, Object base, Object property) {
-            if (base == null) {
-                return null;
-            }
-            String name = String.valueOf(property);
-            if (!mayRead(base, name)) {
-                throw new PropertyNotFoundException(refusal(base, name));
-            }
-            return reflective.getValue(context, base, property);
+            return base == null ? null : reflective.getValue(context, readable(base, property), property);
         }
 
         @Override
@@ -143,14 +141,16 @@ final class ExpressionSandbox {
 
         @Override
         public Class<?> getType(ELContext context, Object base, Object property) {
-            if (base == null) {
-                return null;
-            }
+            return base == null ? null : reflective.getType(context, readable(base, property), property);
+        }
+
+        /** The base, if expressions may read that property of it. */
+        private Object readable(Object base, Object property) {
             String name = String.valueOf(property);
             if (!mayRead(base, name)) {
                 throw new PropertyNotFoundException(refusal(base, name));
             }
-            return reflective.getType(context, base, property);
+            return base;
         }
 
         @Override
@@ -225,8 +225,7 @@ final class ExpressionSandbox {
             String what = base instanceof VariableScope ? "execution/task" : isBean(base) ? "this Leadflow bean"
                     : "a value of type " + base.getClass().getSimpleName();
             return "Models may not use '" + name + "' on " + what + ": expressions read process variables, "
-                    + (base instanceof VariableScope ? "and of execution/task only " + EXECUTION_PROPERTIES.stream()
-                            .sorted().toList()
+                    + (base instanceof VariableScope ? "and of execution/task only " + EXECUTION_SUMMARY
                             : "call the Leadflow beans " + EngineConfiguration.EXPRESSION_BEANS
                                     + " and plain values' own methods")
                     + " (README, \"What a model may contain\")";
@@ -252,10 +251,20 @@ final class ExpressionSandbox {
             Map<String, List<Method>> byNameAndArity = Arrays.stream(type.getMethods())
                     .collect(Collectors.groupingBy(m -> m.getName() + "/" + m.getParameterCount()));
             return byNameAndArity.entrySet().stream()
-                    .filter(e -> e.getValue().stream().allMatch(ExpressionSandbox::isInstanceApi)).map(Map.Entry::getKey)
+                    .filter(e -> e.getValue().stream().allMatch(ExpressionSandbox::isInstanceApi))
+                    .filter(e -> isHarmless(e.getValue().get(0).getName())).map(Map.Entry::getKey)
                     .collect(Collectors.toUnmodifiableSet());
         }
     };
+
+    /**
+     * Value methods that neither change the value in place (a task's due date is the task's own object), nor run
+     * for as long as the model likes (a regular expression that backtracks, a string repeated a billion times).
+     */
+    private static boolean isHarmless(String method) {
+        return !method.startsWith("set") && !method.startsWith("toMutable") && !Set.of("matches", "replaceAll",
+                "replaceFirst", "split", "splitWithDelimiters", "repeat", "pow", "getDeclaringClass").contains(method);
+    }
 
     private static boolean isValue(Object base) {
         return base instanceof CharSequence || base instanceof Number || base instanceof Boolean

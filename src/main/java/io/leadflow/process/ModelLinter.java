@@ -53,7 +53,11 @@ final class ModelLinter {
     }
 
     private static final String CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn";
-    private static final Pattern EXPRESSION = Pattern.compile("[$#]\\{([^}]*)}");
+    /** The engine takes Activiti's old namespace for its own: an activiti:class is a camunda:class. */
+    private static final String ACTIVITI_NS = "http://activiti.org/bpmn";
+    /** An expression, to its closing brace: a brace inside a quoted string does not close it. */
+    private static final Pattern EXPRESSION = Pattern.compile(
+            "[$#]\\{((?:'(?:[^'\\\\]|\\\\.)*'|\"(?:[^\"\\\\]|\\\\.)*\"|[^}'\"])*)}");
     private static final Pattern IDENTIFIER = Pattern.compile("(?<![\\w.'\"])([A-Za-z_][A-Za-z0-9_]*)");
     private static final Set<String> PERSONAL = Set.of("email", "mail", "emailaddress", "firstname", "lastname",
             "fullname", "phone", "phonenumber", "mobile", "address", "street", "ip", "ipaddress",
@@ -118,8 +122,8 @@ final class ModelLinter {
                 checkExpressions(file, content, problems);
             } else if (name.endsWith(".dmn") || name.endsWith(".dmn11.xml")) {
                 lintDmn(file, Dmn.readModelFromStream(new ByteArrayInputStream(content)), problems);
-            } else if (!name.endsWith(".form") && !name.endsWith(".png") && !name.endsWith(".svg")) {
-                problems.add(new Problem(file, "file", "only .bpmn, .dmn and .form files can be deployed"));
+            } else if (!name.endsWith(".form") && !name.endsWith(".png")) {
+                problems.add(new Problem(file, "file", "only .bpmn, .dmn, .form and .png files can be deployed"));
             }
         } catch (RuntimeException e) {
             problems.add(new Problem(file, "file", "is not a valid model: " + Errors.rootMessage(e)));
@@ -206,9 +210,24 @@ final class ModelLinter {
             problems.add(new Problem(file, where, "uses a Camunda connector: Leadflow serves no connectors; use a"
                     + " Leadflow task (Push to CRM, Send email)"));
         }
-        String type = element.getAttribute(CAMUNDA_NS, "type");
-        if ("external".equals(type)) {
-            problems.add(new Problem(file, where, "external tasks are not served by Leadflow"));
+        // On Camunda's own elements "type" is a form field's or variable's type; on BPMN elements, the task's kind.
+        String type = CAMUNDA_NS.equals(element.getNamespaceURI()) ? null : element.getAttribute(CAMUNDA_NS, "type");
+        if (type != null) {
+            problems.add(new Problem(file, where, "camunda:type '" + type + "' (external, shell or mail tasks) is not"
+                    + " served by Leadflow: use a Leadflow task from the Modeler's templates"));
+        }
+        if (element.getAttribute(CAMUNDA_NS, "formHandlerClass") != null) {
+            problems.add(new Problem(file, where, "camunda:formHandlerClass names a Java class: models run no code"));
+        }
+        if (CAMUNDA_NS.equals(element.getNamespaceURI()) && "constraint".equals(element.getLocalName())
+                && "validator".equals(element.getAttribute("name"))) {
+            problems.add(new Problem(file, where, "a form field validator names code: use the built-in constraints"
+                    + " (required, minlength, maxlength, min, max, readonly)"));
+        }
+        String formKey = element.getAttribute(CAMUNDA_NS, "formKey");
+        if (formKey != null && !formKey.startsWith("camunda-forms:")) {
+            problems.add(new Problem(file, where, "form key '" + formKey + "' would show a page of the model's own"
+                    + " in Tasklist: use a Camunda Form (camunda-forms:deployment:name.form) or form fields"));
         }
         for (String variable : variableNames(element)) {
             if (PERSONAL.contains(variable.toLowerCase(Locale.ROOT).replace("_", ""))) {
@@ -279,6 +298,12 @@ final class ModelLinter {
             org.w3c.dom.NamedNodeMap attributes = element.getAttributes();
             for (int a = 0; a < attributes.getLength(); a++) {
                 texts.add(attributes.item(a).getNodeValue());
+                if (ACTIVITI_NS.equals(attributes.item(a).getNamespaceURI())
+                        || ACTIVITI_NS.equals(attributes.item(a).getNodeValue())) {
+                    problems.add(new Problem(file, nearestId(element), "uses the Activiti namespace ("
+                            + attributes.item(a).getNodeName() + "), which the engine reads as camunda:"
+                            + " save the model with Camunda Modeler"));
+                }
             }
             if (element.getElementsByTagName("*").getLength() == 0 && element.getTextContent() != null) {
                 texts.add(element.getTextContent());
@@ -340,8 +365,7 @@ final class ModelLinter {
                             && !ExpressionSandbox.EXECUTION_PROPERTIES.contains(member)) {
                         problems.add(new Problem(file, where, "expression '" + expression + "' uses "
                                 + onExecution.group(1) + (member == null ? "[...]" : "." + member) + ": of "
-                                + onExecution.group(1) + " models may use only "
-                                + sorted(ExpressionSandbox.EXECUTION_PROPERTIES)));
+                                + onExecution.group(1) + " models may use only " + ExpressionSandbox.EXECUTION_SUMMARY));
                     }
                 }
                 Matcher ids = IDENTIFIER.matcher(body);

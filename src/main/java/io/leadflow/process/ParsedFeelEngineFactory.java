@@ -2,6 +2,7 @@ package io.leadflow.process;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
@@ -13,6 +14,10 @@ import org.camunda.bpm.engine.variable.context.VariableContext;
 import org.camunda.feel.context.CustomContext;
 import org.camunda.feel.context.VariableProvider;
 import org.camunda.feel.syntaxtree.ParsedExpression;
+import org.camunda.feel.syntaxtree.Val;
+import org.camunda.feel.syntaxtree.ValError;
+import org.camunda.feel.valuemapper.CustomValueMapper;
+import org.camunda.feel.valuemapper.JavaCustomValueMapper;
 
 import camundajar.impl.scala.runtime.BoxesRunTime;
 import camundajar.impl.scala.util.Either;
@@ -75,6 +80,18 @@ public final class ParsedFeelEngineFactory implements FeelEngineFactory {
             return BoxesRunTime.unboxToBoolean(valueOf(feelEngine.eval(parsed, context)));
         }
 
+        /**
+         * FEEL reads the getters and calls the public methods of any Java object it is given as a variable (its
+         * ObjectContext): a {@code byte[]} variable would offer {@code b.getClass()}, and from there reflection.
+         * Decisions get plain values only: anything else is an error before FEEL sees it.
+         */
+        @Override
+        protected camundajar.impl.scala.collection.immutable.List<CustomValueMapper> getValueMappers() {
+            List<CustomValueMapper> mappers = new java.util.ArrayList<>(List.of(PlainValuesOnly.INSTANCE));
+            super.getValueMappers().foreach(mapper -> mappers.add(mapper));
+            return toScalaList(mappers.toArray(CustomValueMapper[]::new));
+        }
+
         /** How many parsed expressions and unary tests are kept. */
         int cachedExpressions() {
             return expressions.size() + unaryTests.size();
@@ -99,6 +116,36 @@ public final class ParsedFeelEngineFactory implements FeelEngineFactory {
                 return right.value();
             }
             throw LOGGER.evaluationException(((Left<org.camunda.feel.FeelEngine.Failure, ?>) result).value().message());
+        }
+    }
+
+    /** Lets through what a decision may be given (numbers, text, dates, lists, maps); refuses any other object. */
+    static final class PlainValuesOnly extends JavaCustomValueMapper {
+
+        static final PlainValuesOnly INSTANCE = new PlainValuesOnly();
+
+        @Override
+        public Optional<Val> toValue(Object value, Function<Object, Val> inner) {
+            if (value == null || value instanceof Val || value instanceof Number || value instanceof CharSequence
+                    || value instanceof Boolean || value instanceof Character || value instanceof java.util.Date
+                    || value instanceof java.time.temporal.Temporal || value instanceof java.time.temporal.TemporalAmount
+                    || value instanceof java.util.Collection<?> || value instanceof java.util.Map<?, ?>
+                    || value instanceof Object[] || value.getClass().getName().startsWith("camundajar.")
+                    || value.getClass().getName().startsWith("org.camunda.feel.")) {
+                return Optional.empty();
+            }
+            return Optional.of(ValError.apply("a decision reads numbers, text, dates, lists and maps only, not a "
+                    + value.getClass().getSimpleName()));
+        }
+
+        @Override
+        public Optional<Object> unpackValue(Val value, Function<Val, Object> inner) {
+            return Optional.empty();
+        }
+
+        @Override
+        public int priority() {
+            return Integer.MAX_VALUE;
         }
     }
 }

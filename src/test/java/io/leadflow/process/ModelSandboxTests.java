@@ -142,7 +142,8 @@ class ModelSandboxTests extends ServiceTestBase {
                         """)).deploy();
             }
             return runtime.startProcessInstanceByKey("sandbox-wait", "lead-sandbox",
-                    Variables.putValue("leadId", "lead-sandbox").putValue("track", "executive")).getId();
+                    Variables.putValue("leadId", "lead-sandbox").putValue("track", "executive")
+                            .putValue("due", new java.util.Date(86_400_000L))).getId();
         }
 
         private Object evaluate(org.camunda.bpm.engine.impl.el.ExpressionManager expressions, String executionId,
@@ -162,7 +163,9 @@ class ModelSandboxTests extends ServiceTestBase {
                 "${leadState.getClass().getClassLoader()}", "${sendEmail.class.classLoader}",
                 "${leadId.valueOf(1)}", "${execution.setVariable('pwned', true)}",
                 "${java.lang.Runtime.getRuntime()}", "${processEngine.identityService}",
-                "${leadService.erase(leadId, 'x')}", "${execution.getVariables().getClass()}"})
+                "${leadService.erase(leadId, 'x')}", "${execution.getVariables().getClass()}",
+                "${due.setTime(0)}", "${track.repeat(2000000000)}", "${track.matches('(e+)+b')}",
+                "${'}'.length() + execution.getProcessEngineServices().hashCode()}"})
         void refusesAnExpressionThatReachesBeyondTheAllowList(String expression) {
             String execution = waitingExecution();
 
@@ -172,6 +175,8 @@ class ModelSandboxTests extends ServiceTestBase {
             assertThat(aliceIsAdmin()).as("no membership was created").isFalse();
             assertThat(System.getProperty("leadflow.pwned")).as("no system property was set").isNull();
             assertThat(runtime.getVariable(execution, "pwned")).as("no variable was set").isNull();
+            assertThat(runtime.getVariable(execution, "due")).as("no value was changed in place")
+                    .isEqualTo(new java.util.Date(86_400_000L));
         }
 
         @Test
@@ -204,6 +209,40 @@ class ModelSandboxTests extends ServiceTestBase {
                     .isEqualTo(9);
             assertThat(evaluate(engine.getExpressionManager(), execution, "${dateTime().plusDays(1).toDate()}"))
                     .isInstanceOf(java.util.Date.class);
+            assertThat(evaluate(engine.getExpressionManager(), execution, "${due.getTime() > 0}")).isEqualTo(true);
+        }
+
+        @Test
+        void refusesShellMailFormHandlersAndValidatorsEvenWhereTheEngineParsesAModelTheLintNeverSaw() {
+            // As when the engine loads a deployment made before the lint knew these (restart, cache miss).
+            Map<String, String> refusals = Map.of(
+                    "<bpmn:serviceTask id=\"Run\" camunda:type=\"shell\"><bpmn:extensionElements>"
+                            + "<camunda:field name=\"command\" stringValue=\"touch\"/><camunda:field name=\"arg1\""
+                            + " stringValue=\"/tmp/leadflow-pwned\"/></bpmn:extensionElements></bpmn:serviceTask>",
+                    "operating-system commands",
+                    "<bpmn:sendTask id=\"Run\" camunda:type=\"mail\"/>", "'mail' is not served",
+                    "<bpmn:userTask id=\"Run\" camunda:formHandlerClass=\"java.lang.Object\"/>", "formHandlerClass",
+                    "<bpmn:userTask id=\"Run\"><bpmn:extensionElements><camunda:formData><camunda:formField id=\"f\""
+                            + " type=\"string\"><camunda:validation><camunda:constraint name=\"validator\""
+                            + " config=\"java.lang.Object\"/></camunda:validation></camunda:formField></camunda:formData>"
+                            + "</bpmn:extensionElements></bpmn:userTask>", "validator");
+            refusals.forEach((element, refusal) -> {
+                String xml = process("sandbox-parse", "<bpmn:startEvent id=\"Start\"/>" + element);
+                var parser = new org.camunda.bpm.engine.impl.bpmn.parser.BpmnParser(engine.getExpressionManager(),
+                        engine.getBpmnParseFactory());
+                assertThatThrownBy(() -> engine.getCommandExecutorTxRequired().execute(command -> parser
+                        .createParse().sourceString(xml)
+                        .deployment(new org.camunda.bpm.engine.impl.persistence.entity.DeploymentEntity())
+                        .name("parse.bpmn").execute())).as(element).hasMessageContaining(refusal);
+            });
+            assertThat(Path.of("/tmp/leadflow-pwned")).doesNotExist();
+        }
+
+        @Test
+        void createsNoClassAModelNames() {
+            assertThatThrownBy(() -> engine.getArtifactFactory()
+                    .getArtifact(org.camunda.bpm.engine.impl.bpmn.behavior.ShellActivityBehavior.class))
+                    .hasMessageContaining("Models run no code");
         }
     }
 
@@ -274,6 +313,29 @@ class ModelSandboxTests extends ServiceTestBase {
             assertThat(deployed("sandbox-script")).isFalse();
         }
 
+        @ParameterizedTest
+        @ValueSource(strings = {"<bpmn:serviceTask id=\"Run\" name=\"Run\" camunda:type=\"shell\"><bpmn:extensionElements>"
+                + "<camunda:field name=\"command\" stringValue=\"/bin/sh\"/></bpmn:extensionElements></bpmn:serviceTask>",
+                "<bpmn:serviceTask id=\"Run\" name=\"Run\" activiti:class=\"com.evil.Hack\"/>",
+                "<bpmn:userTask id=\"Run\" name=\"Run\"><bpmn:extensionElements><activiti:taskListener"
+                        + " event=\"create\" class=\"com.evil.Hack\"/></bpmn:extensionElements></bpmn:userTask>",
+                "<bpmn:userTask id=\"Run\" name=\"Run\" camunda:formHandlerClass=\"com.evil.Hack\"/>",
+                "<bpmn:userTask id=\"Run\" name=\"Run\"><bpmn:extensionElements><camunda:formData><camunda:formField"
+                        + " id=\"f\" type=\"string\"><camunda:validation><camunda:constraint name=\"validator\""
+                        + " config=\"com.evil.Hack\"/></camunda:validation></camunda:formField></camunda:formData>"
+                        + "</bpmn:extensionElements></bpmn:userTask>",
+                "<bpmn:userTask id=\"Run\" name=\"Run\" camunda:formKey=\"embedded:deployment:evil.html\"/>"})
+        void refusesWhatTheEngineWouldTurnIntoCodeOrAPageOfTheModelsOwn(String element) {
+            String model = process("sandbox-code", "<bpmn:startEvent id=\"Start\"/>" + element)
+                    .replace("xmlns:xsi=", "xmlns:activiti=\"http://activiti.org/bpmn\" xmlns:xsi=");
+            ResponseEntity<String> response = deploy("/engine-rest/deployment/create",
+                    multipart(List.<String[]>of(new String[] {"data", "code.bpmn", model})), new HttpHeaders());
+
+            assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(400);
+            assertThat(response.getBody()).contains("code.bpmn");
+            assertThat(deployed("sandbox-code")).isFalse();
+        }
+
         @Test
         void refusesAJuelScriptTaskDeployedThroughCockpitsApiWithASignedInSessionAndItsCsrfToken() throws Exception {
             Session session = Session.signIn(url(""), "demo");
@@ -303,6 +365,21 @@ class ModelSandboxTests extends ServiceTestBase {
             assertThat(response.getStatusCode().is2xxSuccessful()).as(response.getBody()).isFalse();
             assertThat(deployed("sandbox-encoded")).isFalse();
             assertThat(aliceIsAdmin()).isFalse();
+        }
+
+        @Test
+        void refusesADeploymentOver20MegabytesWhateverThePathsSpelling() {
+            String huge = multipart(List.<String[]>of(new String[] {"data", "huge.bpmn",
+                    process("sandbox-huge", "<bpmn:startEvent id=\"Start\"/><!--" + "x".repeat(21 * 1024 * 1024)
+                            + "-->")}));
+            for (String path : List.of("/engine-rest/deployment/create", "/engine-rest/%64eployment/create",
+                    "/camunda/api/engine/engine/default/deployment/create")) {
+                ResponseEntity<String> response = deploy(path, huge, new HttpHeaders());
+
+                assertThat(response.getStatusCode().value()).as(path).isEqualTo(413);
+                assertThat(response.getBody()).as(path).contains("20 MB");
+            }
+            assertThat(deployed("sandbox-huge")).isFalse();
         }
 
         @Test
@@ -417,6 +494,41 @@ class ModelSandboxTests extends ServiceTestBase {
 
             assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(400);
             assertThat(response.getBody()).contains("OutputEntry_MqlDecision_01_2");
+        }
+
+        @Test
+        void givesFeelPlainValuesOnlySoThatNoJavaObjectOffersItsMethods() {
+            String table = """
+                    <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="d" namespace="x">
+                      <decision id="probe" name="probe">
+                        <decisionTable id="t">
+                          <input id="i"><inputExpression id="e" typeRef="string"><text>"any"</text></inputExpression></input>
+                          <output id="o" name="out" typeRef="string"/>
+                          <rule id="r"><inputEntry id="ie"><text>-</text></inputEntry>
+                            <outputEntry id="oe"><text>string(b.class)</text></outputEntry></rule>
+                        </decisionTable>
+                      </decision>
+                    </definitions>""";
+            byte[] bytes = "x".getBytes(StandardCharsets.UTF_8);
+            DmnEngine stock = DmnEngineConfiguration.createDefaultDmnEngineConfiguration().buildEngine();
+            DmnEngine feelOnly = ExpressionSandbox.feelOnly((DefaultDmnEngineConfiguration) DmnEngineConfiguration
+                    .createDefaultDmnEngineConfiguration()).buildEngine();
+
+            assertThat(outcome(stock, table, bytes)).as("stock FEEL hands out the Java class").contains("[B");
+            assertThat(outcome(feelOnly, table, bytes)).doesNotContain("[B");
+            assertThat(outcome(feelOnly, table, 42)).as("plain values still work").isNotNull();
+        }
+
+        /** The decision's output for variable {@code b}, or the message of what it threw. */
+        private static String outcome(DmnEngine dmn, String table, Object b) {
+            var decision = dmn.parseDecision("probe", Dmn.readModelFromStream(
+                    new java.io.ByteArrayInputStream(table.getBytes(StandardCharsets.UTF_8))));
+            try {
+                return String.valueOf((Object) dmn.evaluateDecisionTable(decision, Variables.putValue("b", b))
+                        .getSingleResult().getSingleEntry());
+            } catch (RuntimeException e) {
+                return "refused: " + e.getMessage();
+            }
         }
 
         @Test
