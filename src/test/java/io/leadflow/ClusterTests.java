@@ -203,6 +203,33 @@ class ClusterTests {
                 run.emailsSentBy());
     }
 
+    /**
+     * People who confirm and, the same second, do what makes them MQL: their lead-qualification journey is then
+     * still before its wait for LeadQualified (its scoring job queued or running) on one node while the events
+     * arrive on the other. Every one must reach sales exactly once, and nurture must not write to them after.
+     */
+    @Test
+    @Order(4)
+    void handsEveryLeadThatEngagesTheMomentItConfirmsToSalesExactlyOnce() throws Exception {
+        Run run = new Run(100);
+
+        run.capture(i -> i % 2 == 0 ? nodeA : nodeB);
+        run.awaitEmails("doi-confirmation");
+        run.confirmAndEngageAtOnce(i -> i % 2 == 0 ? nodeA : nodeB, i -> i % 2 == 0 ? nodeB : nodeA);
+        run.awaitHandedOffAndPushed();
+
+        run.assertEveryLeadHandedOffOnce();
+        assertThat(db.queryForList("""
+                select l.id || ' ' || o.template from email_outbox o join leads l on l.id = o.lead_id
+                 where l.email like ? and o.created_at > l.first_mql_at and o.template not like 'sla-%'""",
+                String.class, run.like())).as("marketing emails queued after the lead became an MQL").isEmpty();
+        assertThat(db.queryForList("""
+                select p.business_key_ from act_ru_execution p join leads l on l.id = p.business_key_
+                  join act_re_procdef d on d.id_ = p.proc_def_id_
+                 where l.email like ? and p.parent_id_ is null and d.key_ = 'nurture'""", String.class, run.like()))
+                .as("nurture journeys still running for MQLs").isEmpty();
+    }
+
     @Test
     @Order(3)
     void losesNothingWhenTheDatabaseKillsTheConnectionsOfANodeMidJob() throws Exception {
@@ -311,29 +338,47 @@ class ClusterTests {
         }
 
         void confirm(java.util.function.IntFunction<LeadflowNode> nodeOf) throws Exception {
+            Map<String, String> tokens = confirmationTokens();
+            parallel(size, i -> confirmOne(nodeOf.apply(i), i, tokens));
+        }
+
+        private Map<String, String> confirmationTokens() {
             Map<String, String> tokens = new java.util.HashMap<>();
             for (Mail mail : mailbox.of(emails, "doi-confirmation")) {
                 Matcher m = CONFIRM_TOKEN.matcher(mail.text());
                 assertThat(m.find()).as("confirmation link in the email to %s", mail.recipient()).isTrue();
                 tokens.put(mail.recipient(), m.group(1));
             }
-            parallel(size, i -> {
-                HttpResponse<String> page = send(nodeOf.apply(i), "/optin/confirm",
-                        "application/x-www-form-urlencoded",
-                        "token=" + URLEncoder.encode(tokens.get(emails.get(i)), StandardCharsets.UTF_8), null);
-                assertThat(page.statusCode()).isEqualTo(200);
-                assertThat(page.body()).contains("you are confirmed");
-            });
+            return tokens;
+        }
+
+        private void confirmOne(LeadflowNode node, int i, Map<String, String> tokens) {
+            HttpResponse<String> page = send(node, "/optin/confirm", "application/x-www-form-urlencoded",
+                    "token=" + URLEncoder.encode(tokens.get(emails.get(i)), StandardCharsets.UTF_8), null);
+            assertThat(page.statusCode()).isEqualTo(200);
+            assertThat(page.body()).contains("you are confirmed");
         }
 
         void engage(java.util.function.IntFunction<LeadflowNode> nodeOf) throws Exception {
+            parallel(size, i -> engageOne(nodeOf.apply(i), i));
+        }
+
+        private void engageOne(LeadflowNode node, int i) {
+            for (String type : MQL_EVENTS) {
+                HttpResponse<String> answer = send(node, "/api/events", "application/json",
+                        "{\"leadId\":\"%s\",\"type\":\"%s\"}".formatted(leadIds.get(emails.get(i)), type), "demo");
+                assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+                assertThat(answer.body()).contains("\"scored\":true");
+            }
+        }
+
+        /** Each lead confirms on one node and sends its MQL-making events to the other right after. */
+        void confirmAndEngageAtOnce(java.util.function.IntFunction<LeadflowNode> confirmOn,
+                java.util.function.IntFunction<LeadflowNode> engageOn) throws Exception {
+            Map<String, String> tokens = confirmationTokens();
             parallel(size, i -> {
-                for (String type : MQL_EVENTS) {
-                    HttpResponse<String> answer = send(nodeOf.apply(i), "/api/events", "application/json",
-                            "{\"leadId\":\"%s\",\"type\":\"%s\"}".formatted(leadIds.get(emails.get(i)), type), "demo");
-                    assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
-                    assertThat(answer.body()).contains("\"scored\":true");
-                }
+                confirmOne(confirmOn.apply(i), i, tokens);
+                engageOne(engageOn.apply(i), i);
             });
         }
 
@@ -451,7 +496,7 @@ class ClusterTests {
                     Collectors.counting()));
         }
 
-        private String like() {
+        String like() {
             return "%-" + tag + "-%";
         }
     }

@@ -25,6 +25,7 @@ import io.leadflow.lead.Lead.Consent;
 import io.leadflow.lead.LeadCaptured;
 import io.leadflow.lead.LeadErased;
 import io.leadflow.lead.LeadRepository;
+import io.leadflow.platform.RetryOnConflict;
 
 /**
  * Double opt-in from our side: the consent state in our table is the truth (a conditional PENDING → CONFIRMED
@@ -89,6 +90,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     }
 
     @Transactional
+    @RetryOnConflict
     public ConfirmOutcome confirm(String token, String ip, String userAgent) {
         Instant now = clock.instant();
         Optional<ConsentTokens.Token> found = tokens.find(token, Purpose.CONFIRM);
@@ -139,6 +141,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     /** The {@code mailto:} unsubscribe: the ledger keeps the sender where a click keeps the user agent. */
     @Override
     @Transactional
+    @RetryOnConflict
     public boolean unsubscribeByEmail(String token, String sender) {
         return unsubscribe(token, null, "email from " + sender, "mailto request");
     }
@@ -149,6 +152,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
      * @param channel how the person asked (one-click, preference centre, mailto), kept in the ledger
      */
     @Transactional
+    @RetryOnConflict
     public boolean unsubscribe(String token, String ip, String userAgent, String channel) {
         Optional<ConsentTokens.Token> found = tokens.find(token, Purpose.UNSUBSCRIBE);
         if (found.isEmpty()) {
@@ -178,6 +182,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
 
     /** Saves topics and frequency chosen in the preference centre; false for an unknown link. */
     @Transactional
+    @RetryOnConflict
     public boolean savePreferences(String token, Preferences.Choice choice, String ip, String userAgent) {
         Optional<String> leadId = leadOfUnsubscribeLink(token);
         if (leadId.isEmpty()) {

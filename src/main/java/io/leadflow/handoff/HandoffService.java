@@ -22,6 +22,7 @@ import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.NotFoundException;
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.platform.LeadflowSettings;
+import io.leadflow.platform.RetryOnConflict;
 import io.leadflow.scoring.DecisionEvaluator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -228,6 +229,7 @@ public class HandoffService {
      * handoff is a conflict; otherwise the user task is completed and the process records the outcome.
      */
     @Transactional
+    @RetryOnConflict
     public Handoff act(String id, Action action, String reason, String opportunityId) {
         Handoff h = handoffs.lock(id).orElseThrow(() -> new NotFoundException("No handoff with id " + id));
         if (action == Action.reject && (reason == null || !REJECT_REASONS.contains(reason))) {
@@ -253,6 +255,11 @@ public class HandoffService {
                     + " and not yet waiting for a sales decision; try again shortly");
         }
         return get(id);
+    }
+
+    /** Whether the handoff's process waits for a sales decision now; false before its task exists or once closed. */
+    public boolean awaitsDecision(String id) {
+        return tasks.awaitsDecision(id);
     }
 
     /** Called by the process once the user task is done (from the API or from Tasklist). */

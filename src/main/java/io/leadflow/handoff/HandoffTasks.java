@@ -7,4 +7,7 @@ public interface HandoffTasks {
 
     /** False when the handoff's process is not waiting for a sales action (e.g. still pushing to the CRM). */
     boolean complete(String handoffId, Map<String, Object> variables);
+
+    /** Whether the handoff's process waits for a sales action now (its user task exists). */
+    boolean awaitsDecision(String handoffId);
 }

@@ -36,6 +36,15 @@ public class LeadRepository {
         return jdbc.sql("select * from leads where id = ?").param(id).query(LeadRepository::map).optional();
     }
 
+    /**
+     * The lead, its row locked until the transaction ends: who changes a lead's score or stage takes this first, so
+     * that a journey deciding on the lead and a request changing it see each other's work whole, never half
+     * (the journey's scoring job and an event that makes the lead an MQL, on one node or two).
+     */
+    public Optional<Lead> findForUpdate(String id) {
+        return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
+    }
+
     public Lead get(String id) {
         return find(id).orElseThrow(() -> new IllegalStateException("Lead " + id + " does not exist"));
     }

@@ -16,6 +16,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.leadflow.platform.GoneException;
 import io.leadflow.platform.Hashing;
 import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.RetryOnConflict;
 
 /** Capture (create or merge by address) and erasure. */
 @Service
@@ -97,6 +98,7 @@ public class LeadService {
 
     /** Erases the person everywhere: our row here, the other modules' data through {@link LeadErased}. */
     @Transactional
+    @RetryOnConflict
     public void erase(String id, String cause) {
         Lead lead = leads.lock(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
         if (lead.erased()) {

@@ -97,6 +97,15 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                 .header(HttpHeaders.RETRY_AFTER, "10").body(response.getBody());
     }
 
+    /** A journey busy with the same lead, every try lost to a concurrent change: nothing was saved, try again. */
+    @ExceptionHandler({ServiceBusyException.class, org.springframework.dao.ConcurrencyFailureException.class})
+    ResponseEntity<ProblemDetail> busy(Exception e) {
+        ResponseEntity<ProblemDetail> response = problem(HttpStatus.SERVICE_UNAVAILABLE, "Busy",
+                "The lead's journey was busy with another change and nothing was saved: try again in a second.", null);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, "1").body(response.getBody());
+    }
+
     /** Our fault, not the client's: logged with a reference the caller can quote. */
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
@@ -107,6 +116,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         }
         if (Errors.isConnectionFailure(e)) {
             return storageDown(e);
+        }
+        if (ConflictRetry.isConflict(e)) {
+            log.warn("A request lost a concurrent update outside a retried operation: {}", Errors.rootMessage(e));
+            return busy(e);
         }
         String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
         log.error("Unexpected error (reference {})", reference, e);

@@ -37,10 +37,16 @@ class Delegates {
         return id != null ? id.toString() : execution.getProcessBusinessKey();
     }
 
-    /** Queues an email once per lead and purpose (default purpose: the template within this process instance). */
+    /**
+     * Queues an email once per lead and purpose (default purpose: the template within this process instance). The
+     * lead's row is locked first, as everyone who changes the lead's stage does: an event that makes the lead an MQL
+     * at the same moment either commits first (its interruption of nurture then rolls this step back, email
+     * included) or waits for this step to commit.
+     */
     @Bean
-    JavaDelegate sendEmail(EmailOutbox outbox) {
+    JavaDelegate sendEmail(EmailOutbox outbox, LeadRepository leads) {
         return execution -> {
+            leads.findForUpdate(leadId(execution));
             Object template = execution.getVariableLocal("template");
             if (template == null || template.toString().isBlank()) {
                 throw new IllegalStateException("Send email task '" + execution.getCurrentActivityId()
@@ -87,13 +93,17 @@ class Delegates {
     }
 
     @Bean
-    JavaDelegate evaluateScore(ScoringService scoring) {
+    JavaDelegate evaluateScore(ScoringService scoring, LeadRepository leads) {
         return execution -> {
-            var score = scoring.rescore(leadId(execution));
+            String leadId = leadId(execution);
+            var score = scoring.rescore(leadId);
             execution.setVariable("fitScore", score.fit());
             execution.setVariable("engagementScore", score.engagement());
             execution.setVariable("grade", score.grade());
-            execution.setVariable("mql", score.mql());
+            // A lead an event made an MQL before this step took its lock is handed over too: its LeadQualified
+            // message found no journey waiting and is gone.
+            execution.setVariable("mql", score.mql()
+                    || leads.find(leadId).map(l -> l.stage() == Lead.Stage.MQL).orElse(false));
         };
     }
 

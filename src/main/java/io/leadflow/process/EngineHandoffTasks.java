@@ -19,9 +19,18 @@ class EngineHandoffTasks implements HandoffTasks {
     }
 
     @Override
-    public boolean complete(String handoffId, Map<String, Object> variables) {
-        Task task = tasks.createTaskQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+    public boolean awaitsDecision(String handoffId) {
+        return task(handoffId) != null;
+    }
+
+    private Task task(String handoffId) {
+        return tasks.createTaskQuery().processDefinitionKey(Processes.MQL_HANDOFF)
                 .processVariableValueEquals("handoffId", handoffId).active().singleResult();
+    }
+
+    @Override
+    public boolean complete(String handoffId, Map<String, Object> variables) {
+        Task task = task(handoffId);
         if (task == null) {
             return false;
         }

@@ -30,6 +30,7 @@ import io.leadflow.platform.GoneException;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.InvalidInputException.FieldError;
 import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.RetryOnConflict;
 
 /**
  * Scores leads on the deployed DMN tables: fit from who they are, engagement from what they did (each event's
@@ -95,6 +96,7 @@ public class ScoringService {
     }
 
     @Transactional
+    @RetryOnConflict
     public EventRecorded record(EventRequest request) {
         Instant now = clock.instant();
         List<FieldError> errors = new ArrayList<>();
@@ -128,9 +130,12 @@ public class ScoringService {
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
-        Lead lead = (byId ? leads.find(request.leadId()) : leads.findByEmail(request.email()))
+        Lead found = (byId ? leads.find(request.leadId()) : leads.findByEmail(request.email()))
                 .orElseThrow(() -> new NotFoundException("No lead " + (byId ? "with id " + request.leadId()
                         : "with that email") + ": capture it first (POST /api/leads)"));
+        // Locked before its events are read: two events at once both count, and a journey scoring the lead at
+        // the same moment either sees this event or is seen by it (its LeadQualified wait then exists).
+        Lead lead = leads.findForUpdate(found.id()).orElse(found);
         if (lead.erased()) {
             throw new GoneException("Lead " + lead.id() + " was erased");
         }
@@ -175,8 +180,9 @@ public class ScoringService {
      * its stage.
      */
     @Transactional
+    @RetryOnConflict
     public Score rescore(String leadId) {
-        Lead lead = readable(leadId);
+        Lead lead = readable(leadId, leads.findForUpdate(leadId).orElse(null));
         Scorer scorer = liveScorer(decisions.latest(ENGAGEMENT));
         List<Scorer.StoredEvent> before = storedEvents(leadId);
         Scorer.Outcome outcome = scorer.score(lead, before, clock.instant());

@@ -1,5 +1,11 @@
 package io.leadflow.channel.crm;
 
+import java.sql.Timestamp;
+import java.time.Clock;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import io.leadflow.lead.LeadErased;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -24,6 +30,7 @@ import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadRepository;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.RetryOnConflict;
 
 /**
  * Events the CRM sends about leads we pushed (API.md §7): each moves the lead's handoff exactly as the same sales
@@ -42,7 +49,10 @@ class CrmEvents {
             String occurredAt) {
     }
 
-    /** {@code status}: {@code APPLIED}, {@code UNCHANGED} (the handoff was already there) or {@code DUPLICATE}. */
+    /**
+     * {@code status}: {@code APPLIED}, {@code UNCHANGED} (the handoff was already there), {@code DUPLICATE}, or
+     * {@code PENDING} (kept until the handoff waits for sales, then applied once).
+     */
     record Outcome(String eventId, String status, String leadId, String handoffId, Handoff.Status handoffStatus) {
     }
 
@@ -51,8 +61,17 @@ class CrmEvents {
     private final LeadRepository leads;
     private final HandoffService handoffs;
 
+    static final String PENDING = "PENDING";
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate pendingTransaction;
+    private final Clock clock;
+
     CrmEvents(DataSource dataSource, PlatformTransactionManager transactions, LeadRepository leads,
-            HandoffService handoffs) {
+            HandoffService handoffs, JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+        this.pendingTransaction = new TransactionTemplate(transactions);
         this.applied = new JdbcMetadataStore(dataSource);
         this.applied.setRegion("crm-events");
         this.applied.afterPropertiesSet();
@@ -93,6 +112,7 @@ class CrmEvents {
     }
 
     @Transactional
+    @RetryOnConflict
     public Outcome apply(Event e) {
         Lead lead = (e.leadId() != null ? leads.find(e.leadId()) : leads.findByCrmId(e.crmId()))
                 .filter(l -> !l.erased())
@@ -105,8 +125,38 @@ class CrmEvents {
         }
         Handoff handoff = handoffs.latestForLead(lead.id())
                 .orElseThrow(() -> new NotFoundException("Lead " + lead.id() + " has no handoff to sales"));
+        if (actsOn(e, handoff) && !handoffs.awaitsDecision(handoff.id())) {
+            // The CRM answered our push and sent this before the push's transaction committed: the handoff does not
+            // wait for sales yet. Kept and applied as soon as it does (most CRMs never deliver a 4xx again).
+            jdbc.sql("""
+                    insert into crm_pending_events (event_id, lead_id, handoff_id, type, reason, opportunity_id,
+                                                    received_at)
+                    values (?, ?, ?, ?, ?, ?, ?)""")
+                    .params(e.eventId(), lead.id(), handoff.id(), e.type(), e.reason(), e.opportunityId(),
+                            Timestamp.from(clock.instant()))
+                    .update();
+            log.info("CRM event {} ({}) for handoff {} arrived before the handoff waits for sales: kept", e.eventId(),
+                    e.type(), handoff.id());
+            return new Outcome(e.eventId(), PENDING, lead.id(), handoff.id(), handoff.status());
+        }
         Handoff.Status before = handoff.status();
-        Handoff after = switch (e.type()) {
+        Handoff after = effect(e, handoff);
+        log.info("CRM event {} ({}) on handoff {} of lead {}: {} -> {}", e.eventId(), e.type(), handoff.id(), lead.id(),
+                before, after.status());
+        return new Outcome(e.eventId(), after.status() == before ? "UNCHANGED" : "APPLIED", lead.id(), handoff.id(),
+                after.status());
+    }
+
+    /** Whether the event changes the handoff (and so needs its sales task), rather than repeating its state. */
+    private static boolean actsOn(Event e, Handoff handoff) {
+        return !handoff.closed() && switch (e.type()) {
+            case "LEAD_ACCEPTED" -> handoff.status() == Handoff.Status.OPEN;
+            default -> true;
+        };
+    }
+
+    private Handoff effect(Event e, Handoff handoff) {
+        return switch (e.type()) {
             case "LEAD_ACCEPTED" -> handoffs.act(handoff.id(), HandoffService.Action.accept, null, null);
             case "LEAD_QUALIFIED" -> handoffs.act(handoff.id(), HandoffService.Action.qualify, null, e.opportunityId());
             case "LEAD_REJECTED" -> handoffs.act(handoff.id(), HandoffService.Action.reject, e.reason(), null);
@@ -118,10 +168,78 @@ class CrmEvents {
                             e.reason() == null ? "NOT_A_FIT" : e.reason(), null);
             default -> throw new IllegalStateException("validated: " + e.type());
         };
-        log.info("CRM event {} ({}) on handoff {} of lead {}: {} -> {}", e.eventId(), e.type(), handoff.id(), lead.id(),
-                before, after.status());
-        return new Outcome(e.eventId(), after.status() == before ? "UNCHANGED" : "APPLIED", lead.id(), handoff.id(),
-                after.status());
+    }
+
+    /**
+     * Applies the kept events whose handoff now waits for sales, each once: the node that deletes the row applies
+     * it in the same transaction. An event whose handoff was closed meanwhile (a rep decided in Leadflow) is
+     * dropped with a warning, as a redelivery on a closed handoff would answer 409.
+     */
+    @Scheduled(initialDelayString = "PT5S", fixedDelayString = "${leadflow.crm.pending-events-every:PT2S}")
+    public void applyPending() {
+        List<String> waiting = jdbc.sql("select event_id from crm_pending_events order by received_at")
+                .query(String.class).list();
+        for (String eventId : waiting) {
+            try {
+                String outcome = pendingTransaction.execute(tx -> applyPending(eventId));
+                if (outcome != null) {
+                    log.info("Kept CRM event {}: {}", eventId, outcome);
+                }
+            } catch (RuntimeException failed) {
+                log.warn("Kept CRM event {} could not be applied yet: {}", eventId, failed.getMessage());
+            }
+        }
+    }
+
+    private String applyPending(String eventId) {
+        Event e = jdbc.sql("""
+                select event_id, type, lead_id, reason, opportunity_id from crm_pending_events
+                 where event_id = ? for update""").param(eventId)
+                .query((rs, n) -> new Event(rs.getString(1), rs.getString(2), rs.getString(3), null, rs.getString(4),
+                        rs.getString(5), null))
+                .optional().orElse(null);
+        if (e == null) {
+            return null;
+        }
+        String handoffId = jdbc.sql("select handoff_id from crm_pending_events where event_id = ?").param(eventId)
+                .query(String.class).single();
+        Handoff handoff = handoffs.get(handoffId);
+        if (actsOn(e, handoff) && !handoffs.awaitsDecision(handoffId)) {
+            jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
+            int attempts = jdbc.sql("select attempts from crm_pending_events where event_id = ?").param(eventId)
+                    .query(Integer.class).single();
+            if (attempts % 150 == 0) {
+                log.warn("CRM event {} ({}) has waited {} checks for handoff {} to wait for sales (it is {})", eventId,
+                        e.type(), attempts, handoffId, handoff.status());
+            }
+            return null;
+        }
+        jdbc.sql("delete from crm_pending_events where event_id = ?").param(eventId).update();
+        if (handoff.closed() && actsOnClosed(e, handoff)) {
+            log.warn("Kept CRM event {} ({}) dropped: handoff {} was closed meanwhile ({})", eventId, e.type(),
+                    handoffId, handoff.status());
+            return "dropped, the handoff is " + handoff.status();
+        }
+        Handoff after = effect(e, handoff);
+        return e.type() + " on handoff " + handoffId + ": " + handoff.status() + " -> " + after.status();
+    }
+
+    /** A closed handoff takes only the events that leave it alone (a won or lost opportunity, its own state again). */
+    private static boolean actsOnClosed(Event e, Handoff handoff) {
+        return !e.type().startsWith("OPPORTUNITY_") && !targetOf(e).equals(handoff.status());
+    }
+
+    private static Handoff.Status targetOf(Event e) {
+        return switch (e.type()) {
+            case "LEAD_ACCEPTED" -> Handoff.Status.ACCEPTED;
+            case "LEAD_QUALIFIED", "OPPORTUNITY_WON" -> Handoff.Status.QUALIFIED;
+            default -> Handoff.Status.REJECTED;
+        };
+    }
+
+    @EventListener
+    void onErased(LeadErased erased) {
+        jdbc.sql("delete from crm_pending_events where lead_id = ?").param(erased.leadId()).update();
     }
 
     /** Null when this delivery is the first; else what the first one recorded. */

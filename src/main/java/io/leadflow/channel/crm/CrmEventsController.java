@@ -64,7 +64,9 @@ class CrmEventsController {
         }
         CrmEvents.validate(event);
         try {
-            return ResponseEntity.ok(events.apply(event));
+            CrmEvents.Outcome outcome = events.apply(event);
+            return ResponseEntity.status(CrmEvents.PENDING.equals(outcome.status()) ? HttpStatus.ACCEPTED : HttpStatus.OK)
+                    .body(outcome);
         } catch (DuplicateKeyException concurrentDelivery) {
             // the same eventId applied by a parallel delivery that committed first
             return ResponseEntity.ok(new CrmEvents.Outcome(event.eventId(), "DUPLICATE", event.leadId(), null, null));

@@ -57,20 +57,59 @@ class CrmWebhookTests extends ServiceTestBase {
     @BeforeEach
     void aHandoffWaitsForSales() {
         crmId = "CRM-" + UUID.randomUUID().toString().substring(0, 8);
-        String email = "hook." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
-        ResponseEntity<String> captured = postJson("/api/leads", "demo", Map.of("email", email, "firstName", "Jane",
-                "company", "Acme", "jobTitle", "VP Marketing", "companySize", 1200, "country", "FR"));
-        assertThat(captured.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
-        leadId = read(captured).path("id").asText();
-        ExternalServers.CRM.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post("/crm/leads").withRequestBody(containing(leadId)).willReturn(aResponse()
-                .withStatus(201).withHeader("Content-Type", "application/json").withBody("{\"id\":\"" + crmId + "\"}")));
-        scoring.rescore(leadId);
-        runtime.startProcessInstanceByKey("mql-handoff", leadId, Map.of("leadId", leadId));
+        leadId = handOver(crmId, 0);
         JsonNode handoff = await().atMost(Duration.ofSeconds(20)).until(() -> handoffOf(leadId),
                 h -> h != null && h.path("status").asText().equals("OPEN") && crmIdStored());
         handoffId = handoff.path("id").asText();
         await().atMost(Duration.ofSeconds(10)).until(() -> tasks.createTaskQuery().processInstanceBusinessKey(leadId)
                 .taskDefinitionKey("Task_FollowUp").count() == 1);
+    }
+
+    /** A new lead handed to sales; the CRM takes its push after the given delay and answers the given id. */
+    private String handOver(String crmIdOfLead, int pushDelayMillis) {
+        String email = "hook." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        ResponseEntity<String> captured = postJson("/api/leads", "demo", Map.of("email", email, "firstName", "Jane",
+                "company", "Acme", "jobTitle", "VP Marketing", "companySize", 1200, "country", "FR"));
+        assertThat(captured.getStatusCode()).isEqualTo(HttpStatus.ACCEPTED);
+        String lead = read(captured).path("id").asText();
+        ExternalServers.CRM.stubFor(com.github.tomakehurst.wiremock.client.WireMock.post("/crm/leads")
+                .withRequestBody(containing(lead)).willReturn(aResponse().withFixedDelay(pushDelayMillis)
+                        .withStatus(201).withHeader("Content-Type", "application/json")
+                        .withBody("{\"id\":\"" + crmIdOfLead + "\"}")));
+        scoring.rescore(lead);
+        runtime.startProcessInstanceByKey("mql-handoff", lead, Map.of("leadId", lead));
+        return lead;
+    }
+
+    /**
+     * The CRM takes the push and sends its event before the push's transaction has committed: the handoff exists
+     * but does not wait for sales yet. Most CRMs never deliver a 4xx again, so the event is kept and applied once.
+     */
+    @Nested
+    class BeforeTheHandoffWaitsForSales {
+
+        @Test
+        void keepsAnEventThatArrivesDuringThePushAndAppliesItOnceWhenTheHandoffWaits() {
+            String early = handOver("CRM-" + UUID.randomUUID().toString().substring(0, 8), 1500);
+            JsonNode open = await().atMost(Duration.ofSeconds(20)).until(() -> handoffOf(early),
+                    h -> h != null && h.path("status").asText().equals("OPEN"));
+            assertThat(tasks.createTaskQuery().processInstanceBusinessKey(early).count()).as("the push is in flight")
+                    .isZero();
+            String eventId = UUID.randomUUID().toString();
+
+            ResponseEntity<String> kept = send(eventWithId(eventId, "LEAD_ACCEPTED", "leadId", early));
+            ResponseEntity<String> redelivered = send(eventWithId(eventId, "LEAD_ACCEPTED", "leadId", early));
+
+            assertThat(kept.getStatusCode()).as(kept.getBody()).isEqualTo(HttpStatus.ACCEPTED);
+            assertThat(read(kept).path("status").asText()).isEqualTo("PENDING");
+            assertThat(read(redelivered).path("status").asText()).isEqualTo("DUPLICATE");
+            String id = open.path("id").asText();
+            await().atMost(Duration.ofSeconds(20)).until(() -> read(get("/api/handoffs/" + id, "demo"))
+                    .path("status").asText().equals("ACCEPTED"));
+            assertThat(read(get("/api/leads/" + early, "demo")).path("stage").asText()).isEqualTo("SAL");
+            assertThat(tasks.createTaskQuery().processInstanceBusinessKey(early).taskDefinitionKey("Task_FollowUp")
+                    .count()).as("the accept completed the follow-up task once").isZero();
+        }
     }
 
     @Nested

@@ -1,0 +1,95 @@
+package io.leadflow.platform;
+
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.aopalliance.intercept.MethodInterceptor;
+import org.aopalliance.intercept.MethodInvocation;
+import io.micrometer.core.instrument.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.aop.Advisor;
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.support.DefaultPointcutAdvisor;
+import org.springframework.aop.support.annotation.AnnotationMatchingPointcut;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.Ordered;
+import org.springframework.dao.ConcurrencyFailureException;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Runs {@link RetryOnConflict} operations again when they lose a concurrent-update race: the engine's optimistic
+ * locking (another transaction changed the journey's execution or message subscription first), a deadlock or a lock
+ * that could not be had. The advice sits outside the transaction, so each try is a transaction of its own. Each
+ * retry counts in {@code leadflow_conflicts_retried_total{operation}}.
+ */
+@Configuration
+class ConflictRetry {
+
+    private static final Logger log = LoggerFactory.getLogger(ConflictRetry.class);
+    static final int ATTEMPTS = 5;
+    /** Serialization failure, deadlock, lock not available (PostgreSQL), lock timeout (H2): raw in engine errors. */
+    private static final java.util.Set<String> RACE_STATES = java.util.Set.of("40001", "40P01", "55P03", "HYT00");
+
+    @Bean
+    @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+    static Advisor retryOnConflictAdvisor() {
+        var advisor = new DefaultPointcutAdvisor(AnnotationMatchingPointcut.forMethodAnnotation(RetryOnConflict.class),
+                (MethodInterceptor) ConflictRetry::invoke);
+        // Outside @Transactional (whose advice has the lowest precedence): a retry starts a new transaction.
+        advisor.setOrder(Ordered.HIGHEST_PRECEDENCE + 100);
+        return advisor;
+    }
+
+    static Object invoke(MethodInvocation invocation) throws Throwable {
+        if (TransactionSynchronizationManager.isActualTransactionActive()) {
+            return invocation.proceed();
+        }
+        for (int attempt = 1;; attempt++) {
+            try {
+                return ((ProxyMethodInvocation) invocation).invocableClone().proceed();
+            } catch (RuntimeException e) {
+                if (!isConflict(e)) {
+                    throw e;
+                }
+                if (attempt == ATTEMPTS) {
+                    log.warn("{} lost a concurrent update {} times: answering 503", invocation.getMethod().getName(),
+                            ATTEMPTS);
+                    throw new ServiceBusyException("The lead's journey is busy with another change: try again in a"
+                            + " second", e);
+                }
+                log.debug("{} lost a concurrent update (try {}): {}", invocation.getMethod().getName(), attempt,
+                        Errors.rootMessage(e));
+                Metrics.counter("leadflow.conflicts.retried", "operation",
+                        invocation.getMethod().getDeclaringClass().getSimpleName() + "." + invocation.getMethod().getName())
+                        .increment();
+                Thread.sleep(ThreadLocalRandom.current().nextLong(5, 40) * attempt);
+            }
+        }
+    }
+
+    /**
+     * A lost race, by Spring's exception or by the engine's ({@code OptimisticLockingException}, named here by its
+     * class name: only the process module knows the engine's types). The engine flushes its deletes in JDBC batches:
+     * when another transaction changed a child execution first, the stale delete of the child matches no row and the
+     * parent's delete then fails on the engine's own foreign key, which is the same lost race under another name.
+     */
+    static boolean isConflict(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ConcurrencyFailureException
+                    || t.getClass().getName().equals("org.camunda.bpm.engine.OptimisticLockingException")
+                    || t instanceof java.sql.SQLException sql && isRace(sql)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isRace(java.sql.SQLException sql) {
+        String state = sql.getSQLState();
+        return state != null && (RACE_STATES.contains(state) || state.equals("23503")
+                && String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("act_ru_"));
+    }
+}
