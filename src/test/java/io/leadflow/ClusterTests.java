@@ -217,6 +217,10 @@ class ClusterTests {
         run.awaitEmails("doi-confirmation");
         run.confirmAndEngageAtOnce(i -> i % 2 == 0 ? nodeA : nodeB, i -> i % 2 == 0 ? nodeB : nodeA);
         run.awaitHandedOffAndPushed();
+        // Welcome emails queued before a lead turned MQL may still wait for their SMTP retry.
+        awaitUntil("every queued email sent", () -> count("""
+                select count(*) from email_outbox o join leads l on l.id = o.lead_id
+                 where l.email like ? and o.status <> 'SENT'""", run.like()) == 0);
 
         run.assertEveryLeadHandedOffOnce();
         assertThat(db.queryForList("""

@@ -24,7 +24,9 @@ class EngineHandoffTasks implements HandoffTasks {
     }
 
     private Task task(String handoffId) {
+        // The sales tasks only: "Fix CRM push" is the integrator's, and a sales decision must not complete it.
         return tasks.createTaskQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+                .taskDefinitionKeyIn("Task_FollowUp", "Task_Qualify")
                 .processVariableValueEquals("handoffId", handoffId).active().singleResult();
     }
 

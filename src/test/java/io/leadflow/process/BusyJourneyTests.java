@@ -52,7 +52,7 @@ class BusyJourneyTests extends ServiceTestBase {
             runtime.activateProcessInstanceById(journey);
             changed.countDown();
             try {
-                Thread.sleep(400);
+                Thread.sleep(1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }

@@ -2,31 +2,36 @@ package io.leadflow.channel.crm;
 
 import java.sql.Timestamp;
 import java.time.Clock;
-import org.springframework.context.event.EventListener;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
-import io.leadflow.lead.LeadErased;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 import javax.sql.DataSource;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.event.EventListener;
 import org.springframework.dao.DataAccessException;
 import org.springframework.integration.jdbc.metadata.JdbcMetadataStore;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.micrometer.core.instrument.Metrics;
+
 import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadErased;
 import io.leadflow.lead.LeadRepository;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.NotFoundException;
@@ -62,6 +67,9 @@ class CrmEvents {
     private final HandoffService handoffs;
 
     static final String PENDING = "PENDING";
+    /** How long a kept event waits for its handoff to wait for sales: longer than a push's retries (about an hour). */
+    static final Duration KEPT_AT_MOST = Duration.ofHours(24);
+    static final int FAILURES_AT_MOST = 30;
 
     private final JdbcClient jdbc;
     private final TransactionTemplate pendingTransaction;
@@ -115,7 +123,7 @@ class CrmEvents {
     @RetryOnConflict
     public Outcome apply(Event e) {
         Lead lead = (e.leadId() != null ? leads.find(e.leadId()) : leads.findByCrmId(e.crmId()))
-                .filter(l -> !l.erased())
+                .flatMap(found -> leads.findForUpdate(found.id())).filter(l -> !l.erased())
                 .orElseThrow(() -> new NotFoundException("No lead with " + (e.leadId() != null ? "id " + e.leadId()
                         : "CRM id " + e.crmId())));
         String first = firstDelivery(e.eventId(), e.type() + " " + lead.id());
@@ -125,9 +133,12 @@ class CrmEvents {
         }
         Handoff handoff = handoffs.latestForLead(lead.id())
                 .orElseThrow(() -> new NotFoundException("Lead " + lead.id() + " has no handoff to sales"));
-        if (actsOn(e, handoff) && !handoffs.awaitsDecision(handoff.id())) {
+        boolean behindKeptEvents = jdbc.sql("select count(*) from crm_pending_events where handoff_id = ?")
+                .param(handoff.id()).query(Long.class).single() > 0;
+        if (behindKeptEvents || actsOn(e, handoff) && !handoffs.awaitsDecision(handoff.id())) {
             // The CRM answered our push and sent this before the push's transaction committed: the handoff does not
-            // wait for sales yet. Kept and applied as soon as it does (most CRMs never deliver a 4xx again).
+            // wait for sales yet. Kept and applied as soon as it does (most CRMs never deliver a 4xx again), after
+            // the events of the same handoff kept before it.
             jdbc.sql("""
                     insert into crm_pending_events (event_id, lead_id, handoff_id, type, reason, opportunity_id,
                                                     received_at)
@@ -171,57 +182,98 @@ class CrmEvents {
     }
 
     /**
-     * Applies the kept events whose handoff now waits for sales, each once: the node that deletes the row applies
-     * it in the same transaction. An event whose handoff was closed meanwhile (a rep decided in Leadflow) is
-     * dropped with a warning, as a redelivery on a closed handoff would answer 409.
+     * Applies the kept events whose handoff now waits for sales, each once and each handoff's in the order they came:
+     * the node that locks the lead and deletes the row applies it in the same transaction. An event whose handoff
+     * was closed meanwhile (a rep decided in Leadflow) or whose lead was erased is dropped with a warning, and one
+     * that still cannot be applied after {@link #KEPT_AT_MOST} or {@link #FAILURES_AT_MOST} failed tries is dropped
+     * with an error and counted in {@code leadflow_crm_events_dropped_total}.
      */
     @Scheduled(initialDelayString = "PT5S", fixedDelayString = "${leadflow.crm.pending-events-every:PT2S}")
     public void applyPending() {
-        List<String> waiting = jdbc.sql("select event_id from crm_pending_events order by received_at")
-                .query(String.class).list();
-        for (String eventId : waiting) {
+        record Kept(String eventId, String leadId, String handoffId) {
+        }
+        List<Kept> waiting = jdbc.sql("select event_id, lead_id, handoff_id from crm_pending_events order by seq")
+                .query((rs, n) -> new Kept(rs.getString(1), rs.getString(2), rs.getString(3))).list();
+        Set<String> blocked = new HashSet<>();
+        for (Kept kept : waiting) {
+            if (blocked.contains(kept.handoffId())) {
+                continue;
+            }
             try {
-                String outcome = pendingTransaction.execute(tx -> applyPending(eventId));
-                if (outcome != null) {
-                    log.info("Kept CRM event {}: {}", eventId, outcome);
+                String outcome = pendingTransaction.execute(tx -> applyPending(kept.eventId(), kept.leadId()));
+                if (outcome == null) {
+                    blocked.add(kept.handoffId());
+                } else {
+                    log.info("Kept CRM event {}: {}", kept.eventId(), outcome);
                 }
             } catch (RuntimeException failed) {
-                log.warn("Kept CRM event {} could not be applied yet: {}", eventId, failed.getMessage());
+                blocked.add(kept.handoffId());
+                pendingTransaction.executeWithoutResult(tx -> failed(kept.eventId(), failed));
             }
         }
     }
 
-    private String applyPending(String eventId) {
-        Event e = jdbc.sql("""
-                select event_id, type, lead_id, reason, opportunity_id from crm_pending_events
+    /** Null while the handoff does not wait for sales yet; else what became of the event. */
+    private String applyPending(String eventId, String leadId) {
+        Optional<Lead> lead = leads.findForUpdate(leadId);
+        record Row(Event event, String handoffId, Instant receivedAt) {
+        }
+        Row row = jdbc.sql("""
+                select event_id, type, lead_id, reason, opportunity_id, handoff_id, received_at from crm_pending_events
                  where event_id = ? for update""").param(eventId)
-                .query((rs, n) -> new Event(rs.getString(1), rs.getString(2), rs.getString(3), null, rs.getString(4),
-                        rs.getString(5), null))
+                .query((rs, n) -> new Row(new Event(rs.getString(1), rs.getString(2), rs.getString(3), null,
+                        rs.getString(4), rs.getString(5), null), rs.getString(6), rs.getTimestamp(7).toInstant()))
                 .optional().orElse(null);
-        if (e == null) {
-            return null;
+        if (row == null) {
+            return "applied by another node";
         }
-        String handoffId = jdbc.sql("select handoff_id from crm_pending_events where event_id = ?").param(eventId)
-                .query(String.class).single();
-        Handoff handoff = handoffs.get(handoffId);
-        if (actsOn(e, handoff) && !handoffs.awaitsDecision(handoffId)) {
-            jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
-            int attempts = jdbc.sql("select attempts from crm_pending_events where event_id = ?").param(eventId)
-                    .query(Integer.class).single();
-            if (attempts % 150 == 0) {
-                log.warn("CRM event {} ({}) has waited {} checks for handoff {} to wait for sales (it is {})", eventId,
-                        e.type(), attempts, handoffId, handoff.status());
+        if (lead.isEmpty() || lead.get().erased()) {
+            drop(eventId);
+            return "dropped, the lead was erased";
+        }
+        Event e = row.event();
+        Handoff handoff = handoffs.get(row.handoffId());
+        if (actsOn(e, handoff) && !handoffs.awaitsDecision(handoff.id())) {
+            if (row.receivedAt().plus(KEPT_AT_MOST).isBefore(clock.instant())) {
+                drop(eventId);
+                dropped(eventId, "handoff " + handoff.id() + " has not waited for sales within " + KEPT_AT_MOST
+                        + " (it is " + handoff.status() + ")");
+                return "dropped";
             }
+            jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
             return null;
         }
-        jdbc.sql("delete from crm_pending_events where event_id = ?").param(eventId).update();
+        drop(eventId);
         if (handoff.closed() && actsOnClosed(e, handoff)) {
             log.warn("Kept CRM event {} ({}) dropped: handoff {} was closed meanwhile ({})", eventId, e.type(),
-                    handoffId, handoff.status());
+                    handoff.id(), handoff.status());
             return "dropped, the handoff is " + handoff.status();
         }
         Handoff after = effect(e, handoff);
-        return e.type() + " on handoff " + handoffId + ": " + handoff.status() + " -> " + after.status();
+        return e.type() + " on handoff " + handoff.id() + ": " + handoff.status() + " -> " + after.status();
+    }
+
+    /** A kept event whose application failed: tried again next time, dropped after {@link #FAILURES_AT_MOST}. */
+    private void failed(String eventId, RuntimeException failure) {
+        jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
+        int attempts = jdbc.sql("select attempts from crm_pending_events where event_id = ?").param(eventId)
+                .query(Integer.class).optional().orElse(0);
+        if (attempts >= FAILURES_AT_MOST) {
+            drop(eventId);
+            dropped(eventId, "it failed " + attempts + " times, last: " + failure.getMessage());
+        } else {
+            log.warn("Kept CRM event {} could not be applied (try {}): {}", eventId, attempts, failure.getMessage());
+        }
+    }
+
+    private void drop(String eventId) {
+        jdbc.sql("delete from crm_pending_events where event_id = ?").param(eventId).update();
+    }
+
+    private static void dropped(String eventId, String why) {
+        log.error("Kept CRM event {} dropped: {}. Apply the sales decision by hand (/api/handoffs/{{id}}/…)", eventId,
+                why);
+        Metrics.counter("leadflow.crm.events.dropped").increment();
     }
 
     /** A closed handoff takes only the events that leave it alone (a won or lost opportunity, its own state again). */

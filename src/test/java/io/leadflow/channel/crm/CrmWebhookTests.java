@@ -49,6 +49,8 @@ class CrmWebhookTests extends ServiceTestBase {
     TaskService tasks;
     @Autowired
     ScoringService scoring;
+    @Autowired
+    org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     String leadId;
     private String crmId;
@@ -109,6 +111,31 @@ class CrmWebhookTests extends ServiceTestBase {
             assertThat(read(get("/api/leads/" + early, "demo")).path("stage").asText()).isEqualTo("SAL");
             assertThat(tasks.createTaskQuery().processInstanceBusinessKey(early).taskDefinitionKey("Task_FollowUp")
                     .count()).as("the accept completed the follow-up task once").isZero();
+            assertThat(keptFor(early)).isZero();
+        }
+
+        @Test
+        void appliesTheKeptEventsOfOneHandoffInTheOrderTheyCame() {
+            String early = handOver("CRM-" + UUID.randomUUID().toString().substring(0, 8), 1500);
+            JsonNode open = await().atMost(Duration.ofSeconds(20)).until(() -> handoffOf(early),
+                    h -> h != null && h.path("status").asText().equals("OPEN"));
+
+            assertThat(read(send(event("LEAD_ACCEPTED", "leadId", early))).path("status").asText()).isEqualTo("PENDING");
+            assertThat(read(send(event("LEAD_QUALIFIED", "leadId", early, "opportunityId", "OPP-9"))).path("status")
+                    .asText()).as("queued behind the accept").isEqualTo("PENDING");
+
+            String id = open.path("id").asText();
+            JsonNode qualified = await().atMost(Duration.ofSeconds(20)).until(() -> read(get("/api/handoffs/" + id,
+                    "demo")), h -> h.path("status").asText().equals("QUALIFIED"));
+            assertThat(jdbc.queryForObject("select first_sal_at from leads where id = ?", java.sql.Timestamp.class,
+                    early)).as("accepted (SAL) first, then qualified").isNotNull();
+            assertThat(qualified.path("opportunityId").asText()).isEqualTo("OPP-9");
+            assertThat(read(get("/api/leads/" + early, "demo")).path("stage").asText()).isEqualTo("SQL");
+            assertThat(keptFor(early)).isZero();
+        }
+
+        private long keptFor(String lead) {
+            return jdbc.queryForObject("select count(*) from crm_pending_events where lead_id = ?", Long.class, lead);
         }
     }
 
