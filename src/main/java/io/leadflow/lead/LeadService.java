@@ -13,6 +13,7 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.leadflow.platform.ConflictRetry;
 import io.leadflow.platform.GoneException;
 import io.leadflow.platform.Hashing;
 import io.leadflow.platform.NotFoundException;
@@ -56,12 +57,15 @@ public class LeadService {
         LeadValidator.CleanCapture clean = LeadValidator.validate(request);
         rateLimiter.acquire("address:" + clean.email(), rateLimits.perAddressPerHour(), java.time.Duration.ofHours(1),
                 "submissions for this address");
-        try {
-            return tx.execute(s -> captureOnce(clean, context));
-        } catch (DuplicateKeyException raced) {
-            // Two submissions of one new address at once: the other one created the lead, so merge into it.
-            return tx.execute(s -> captureOnce(clean, context));
-        }
+        // A returning lead's submission is engagement that may meet its busy journey: run again on a lost update.
+        return ConflictRetry.retrying("LeadService.capture", () -> {
+            try {
+                return tx.execute(s -> captureOnce(clean, context));
+            } catch (DuplicateKeyException raced) {
+                // Two submissions of one new address at once: the other one created the lead, so merge into it.
+                return tx.execute(s -> captureOnce(clean, context));
+            }
+        });
     }
 
     private CaptureResult captureOnce(LeadValidator.CleanCapture clean, CaptureContext context) {

@@ -26,7 +26,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * retry counts in {@code leadflow_conflicts_retried_total{operation}}.
  */
 @Configuration
-class ConflictRetry {
+public class ConflictRetry {
 
     private static final Logger log = LoggerFactory.getLogger(ConflictRetry.class);
     static final int ATTEMPTS = 5;
@@ -47,25 +47,44 @@ class ConflictRetry {
         if (TransactionSynchronizationManager.isActualTransactionActive()) {
             return invocation.proceed();
         }
-        for (int attempt = 1;; attempt++) {
+        String operation = invocation.getMethod().getDeclaringClass().getSimpleName() + "."
+                + invocation.getMethod().getName();
+        return retrying(operation, () -> {
             try {
                 return ((ProxyMethodInvocation) invocation).invocableClone().proceed();
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable checked) {
+                throw new java.lang.reflect.UndeclaredThrowableException(checked);
+            }
+        });
+    }
+
+    /**
+     * Runs an operation that opens its own transaction (a {@code TransactionTemplate}), again when it loses a
+     * concurrent update, as {@link RetryOnConflict} does for annotated methods.
+     */
+    public static <T> T retrying(String operation, java.util.function.Supplier<T> transaction) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return transaction.get();
             } catch (RuntimeException e) {
                 if (!isConflict(e)) {
                     throw e;
                 }
                 if (attempt == ATTEMPTS) {
-                    log.warn("{} lost a concurrent update {} times: answering 503", invocation.getMethod().getName(),
-                            ATTEMPTS);
+                    log.warn("{} lost a concurrent update {} times: answering 503", operation, ATTEMPTS);
                     throw new ServiceBusyException("The lead's journey is busy with another change: try again in a"
                             + " second", e);
                 }
-                log.debug("{} lost a concurrent update (try {}): {}", invocation.getMethod().getName(), attempt,
-                        Errors.rootMessage(e));
-                Metrics.counter("leadflow.conflicts.retried", "operation",
-                        invocation.getMethod().getDeclaringClass().getSimpleName() + "." + invocation.getMethod().getName())
-                        .increment();
-                Thread.sleep(ThreadLocalRandom.current().nextLong(5, 40) * attempt);
+                log.debug("{} lost a concurrent update (try {}): {}", operation, attempt, Errors.rootMessage(e));
+                Metrics.counter("leadflow.conflicts.retried", "operation", operation).increment();
+                try {
+                    Thread.sleep(ThreadLocalRandom.current().nextLong(5, 40) * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw new ServiceBusyException("Interrupted while waiting to try again", e);
+                }
             }
         }
     }

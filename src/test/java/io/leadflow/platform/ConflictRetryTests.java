@@ -69,6 +69,15 @@ class ConflictRetryTests {
     }
 
     @Test
+    void retriesAnOperationThatOpensItsOwnTransactionTheSameWay() {
+        Journey journey = new Journey();
+        journey.conflicts = 2;
+
+        assertThat(ConflictRetry.retrying("capture", journey::correlate)).isEqualTo("done");
+        assertThat(journey.calls).hasValue(3);
+    }
+
+    @Test
     void givesUpAfterFiveTriesWithABusyAnswer() {
         Journey journey = new Journey();
         journey.conflicts = Integer.MAX_VALUE;
