@@ -1,10 +1,14 @@
 package io.leadflow.platform;
 
+import java.lang.reflect.UndeclaredThrowableException;
+import java.sql.SQLException;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
 
 import org.aopalliance.intercept.MethodInterceptor;
 import org.aopalliance.intercept.MethodInvocation;
-import io.micrometer.core.instrument.Metrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.aop.Advisor;
@@ -19,6 +23,8 @@ import org.springframework.core.Ordered;
 import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 
+import io.micrometer.core.instrument.Metrics;
+
 /**
  * Runs {@link RetryOnConflict} operations again when they lose a concurrent-update race: the engine's optimistic
  * locking (another transaction changed the journey's execution or message subscription first), a deadlock or a lock
@@ -31,7 +37,7 @@ public class ConflictRetry {
     private static final Logger log = LoggerFactory.getLogger(ConflictRetry.class);
     static final int ATTEMPTS = 5;
     /** Serialization failure, deadlock, lock not available (PostgreSQL), lock timeout (H2): raw in engine errors. */
-    private static final java.util.Set<String> RACE_STATES = java.util.Set.of("40001", "40P01", "55P03", "HYT00");
+    private static final Set<String> RACE_STATES = Set.of("40001", "40P01", "55P03", "HYT00");
 
     @Bean
     @Role(BeanDefinition.ROLE_INFRASTRUCTURE)
@@ -55,7 +61,7 @@ public class ConflictRetry {
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable checked) {
-                throw new java.lang.reflect.UndeclaredThrowableException(checked);
+                throw new UndeclaredThrowableException(checked);
             }
         });
     }
@@ -64,7 +70,7 @@ public class ConflictRetry {
      * Runs an operation that opens its own transaction (a {@code TransactionTemplate}), again when it loses a
      * concurrent update, as {@link RetryOnConflict} does for annotated methods.
      */
-    public static <T> T retrying(String operation, java.util.function.Supplier<T> transaction) {
+    public static <T> T retrying(String operation, Supplier<T> transaction) {
         for (int attempt = 1;; attempt++) {
             try {
                 return transaction.get();
@@ -99,16 +105,16 @@ public class ConflictRetry {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof ConcurrencyFailureException
                     || t.getClass().getName().equals("org.camunda.bpm.engine.OptimisticLockingException")
-                    || t instanceof java.sql.SQLException sql && isRace(sql)) {
+                    || t instanceof SQLException sql && isRace(sql)) {
                 return true;
             }
         }
         return false;
     }
 
-    private static boolean isRace(java.sql.SQLException sql) {
+    private static boolean isRace(SQLException sql) {
         String state = sql.getSQLState();
         return state != null && (RACE_STATES.contains(state) || state.equals("23503")
-                && String.valueOf(sql.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("act_ru_"));
+                && String.valueOf(sql.getMessage()).toLowerCase(Locale.ROOT).contains("act_ru_"));
     }
 }

@@ -9,7 +9,10 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.web.filter.OncePerRequestFilter;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * {@code /engine-rest} takes HTTP Basic and no CSRF token (Camunda Modeler's deploy button sends neither a token
@@ -21,9 +24,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
 final class CrossSiteRefusal extends OncePerRequestFilter {
 
     private final String publicOrigin;
+    private final ObjectMapper json;
 
-    CrossSiteRefusal(String publicUrl) {
+    CrossSiteRefusal(String publicUrl, ObjectMapper json) {
         this.publicOrigin = origin(publicUrl);
+        this.json = json;
     }
 
     @Override
@@ -35,12 +40,10 @@ final class CrossSiteRefusal extends OncePerRequestFilter {
         boolean foreignOrigin = origin != null && !origin.equalsIgnoreCase(ownOrigin(request))
                 && !origin.equalsIgnoreCase(publicOrigin);
         if (crossSite || foreignOrigin) {
-            response.setStatus(HttpServletResponse.SC_FORBIDDEN);
-            response.setContentType("application/problem+json");
-            response.getWriter().write("{\"title\":\"Cross-site request refused\",\"status\":403,\"detail\":"
-                    + "\"/engine-rest takes no request a page of another site sends (Sec-Fetch-Site: "
-                    + json(site) + ", Origin: " + json(origin) + "). Call it from Camunda Modeler, a script or"
-                    + " this server's own pages.\"}");
+            ProblemHandler.write(response, json, HttpStatus.FORBIDDEN, "Cross-site request refused",
+                    "/engine-rest takes no request a page of another site sends (Sec-Fetch-Site: "
+                            + (site == null ? "absent" : site) + ", Origin: " + (origin == null ? "absent" : origin)
+                            + "). Call it from Camunda Modeler, a script or this server's own pages.");
             return;
         }
         chain.doFilter(request, response);
@@ -57,9 +60,5 @@ final class CrossSiteRefusal extends OncePerRequestFilter {
         }
         URI uri = URI.create(url.trim());
         return (uri.getScheme() + "://" + uri.getRawAuthority()).toLowerCase(Locale.ROOT);
-    }
-
-    private static String json(String value) {
-        return value == null ? "absent" : value.replaceAll("[^A-Za-z0-9:/._-]", "?");
     }
 }

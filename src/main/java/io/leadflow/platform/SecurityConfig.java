@@ -18,6 +18,8 @@ import org.springframework.security.web.util.matcher.AndRequestMatcher;
 import org.springframework.security.web.util.matcher.OrRequestMatcher;
 import org.springframework.security.web.util.matcher.RequestMatcher;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 /**
  * Secure by default (API.md §1): only the listed public endpoints answer without a login. Two chains:
  * {@code /engine-rest/**} is stateless HTTP Basic (Camunda Modeler's deploy button) that refuses requests from pages
@@ -35,13 +37,14 @@ public class SecurityConfig {
 
     @Bean
     @Order(1)
-    SecurityFilterChain engineRest(HttpSecurity http, LeadflowSettings settings) throws Exception {
+    SecurityFilterChain engineRest(HttpSecurity http, LeadflowSettings settings, ObjectMapper json) throws Exception {
         var basic = new BasicAuthenticationEntryPoint();
         basic.setRealmName("Leadflow");
         basic.afterPropertiesSet();
         return http.securityMatcher(withDefaults().matcher("/engine-rest/**"))
                 .csrf(c -> c.disable())
-                .addFilterBefore(new CrossSiteRefusal(settings.publicUrl().toString()), BasicAuthenticationFilter.class)
+                .addFilterBefore(new CrossSiteRefusal(settings.publicUrl().toString(), json),
+                        BasicAuthenticationFilter.class)
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .httpBasic(b -> b.authenticationEntryPoint(basic))
                 .exceptionHandling(e -> e.authenticationEntryPoint(basic))

@@ -25,10 +25,12 @@ import org.camunda.bpm.engine.impl.persistence.entity.DeploymentEntity;
  */
 final class LintingDeployer implements Deployer {
 
-    private final Supplier<? extends Collection<String>> otherBeans;
+    private final Supplier<? extends Collection<String>> beanNames;
+    /** The application's other bean names, read at the first deployment: the context is complete by then. */
+    private volatile Collection<String> otherBeans;
 
     LintingDeployer(Supplier<? extends Collection<String>> otherBeans) {
-        this.otherBeans = otherBeans;
+        this.beanNames = otherBeans;
     }
 
     @Override
@@ -39,7 +41,10 @@ final class LintingDeployer implements Deployer {
         Map<String, byte[]> files = new TreeMap<>();
         deployment.getResources().forEach((name, resource) -> files.put(name, resource.getBytes()));
         CommandContext command = Context.getCommandContext();
-        ModelLinter linter = EngineConfiguration.linter(otherBeans.get(),
+        if (otherBeans == null) {
+            otherBeans = List.copyOf(beanNames.get());
+        }
+        ModelLinter linter = EngineConfiguration.linter(otherBeans,
                 key -> command.getDecisionDefinitionManager().findLatestDecisionDefinitionByKey(key) != null);
         List<ModelLinter.Problem> problems = linter.lintAll(files);
         if (!problems.isEmpty()) {
@@ -50,10 +55,12 @@ final class LintingDeployer implements Deployer {
     /** A refused deployment: one report per file, one error per problem, with the element's id. */
     static final class Refused extends ParseException {
 
+        private final transient List<ModelLinter.Problem> problems;
         private final transient List<ResourceReport> reports;
 
         Refused(List<ModelLinter.Problem> problems) {
             super(new ModelRejected(problems).getMessage(), problems.get(0).file(), List.of(), List.of());
+            this.problems = List.copyOf(problems);
             Map<String, List<Problem>> byFile = new LinkedHashMap<>();
             problems.forEach(p -> byFile.computeIfAbsent(p.file(), f -> new ArrayList<>()).add(new LintProblem(p)));
             this.reports = byFile.entrySet().stream().<ResourceReport>map(e -> new Report(e.getKey(), e.getValue()))
@@ -63,6 +70,10 @@ final class LintingDeployer implements Deployer {
         @Override
         public List<ResourceReport> getResorceReports() {
             return reports;
+        }
+
+        List<ModelLinter.Problem> problems() {
+            return problems;
         }
     }
 

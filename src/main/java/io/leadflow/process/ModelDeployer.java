@@ -29,7 +29,7 @@ import org.springframework.stereotype.Component;
 /**
  * Deploys the models of {@code leadflow.models.dir} ({@code bpmn/*.bpmn}, {@code dmn/*.dmn}), or the copies
  * packaged in the jar when that folder has none. Only changed files become new versions (duplicate filtering by
- * resource name); every file is linted first. In dev a watcher redeploys on save.
+ * resource name); the engine lints every new deployment ({@link LintingDeployer}). In dev a watcher redeploys on save.
  */
 @Component
 public class ModelDeployer implements DisposableBean {
@@ -43,13 +43,10 @@ public class ModelDeployer implements DisposableBean {
     private final RepositoryService repository;
     private final ModelsSettings settings;
     private final DeployedDecisions decisions;
-    private final java.util.function.Supplier<List<String>> otherBeans;
     private volatile WatchService watcher;
 
-    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions,
-            org.springframework.context.ApplicationContext context) {
+    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions) {
         this.repository = repository;
-        this.otherBeans = () -> EngineConfiguration.otherBeans(context);
         this.settings = settings;
         this.decisions = decisions;
     }
@@ -76,15 +73,17 @@ public class ModelDeployer implements DisposableBean {
         return deploy(files, folder ? settings.folder().toAbsolutePath().normalize().toString() : "packaged models");
     }
 
+    /** Deploys the files; the engine lints them ({@link LintingDeployer}) and refuses them all on any problem. */
     Result deploy(Map<String, byte[]> files, String source) {
-        List<ModelLinter.Problem> problems = linter().lintAll(files);
-        if (!problems.isEmpty()) {
-            throw new ModelRejected(problems);
-        }
         DeploymentBuilder builder = repository.createDeployment().name(DEPLOYMENT_NAME).source("leadflow")
                 .enableDuplicateFiltering(true);
         files.forEach((name, bytes) -> builder.addInputStream(name, new java.io.ByteArrayInputStream(bytes)));
-        DeploymentWithDefinitions deployment = builder.deployWithResult();
+        DeploymentWithDefinitions deployment;
+        try {
+            deployment = builder.deployWithResult();
+        } catch (LintingDeployer.Refused refused) {
+            throw new ModelRejected(refused.problems());
+        }
         List<String> versions = new ArrayList<>();
         if (deployment.getDeployedProcessDefinitions() != null) {
             deployment.getDeployedProcessDefinitions().forEach(p -> versions.add(p.getKey() + " v" + p.getVersion()));
@@ -94,12 +93,6 @@ public class ModelDeployer implements DisposableBean {
         }
         decisions.refresh();
         return new Result(files.size(), versions, source);
-    }
-
-    /** The linter with what the engine knows now: our delegates and the decisions already deployed. */
-    ModelLinter linter() {
-        return EngineConfiguration.linter(otherBeans.get(), key -> repository.createDecisionDefinitionQuery()
-                .decisionDefinitionKey(key).latestVersion().count() > 0);
     }
 
     private boolean hasFolderModels() {
