@@ -36,15 +36,6 @@ public class LeadRepository {
         return jdbc.sql("select * from leads where id = ?").param(id).query(LeadRepository::map).optional();
     }
 
-    /**
-     * The lead, its row locked until the transaction ends: who changes a lead's score or stage takes this first, so
-     * that a journey deciding on the lead and a request changing it see each other's work whole, never half
-     * (the journey's scoring job and an event that makes the lead an MQL, on one node or two).
-     */
-    public Optional<Lead> findForUpdate(String id) {
-        return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
-    }
-
     public Lead get(String id) {
         return find(id).orElseThrow(() -> new IllegalStateException("Lead " + id + " does not exist"));
     }
@@ -61,8 +52,10 @@ public class LeadRepository {
     }
 
     /**
-     * Reads the lead and locks its row until the transaction ends: a process step that checks the consent state
-     * before waiting then sees a concurrent confirmation either before or after, never half-way.
+     * The lead, its row locked until the transaction ends. Whoever changes a lead's consent, score or stage, and every
+     * journey step that ends in a wait for one of those changes, takes this first: the step and the change then see
+     * each other whole, never half-way, on one node or several (the change commits first and the step sees it, or
+     * the step's wait is committed when the change looks for it).
      */
     public Optional<Lead> lock(String id) {
         return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();

@@ -64,6 +64,19 @@ public class NurtureStatus {
     }
 
     /**
+     * Whether the lead engaged (a scored event received) since the last email this journey instance queued; false
+     * when it queued none. Received, not occurred: an event reported late with an old date still came after.
+     */
+    public boolean engagedSinceLastEmailOf(String leadId, String journeyId) {
+        return jdbc.sql("""
+                select count(*) from engagement_events e
+                 where e.lead_id = ? and e.scored
+                   and e.received_at > (select max(o.created_at) from email_outbox o
+                                         where o.lead_id = ? and o.purpose like ?)""")
+                .params(leadId, leadId, "%:" + journeyId).query(Long.class).single() > 0;
+    }
+
+    /**
      * The lead gets no more nurture email until it engages again.
      *
      * @param track the journey's track, for a lead whose track was chosen before it was recorded here

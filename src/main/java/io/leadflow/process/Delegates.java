@@ -46,7 +46,7 @@ class Delegates {
     @Bean
     JavaDelegate sendEmail(EmailOutbox outbox, LeadRepository leads) {
         return execution -> {
-            leads.findForUpdate(leadId(execution));
+            leads.lock(leadId(execution));
             Object template = execution.getVariableLocal("template");
             if (template == null || template.toString().isBlank()) {
                 throw new IllegalStateException("Send email task '" + execution.getCurrentActivityId()
@@ -135,10 +135,15 @@ class Delegates {
         };
     }
 
+    /**
+     * The nurture's first step. It locks the lead, so the "Still subscribed?" check after it sees an unsubscribe
+     * that came before the journey started (its Unsubscribed message then found no journey to stop).
+     */
     @Bean
     JavaDelegate chooseNurtureTrack(DecisionEvaluator decisions, LeadRepository leads, NurtureStatus nurture) {
         return execution -> {
-            Lead lead = leads.get(leadId(execution));
+            Lead lead = leads.lock(leadId(execution))
+                    .orElseThrow(() -> new IllegalStateException("Lead " + leadId(execution) + " does not exist"));
             var in = new java.util.HashMap<String, Object>();
             in.put("recycled", Boolean.TRUE.equals(execution.getVariable("recycled")));
             in.put("seniority", LeadAttributes.seniority(lead.jobTitle()));
@@ -153,12 +158,23 @@ class Delegates {
         };
     }
 
-    /** Nurture sends the lead nothing more: no engagement after its re-engagement email. */
+    /**
+     * Nurture sends the lead nothing more: no engagement after its re-engagement email. The lead is locked first, like
+     * every step that ends in a wait for engagement: an engagement received after the journey's last email (the
+     * re-engagement) is one that came after the 14 days ran out but before this step, since one within them took the
+     * journey elsewhere; it is seen here ({@code engagedMeanwhile}, and no sunset). A later one finds "Came back".
+     */
     @Bean
-    JavaDelegate sunsetLead(NurtureStatus nurture) {
+    JavaDelegate sunsetLead(NurtureStatus nurture, LeadRepository leads) {
         return execution -> {
-            Object track = execution.getVariable("track");
-            nurture.sunset(leadId(execution), track == null ? null : track.toString());
+            String leadId = leadId(execution);
+            leads.lock(leadId);
+            boolean engaged = nurture.engagedSinceLastEmailOf(leadId, execution.getProcessInstanceId());
+            execution.setVariable("engagedMeanwhile", engaged);
+            if (!engaged) {
+                Object track = execution.getVariable("track");
+                nurture.sunset(leadId, track == null ? null : track.toString());
+            }
         };
     }
 
@@ -255,6 +271,11 @@ class Delegates {
 
         public boolean isConfirmed(String leadId) {
             return consent.isConfirmed(leadId);
+        }
+
+        /** Confirmed, not unsubscribed, not suppressed: marketing emails may reach the lead. */
+        public boolean isSubscribed(String leadId) {
+            return leads.find(leadId).map(Lead::mayReceiveMarketing).orElse(false);
         }
 
         public boolean isQualified(String leadId) {

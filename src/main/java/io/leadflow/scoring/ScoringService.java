@@ -135,7 +135,7 @@ public class ScoringService {
                         : "with that email") + ": capture it first (POST /api/leads)"));
         // Locked before its events are read: two events at once both count, and a journey scoring the lead at
         // the same moment either sees this event or is seen by it (its LeadQualified wait then exists).
-        Lead lead = leads.findForUpdate(found.id()).orElse(found);
+        Lead lead = leads.lock(found.id()).orElse(found);
         if (lead.erased()) {
             throw new GoneException("Lead " + lead.id() + " was erased");
         }
@@ -182,7 +182,7 @@ public class ScoringService {
     @Transactional
     @RetryOnConflict
     public Score rescore(String leadId) {
-        Lead lead = readable(leadId, leads.findForUpdate(leadId).orElse(null));
+        Lead lead = readable(leadId, leads.lock(leadId).orElse(null));
         Scorer scorer = liveScorer(decisions.latest(ENGAGEMENT));
         List<Scorer.StoredEvent> before = storedEvents(leadId);
         Scorer.Outcome outcome = scorer.score(lead, before, clock.instant());

@@ -102,6 +102,8 @@ class JourneyMigrationTests extends EngineTestBase {
         String leadId = leadService.capture(new CaptureRequest(who + "." + UUID.randomUUID().toString().substring(0, 8)
                 + "@acme-corp.io", "Jo", "Lee", "Acme", "Marketing Manager", "manufacturing", "1200", "FR", null, "test", null,
                 null, null, "Yes", "en", null), new CaptureContext("test", "203.0.113.7", "JUnit")).id();
+        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
+        consent.confirm(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit");
         ProcessInstance nurture = runtime.startProcessInstanceByKey("nurture", leadId,
                 Map.of(Processes.VAR_LEAD_ID, leadId, "recycled", false));
         execute(nurture, "Task_ChooseTrack");

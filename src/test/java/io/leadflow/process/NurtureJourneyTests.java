@@ -2,27 +2,15 @@ package io.leadflow.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
-import java.time.temporal.TemporalAdjusters;
 import java.util.Date;
 import java.util.List;
-import java.util.UUID;
 
-import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
-import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
-import org.camunda.bpm.engine.test.assertions.bpmn.ProcessInstanceAssert;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -31,13 +19,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 
 import io.leadflow.analytics.Analytics;
 import io.leadflow.channel.email.EmailOutbox;
-import io.leadflow.consent.ConsentService;
-import io.leadflow.consent.ConsentService.ConfirmOutcome;
-import io.leadflow.lead.CaptureContext;
-import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
-import io.leadflow.lead.LeadService;
 import io.leadflow.nurture.NurtureStatus;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
@@ -51,20 +33,8 @@ import io.leadflow.support.ProcessCoverage;
 @ExtendWith(ProcessCoverage.class)
 class NurtureJourneyTests extends EngineTestBase {
 
-    private static final ZoneId PARIS = ZoneId.of("Europe/Paris");
-
     @Autowired
     ProcessEngine engine;
-    @Autowired
-    RuntimeService runtime;
-    @Autowired
-    ManagementService management;
-    @Autowired
-    LeadService leadService;
-    @Autowired
-    LeadRepository leads;
-    @Autowired
-    ConsentService consent;
     @Autowired
     EmailOutbox outbox;
     @Autowired
@@ -79,14 +49,8 @@ class NurtureJourneyTests extends EngineTestBase {
     @BeforeEach
     void freezeTimeOnATuesdayMorning() {
         BpmnAwareTests.init(engine);
-        start = ZonedDateTime.now(PARIS).with(TemporalAdjusters.next(DayOfWeek.TUESDAY)).withHour(10)
-                .truncatedTo(ChronoUnit.HOURS).toInstant();
+        start = nextTuesdayMorningInParis();
         at(start);
-    }
-
-    @AfterEach
-    void resetClock() {
-        ClockUtil.reset();
     }
 
     @Nested
@@ -181,6 +145,8 @@ class NurtureJourneyTests extends EngineTestBase {
 
         @Test
         void writesOnceMoreAfterThreeEmailsWithoutEngagementThenSunsetsTheLeadTwoWeeksLater() {
+            String sunsetDay = start.plus(Duration.ofDays(24)).atZone(java.time.ZoneOffset.UTC).toLocalDate().toString();
+            long sunsetsBefore = analytics.emails(analytics.period(sunsetDay, sunsetDay)).sunsets();
             ProcessInstance nurture = generalSequenceWithoutEngagement("silent");
             String leadId = nurture.getBusinessKey();
             process(nurture).hasPassed("Gateway_Unengaged").isWaitingAt("Task_SendReengagement");
@@ -203,8 +169,7 @@ class NurtureJourneyTests extends EngineTestBase {
             Lead lead = leads.get(leadId);
             assertThat(lead.consent()).as("a sunset is no unsubscribe").isEqualTo(Lead.Consent.CONFIRMED);
             assertThat(lead.stage()).isEqualTo(Lead.Stage.NURTURE);
-            LocalDate day = start.plus(Duration.ofDays(24)).atZone(java.time.ZoneOffset.UTC).toLocalDate();
-            assertThat(analytics.emails(analytics.period(day.toString(), day.toString())).sunsets()).isPositive();
+            assertThat(analytics.emails(analytics.period(sunsetDay, sunsetDay)).sunsets()).isEqualTo(sunsetsBefore + 1);
         }
 
         @Test
@@ -250,12 +215,7 @@ class NurtureJourneyTests extends EngineTestBase {
             at(start.plus(Duration.ofDays(2)));
             scoring.record(new ScoringService.EventRequest(nurture.getBusinessKey(), null, "CONTENT_DOWNLOADED",
                     "https://acme.example/ebook", null));
-            at(start.plus(Duration.ofDays(3)));
-            executeJob(nurture, "Event_Wait3Days");
-            executeJob(nurture, "Task_SendValueEmail");
-            at(start.plus(Duration.ofDays(10)));
-            executeJob(nurture, "Event_Wait7Days");
-            executeJob(nurture, "Task_SendCaseStudy");
+            runGeneralTrack(nurture, start);
 
             process(nurture).hasPassed("Gateway_Unengaged", "EndEvent_SequenceDone").hasNotPassed("Task_SendReengagement")
                     .isEnded();
@@ -320,12 +280,7 @@ class NurtureJourneyTests extends EngineTestBase {
     /** A general-track lead that never engages: welcome, value email, case study, and the model's check after them. */
     private ProcessInstance generalSequenceWithoutEngagement(String name) {
         ProcessInstance nurture = nurtureAfterWelcome(name, "Marketing Manager", "manufacturing");
-        at(start.plus(Duration.ofDays(3)));
-        executeJob(nurture, "Event_Wait3Days");
-        executeJob(nurture, "Task_SendValueEmail");
-        at(start.plus(Duration.ofDays(10)));
-        executeJob(nurture, "Event_Wait7Days");
-        executeJob(nurture, "Task_SendCaseStudy");
+        runGeneralTrack(nurture, start);
         return nurture;
     }
 
@@ -339,54 +294,10 @@ class NurtureJourneyTests extends EngineTestBase {
         return nurture;
     }
 
-    /** A confirmed lead of a 1,200-person French company, in nurture after its welcome email. */
-    private ProcessInstance nurtureAfterWelcome(String name, String jobTitle, String industry) {
-        String email = name + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
-        String leadId = leadService.capture(new CaptureRequest(email, "Sam", "Roe", "Acme", jobTitle, industry, "1200",
-                "FR", null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
-                new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
-        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
-        assertThat(consent.confirm(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit"))
-                .isEqualTo(ConfirmOutcome.CONFIRMED);
-        executeJob(doi, "Task_StartLifecycle");
-        executeJob(instance(Processes.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
-        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
-        executeJob(nurture, "Task_ChooseTrack");
-        executeJob(nurture, "Task_SendWelcome");
-        process(nurture).isWaitingAt("Event_Wait3Days");
-        return nurture;
-    }
-
     private void unsubscribe(String leadId) {
         String url = consent.linksFor(leads.get(leadId), "welcome").get("unsubscribeUrl");
         assertThat(consent.unsubscribe(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit",
                 "one-click (RFC 8058)")).isTrue();
     }
 
-    /** The templates queued for the lead by its journeys, oldest first, the confirmation left out. */
-    private ProcessInstance instance(String key, String leadId) {
-        ProcessInstance pi = runtime.createProcessInstanceQuery().processDefinitionKey(key)
-                .processInstanceBusinessKey(leadId).singleResult();
-        assertThat(pi).as("running %s instance of lead %s", key, leadId).isNotNull();
-        return pi;
-    }
-
-    private Job job(ProcessInstance pi, String activityId) {
-        return management.createJobQuery().processInstanceId(pi.getId()).activityId(activityId).singleResult();
-    }
-
-    private void executeJob(ProcessInstance pi, String activityId) {
-        Job job = job(pi, activityId);
-        assertThat(job).as("job at %s", activityId).isNotNull();
-        management.executeJob(job.getId());
-    }
-
-    private static ProcessInstanceAssert process(ProcessInstance pi) {
-        return BpmnAwareTests.assertThat(pi);
-    }
-
-    private static void at(Instant instant) {
-        ClockUtil.setCurrentTime(Date.from(instant));
-    }
 }

@@ -5,29 +5,19 @@ import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.time.DayOfWeek;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZonedDateTime;
-import java.time.temporal.ChronoUnit;
-import java.time.temporal.TemporalAdjusters;
 import java.util.Date;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
-import org.camunda.bpm.engine.ManagementService;
 import org.camunda.bpm.engine.ProcessEngine;
-import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
 import org.camunda.bpm.engine.task.Task;
 import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
-import org.camunda.bpm.engine.test.assertions.bpmn.ProcessInstanceAssert;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -37,14 +27,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.consent.ConsentLedger;
-import io.leadflow.consent.ConsentService;
 import io.leadflow.consent.ConsentService.ConfirmOutcome;
 import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
-import io.leadflow.lead.CaptureContext;
-import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
@@ -59,7 +45,6 @@ import io.leadflow.support.ProcessCoverage;
 @ExtendWith(ProcessCoverage.class)
 class ProcessModelTests extends EngineTestBase {
 
-    private static final ZoneId PARIS = ZoneId.of("Europe/Paris");
     /** A lead of the general track (nurture-track's last rule): neither an executive nor a software company. */
     private static final String GENERAL_TITLE = "Marketing Manager";
     private static final String GENERAL_INDUSTRY = "manufacturing";
@@ -67,17 +52,7 @@ class ProcessModelTests extends EngineTestBase {
     @Autowired
     ProcessEngine engine;
     @Autowired
-    RuntimeService runtime;
-    @Autowired
-    ManagementService management;
-    @Autowired
     TaskService tasks;
-    @Autowired
-    LeadService leadService;
-    @Autowired
-    LeadRepository leads;
-    @Autowired
-    ConsentService consent;
     @Autowired
     ConsentLedger ledger;
     @Autowired
@@ -95,17 +70,11 @@ class ProcessModelTests extends EngineTestBase {
     @BeforeEach
     void freezeTimeOnATuesdayMorning() {
         BpmnAwareTests.init(engine);
-        start = ZonedDateTime.now(PARIS).with(TemporalAdjusters.next(DayOfWeek.TUESDAY)).withHour(10)
-                .truncatedTo(ChronoUnit.HOURS).toInstant();
+        start = nextTuesdayMorningInParis();
         at(start);
         ExternalServers.CRM.resetAll();
         ExternalServers.CRM.stubFor(post("/crm/leads").willReturn(aResponse().withStatus(201)
                 .withHeader("Content-Type", "application/json").withBody("{\"id\":\"CRM-7\"}")));
-    }
-
-    @AfterEach
-    void resetClock() {
-        ClockUtil.reset();
     }
 
     @Nested
@@ -354,12 +323,7 @@ class ProcessModelTests extends EngineTestBase {
             at(start.plus(Duration.ofDays(1)));
             scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW", "https://acme.example/blog", null));
 
-            at(start.plus(Duration.ofDays(3)));
-            executeJob(nurture, "Event_Wait3Days");
-            executeJob(nurture, "Task_SendValueEmail");
-            at(start.plus(Duration.ofDays(10)));
-            executeJob(nurture, "Event_Wait7Days");
-            executeJob(nurture, "Task_SendCaseStudy");
+            runGeneralTrack(nurture, start);
 
             process(nurture).hasPassed("EndEvent_SequenceDone").isEnded();
             assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template)
@@ -672,16 +636,6 @@ class ProcessModelTests extends EngineTestBase {
         return confirmedLead(name, "VP Marketing", "software");
     }
 
-    private String confirmedLead(String name, String jobTitle, String industry) {
-        String leadId = capture(name, jobTitle, industry);
-        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
-        assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
-                .isEqualTo(ConfirmOutcome.CONFIRMED);
-        process(doi).hasPassed("Event_ConfirmedBeforeReminder");
-        executeJob(doi, "Task_StartLifecycle");
-        process(doi).isEnded();
-        return leadId;
-    }
 
     private ProcessInstance handoffWaitingForSales(String name) {
         ProcessInstance handoff = handoffAssigned(name);
@@ -703,38 +657,8 @@ class ProcessModelTests extends EngineTestBase {
         return capture(name, "VP Marketing", "software");
     }
 
-    private String capture(String name, String jobTitle, String industry) {
-        String email = name + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
-        return leadService.capture(new CaptureRequest(email, "Jane", "Doe", "Acme", jobTitle, industry, "1200",
-                "FR", null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
-                new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
-    }
-
-    /** Tokens are issued when an email is rendered; this renders the links of a confirmation email. */
-    private String confirmationToken(String leadId) {
-        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
-        return url.substring(url.indexOf("token=") + "token=".length());
-    }
-
-    private ProcessInstance instance(String key, String leadId) {
-        ProcessInstance pi = runtime.createProcessInstanceQuery().processDefinitionKey(key)
-                .processInstanceBusinessKey(leadId).singleResult();
-        assertThat(pi).as("running %s instance of lead %s", key, leadId).isNotNull();
-        return pi;
-    }
-
-    private Job job(ProcessInstance pi, String activityId) {
-        return management.createJobQuery().processInstanceId(pi.getId()).activityId(activityId).singleResult();
-    }
-
     private List<Job> dueTimers(ProcessInstance pi) {
         return management.createJobQuery().processInstanceId(pi.getId()).timers().executable().list();
-    }
-
-    private void executeJob(ProcessInstance pi, String activityId) {
-        Job job = job(pi, activityId);
-        assertThat(job).as("job at %s", activityId).isNotNull();
-        management.executeJob(job.getId());
     }
 
     private Task task(ProcessInstance pi) {
@@ -751,11 +675,4 @@ class ProcessModelTests extends EngineTestBase {
         return (String) runtime.getVariable(handoff.getId(), "handoffId");
     }
 
-    private static ProcessInstanceAssert process(ProcessInstance pi) {
-        return BpmnAwareTests.assertThat(pi);
-    }
-
-    private static void at(Instant instant) {
-        ClockUtil.setCurrentTime(Date.from(instant));
-    }
 }

@@ -37,6 +37,26 @@ public final class EmbeddedDatabase {
                 + applicationName;
     }
 
+    /**
+     * Points the Spring context of the test at a database of its own in the embedded PostgreSQL, created on first use:
+     * the job executors of the other contexts on {@code postgres} never see its jobs, and a test can count the
+     * connections of this database that wait for a lock.
+     */
+    public static void register(DynamicPropertyRegistry registry, String database) {
+        try (var connection = Holder.POSTGRES.getPostgresDatabase().getConnection();
+                var exists = connection.prepareStatement("select 1 from pg_database where datname = ?")) {
+            exists.setString(1, database);
+            if (!exists.executeQuery().next()) {
+                connection.createStatement().execute("create database " + database);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("Could not create database " + database, e);
+        }
+        registry.add("spring.datasource.url", () -> Holder.POSTGRES.getJdbcUrl("postgres", database));
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("spring.datasource.password", () -> "");
+    }
+
     /** Points the Spring context of the test at the embedded PostgreSQL. */
     public static void register(DynamicPropertyRegistry registry) {
         registry.add("spring.datasource.url", () -> Holder.POSTGRES.getJdbcUrl("postgres", "postgres"));

@@ -1,13 +1,40 @@
 package io.leadflow.support;
 
-import org.junit.jupiter.api.Tag;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.DayOfWeek;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
+import java.time.temporal.TemporalAdjusters;
+import java.util.Date;
+import java.util.UUID;
+
+import org.camunda.bpm.engine.ManagementService;
+import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.impl.util.ClockUtil;
+import org.camunda.bpm.engine.runtime.Job;
+import org.camunda.bpm.engine.runtime.ProcessInstance;
+import org.camunda.bpm.engine.test.assertions.bpmn.BpmnAwareTests;
+import org.camunda.bpm.engine.test.assertions.bpmn.ProcessInstanceAssert;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
+import org.springframework.beans.factory.annotation.Autowired;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.ActiveProfiles;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+
+import io.leadflow.consent.ConsentService;
+import io.leadflow.lead.CaptureContext;
+import io.leadflow.lead.CaptureRequest;
+import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.LeadService;
+import io.leadflow.process.Processes;
 
 /**
  * The service with the job executor OFF, for process and decision tests on the real models of {@code bpmn/} and
@@ -30,6 +57,108 @@ public abstract class EngineTestBase {
     @DynamicPropertySource
     static void externalServers(DynamicPropertyRegistry registry) {
         ExternalServers.register(registry);
+    }
+
+    @Autowired
+    protected RuntimeService runtime;
+    @Autowired
+    protected ManagementService management;
+
+    @Autowired
+    protected LeadService leadService;
+    @Autowired
+    protected LeadRepository leads;
+    @Autowired
+    protected ConsentService consent;
+
+    /** A new lead of a 1,200-person French company from the newsletter form; its double opt-in waits. */
+    protected String capture(String name, String jobTitle, String industry) {
+        String email = name + "." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        return leadService.capture(new CaptureRequest(email, "Sam", "Roe", "Acme", jobTitle, industry, "1200", "FR",
+                null, "test", null, null, null, "Yes, send me the newsletter", "en", null),
+                new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
+    }
+
+    /** The token of the lead's confirmation link, as its email carries it. */
+    protected String confirmationToken(String leadId) {
+        String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
+        return url.substring(url.indexOf("token=") + "token=".length());
+    }
+
+    /** Captured and confirmed: its lead-qualification journey waits at the scoring step. */
+    protected String confirmedLead(String name, String jobTitle, String industry) {
+        String leadId = capture(name, jobTitle, industry);
+        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+        assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
+                .isEqualTo(ConsentService.ConfirmOutcome.CONFIRMED);
+        process(doi).hasPassed("Event_ConfirmedBeforeReminder");
+        executeJob(doi, "Task_StartLifecycle");
+        process(doi).isEnded();
+        return leadId;
+    }
+
+    /** A confirmed lead in nurture after its welcome email, waiting three days for its track's first email. */
+    protected ProcessInstance nurtureAfterWelcome(String name, String jobTitle, String industry) {
+        String leadId = confirmedLead(name, jobTitle, industry);
+        executeJob(instance(Processes.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
+        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+        executeJob(nurture, "Task_ChooseTrack");
+        executeJob(nurture, "Task_SendWelcome");
+        process(nurture).isWaitingAt("Event_Wait3Days");
+        return nurture;
+    }
+
+    /**
+     * Runs the general track of a nurture that waits after its welcome email, the lead not engaging meanwhile: the
+     * value email on day 3 and the case study on day 10, counted from {@code start}.
+     */
+    protected void runGeneralTrack(ProcessInstance nurture, Instant start) {
+        at(start.plus(Duration.ofDays(3)));
+        executeJob(nurture, "Event_Wait3Days");
+        executeJob(nurture, "Task_SendValueEmail");
+        at(start.plus(Duration.ofDays(10)));
+        executeJob(nurture, "Event_Wait7Days");
+        executeJob(nurture, "Task_SendCaseStudy");
+    }
+
+    /** The lead's running instance of that process; fails the test if there is none. */
+    protected ProcessInstance instance(String key, String leadId) {
+        ProcessInstance pi = runtime.createProcessInstanceQuery().processDefinitionKey(key)
+                .processInstanceBusinessKey(leadId).singleResult();
+        assertThat(pi).as("running %s instance of lead %s", key, leadId).isNotNull();
+        return pi;
+    }
+
+    /** The job of the instance at that activity (its async continuation or timer), or null. */
+    protected Job job(ProcessInstance pi, String activityId) {
+        return management.createJobQuery().processInstanceId(pi.getId()).activityId(activityId).singleResult();
+    }
+
+    /** Runs the job of the instance at that activity, as the job executor would; fails the test if there is none. */
+    protected void executeJob(ProcessInstance pi, String activityId) {
+        Job job = job(pi, activityId);
+        assertThat(job).as("job at %s", activityId).isNotNull();
+        management.executeJob(job.getId());
+    }
+
+    protected static ProcessInstanceAssert process(ProcessInstance pi) {
+        return BpmnAwareTests.assertThat(pi);
+    }
+
+    /** A Tuesday, 10:00 in Paris, after today: working time on the sales calendar, and time only moves forward. */
+    protected static Instant nextTuesdayMorningInParis() {
+        return ZonedDateTime.now(ZoneId.of("Europe/Paris")).with(TemporalAdjusters.next(DayOfWeek.TUESDAY))
+                .withHour(10).truncatedTo(ChronoUnit.HOURS).toInstant();
+    }
+
+    @AfterEach
+    void realTimeAgain() {
+        ClockUtil.reset();
+    }
+
+    /** Moves the engine's clock (and the application's, which follows it). */
+    protected static void at(Instant instant) {
+        ClockUtil.setCurrentTime(Date.from(instant));
     }
 
     /**

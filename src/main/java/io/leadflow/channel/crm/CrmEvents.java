@@ -123,7 +123,7 @@ class CrmEvents {
     @RetryOnConflict
     public Outcome apply(Event e) {
         Lead lead = (e.leadId() != null ? leads.find(e.leadId()) : leads.findByCrmId(e.crmId()))
-                .flatMap(found -> leads.findForUpdate(found.id())).filter(l -> !l.erased())
+                .flatMap(found -> leads.lock(found.id())).filter(l -> !l.erased())
                 .orElseThrow(() -> new NotFoundException("No lead with " + (e.leadId() != null ? "id " + e.leadId()
                         : "CRM id " + e.crmId())));
         String first = firstDelivery(e.eventId(), e.type() + " " + lead.id());
@@ -215,7 +215,7 @@ class CrmEvents {
 
     /** Null while the handoff does not wait for sales yet; else what became of the event. */
     private String applyPending(String eventId, String leadId) {
-        Optional<Lead> lead = leads.findForUpdate(leadId);
+        Optional<Lead> lead = leads.lock(leadId);
         record Row(Event event, String handoffId, Instant receivedAt) {
         }
         Row row = jdbc.sql("""
