@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A real SMTP server on a free port that refuses recipients on demand, the way receiving servers do:
  * addresses starting with {@code bounce} get {@code 550} (permanent), those starting with {@code flaky} get
- * {@code 451} (try later) the first time, those starting with {@code busy} every time. Everything it accepts is recorded.
+ * {@code 451} (try later) the first time, those starting with {@code busy} every time; for those starting with
+ * {@code slow} it takes a second to accept the message, as a loaded server does. Everything it accepts is recorded.
  */
 public final class ScriptedSmtpServer implements AutoCloseable {
 
@@ -106,6 +107,14 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     while ((line = in.readLine()) != null && !line.equals(".")) {
                         // undo the client's dot-stuffing (RFC 5321 §4.5.2)
                         data.append(line.startsWith("..") ? line.substring(1) : line).append('\n');
+                    }
+                    if (recipient != null && recipient.startsWith("slow")) {
+                        try {
+                            Thread.sleep(1000);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
                     }
                     deliveries.add(new Delivery(recipient, data.toString(), greeting));
                     reply(out, "250 2.0.0 queued");

@@ -27,11 +27,11 @@ import org.springframework.transaction.support.TransactionTemplate;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadErased;
 import io.leadflow.lead.LeadRepository;
+import io.leadflow.platform.Errors;
 import io.leadflow.platform.LeadflowSettings;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.leadflow.platform.Errors;
 
 /**
  * The outbound email flow: outbox poller → render (rules checked at send time) → SMTP outbound adapter, with an
@@ -44,6 +44,8 @@ class EmailDelivery {
     static final String OUTBOX_ID = "leadflowOutboxId";
     /** Sent to pending leads; everything else is marketing and needs confirmed consent. */
     private static final Set<String> DOUBLE_OPT_IN_TEMPLATES = Set.of("doi-confirmation", "doi-reminder");
+    /** Stages in which the lead hears from sales, not from marketing's journeys. */
+    private static final Set<Lead.Stage> SALES_STAGES = Set.of(Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL);
 
     private final EmailOutbox outbox;
     private final EmailRenderer renderer;
@@ -205,67 +207,81 @@ class EmailDelivery {
         }
     }
 
+    /**
+     * Builds the message and notes on its row that it goes to SMTP now, in one transaction: a node that dies before
+     * this commit leaves a claim another node may simply send, one that dies after it leaves "delivery uncertain".
+     */
     private Message<MimeMessage> prepareInTransaction(EmailOutbox.Row row) {
         return tx.execute(s -> {
-            boolean marketing = !row.toStaff() && !DOUBLE_OPT_IN_TEMPLATES.contains(row.template());
-            // Marketing emails of one lead are prepared one at a time, so the frequency cap sees the others.
-            Lead lead = (marketing ? leads.lock(row.leadId()) : leads.find(row.leadId())).orElse(null);
-            String refusal = refusal(row, lead);
-            if (refusal != null) {
-                outbox.markSkipped(row.id(), refusal);
-                log.info("Email {} to lead {} not sent: {}", row.purpose(), row.leadId(), refusal);
+            Message<MimeMessage> message = build(row);
+            if (message != null && !outbox.markHandedToSmtp(row)) {
+                log.warn("Email {} for lead {} was held past its claim and went back to the outbox: another sender"
+                        + " sends it", row.purpose(), row.leadId());
                 return null;
             }
-            if (marketing) {
-                var deferral = rules.deferral(row, lead, clock.instant());
-                if (deferral.isPresent()) {
-                    outbox.defer(row.id(), deferral.get().until(), deferral.get().reason());
-                    log.info("Email {} to lead {} waits until {}: {}", row.purpose(), row.leadId(),
-                            deferral.get().until(), deferral.get().reason());
-                    return null;
-                }
-            }
-            try {
-                if (row.toStaff()) {
-                    return staffNotification(row, lead);
-                }
-                Map<String, String> emailLinks = links.linksFor(lead, row.template(), row.id());
-                var rendered = renderer.render(row.template(), lead, emailLinks);
-                if (marketing) {
-                    rendered = new EmailRenderer.Rendered(rendered.subject(),
-                            tracked.trackText(rendered.text(), lead.id(), row.purpose()),
-                            tracked.trackHtml(rendered.html(), lead.id(), row.purpose()));
-                    if (settings.openTracking()) {
-                        rendered = new EmailRenderer.Rendered(rendered.subject(), rendered.text(),
-                                tracked.withOpenPixel(rendered.html(), lead.id(), row.purpose()));
-                    }
-                }
-                MimeMessage mime = mailSender.createMimeMessage();
-                MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
-                helper.setFrom(settings.from());
-                helper.setTo(lead.email());
-                helper.setSubject(rendered.subject());
-                helper.setText(rendered.text(), rendered.html());
-                if (!DOUBLE_OPT_IN_TEMPLATES.contains(row.template())) {
-                    String unsubscribe = emailLinks.get("unsubscribeUrl");
-                    mime.setHeader("List-Unsubscribe", listUnsubscribe(leadflow.link(unsubscribe),
-                            UnsubscribeRequests.tokenOf(unsubscribe)));
-                    mime.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
-                }
-                mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
-                mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
-                return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
-            } catch (MessagingException | RuntimeException e) {
-                if (e instanceof org.springframework.dao.DataAccessException database) {
-                    throw database; // not the template's fault: the claim is given back (see prepare)
-                }
-                // A template error will not fix itself by retrying: make it visible at once.
-                outbox.markFailed(row.id(), "cannot render " + row.template() + ": " + e.getMessage(),
-                        new EmailSettings.Retry(1, settings.retry().initialBackoff()));
-                log.error("Email {} for lead {} cannot be rendered: {}", row.purpose(), row.leadId(), e.getMessage());
-                return null;
-            }
+            return message;
         });
+    }
+
+    private Message<MimeMessage> build(EmailOutbox.Row row) {
+        boolean marketing = !row.toStaff() && !DOUBLE_OPT_IN_TEMPLATES.contains(row.template());
+        // Marketing emails of one lead are prepared one at a time, so the frequency cap sees the others.
+        Lead lead = (marketing ? leads.lock(row.leadId()) : leads.find(row.leadId())).orElse(null);
+        String refusal = refusal(row, lead);
+        if (refusal != null) {
+            outbox.markSkipped(row.id(), refusal);
+            log.info("Email {} to lead {} not sent: {}", row.purpose(), row.leadId(), refusal);
+            return null;
+        }
+        if (marketing) {
+            var deferral = rules.deferral(row, lead, clock.instant());
+            if (deferral.isPresent()) {
+                outbox.defer(row.id(), deferral.get().until(), deferral.get().reason());
+                log.info("Email {} to lead {} waits until {}: {}", row.purpose(), row.leadId(),
+                        deferral.get().until(), deferral.get().reason());
+                return null;
+            }
+        }
+        try {
+            if (row.toStaff()) {
+                return staffNotification(row, lead);
+            }
+            Map<String, String> emailLinks = links.linksFor(lead, row.template(), row.id());
+            var rendered = renderer.render(row.template(), lead, emailLinks);
+            if (marketing) {
+                rendered = new EmailRenderer.Rendered(rendered.subject(),
+                        tracked.trackText(rendered.text(), lead.id(), row.purpose()),
+                        tracked.trackHtml(rendered.html(), lead.id(), row.purpose()));
+                if (settings.openTracking()) {
+                    rendered = new EmailRenderer.Rendered(rendered.subject(), rendered.text(),
+                            tracked.withOpenPixel(rendered.html(), lead.id(), row.purpose()));
+                }
+            }
+            MimeMessage mime = mailSender.createMimeMessage();
+            MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
+            helper.setFrom(settings.from());
+            helper.setTo(lead.email());
+            helper.setSubject(rendered.subject());
+            helper.setText(rendered.text(), rendered.html());
+            if (!DOUBLE_OPT_IN_TEMPLATES.contains(row.template())) {
+                String unsubscribe = emailLinks.get("unsubscribeUrl");
+                mime.setHeader("List-Unsubscribe", listUnsubscribe(leadflow.link(unsubscribe),
+                        UnsubscribeRequests.tokenOf(unsubscribe)));
+                mime.setHeader("List-Unsubscribe-Post", "List-Unsubscribe=One-Click");
+            }
+            mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
+            mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
+            return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
+        } catch (MessagingException | RuntimeException e) {
+            if (e instanceof org.springframework.dao.DataAccessException database) {
+                throw database; // not the template's fault: the claim is given back (see prepare)
+            }
+            // A template error will not fix itself by retrying: make it visible at once.
+            outbox.markFailed(row.id(), "cannot render " + row.template() + ": " + e.getMessage(),
+                    new EmailSettings.Retry(1, settings.retry().initialBackoff()));
+            log.error("Email {} for lead {} cannot be rendered: {}", row.purpose(), row.leadId(), e.getMessage());
+            return null;
+        }
     }
 
     /** An email to one of our people about the lead: no unsubscribe link, no consent rule (they are not the lead). */
@@ -309,22 +325,32 @@ class EmailDelivery {
         if (DOUBLE_OPT_IN_TEMPLATES.contains(row.template())) {
             return lead.consent() == Lead.Consent.PENDING ? null : "consent is " + lead.consent();
         }
+        if (SALES_STAGES.contains(lead.stage())) {
+            // nurture stops the moment a lead qualifies: what it queued before is not sent, whenever it comes due
+            return "lead is " + lead.stage() + ": sales has it";
+        }
         return lead.mayReceiveMarketing() ? null : "no confirmed consent";
     }
 
-    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "PT1M", initialDelayString = "PT1M")
-    void failAbandonedClaims() {
-        int abandoned = outbox.failAbandonedClaims();
-        if (abandoned > 0) {
-            uncertain.increment(abandoned);
-            log.error("{} email(s) were being sent by a node that stopped: marked FAILED (delivery uncertain), not "
-                    + "resent. Check the SMTP server's log before requeueing them.", abandoned);
+    @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "${leadflow.mail.claim-check-every:PT1M}",
+            initialDelayString = "${leadflow.mail.claim-check-every:PT1M}")
+    void resolveAbandonedClaims() {
+        EmailOutbox.Abandoned abandoned = outbox.resolveAbandonedClaims();
+        if (abandoned.released() > 0) {
+            log.warn("{} email(s) claimed by a node that stopped before handing them to SMTP: back in the outbox, sent"
+                    + " by another node", abandoned.released());
+        }
+        if (abandoned.uncertain() > 0) {
+            uncertain.increment(abandoned.uncertain());
+            log.error("{} email(s) were being handed to SMTP by a node that stopped: marked FAILED (delivery"
+                    + " uncertain), not resent. Check the SMTP server's log before requeueing them.",
+                    abandoned.uncertain());
         }
     }
 
     @EventListener
     void onErased(LeadErased erased) {
-        outbox.deletePendingFor(erased.leadId());
+        outbox.forget(erased.leadId());
     }
 
     /** Records SENT (and tells listeners) or schedules a retry; the poller never sees an exception. */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -32,7 +33,7 @@ public class EmailOutbox {
      */
     public record Row(String id, String leadId, String purpose, String template, Status status, int attempts,
             Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError, String toAddress,
-            String params, String sendWindow) {
+            String params, String sendWindow, Instant claimedUntil) {
 
         public boolean toStaff() {
             return toAddress != null;
@@ -52,7 +53,6 @@ public class EmailOutbox {
         }
     }
 
-    static final Duration CLAIM_TIME = Duration.ofMinutes(2);
 
     /** What an email led to, once, for the email report: the column that records when. */
     public enum Outcome {
@@ -67,8 +67,11 @@ public class EmailOutbox {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    /** How long a sender holds the emails it claimed; one held longer was abandoned by a node that stopped. */
+    private final Duration claimTime;
 
-    EmailOutbox(JdbcClient jdbc, Clock clock) {
+    EmailOutbox(JdbcClient jdbc, Clock clock, @Value("${leadflow.mail.claim-time:PT2M}") Duration claimTime) {
+        this.claimTime = claimTime;
         this.jdbc = jdbc;
         this.clock = clock;
     }
@@ -181,9 +184,9 @@ public class EmailOutbox {
         if (due.isEmpty()) {
             return List.of();
         }
-        Timestamp until = ts(now.plus(CLAIM_TIME));
+        Timestamp until = ts(now.plus(claimTime));
         jdbc.sql("""
-                update email_outbox set status = 'SENDING', claimed_until = :until
+                update email_outbox set status = 'SENDING', claimed_until = :until, smtp_started_at = null
                  where id in (:ids) and status = 'PENDING'""")
                 .param("until", until).param("ids", due).update();
         return jdbc.sql("""
@@ -193,18 +196,37 @@ public class EmailOutbox {
     }
 
     /**
-     * Rows whose sender stopped (crash, kill) while holding them: the SMTP server may or may not have taken the
-     * email, so sending again could make a duplicate. They become FAILED with that explanation, visible to an
-     * operator, instead of being resent blindly. A live sender finishes well within its claim.
+     * The sender hands the email to SMTP now: from here on, a crash leaves its delivery uncertain. False when the
+     * claim is no longer this sender's (it ran out and the row went back to the outbox): the email must not be sent.
+     */
+    boolean markHandedToSmtp(Row claimed) {
+        return jdbc.sql("""
+                update email_outbox set smtp_started_at = ?
+                 where id = ? and status = 'SENDING' and claimed_until = ?""")
+                .params(ts(clock.instant()), claimed.id(), ts(claimed.claimedUntil())).update() == 1;
+    }
+
+    /** What became of the claims whose sender stopped (crash, kill) while holding them. */
+    public record Abandoned(int released, int uncertain) {
+    }
+
+    /**
+     * Rows whose sender stopped (crash, kill) while holding them. One it never handed to SMTP goes back to the
+     * outbox, and another node sends it. One it had handed over may or may not have reached the SMTP server, so
+     * sending again could make a duplicate: it becomes FAILED with that explanation, visible to an operator, instead
+     * of being resent blindly. A live sender finishes well within its claim.
      */
     @Transactional
-    public int failAbandonedClaims() {
-        Instant now = clock.instant();
-        return jdbc.sql("""
+    public Abandoned resolveAbandonedClaims() {
+        Timestamp now = ts(clock.instant());
+        int released = jdbc.sql("""
+                update email_outbox set status = 'PENDING', claimed_until = null
+                 where status = 'SENDING' and claimed_until < ? and smtp_started_at is null""").params(now).update();
+        int uncertain = jdbc.sql("""
                 update email_outbox set status = 'FAILED', claimed_until = null, changed_at = current_timestamp,
-                       last_error = 'delivery uncertain: the sending node stopped while holding this email; not resent to avoid a duplicate'
-                 where status = 'SENDING' and claimed_until < ?""")
-                .params(ts(now)).update();
+                       last_error = 'delivery uncertain: the sending node stopped while handing this email to SMTP; not resent to avoid a duplicate'
+                 where status = 'SENDING' and claimed_until < ? and smtp_started_at is not null""").params(now).update();
+        return new Abandoned(released, uncertain);
     }
 
     /**
@@ -221,8 +243,15 @@ public class EmailOutbox {
         return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).single();
     }
 
+    /**
+     * Only a row still being sent (or one given up as uncertain while a slow SMTP server took it): an erasure that
+     * came meanwhile keeps its row as it left it.
+     */
     void markSent(String id) {
-        jdbc.sql("update email_outbox set status = 'SENT', sent_at = ?, claimed_until = null, last_error = null, changed_at = current_timestamp where id = ?")
+        jdbc.sql("""
+                update email_outbox set status = 'SENT', sent_at = ?, claimed_until = null, last_error = null,
+                       changed_at = current_timestamp
+                 where id = ? and (status = 'SENDING' or (status = 'FAILED' and last_error like 'delivery uncertain%'))""")
                 .params(ts(clock.instant()), id).update();
     }
 
@@ -248,14 +277,24 @@ public class EmailOutbox {
         jdbc.sql("""
                 update email_outbox set status = ?, attempts = ?, next_attempt_at = ?, claimed_until = null, last_error = ?,
                        changed_at = current_timestamp
-                 where id = ?""")
+                 where id = ? and status = 'SENDING'""")
                 .params(next.name(), attempts, ts(clock.instant().plus(backoff)), message, id).update();
         return next;
     }
 
-    void deletePendingFor(String leadId) {
-        jdbc.sql("update email_outbox set status = 'SKIPPED', last_error = 'lead erased', changed_at = current_timestamp where lead_id = ? and status in ('PENDING', 'SENDING')")
-                .param(leadId).update();
+    /**
+     * The lead is erased: what was not sent never will be, and the texts kept with its emails go too, since an SMTP
+     * answer names the address ({@code 550 <jane@…>: mailbox unavailable}). Status, template and dates stay: the
+     * email report counts them.
+     */
+    void forget(String leadId) {
+        jdbc.sql("""
+                update email_outbox
+                   set status = case when status in ('PENDING', 'SENDING') then 'SKIPPED' else status end,
+                       last_error = case when status in ('PENDING', 'SENDING') then 'lead erased'
+                                         when last_error is null then null else 'erased with the lead' end,
+                       changed_at = current_timestamp
+                 where lead_id = ?""").param(leadId).update();
     }
 
     private static Timestamp ts(Instant i) {
@@ -268,6 +307,7 @@ public class EmailOutbox {
                 Status.valueOf(rs.getString("status")), rs.getInt("attempts"),
                 rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
                 rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"), rs.getString("to_address"),
-                rs.getString("params"), rs.getString("send_window"));
+                rs.getString("params"), rs.getString("send_window"),
+                rs.getTimestamp("claimed_until") == null ? null : rs.getTimestamp("claimed_until").toInstant());
     }
 }

@@ -1,7 +1,9 @@
 package io.leadflow.channel.email;
 
+import java.lang.reflect.RecordComponent;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
 import org.thymeleaf.TemplateEngine;
@@ -21,6 +23,9 @@ import io.leadflow.platform.LeadflowSettings;
 @Component
 class EmailRenderer {
 
+    /** Control characters (CR and LF among them) and Unicode's line and paragraph separators. */
+    private static final Pattern LINE_BREAKS = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
+
     record Rendered(String subject, String text, String html) {
     }
 
@@ -38,6 +43,7 @@ class EmailRenderer {
 
     /** @param params values a staff notification shows besides the lead ({@code ${params.dueAt}}) */
     Rendered render(String template, Lead lead, Map<String, String> relativeLinks, Map<String, String> params) {
+        lead = withoutLineBreaks(lead);
         Map<String, String> links = new HashMap<>();
         relativeLinks.forEach((k, v) -> links.put(k, settings.link(v)));
         Context ctx = new Context();
@@ -51,8 +57,42 @@ class EmailRenderer {
         if (!body.startsWith("Subject:") || eol < 0) {
             throw new IllegalStateException("mail/" + template + ".txt must start with a 'Subject: …' line");
         }
-        return new Rendered(body.substring("Subject:".length(), eol).trim(), body.substring(eol + 1).strip(),
+        return new Rendered(oneHeaderLine(body.substring("Subject:".length(), eol)), body.substring(eol + 1).strip(),
                 html.process(name, ctx));
+    }
+
+    /**
+     * The lead as the email shows it: a line break in a field (refused at every way in, but a value may predate that)
+     * becomes a space, so that it can neither end the subject line early nor start a header of its own.
+     */
+    static Lead withoutLineBreaks(Lead lead) {
+        RecordComponent[] fields = Lead.class.getRecordComponents();
+        Object[] values = new Object[fields.length];
+        boolean changed = false;
+        try {
+            for (int i = 0; i < fields.length; i++) {
+                values[i] = fields[i].getAccessor().invoke(lead);
+                if (values[i] instanceof String text && LINE_BREAKS.matcher(text).find()) {
+                    values[i] = oneHeaderLine(text);
+                    changed = true;
+                }
+            }
+            if (!changed) {
+                return lead;
+            }
+            Class<?>[] types = java.util.Arrays.stream(fields).map(RecordComponent::getType).toArray(Class<?>[]::new);
+            return Lead.class.getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot copy lead " + lead.id(), e);
+        }
+    }
+
+    /**
+     * A subject is one header line whatever a lead field holds: every control character (CR and LF above all,
+     * which would start a header of the sender's choosing) and Unicode line separator becomes a space.
+     */
+    static String oneHeaderLine(String subject) {
+        return LINE_BREAKS.matcher(subject).replaceAll(" ").trim();
     }
 
     /** {@code welcome_fr} for a lead whose language is French, when that translation exists; else the default. */

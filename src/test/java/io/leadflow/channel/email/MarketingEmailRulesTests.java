@@ -15,6 +15,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.MediaType;
 import org.springframework.transaction.support.TransactionTemplate;
 
+import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.ServiceTestBase;
 
 /**
@@ -31,6 +32,9 @@ class MarketingEmailRulesTests extends ServiceTestBase {
 
     @Autowired
     TrackedLinks trackedLinks;
+
+    @Autowired
+    ScoringService scoring;
 
     @Test
     void holdsTheFourthMarketingEmailOfTheWeekUntilTheOldestIsAWeekOld() {
@@ -108,6 +112,28 @@ class MarketingEmailRulesTests extends ServiceTestBase {
         assertThat(image.headers().firstValue("Content-Type")).hasValue("image/gif");
         var events = read(get("/api/leads/" + leadId + "/score", "demo")).path("events");
         assertThat(events.findValuesAsText("type")).doesNotContain("EMAIL_OPENED");
+    }
+
+    @Test
+    void sendsNoMarketingEmailQueuedBeforeTheLeadQualifiedOnceItHas() {
+        String email = confirmedDecisionMaker("qualified");
+        String leadId = leadId(email);
+        awaitMail(email, "Welcome aboard");
+
+        // the nurture step queued its email a moment before the event that made the lead an MQL
+        tx.executeWithoutResult(s -> {
+            outbox.enqueue(leadId, "queued-before-mql", "nurture-value");
+            for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {
+                scoring.record(new ScoringService.EventRequest(leadId, null, type, null, null));
+            }
+        });
+
+        EmailOutbox.Row skipped = await().atMost(Duration.ofSeconds(20)).until(
+                () -> outbox.find(leadId, "queued-before-mql").orElseThrow(),
+                row -> row.status() == EmailOutbox.Status.SKIPPED);
+        assertThat(skipped.lastError()).isEqualTo("lead is MQL: sales has it");
+        assertThat(read(get("/api/leads/" + leadId, "demo")).path("stage").asText()).isEqualTo("MQL");
+        assertThat(mailsTo(email, "Three signs your leads go cold before sales calls")).isZero();
     }
 
     @Test
