@@ -16,6 +16,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -93,6 +94,22 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
         log.error("Storage unavailable: {}", e.getMessage());
         ResponseEntity<ProblemDetail> response = problem(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
                 "Nothing was saved. Please retry in a few seconds.", null);
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, "10").body(response.getBody());
+    }
+
+    /**
+     * The database went away inside the transaction: rolling back on the dead connection failed, so nothing was
+     * committed; a commit that failed so may or may not have reached the database, and the answer says so.
+     */
+    @ExceptionHandler(TransactionSystemException.class)
+    ResponseEntity<ProblemDetail> storageLostMidTransaction(TransactionSystemException e) {
+        log.error("Storage lost in the middle of a transaction: {}", Errors.rootMessage(e));
+        boolean rolledBack = e.getMessage() != null && e.getMessage().contains("rollback");
+        ResponseEntity<ProblemDetail> response = problem(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
+                rolledBack ? "Nothing was saved. Please retry in a few seconds."
+                        : "The database went away while saving: it may or may not be saved. Please retry in a few"
+                                + " seconds.", null);
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                 .header(HttpHeaders.RETRY_AFTER, "10").body(response.getBody());
     }

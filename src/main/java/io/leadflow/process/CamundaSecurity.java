@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.ProcessEnginePersistenceException;
 import org.camunda.bpm.engine.identity.Group;
 import org.camunda.bpm.engine.rest.security.auth.ProcessEngineAuthenticationFilter;
 import org.camunda.bpm.engine.rest.security.auth.impl.ContainerBasedAuthenticationProvider;
@@ -29,8 +30,20 @@ class CamundaSecurity {
     @Bean
     AuthenticationProvider identityServiceAuthentication(IdentityService identity) {
         return new AuthenticationProvider() {
+            /**
+             * Reads the user from the engine's identity tables. A connection a failover killed fails the first try
+             * and leaves the pool; the second try takes a fresh one (a database still away then answers 503).
+             */
             @Override
             public Authentication authenticate(Authentication authentication) {
+                try {
+                    return check(authentication);
+                } catch (ProcessEnginePersistenceException lostConnection) {
+                    return check(authentication);
+                }
+            }
+
+            private Authentication check(Authentication authentication) {
                 String user = authentication.getName();
                 Object password = authentication.getCredentials();
                 if (user == null || password == null || !identity.checkPassword(user, password.toString())) {

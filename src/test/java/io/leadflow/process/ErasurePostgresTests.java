@@ -1,0 +1,21 @@
+package io.leadflow.process;
+
+import org.junit.jupiter.api.Tag;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.TestPropertySource;
+
+import io.leadflow.support.EmbeddedDatabase;
+import io.leadflow.support.OwnContext;
+
+/** The erasure sweep again on PostgreSQL: {@code text}, {@code jsonb} and {@code bytea} columns, the engine's too. */
+@Tag(OwnContext.TAG)
+@TestPropertySource(properties = "camunda.bpm.generate-unique-process-engine-name=true")
+class ErasurePostgresTests extends ErasureTests {
+
+    @DynamicPropertySource
+    static void postgres(DynamicPropertyRegistry registry) {
+        // a database of its own: the sweep reads every table, and no other context's job executor runs its jobs
+        EmbeddedDatabase.register(registry, "erasure_sweep");
+    }
+}
