@@ -3,6 +3,7 @@ package io.leadflow.platform;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.transaction.CannotCreateTransactionException;
+import org.springframework.transaction.TransactionSystemException;
 
 /** Error messages as people read them. */
 public final class Errors {
@@ -20,12 +21,13 @@ public final class Errors {
     }
 
     /**
-     * The database went away under a piece of work (e.g. a failed commit or rollback): SQL state class 08. A rollback
-     * that fails on a connection already closed hides the first failure in {@code getApplicationException()}.
+     * The database went away under a piece of work (e.g. a failed commit or rollback): SQL state class 08, or 57P (the
+     * server shutting down or restarting). A rollback that fails on a connection already closed hides the first
+     * failure in {@code getApplicationException()}.
      */
     public static boolean isConnectionFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof org.springframework.transaction.TransactionSystemException tse
+            if (t instanceof TransactionSystemException tse
                     && tse.getApplicationException() != null && tse.getApplicationException() != t
                     && (tse.getApplicationException() instanceof DataAccessResourceFailureException
                             || isConnectionFailure(tse.getApplicationException()))) {
@@ -33,9 +35,10 @@ public final class Errors {
             }
             if (t instanceof java.sql.SQLTransientConnectionException
                     || t instanceof java.sql.SQLNonTransientConnectionException
+                    || t instanceof java.sql.SQLRecoverableException
                     || t instanceof java.net.ConnectException
                     || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
-                            && sql.getSQLState().startsWith("08"))) {
+                            && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P")))) {
                 return true;
             }
         }
@@ -44,12 +47,13 @@ public final class Errors {
 
     /**
      * The database is unreachable or refused the work for a passing reason (a lost connection, a pool exhausted, a
-     * deadlock victim): the same work may well succeed when tried again.
+     * deadlock victim, a commit or rollback the connection did not survive): the same work may well succeed when
+     * tried again.
      */
     public static boolean isStorageFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof DataAccessResourceFailureException || t instanceof TransientDataAccessException
-                    || t instanceof CannotCreateTransactionException) {
+                    || t instanceof CannotCreateTransactionException || t instanceof TransactionSystemException) {
                 return true;
             }
         }

@@ -34,6 +34,8 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    /** When a caller should try again after the database was away. */
+    static final long STORAGE_RETRY_AFTER_SECONDS = 10;
 
     @ExceptionHandler(InvalidInputException.class)
     ResponseEntity<ProblemDetail> invalid(InvalidInputException e) {
@@ -62,10 +64,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(TooManyRequestsException.class)
     ResponseEntity<ProblemDetail> tooMany(TooManyRequestsException e) {
-        ResponseEntity<ProblemDetail> response = problem(HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
-                e.getMessage(), null);
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header(HttpHeaders.RETRY_AFTER, String.valueOf(e.retryAfterSeconds())).body(response.getBody());
+        return retryLater(HttpStatus.TOO_MANY_REQUESTS, "Too many requests", e.getMessage(), e.retryAfterSeconds());
     }
 
     /** A multipart body that cannot be parsed (no boundary, cut short): capture takes forms and JSON only. */
@@ -92,10 +91,8 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             DataAccessResourceFailureException.class, TransientDataAccessException.class})
     ResponseEntity<ProblemDetail> storageDown(Exception e) {
         log.error("Storage unavailable: {}", e.getMessage());
-        ResponseEntity<ProblemDetail> response = problem(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
-                "Nothing was saved. Please retry in a few seconds.", null);
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header(HttpHeaders.RETRY_AFTER, "10").body(response.getBody());
+        return retryLater(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
+                "Nothing was saved. Please retry in a few seconds.", STORAGE_RETRY_AFTER_SECONDS);
     }
 
     /**
@@ -106,21 +103,25 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> storageLostMidTransaction(TransactionSystemException e) {
         log.error("Storage lost in the middle of a transaction: {}", Errors.rootMessage(e));
         boolean rolledBack = e.getMessage() != null && e.getMessage().contains("rollback");
-        ResponseEntity<ProblemDetail> response = problem(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
+        return retryLater(HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
                 rolledBack ? "Nothing was saved. Please retry in a few seconds."
                         : "The database went away while saving: it may or may not be saved. Please retry in a few"
-                                + " seconds.", null);
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header(HttpHeaders.RETRY_AFTER, "10").body(response.getBody());
+                                + " seconds.", STORAGE_RETRY_AFTER_SECONDS);
     }
 
     /** A journey busy with the same lead, every try lost to a concurrent change: nothing was saved, try again. */
     @ExceptionHandler({ServiceBusyException.class, org.springframework.dao.ConcurrencyFailureException.class})
     ResponseEntity<ProblemDetail> busy(Exception e) {
-        ResponseEntity<ProblemDetail> response = problem(HttpStatus.SERVICE_UNAVAILABLE, "Busy",
-                "The lead's journey was busy with another change and nothing was saved: try again in a second.", null);
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header(HttpHeaders.RETRY_AFTER, "1").body(response.getBody());
+        return retryLater(HttpStatus.SERVICE_UNAVAILABLE, "Busy",
+                "The lead's journey was busy with another change and nothing was saved: try again in a second.", 1);
+    }
+
+    /** A problem the caller may simply try again, with {@code Retry-After} saying when. */
+    private static ResponseEntity<ProblemDetail> retryLater(HttpStatus status, String title, String detail,
+            long retryAfterSeconds) {
+        ResponseEntity<ProblemDetail> problem = problem(status, title, detail, null);
+        return ResponseEntity.status(status).headers(problem.getHeaders())
+                .header(HttpHeaders.RETRY_AFTER, String.valueOf(retryAfterSeconds)).body(problem.getBody());
     }
 
     /** Our fault, not the client's: logged with a reference the caller can quote. */

@@ -366,8 +366,8 @@ class JourneyMessageRaceTests extends EngineTestBase {
     private void race(String leadId, First first, Runnable step, Runnable message) throws Exception {
         Runnable one = first == First.STEP ? step : message;
         Runnable two = first == First.STEP ? message : step;
-        try (Connection holder = DriverManager.getConnection(EmbeddedDatabase.jdbcUrl("race-holder")
-                .replace("/postgres?", "/" + DATABASE + "?"), "postgres", "")) {
+        try (Connection holder = DriverManager.getConnection(EmbeddedDatabase.jdbcUrl(DATABASE, "race-holder"),
+                "postgres", "")) {
             holder.setAutoCommit(false);
             try (PreparedStatement lock = holder.prepareStatement("select id from leads where id = ? for update")) {
                 lock.setString(1, leadId);

@@ -33,7 +33,12 @@ public final class EmbeddedDatabase {
      * names the client in {@code pg_stat_activity}, so a test can find the connections of one node.
      */
     public static String jdbcUrl(String applicationName) {
-        return "jdbc:postgresql://localhost:" + Holder.POSTGRES.getPort() + "/postgres?ApplicationName="
+        return jdbcUrl("postgres", applicationName);
+    }
+
+    /** The same for another database of the embedded PostgreSQL, one that {@code register(registry, database)} made. */
+    public static String jdbcUrl(String database, String applicationName) {
+        return "jdbc:postgresql://localhost:" + Holder.POSTGRES.getPort() + "/" + database + "?ApplicationName="
                 + applicationName;
     }
 

@@ -240,7 +240,7 @@ class CrmEvents {
                         + " (it is " + handoff.status() + ")");
                 return "dropped";
             }
-            jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
+            countTry(eventId);
             return null;
         }
         drop(eventId);
@@ -255,7 +255,7 @@ class CrmEvents {
 
     /** A kept event whose application failed: tried again next time, dropped after {@link #FAILURES_AT_MOST}. */
     private void failed(String eventId, RuntimeException failure) {
-        jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
+        countTry(eventId);
         int attempts = jdbc.sql("select attempts from crm_pending_events where event_id = ?").param(eventId)
                 .query(Integer.class).optional().orElse(0);
         if (attempts >= FAILURES_AT_MOST) {
@@ -264,6 +264,10 @@ class CrmEvents {
         } else {
             log.warn("Kept CRM event {} could not be applied (try {}): {}", eventId, attempts, failure.getMessage());
         }
+    }
+
+    private void countTry(String eventId) {
+        jdbc.sql("update crm_pending_events set attempts = attempts + 1 where event_id = ?").param(eventId).update();
     }
 
     private void drop(String eventId) {

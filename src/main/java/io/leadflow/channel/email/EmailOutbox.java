@@ -303,11 +303,12 @@ public class EmailOutbox {
 
     private static Row map(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
         Timestamp sent = rs.getTimestamp("sent_at");
+        Timestamp claimedUntil = rs.getTimestamp("claimed_until");
         return new Row(rs.getString("id"), rs.getString("lead_id"), rs.getString("purpose"), rs.getString("template"),
                 Status.valueOf(rs.getString("status")), rs.getInt("attempts"),
                 rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
                 rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"), rs.getString("to_address"),
                 rs.getString("params"), rs.getString("send_window"),
-                rs.getTimestamp("claimed_until") == null ? null : rs.getTimestamp("claimed_until").toInstant());
+                claimedUntil == null ? null : claimedUntil.toInstant());
     }
 }

@@ -1,6 +1,9 @@
 package io.leadflow.channel.email;
 
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -25,6 +28,11 @@ class EmailRenderer {
 
     /** Control characters (CR and LF among them) and Unicode's line and paragraph separators. */
     private static final Pattern LINE_BREAKS = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
+    /** The lead's fields and its canonical constructor, looked up once rather than for every email. */
+    private static final RecordComponent[] LEAD_FIELDS = Lead.class.getRecordComponents();
+    private static final Method[] LEAD_ACCESSORS = Arrays.stream(LEAD_FIELDS).map(RecordComponent::getAccessor)
+            .toArray(Method[]::new);
+    private static final Constructor<Lead> LEAD_CONSTRUCTOR = canonicalConstructor();
 
     record Rendered(String subject, String text, String html) {
     }
@@ -66,24 +74,28 @@ class EmailRenderer {
      * becomes a space, so that it can neither end the subject line early nor start a header of its own.
      */
     static Lead withoutLineBreaks(Lead lead) {
-        RecordComponent[] fields = Lead.class.getRecordComponents();
-        Object[] values = new Object[fields.length];
+        Object[] values = new Object[LEAD_ACCESSORS.length];
         boolean changed = false;
         try {
-            for (int i = 0; i < fields.length; i++) {
-                values[i] = fields[i].getAccessor().invoke(lead);
+            for (int i = 0; i < LEAD_ACCESSORS.length; i++) {
+                values[i] = LEAD_ACCESSORS[i].invoke(lead);
                 if (values[i] instanceof String text && LINE_BREAKS.matcher(text).find()) {
                     values[i] = oneHeaderLine(text);
                     changed = true;
                 }
             }
-            if (!changed) {
-                return lead;
-            }
-            Class<?>[] types = java.util.Arrays.stream(fields).map(RecordComponent::getType).toArray(Class<?>[]::new);
-            return Lead.class.getDeclaredConstructor(types).newInstance(values);
+            return changed ? LEAD_CONSTRUCTOR.newInstance(values) : lead;
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("Cannot copy lead " + lead.id(), e);
+        }
+    }
+
+    private static Constructor<Lead> canonicalConstructor() {
+        try {
+            return Lead.class.getDeclaredConstructor(
+                    Arrays.stream(LEAD_FIELDS).map(RecordComponent::getType).toArray(Class<?>[]::new));
+        } catch (NoSuchMethodException e) {
+            throw new IllegalStateException("A record has its canonical constructor", e);
         }
     }
 
