@@ -1,6 +1,7 @@
 /* Leadflow embedded form. Paste <script src="https://<leadflow>/forms/<form id>/embed.js" async></script> where the
    form should appear (or give it data-target="#element-id"). No dependencies, no cookies. A visitor Leadflow knows
-   (only once your site called leadflow('consent', true)) is asked for what we do not hold yet. */
+   (one who came from a link in our emails, once your site called leadflow('consent', true)) is asked for what we do
+   not hold yet. A submission's answer is the same for every address: it names no lead. */
 (function () {
   'use strict';
   var script = document.currentScript;
@@ -31,9 +32,15 @@
   function visitorHeaders(json) {
     var h = {};
     if (json) { h['Content-Type'] = 'application/json'; }
-    var visitor = stored('leadflow.visitor');
+    var visitor = stored('leadflow.visitor') || linkVisitor();
     if (visitor) { h['Leadflow-Visitor'] = visitor; }
     return h;
+  }
+  /* the token of the email link that brought the visitor here (#lf_v=…), whether or not t.js took it first */
+  function linkVisitor() {
+    if (window.leadflowLinkVisitor) { return window.leadflowLinkVisitor; }
+    var m = location.hash.match(/(?:^#|&)lf_v=([A-Za-z0-9._-]+)/);
+    return m ? m[1] : null;
   }
 
   function render(def) {
@@ -106,9 +113,6 @@
       .then(function (r) { return r.json().then(function (j) { return {status: r.status, body: j}; }); })
       .then(function (answer) {
         if (answer.status === 202) {
-          (window.leadflow = window.leadflow || function () {
-            (window.leadflow.q = window.leadflow.q || []).push(arguments);
-          })('identify', answer.body.visitor);
           host.dispatchEvent(new CustomEvent('leadflow:submitted', {bubbles: true, detail: {formId: formId}}));
           if (answer.body.redirect) { location.href = answer.body.redirect; return; }
           host.innerHTML = '';

@@ -1,7 +1,7 @@
 /* Leadflow tracking snippet: inert until the site calls leadflow('consent', true) from its cookie banner, on every
    page where the visitor agreed. Records page views (address without query or fragment) under a random id kept in
-   the site's own localStorage; a visitor becomes known by submitting a Leadflow form or clicking a tracked email
-   link. leadflow('consent', false) forgets everything this script stored. No cookies, no dependencies. */
+   the site's own localStorage; a visitor becomes known by clicking a tracked link in one of our emails.
+   leadflow('consent', false) forgets everything this script stored. No cookies, no dependencies. */
 (function (window, document) {
   'use strict';
   var config = /*CONFIG*/{}/*CONFIG*/;
@@ -34,6 +34,8 @@
     var m = location.hash.match(/(?:^#|&)lf_v=([A-Za-z0-9._-]+)/);
     if (!m) { return; }
     pendingVisitor = m[1];
+    /* for the embedded form on this page, which may ask its questions before the banner's answer: memory only */
+    window.leadflowLinkVisitor = m[1];
     var rest = location.hash.replace(/(^#|&)lf_v=[A-Za-z0-9._-]+/, '$1').replace(/^#&?$/, '');
     if (window.history && history.replaceState) {
       history.replaceState(history.state, '', location.pathname + location.search + (rest === '#' ? '' : rest));

@@ -23,6 +23,8 @@ import java.util.List;
 final class CsvReader implements AutoCloseable {
 
     static final int MAX_FIELD = 8000;
+    /** A CRM export has a few hundred columns at most; a header of millions of empty ones is an attack. */
+    static final int MAX_COLUMNS = 500;
     private static final int SNIFF = 64 * 1024;
 
     private final Reader in;
@@ -93,6 +95,10 @@ final class CsvReader implements AutoCloseable {
             } else if (ch == '"' && field.isEmpty()) {
                 quoted = true;
             } else if (ch == separator) {
+                if (fields.size() + 1 >= MAX_COLUMNS) {
+                    throw new IOException("line " + recordLine + " has more than " + MAX_COLUMNS
+                            + " columns: keep the columns Leadflow reads (README \"Importing contacts\")");
+                }
                 fields.add(field.toString());
                 field.setLength(0);
             } else if (ch == '\n') {

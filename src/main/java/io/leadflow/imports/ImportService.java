@@ -648,8 +648,8 @@ public class ImportService {
             }
         }
         c.rejected = rejections.size();
-        batch.batchUpdate("insert into import_rejections (import_id, line_no, reason, raw) values (?, ?, ?, ?)",
-                rejections);
+        batch.batchUpdate("insert into import_rejections (import_id, line_no, reason, raw, address_hashes)"
+                + " values (?, ?, ?, ?, ?)", rejections);
         batch.batchUpdate("insert into import_merges (import_id, line_no, lead_id, changed_fields) values (?, ?, ?, ?)",
                 merges);
         batch.batchUpdate("insert into import_repermissions (lead_id, import_id, queued_at) values (?, ?, ?)",
@@ -690,7 +690,8 @@ public class ImportService {
 
     private static Object[] rejection(String id, Row row, String reason) {
         String raw = String.join(",", row.cells().stream().map(io.leadflow.platform.Csv::cell).toList());
-        return new Object[] {id, row.line(), truncate(reason, 400), truncate(raw, 8000)};
+        String kept = truncate(raw, 8000);
+        return new Object[] {id, row.line(), truncate(reason, 400), kept, RejectedRows.addressHashes(kept)};
     }
 
     /**

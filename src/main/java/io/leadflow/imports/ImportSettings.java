@@ -15,15 +15,19 @@ import org.springframework.util.unit.DataSize;
  *                              this long
  * @param checkEvery            how often a node renews its claims and looks for imports to take over
  *                              ({@code leadflow.imports.check-every}, 15 seconds)
+ * @param rejectedRowsRetention how long the rows an import refused are kept after it ended (they hold personal data;
+ *                              {@code P30D})
  */
 @ConfigurationProperties("leadflow.imports")
-public record ImportSettings(DataSize maxSize, int repermissionPerHour, Duration claimTime, Duration checkEvery) {
+public record ImportSettings(DataSize maxSize, int repermissionPerHour, Duration claimTime, Duration checkEvery,
+        Duration rejectedRowsRetention) {
 
     public ImportSettings {
         maxSize = maxSize == null ? DataSize.ofMegabytes(200) : maxSize;
         repermissionPerHour = repermissionPerHour <= 0 ? 500 : repermissionPerHour;
         claimTime = claimTime == null ? Duration.ofMinutes(1) : claimTime;
         checkEvery = checkEvery == null ? Duration.ofSeconds(15) : checkEvery;
+        rejectedRowsRetention = rejectedRowsRetention == null ? Duration.ofDays(30) : rejectedRowsRetention;
         if (claimTime.compareTo(checkEvery.multipliedBy(2)) < 0) {
             throw new IllegalArgumentException("leadflow.imports.claim-time (" + claimTime + ") must be at least twice "
                     + "leadflow.imports.check-every (" + checkEvery + "), or a busy node's claim runs out before it "

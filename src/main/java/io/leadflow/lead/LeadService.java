@@ -75,7 +75,11 @@ public class LeadService {
         boolean created;
         if (existing.isPresent()) {
             id = existing.get().id();
-            leads.merge(id, clean, now);
+            if (context.anonymous()) {
+                leads.fillBlanks(id, clean, now);
+            } else {
+                leads.merge(id, clean, now);
+            }
             created = false;
         } else {
             id = UUID.randomUUID().toString();

@@ -17,9 +17,11 @@ import org.springframework.web.util.UrlPathHelper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Capture endpoints accept at most 64 KiB, model deployments through the engine's REST APIs at most 20 MB: larger
- * bodies are refused with 413, before reading when the Content-Length says so, after reading one byte past the limit
- * otherwise (chunked). Routes are matched on the decoded path, as Spring and the engine's REST API match them.
+ * Every request body is capped: capture endpoints at 64 KiB, model deployments and backtests at 20 MB, anything else
+ * at 1 MiB. Only a CSV import is left to its own, larger limit ({@code leadflow.imports.max-size}), which it enforces
+ * while streaming the file to disk. Larger bodies are refused with 413, before reading when the Content-Length says
+ * so, after reading one byte past the limit otherwise (chunked). Routes are matched on the decoded path, as Spring and
+ * the engine's REST API match them.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -27,6 +29,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     static final int CAPTURE_LIMIT = 64 * 1024;
     static final int DEPLOYMENT_LIMIT = 20 * 1024 * 1024;
+    static final int DEFAULT_LIMIT = 1024 * 1024;
     private static final UrlPathHelper PATHS = new UrlPathHelper();
 
     private final ObjectMapper json;
@@ -37,20 +40,26 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        return !"POST".equals(request.getMethod()) || limit(request) < 0;
+        String method = request.getMethod();
+        boolean body = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method)
+                || "DELETE".equals(method);
+        return !body || limit(request) < 0;
     }
 
     private static int limit(HttpServletRequest request) {
         String path = PATHS.getPathWithinApplication(request);
+        if (path.equals("/api/imports") && "POST".equals(request.getMethod())) {
+            return -1;
+        }
         if (path.startsWith("/forms/") || path.equals("/api/leads") || path.equals("/api/events")
                 || path.startsWith("/optin/") || path.equals("/t/collect") || path.equals("/api/crm/events")) {
             return CAPTURE_LIMIT;
         }
-        if (path.equals("/engine-rest/deployment/create")
+        if (path.equals("/engine-rest/deployment/create") || path.equals("/api/scoring/backtest")
                 || path.startsWith("/camunda/api/engine/") && path.endsWith("/deployment/create")) {
             return DEPLOYMENT_LIMIT;
         }
-        return -1;
+        return DEFAULT_LIMIT;
     }
 
     @Override

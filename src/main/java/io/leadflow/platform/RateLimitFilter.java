@@ -13,13 +13,20 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-/** Public POSTs (forms, confirmation, new-link requests) are limited per IP address: 429 with Retry-After. */
+/**
+ * Public POSTs (forms, confirmation, new-link requests) are limited per IP address: 429 with Retry-After. Routes are
+ * matched on the decoded path, as Spring matches them ({@code /%66orms/newsletter} is {@code /forms/newsletter}); the
+ * address is the client's, also behind a proxy listed in {@code server.tomcat.remoteip.internal-proxies}.
+ */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 20)
 public class RateLimitFilter extends OncePerRequestFilter {
+
+    private static final UrlPathHelper PATHS = new UrlPathHelper();
 
     private final RateLimiter limiter;
     private final RateLimitSettings settings;
@@ -33,7 +40,7 @@ public class RateLimitFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String path = PATHS.getPathWithinApplication(request);
         return !"POST".equals(request.getMethod()) || !(path.startsWith("/forms/") || path.startsWith("/optin/"));
     }
 

@@ -2,40 +2,102 @@ package io.leadflow.platform;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
- * Fixed-window counters per key, in memory: cheap, and enough to stop one client flooding one node. Old windows
- * are dropped as they are passed.
+ * Fixed-window counters per key, in the database every node shares: one client gets the same limit whichever node
+ * it reaches, and a node's restart forgets nothing. Windows are aligned on the epoch so that all nodes count in the
+ * same one. Keys are stored as SHA-256 hashes (a limit per email address keeps no address), and windows are deleted
+ * once passed, so the table holds only the current windows.
  */
 @Component
 public class RateLimiter {
 
-    private record Window(long start, int count) {
-    }
+    private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
+    private static final int TRIES = 3;
 
-    private final Map<String, Window> windows = new ConcurrentHashMap<>();
+    private final JdbcClient jdbc;
+    private final TransactionTemplate ownTransaction;
     private final Clock clock;
 
-    public RateLimiter(Clock clock) {
+    public RateLimiter(JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock) {
+        this.jdbc = jdbc;
+        this.ownTransaction = new TransactionTemplate(transactions);
+        // counted whether or not the caller's transaction commits, and the row lock held only for this count
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
         this.clock = clock;
     }
 
     /** Counts one more request for the key; throws when it is past the limit of this window. */
     public void acquire(String key, int limit, Duration window, String what) {
-        long now = clock.millis();
-        long size = window.toMillis();
-        Window w = windows.compute(key, (k, old) -> old == null || now - old.start() >= size
-                ? new Window(now, 1) : new Window(old.start(), old.count() + 1));
-        if (w.count() > limit) {
-            long retryAfter = Math.max(1, (w.start() + size - now + 999) / 1000);
-            throw new TooManyRequestsException("Too many " + what + "; try again in " + retryAfter + " s", retryAfter);
+        if (add(key, window) > limit) {
+            throw tooMany(window, what);
         }
-        if (windows.size() > 100_000) {
-            windows.entrySet().removeIf(e -> now - e.getValue().start() >= size);
+    }
+
+    /** Throws, counting nothing, when the key already reached the limit of this window (e.g. failed sign-ins). */
+    public void requireBelow(String key, int limit, Duration window, String what) {
+        long start = windowStart(window);
+        Integer hits = jdbc.sql("select hits from rate_limit_windows where key_hash = ? and window_start = ?")
+                .params(Hashing.sha256(key), start).query(Integer.class).optional().orElse(0);
+        if (hits >= limit) {
+            throw tooMany(window, what);
+        }
+    }
+
+    /** Counts one more for the key in this window and answers the window's count. */
+    public int add(String key, Duration window) {
+        String hash = Hashing.sha256(key);
+        long start = windowStart(window);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return ownTransaction.execute(s -> {
+                    int updated = jdbc.sql("update rate_limit_windows set hits = hits + 1"
+                            + " where key_hash = ? and window_start = ?").params(hash, start).update();
+                    if (updated == 0) {
+                        jdbc.sql("insert into rate_limit_windows (key_hash, window_start, hits, expires_at)"
+                                + " values (?, ?, 1, ?)").params(hash, start, start + window.toMillis()).update();
+                        return 1;
+                    }
+                    return jdbc.sql("select hits from rate_limit_windows where key_hash = ? and window_start = ?")
+                            .params(hash, start).query(Integer.class).single();
+                });
+            } catch (DuplicateKeyException raced) {
+                // another node opened the same window at the same moment: count in its row
+                if (attempt == TRIES) {
+                    throw raced;
+                }
+            }
+        }
+    }
+
+    private long windowStart(Duration window) {
+        long size = window.toMillis();
+        return clock.millis() / size * size;
+    }
+
+    private TooManyRequestsException tooMany(Duration window, String what) {
+        long size = window.toMillis();
+        long now = clock.millis();
+        long retryAfter = Math.max(1, (now / size * size + size - now + 999) / 1000);
+        return new TooManyRequestsException("Too many " + what + "; try again in " + retryAfter + " s", retryAfter);
+    }
+
+    /** Passed windows go: any node may run this, deleting what another already deleted changes nothing. */
+    @Scheduled(fixedDelayString = "PT1M", initialDelayString = "PT1M")
+    void forgetPassedWindows() {
+        int deleted = jdbc.sql("delete from rate_limit_windows where expires_at <= ?").param(clock.millis()).update();
+        if (deleted > 0) {
+            log.debug("Forgot {} passed rate-limit windows", deleted);
         }
     }
 }

@@ -21,8 +21,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /**
  * A database that went away answers {@code 503} with {@code Retry-After} also where no controller is involved yet:
  * signing in reads the user from the database inside the security filters, and a connection a failover killed
- * surfaces there, outside the reach of {@link ProblemHandler}. Without this the caller got the servlet container's
- * {@code 500}.
+ * surfaces there, outside the reach of {@link ProblemHandler}, as do the rate limits and the sign-in throttle, which
+ * count in the database before any work. Without this the caller got the servlet container's {@code 500}. Whatever
+ * reaches this filter failed before a controller ran (a controller's failures, a failed commit among them, are
+ * {@link ProblemHandler}'s), so nothing of the request was saved.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
@@ -50,7 +52,7 @@ public class StorageLostFilter extends OncePerRequestFilter {
             response.resetBuffer();
             response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(ProblemHandler.STORAGE_RETRY_AFTER_SECONDS));
             ProblemHandler.write(response, json, HttpStatus.SERVICE_UNAVAILABLE, "Storage unavailable",
-                    "The database did not answer. Please retry in a few seconds.");
+                    "The database did not answer. Nothing was saved. Please retry in a few seconds.");
         }
     }
 }

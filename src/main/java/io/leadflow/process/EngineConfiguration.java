@@ -89,6 +89,9 @@ class EngineConfiguration {
                 preDeployers.add(new LintingDeployer(() -> otherBeans(context)));
                 configuration.setCustomPreDeployers(preDeployers);
                 configuration.setEnforceHistoryTimeToLive(true);
+                // an assignee and the team's candidates may work on a task (claim, complete) but not reassign it;
+                // working on another rep's task is refused by AssigneeCompletesTask (postInit)
+                configuration.setDefaultUserPermissionNameForTask("TASK_WORK");
                 configuration.setJavaSerializationFormatEnabled(false);
                 configuration.setFailedJobCommandFactory(new CrmJobRetries(crm.retry()));
                 // Decisions in processes (assignment, nurture track) parse their FEEL once, as scoring does, and
@@ -104,6 +107,8 @@ class EngineConfiguration {
                 configuration.setFormValidators(SandboxedBpmnParse.withoutCustomValidators(
                         configuration.getFormValidators()));
                 requireCrmTimeoutsWellBelowTheJobLock(crm, configuration);
+                // after the engine's own checkers, which init creates
+                configuration.getCommandCheckers().add(AssigneeCompletesTask.checker());
                 startJobExecutor = configuration.isJobExecutorActivate();
                 configuration.setJobExecutorActivate(false);
             }

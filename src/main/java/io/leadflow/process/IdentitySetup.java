@@ -1,5 +1,7 @@
 package io.leadflow.process;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +16,14 @@ import org.camunda.bpm.engine.authorization.Resources;
 import org.camunda.bpm.engine.identity.Group;
 import org.camunda.bpm.engine.authorization.Groups;
 import org.camunda.bpm.engine.identity.User;
+import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
+import org.camunda.bpm.engine.impl.persistence.entity.UserEntity;
+import org.camunda.bpm.engine.impl.util.EncryptionUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.env.Environment;
+import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
 
 import io.leadflow.handoff.SalesSettings;
@@ -25,24 +32,35 @@ import io.leadflow.handoff.SalesSettings;
  * Users, groups and Camunda authorizations, kept in the engine's identity service so one sign-in serves the app
  * and the webapps: ADMIN administers, sales roles use Tasklist (a team is a candidate group), SALES_MANAGER reads
  * Cockpit, MARKETER reads Cockpit and deploys.
+ * <p>
+ * Configuration is the source of truth for the users it names: a configured password replaces the stored one (that
+ * is how a password is rotated). With demo users off, the demo users a development start left in the database are
+ * deleted, and under the {@code prod} profile the start is refused while any stored user still signs in with the demo
+ * password, however it got there.
  */
 @Component
 class IdentitySetup implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(IdentitySetup.class);
     static final List<String> ROLES = List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES", "INTEGRATOR");
+    static final List<String> DEMO_USERS = List.of("demo", "alice", "bob");
+    static final String DEMO_PASSWORD = "demo";
 
     private final IdentityService identity;
     private final AuthorizationService authorizations;
     private final UsersSettings users;
     private final SalesSettings sales;
+    private final ProcessEngineConfigurationImpl engine;
+    private final Environment env;
 
     IdentitySetup(IdentityService identity, AuthorizationService authorizations, UsersSettings users,
-            SalesSettings sales) {
+            SalesSettings sales, ProcessEngineConfigurationImpl engine, Environment env) {
         this.identity = identity;
         this.authorizations = authorizations;
         this.users = users;
         this.sales = sales;
+        this.engine = engine;
+        this.env = env;
     }
 
     @Override
@@ -52,13 +70,42 @@ class IdentitySetup implements SmartInitializingSingleton {
         authorize();
         Map<String, UsersSettings.User> all = new LinkedHashMap<>();
         if (users.demoUsers().enabled()) {
-            all.put("demo", new UsersSettings.User("demo", List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES",
-                    "INTEGRATOR", "enterprise", "smb")));
-            all.put("alice", new UsersSettings.User("demo", List.of("SALES", "enterprise")));
-            all.put("bob", new UsersSettings.User("demo", List.of("SALES", "smb")));
+            all.put("demo", new UsersSettings.User(DEMO_PASSWORD, List.of("ADMIN", "MARKETER", "SALES_MANAGER",
+                    "SALES", "INTEGRATOR", "enterprise", "smb")));
+            all.put("alice", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "enterprise")));
+            all.put("bob", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "smb")));
+        } else {
+            DEMO_USERS.stream().filter(id -> !users.users().containsKey(id)).forEach(this::deleteDemoUser);
         }
         all.putAll(users.users());
         all.forEach(this::user);
+        if (env.acceptsProfiles(Profiles.of("prod"))) {
+            refuseDemoPasswords();
+        }
+    }
+
+    private void deleteDemoUser(String id) {
+        if (identity.createUserQuery().userId(id).singleResult() != null) {
+            identity.deleteUser(id);
+            log.warn("Deleted demo user {}: leadflow.demo-users.enabled is false", id);
+        }
+    }
+
+    /** The guard's look at the identity store itself: settings alone cannot tell what an earlier start created. */
+    private void refuseDemoPasswords() {
+        List<String> open = identity.createUserQuery().list().stream()
+                .filter(u -> accepts((UserEntity) u, DEMO_PASSWORD)).map(User::getId).toList();
+        if (!open.isEmpty()) {
+            throw new IllegalStateException("The prod profile refuses to start: users " + open
+                    + " still sign in with the demo password; set leadflow.users.<id>.password for each"
+                    + " (or delete them in Camunda Admin)");
+        }
+    }
+
+    /** Compares with the stored hash directly: IdentityService.checkPassword would count a failed sign-in. */
+    private boolean accepts(UserEntity user, String password) {
+        return user.getPassword() != null && engine.getPasswordManager()
+                .check(EncryptionUtil.saltPassword(password, user.getSalt()), user.getPassword());
     }
 
     private void group(String id, String type) {
@@ -71,15 +118,20 @@ class IdentitySetup implements SmartInitializingSingleton {
     }
 
     private void user(String id, UsersSettings.User settings) {
-        if (identity.createUserQuery().userId(id).singleResult() == null) {
+        User existing = identity.createUserQuery().userId(id).singleResult();
+        if (existing == null) {
             User u = identity.newUser(id);
             u.setFirstName(id);
             u.setLastName("");
             u.setPassword(settings.password());
             identity.saveUser(u);
             log.info("Created user {}", id);
+        } else if (settings.password() != null && !accepts((UserEntity) existing, settings.password())) {
+            existing.setPassword(settings.password());
+            identity.saveUser(existing);
+            log.info("Changed the password of user {} to the configured one", id);
         }
-        List<String> groups = new java.util.ArrayList<>(settings.groups());
+        List<String> groups = new ArrayList<>(settings.groups());
         if (groups.contains("ADMIN")) {
             // Camunda's webapps recognise administrators by this group; without one they offer a public
             // "create the first admin" page.
@@ -129,7 +181,7 @@ class IdentitySetup implements SmartInitializingSingleton {
             a.setGroupId(group);
             a.setResource(resource);
             a.setResourceId(resourceId);
-        } else if (java.util.Arrays.stream(permissions).allMatch(a::isPermissionGranted)) {
+        } else if (Arrays.stream(permissions).allMatch(a::isPermissionGranted)) {
             return;
         }
         for (Permission p : permissions) {

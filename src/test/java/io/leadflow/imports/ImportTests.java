@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -296,6 +297,48 @@ class ImportTests extends ServiceTestBase {
         ResponseEntity<String> mapped = upload(csv, "legalBasis=NONE&mapping={mapping}");
         assertThat(mapped.getStatusCode().value()).isEqualTo(202);
         assertThat(get("/imports", "demo").getBody()).contains("Import contacts");
+    }
+
+    @Autowired
+    RejectedRows rejectedRows;
+
+    /** The rows an import refused hold personal data: they leave with the person, and after the retention anyway. */
+    @Test
+    void forgetsRejectedRowsWithThePersonAndAfterTheRetention() throws Exception {
+        String tag = UUID.randomUUID().toString().substring(0, 8);
+        String gone = "erased." + tag + "@acme-corp.io";
+        String goneId = leadService.capture(new CaptureRequest(gone, null, null, null, null, null, null, null, null,
+                null, null, null, null, null, null, null), new CaptureContext("test", "127.0.0.1", "JUnit")).id();
+        leads.suppress(goneId, "UNSUBSCRIBED", Instant.now());
+        String other = "typo." + tag + "@gmial.com";
+        JsonNode done = importAndWait(("email;firstName\n" + gone.toUpperCase() + ";Gone\n" + other + ";Tim\n")
+                .getBytes(StandardCharsets.UTF_8), "legalBasis=NONE");
+        String id = done.path("id").asText();
+        assertThat(done.path("rejected").asInt()).isEqualTo(2);
+
+        rest.exchange(url("/api/leads/" + goneId), HttpMethod.DELETE, new HttpEntity<>(basic("demo")), String.class);
+
+        String kept = get("/api/imports/" + id + "/rejected", "demo").getBody();
+        assertThat(kept).doesNotContainIgnoringCase(gone).contains(other);
+
+        ClockUtil.setCurrentTime(java.util.Date.from(Instant.now().plus(Duration.ofDays(31))));
+        try {
+            assertThat(rejectedRows.forgetOld()).isPositive();
+        } finally {
+            ClockUtil.reset();
+        }
+        assertThat(get("/api/imports/" + id + "/rejected", "demo").getBody()).doesNotContain(other);
+    }
+
+    /** A header of a million empty columns (2 MB of commas) would be a million strings in memory: refused. */
+    @Test
+    void refusesAHeaderOfAMillionColumnsNamingTheFile() {
+        byte[] csv = ("email" + ",".repeat(1_000_000) + "\nx@acme-corp.io\n").getBytes(StandardCharsets.UTF_8);
+
+        ResponseEntity<String> refused = upload(csv, "legalBasis=NONE");
+
+        assertThat(refused.getStatusCode().value()).isEqualTo(400);
+        assertThat(refused.getBody()).contains("\"field\":\"file\"").contains("more than 500 columns");
     }
 
     private JsonNode importAndWait(byte[] csv, String query) throws Exception {

@@ -14,7 +14,9 @@ import java.util.UUID;
 
 import jakarta.mail.internet.MimeMessage;
 
+import org.camunda.bpm.engine.IdentityService;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -23,6 +25,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
+import io.leadflow.support.WebappSession;
 
 /**
  * One lead through the whole journey over HTTP, on the real engine and the real models: form → confirmation email
@@ -30,6 +33,10 @@ import io.leadflow.support.ServiceTestBase;
  * lead" task → sales actions.
  */
 class JourneyTests extends ServiceTestBase {
+
+    @Autowired
+    IdentityService identity;
+
 
     @Test
     void carriesALeadFromTheFormToASalesQualifiedLead() throws Exception {
@@ -116,6 +123,50 @@ class JourneyTests extends ServiceTestBase {
         JsonNode closed = read(get("/api/handoffs?status=closed", "demo"));
         assertThat(closed.findValues("leadId").stream().map(JsonNode::asText)).contains(leadId);
         awaitMail(email, "Still on your radar?");
+    }
+
+    /**
+     * Tasklist shows a team's follow-ups to the whole team (the candidate group), but only the rep it is assigned to
+     * or a manager may close it: a teammate can neither complete it nor take it over.
+     */
+    @Test
+    void letsOnlyTheOwnerOrAManagerCompleteAFollowUpInTasklist() throws Exception {
+        String email = "owned." + UUID.randomUUID().toString().substring(0, 8) + "@bigco-industries.com";
+        String leadId = submitAndConfirm(email);
+        postJson("/api/events", "demo", Map.of("leadId", leadId, "type", "DEMO_REQUESTED"));
+        postJson("/api/events", "demo", Map.of("leadId", leadId, "type", "WEBINAR_ATTENDED"));
+        JsonNode task = await().atMost(Duration.ofSeconds(20)).until(
+                () -> read(get("/engine-rest/task?processInstanceBusinessKey=" + leadId, "demo")), t -> t.size() == 1)
+                .get(0);
+        String owner = task.path("assignee").asText();
+        String team = read(get("/engine-rest/task/" + task.path("id").asText() + "/identity-links", "demo"))
+                .findValues("groupId").get(0).asText();
+        if (identity.createUserQuery().userId("carol").count() == 0) {
+            var carol = identity.newUser("carol");
+            carol.setPassword("demo");
+            identity.saveUser(carol);
+        }
+        for (String group : new String[] {"SALES", team}) {
+            if (identity.createUserQuery().userId("carol").memberOfGroup(group).count() == 0) {
+                identity.createMembership("carol", group);
+            }
+        }
+        String reject = "{\"variables\": {\"outcome\": {\"value\": \"reject\"}, \"reason\": {\"value\": \"TIMING\"}}}";
+        String taskApi = "/camunda/api/engine/engine/default/task/" + task.path("id").asText();
+        WebappSession teammate = WebappSession.signIn(url(""), "carol");
+
+        var completed = teammate.post(taskApi + "/submit-form", "application/json", reject);
+        var takenOver = teammate.post(taskApi + "/assignee", "application/json", "{\"userId\": \"carol\"}");
+
+        assertThat(completed.statusCode()).as(completed.body()).isEqualTo(403);
+        assertThat(completed.body()).contains("assigned to " + owner).contains("only they or a sales manager");
+        assertThat(takenOver.statusCode()).as(takenOver.body()).isEqualTo(403);
+        assertThat(read(get("/engine-rest/task/" + task.path("id").asText(), "demo")).path("assignee").asText())
+                .isEqualTo(owner);
+
+        var byOwner = WebappSession.signIn(url(""), owner).post(taskApi + "/submit-form", "application/json", reject);
+        assertThat(byOwner.statusCode()).as(byOwner.body()).isEqualTo(204);
+        assertThat(lead(leadId).path("stage").asText()).isEqualTo("RECYCLED");
     }
 
     @Test

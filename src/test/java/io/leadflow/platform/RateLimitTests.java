@@ -11,12 +11,16 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.UUID;
 
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.PlatformTransactionManager;
 
 import io.leadflow.support.ServiceTestBase;
 
@@ -45,10 +49,43 @@ class RateLimitTests {
     }
 
     @Nested
-    class Windows {
+    class ForwardedAddresses extends ServiceTestBase {
+
+        @Autowired
+        private JdbcClient jdbc;
+
+        /** Without a proxy declared, anyone could name any address: X-Forwarded-For is not believed. */
+        @Test
+        void aForwardedForHeaderFromAnUndeclaredProxyIsIgnored() {
+            String email = "forged-ip." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+            HttpHeaders headers = new HttpHeaders();
+            headers.setContentType(MediaType.APPLICATION_JSON);
+            headers.set("X-Forwarded-For", "198.51.100.9");
+            assertThat(rest.postForEntity(url("/forms/newsletter"), new org.springframework.http.HttpEntity<>(
+                    "{\"email\": \"" + email + "\"}", headers), String.class).getStatusCode())
+                    .isEqualTo(HttpStatus.ACCEPTED);
+
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(jdbc.sql("""
+                    select c.ip from consent_ledger c join leads l on l.id = c.lead_id
+                     where l.email = ? and c.event = 'SUBMITTED'""").param(email).query(String.class).list())
+                    .containsExactly("127.0.0.1"));
+        }
+    }
+
+    @Nested
+    class Windows extends ServiceTestBase {
 
         private final MovableClock clock = new MovableClock();
-        private final RateLimiter limiter = new RateLimiter(clock);
+        @Autowired
+        private JdbcClient jdbc;
+        @Autowired
+        private PlatformTransactionManager transactions;
+        private RateLimiter limiter;
+
+        @BeforeEach
+        void limiterOnThisClock() {
+            limiter = new RateLimiter(jdbc, transactions, clock);
+        }
 
         @Test
         void allowsTheLimitThenAsksToWaitUntilTheWindowEnds() {
@@ -64,6 +101,31 @@ class RateLimitTests {
 
             clock.advance(Duration.ofSeconds(40));
             limiter.acquire("ip:10.0.0.1", 3, Duration.ofMinutes(1), "requests");
+        }
+
+        @Test
+        void keepsNoKeyInClearAndForgetsPassedWindows() {
+            limiter.acquire("address:someone@acme-corp.io", 3, Duration.ofHours(1), "submissions");
+            assertThat(jdbc.sql("select count(*) from rate_limit_windows where key_hash = ?")
+                    .param(Hashing.sha256("address:someone@acme-corp.io")).query(Integer.class).single()).isOne();
+
+            clock.advance(Duration.ofHours(1));
+            limiter.forgetPassedWindows();
+
+            assertThat(jdbc.sql("select count(*) from rate_limit_windows where key_hash = ?")
+                    .param(Hashing.sha256("address:someone@acme-corp.io")).query(Integer.class).single()).isZero();
+        }
+
+        @Test
+        void aCheckCountsNothingUntilTheFailuresAreCounted() {
+            for (int i = 0; i < 5; i++) {
+                limiter.requireBelow("login-user:carol", 2, Duration.ofMinutes(15), "failed sign-ins");
+            }
+            limiter.add("login-user:carol", Duration.ofMinutes(15));
+            limiter.add("login-user:carol", Duration.ofMinutes(15));
+
+            assertThatThrownBy(() -> limiter.requireBelow("login-user:carol", 2, Duration.ofMinutes(15),
+                    "failed sign-ins")).isInstanceOf(TooManyRequestsException.class);
         }
     }
 

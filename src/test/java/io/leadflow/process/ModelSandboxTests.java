@@ -3,8 +3,6 @@ package io.leadflow.process;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.CookieManager;
-import java.net.HttpCookie;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,8 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.camunda.bpm.dmn.engine.DmnEngine;
 import org.camunda.bpm.dmn.engine.DmnEngineConfiguration;
@@ -43,6 +39,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
 import io.leadflow.support.ServiceTestBase;
+import io.leadflow.support.WebappSession;
 
 /**
  * No model, table or backtest candidate runs code, whatever the way in: each attack is tried as it would arrive,
@@ -338,7 +335,7 @@ class ModelSandboxTests extends ServiceTestBase {
 
         @Test
         void refusesAJuelScriptTaskDeployedThroughCockpitsApiWithASignedInSessionAndItsCsrfToken() throws Exception {
-            Session session = Session.signIn(url(""), "demo");
+            WebappSession session = WebappSession.signIn(url(""), "demo");
             String model = process("sandbox-cockpit", """
                     <bpmn:startEvent id="Start"/>
                     <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="Run"/>
@@ -542,41 +539,6 @@ class ModelSandboxTests extends ServiceTestBase {
                     .putValue("engagementScore", 90).putValue("unsubscribed", false).putValue("grade", "A")))
                     .hasStackTraceContaining("FEEL only");
             assertThat(System.getProperty("leadflow.pwned")).isNull();
-        }
-    }
-
-    /** A browser session: signed in through the login form, holding the cookies Cockpit sets (its CSRF token). */
-    record Session(HttpClient http, CookieManager cookies, String base) {
-
-        private static final Pattern CSRF_FIELD = Pattern.compile("name=\"_csrf\"\\s+value=\"([^\"]+)\"");
-
-        static Session signIn(String base, String user) throws Exception {
-            CookieManager cookies = new CookieManager();
-            HttpClient http = HttpClient.newBuilder().cookieHandler(cookies).build();
-            String login = http.send(HttpRequest.newBuilder(URI.create(base + "/login")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            Matcher csrf = CSRF_FIELD.matcher(login);
-            assertThat(csrf.find()).as("the login page carries a CSRF token").isTrue();
-            HttpResponse<String> signedIn = http.send(HttpRequest.newBuilder(URI.create(base + "/login"))
-                    .header("Content-Type", "application/x-www-form-urlencoded")
-                    .POST(HttpRequest.BodyPublishers.ofString("username=" + user + "&password=demo&_csrf="
-                            + java.net.URLEncoder.encode(csrf.group(1), StandardCharsets.UTF_8))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            assertThat(signedIn.headers().firstValue("Location").orElse("")).as("signed in").doesNotContain("error");
-            // Cockpit's first page sets the webapps' CSRF cookie, as in a browser.
-            http.send(HttpRequest.newBuilder(URI.create(base + "/camunda/api/engine/engine/")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new Session(http, cookies, base);
-        }
-
-        HttpResponse<String> post(String path, String multipartBody) throws Exception {
-            String token = cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals("XSRF-TOKEN"))
-                    .map(HttpCookie::getValue).findFirst().orElseThrow(() -> new AssertionError(
-                            "Cockpit set no XSRF-TOKEN cookie: " + cookies.getCookieStore().getCookies()));
-            return http.send(HttpRequest.newBuilder(URI.create(base + path))
-                    .header("Content-Type", "multipart/form-data; boundary=b").header("X-XSRF-TOKEN", token)
-                    .POST(HttpRequest.BodyPublishers.ofString(multipartBody)).build(),
-                    HttpResponse.BodyHandlers.ofString());
         }
     }
 }

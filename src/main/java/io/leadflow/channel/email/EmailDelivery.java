@@ -249,9 +249,10 @@ class EmailDelivery {
             Map<String, String> emailLinks = links.linksFor(lead, row.template(), row.id());
             var rendered = renderer.render(row.template(), lead, emailLinks);
             if (marketing) {
+                Set<String> templateUrls = renderer.templateUrls(row.template(), lead, emailLinks);
                 rendered = new EmailRenderer.Rendered(rendered.subject(),
-                        tracked.trackText(rendered.text(), lead.id(), row.purpose()),
-                        tracked.trackHtml(rendered.html(), lead.id(), row.purpose()));
+                        tracked.trackText(rendered.text(), lead.id(), row.purpose(), templateUrls),
+                        tracked.trackHtml(rendered.html(), lead.id(), row.purpose(), templateUrls));
                 if (settings.openTracking()) {
                     rendered = new EmailRenderer.Rendered(rendered.subject(), rendered.text(),
                             tracked.withOpenPixel(rendered.html(), lead.id(), row.purpose()));

@@ -6,6 +6,7 @@ import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
@@ -33,6 +34,8 @@ class EmailRenderer {
     private static final Method[] LEAD_ACCESSORS = Arrays.stream(LEAD_FIELDS).map(RecordComponent::getAccessor)
             .toArray(Method[]::new);
     private static final Constructor<Lead> LEAD_CONSTRUCTOR = canonicalConstructor();
+    /** Text fields that choose the template or name the lead, not typed by a person: kept in a blank lead. */
+    private static final Set<String> TEMPLATE_KEYS = Set.of("id", "language");
 
     record Rendered(String subject, String text, String html) {
     }
@@ -67,6 +70,32 @@ class EmailRenderer {
         }
         return new Rendered(oneHeaderLine(body.substring("Subject:".length(), eol)), body.substring(eol + 1).strip(),
                 html.process(name, ctx));
+    }
+
+    /**
+     * The web addresses the template itself writes into this email: the email rendered for a lead that holds no
+     * text at all (no name, company or other field a person typed), so that no URL typed into a form gets in. A link
+     * built from a lead field is therefore not among them either.
+     */
+    Set<String> templateUrls(String template, Lead lead, Map<String, String> relativeLinks) {
+        Rendered blank = render(template, withoutText(lead), relativeLinks);
+        return TrackedLinks.urls(blank.text(), blank.html());
+    }
+
+    /** The lead with every text field empty; ids, states, numbers and times kept (a template may branch on them). */
+    static Lead withoutText(Lead lead) {
+        Object[] values = new Object[LEAD_ACCESSORS.length];
+        try {
+            for (int i = 0; i < LEAD_ACCESSORS.length; i++) {
+                values[i] = LEAD_ACCESSORS[i].invoke(lead);
+                if (values[i] instanceof String && !TEMPLATE_KEYS.contains(LEAD_FIELDS[i].getName())) {
+                    values[i] = null;
+                }
+            }
+            return LEAD_CONSTRUCTOR.newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("Cannot copy lead " + lead.id(), e);
+        }
     }
 
     /**

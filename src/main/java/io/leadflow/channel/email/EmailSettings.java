@@ -16,12 +16,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                     mail clients and privacy proxies load images by themselves (an "open" proves little) and
  *                     blocking images is the reader's choice to respect
  * @param connections how long an SMTP connection is kept open between emails ({@link ReusedSmtpConnections})
+ * @param clickLinksValidFor how long a tracked link of an email redirects ({@code P180D}); later it answers 410
  */
 @ConfigurationProperties("leadflow.mail")
 public record EmailSettings(String from, Catcher catcher, Retry retry, int senders, String unsubscribeAddress,
-        boolean openTracking, Connections connections) {
+        boolean openTracking, Connections connections, Duration clickLinksValidFor) {
 
     public EmailSettings {
+        clickLinksValidFor = clickLinksValidFor == null || clickLinksValidFor.isNegative() || clickLinksValidFor.isZero()
+                ? Duration.ofDays(180) : clickLinksValidFor;
         senders = senders <= 0 ? 4 : senders;
         connections = connections == null ? new Connections(100, Duration.ofSeconds(10)) : connections;
         if ((unsubscribeAddress == null || unsubscribeAddress.isBlank()) && from != null && from.contains("@")) {

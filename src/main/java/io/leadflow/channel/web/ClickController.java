@@ -1,6 +1,7 @@
 package io.leadflow.channel.web;
 
 import java.net.URI;
+import java.time.Clock;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +14,7 @@ import org.springframework.web.bind.annotation.RestController;
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.channel.email.EmailSettings;
 import io.leadflow.channel.email.TrackedLinks;
+import io.leadflow.platform.GoneException;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.scoring.ScoringService;
 
@@ -22,6 +24,9 @@ import io.leadflow.scoring.ScoringService;
  * sign gets {@code 400}, so nobody can use us to redirect elsewhere. A link to a site of
  * {@code leadflow.web.allowed-origins} carries the visitor token after {@code #lf_v=}, where only
  * the tracking snippet on that page reads it: the fragment never reaches a server, a log or a {@code Referer}.
+ * An expired link ({@code leadflow.mail.click-links-valid-for}), or one of the first format that carries no end,
+ * still takes the person to Leadflow's own address or a site of {@code allowed-origins}, recording nothing; to any
+ * other address it answers {@code 410}.
  * {@code GET /r/o/{token}}: the image of open tracking, which records {@code EMAIL_OPENED} while
  * {@code leadflow.mail.open-tracking} is on (and nothing when it is off, even for an image of an email sent while it
  * was on).
@@ -41,10 +46,12 @@ class ClickController {
     private final SiteOrigins sites;
     private final VisitorTokens visitors;
     private final EmailOutbox outbox;
+    private final Clock clock;
 
     ClickController(TrackedLinks links, ScoringService scoring, EmailSettings mail, SiteOrigins sites,
-            VisitorTokens visitors, EmailOutbox outbox) {
+            VisitorTokens visitors, EmailOutbox outbox, Clock clock) {
         this.outbox = outbox;
+        this.clock = clock;
         this.links = links;
         this.scoring = scoring;
         this.mail = mail;
@@ -71,6 +78,12 @@ class ClickController {
     ResponseEntity<Void> click(@PathVariable String token) {
         TrackedLinks.Click click = links.verify(token).orElseThrow(() -> InvalidInputException.of("token",
                 "is not a link Leadflow wrote: it may have been cut or altered; open the link from the email again"));
+        if (click.expiresAt() == null || click.expired(clock.instant())) {
+            if (!sites.ours(click.url())) {
+                throw new GoneException("This link of an email has expired: open the site from a newer email");
+            }
+            return ResponseEntity.status(HttpStatus.FOUND).location(URI.create(click.url())).build();
+        }
         try {
             scoring.record(new ScoringService.EventRequest(click.leadId(), null, "EMAIL_CLICKED", click.url(), null));
             outbox.recordClick(click.leadId(), click.purpose());

@@ -12,6 +12,7 @@ import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -28,6 +29,7 @@ import io.leadflow.platform.ProblemHandler;
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
 class CrossOriginFilter extends OncePerRequestFilter {
 
+    private static final UrlPathHelper PATHS = new UrlPathHelper();
     private static final String ALLOWED_HEADERS = "Content-Type, Leadflow-Visitor";
 
     private final SiteOrigins sites;
@@ -78,7 +80,8 @@ class CrossOriginFilter extends OncePerRequestFilter {
                 + " may not call this endpoint; add the site to leadflow.web.allowed-origins");
     }
 
+    /** Decoded, as Spring matches routes: {@code /%66orms/x} is {@code /forms/x} here too. */
     private static String path(HttpServletRequest request) {
-        return request.getRequestURI().substring(request.getContextPath().length());
+        return PATHS.getPathWithinApplication(request);
     }
 }

@@ -34,8 +34,10 @@ import io.leadflow.platform.InvalidInputException.FieldError;
 
 /**
  * Public capture forms: {@code GET /forms/{id}} shows one, {@code POST /forms/{id}} takes a browser post or JSON
- * (the embedded form). A known visitor (header {@code Leadflow-Visitor}, the token handed back on submission) may
- * leave out the address and the fields we already hold.
+ * (the embedded form). Anyone may post any address, so the answer is the same for a new and a known one (no lead id,
+ * consent state or visitor token) and a known person's data is only completed, never changed. A known visitor
+ * (header {@code Leadflow-Visitor}, a token only Leadflow's own email links hand out) may leave out the address and
+ * the fields we already hold.
  */
 @Controller
 class FormController {
@@ -44,13 +46,11 @@ class FormController {
 
     private final LeadService leads;
     private final Forms forms;
-    private final VisitorTokens visitors;
     private final String embedScript = Scripts.read("embed.js");
 
-    FormController(LeadService leads, Forms forms, VisitorTokens visitors) {
+    FormController(LeadService leads, Forms forms) {
         this.leads = leads;
         this.forms = forms;
-        this.visitors = visitors;
     }
 
     /** The script a site pastes where the form should appear (README "Web channel"). */
@@ -77,8 +77,8 @@ class FormController {
         FormSettings.Form form = forms.get(formId);
         String accept = http.getHeader("Accept");
         if (accept == null || !accept.contains("text/html")) {
-            var result = capture(formId, form, request(fields.toSingleValueMap(), form), Optional.empty(), http);
-            ModelAndView json = new ModelAndView(new MappingJackson2JsonView(), answer(result, form));
+            capture(formId, form, request(fields.toSingleValueMap(), form), Optional.empty(), http);
+            ModelAndView json = new ModelAndView(new MappingJackson2JsonView(), answer(form));
             json.setStatus(HttpStatus.ACCEPTED);
             return json;
         }
@@ -122,8 +122,8 @@ class FormController {
                     body.consentText() != null ? body.consentText() : form.consentRecord(),
                     body.language() != null ? body.language() : form.language(), body.website());
         }
-        return ResponseEntity.status(HttpStatus.ACCEPTED)
-                .body(answer(capture(formId, form, request, known, http), form));
+        capture(formId, form, request, known, http);
+        return ResponseEntity.status(HttpStatus.ACCEPTED).body(answer(form));
     }
 
     /**
@@ -162,10 +162,10 @@ class FormController {
         return definition;
     }
 
-    private LeadService.CaptureResult capture(String formId, FormSettings.Form form, CaptureRequest request,
-            Optional<Lead> known, HttpServletRequest http) {
+    private void capture(String formId, FormSettings.Form form, CaptureRequest request, Optional<Lead> known,
+            HttpServletRequest http) {
         if (request.looksLikeBot()) {
-            return new LeadService.CaptureResult(java.util.UUID.randomUUID().toString(), Lead.Consent.PENDING, true);
+            return;
         }
         List<FieldError> missing = new ArrayList<>();
         for (String field : form.required()) {
@@ -180,14 +180,12 @@ class FormController {
         if (!missing.isEmpty()) {
             throw new InvalidInputException(missing);
         }
-        return leads.capture(request, new CaptureContext(formId, http.getRemoteAddr(), http.getHeader("User-Agent")));
+        leads.capture(request, new CaptureContext(formId, http.getRemoteAddr(), http.getHeader("User-Agent"), true));
     }
 
-    private Map<String, Object> answer(LeadService.CaptureResult result, FormSettings.Form form) {
+    /** The same for every submission, a bot's included: nothing in it tells whether the address was known. */
+    private Map<String, Object> answer(FormSettings.Form form) {
         Map<String, Object> answer = new LinkedHashMap<>();
-        answer.put("id", result.id());
-        answer.put("consent", result.consent());
-        answer.put("visitor", visitors.issue(result.id()));
         answer.put("thankYou", forms.thankYou(form));
         if (form.redirect() != null) {
             answer.put("redirect", form.redirect().toString());

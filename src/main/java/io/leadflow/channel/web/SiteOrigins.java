@@ -23,6 +23,12 @@ class SiteOrigins {
         this.allowed = Set.copyOf(all);
     }
 
+    /** A page of a configured site or of Leadflow's public address: somewhere a redirect may always go. */
+    boolean ours(String address) {
+        String normalised = WebSettings.origin(address);
+        return normalised != null && allowed.contains(normalised);
+    }
+
     /** A configured site, Leadflow's public address, or the very address this request was sent to (same origin). */
     boolean allows(String origin, HttpServletRequest request) {
         String normalised = WebSettings.origin(origin);

@@ -18,10 +18,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.leadflow.channel.email.TrackedLinks;
 import io.leadflow.support.Chromium;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
@@ -41,6 +43,14 @@ class DemoSiteBrowserTests extends ServiceTestBase {
 
     @TempDir
     Path profile;
+
+    @Autowired
+    TrackedLinks trackedLinks;
+
+    /** The token a click on a tracked link of one of our emails hands to the site it leads to (after #lf_v=). */
+    private String visitorFromEmailLink(String leadId) {
+        return new SitePage(port, null).visitorFromEmailLink(trackedLinks, leadId, ExternalServers.ACME_SITE + "/");
+    }
 
     @BeforeAll
     static void findChromium() {
@@ -73,11 +83,15 @@ class DemoSiteBrowserTests extends ServiceTestBase {
                     + " f.elements.company.value = 'Acme'; f.elements.leadflowConsent.checked = true;"
                     + " f.requestSubmit(); })(document.querySelector('.leadflow-form form'))");
             browser.await("!!document.querySelector('.leadflow-thanks') && " + status,
-                    v -> v.asText().contains("known visitor"), Duration.ofSeconds(20));
+                    v -> v.asText().contains("anonymous"), Duration.ofSeconds(20));
+            // typing an address proves nothing: the browser becomes known from a link of one of our emails
+            postForm("/optin/confirm", Map.of("token", confirmationToken(email)), MediaType.TEXT_HTML);
+            String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).get("id").asText();
 
-            browser.open(url("/demo/site/pricing"));
+            browser.open(url("/demo/site/pricing") + "#lf_v=" + visitorFromEmailLink(leadId));
             browser.await(status, v -> v.asText().contains("known visitor") && v.asText().contains("/demo/site/pricing (204)"),
                     Duration.ofSeconds(20));
+            assertThat(browser.eval("location.hash").asText()).as("the token leaves the address bar").isEmpty();
             browser.open(url("/demo/site"));
             JsonNode asked = browser.await("Array.from(document.querySelectorAll('.leadflow-form input[name]'))"
                     + ".map(function (i) { return i.name; }).join(',')", v -> v.asText().startsWith("jobTitle"),
@@ -85,8 +99,8 @@ class DemoSiteBrowserTests extends ServiceTestBase {
             assertThat(asked.asText()).isEqualTo("jobTitle,companySize,website,leadflowConsent");
         }
         String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).get("id").asText();
-        assertThat(jdbc.sql("select type, url from engagement_events where lead_id = ? order by occurred_at")
-                .param(leadId).query((rs, n) -> rs.getString(1) + " " + rs.getString(2)).list())
+        assertThat(jdbc.sql("select type, url from engagement_events where lead_id = ? and type <> 'EMAIL_CLICKED'"
+                + " order by occurred_at").param(leadId).query((rs, n) -> rs.getString(1) + " " + rs.getString(2)).list())
                 .containsExactly("PAGE_VIEW " + url("/demo/site"), "PRICING_PAGE_VIEW " + url("/demo/site/pricing"));
     }
 
@@ -118,18 +132,22 @@ class DemoSiteBrowserTests extends ServiceTestBase {
         String first = browse(ExternalServers.siteOrigin() + "/pricing/plans");
 
         assertThat(first).contains("form email,firstName,company", "submitted", "leadflow-thanks",
-                "\"consent\":true", "\"known\":true", "\"status\":204");
+                "\"consent\":true", "\"known\":false", "\"status\":204");
         String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).get("id").asText();
-        List<Map<String, Object>> events = jdbc.sql("select type, url from engagement_events where lead_id = ?")
+        assertThat(jdbc.sql("select count(*) from engagement_events where lead_id = ?").param(leadId)
+                .query(Integer.class).single()).as("a form names no visitor: the views stay anonymous").isZero();
+
+        // the person clicks a link of one of our emails to the same page
+        String second = browse(ExternalServers.siteOrigin() + "/pricing/plans#lf_v=" + visitorFromEmailLink(leadId));
+
+        assertThat(second).as("the same browser, known now, is asked what we do not hold yet")
+                .contains("form jobTitle,companySize", "\"known\":true", "\"status\":204");
+        List<Map<String, Object>> events = jdbc.sql(
+                "select type, url from engagement_events where lead_id = ? and type <> 'EMAIL_CLICKED'")
                 .param(leadId).query().listOfRows();
         assertThat(events).as("the anonymous view before the form, linked; the same page right after counts once")
                 .hasSize(1).allSatisfy(e -> assertThat(e).containsEntry("TYPE", "PRICING_PAGE_VIEW")
                         .containsEntry("URL", ExternalServers.siteOrigin() + "/pricing/plans"));
-
-        String second = browse(ExternalServers.siteOrigin() + "/pricing/plans");
-
-        assertThat(second).as("the same browser, known now, is asked what we do not hold yet")
-                .contains("form jobTitle,companySize");
     }
 
     @Test

@@ -43,6 +43,16 @@ final class SitePage {
                 .header("Access-Control-Request-Headers", requestHeaders));
     }
 
+    /**
+     * The visitor token a click on a tracked link of one of our emails hands to the site it leads to (after
+     * {@code #lf_v=}): the only way a visitor becomes known.
+     */
+    String visitorFromEmailLink(io.leadflow.channel.email.TrackedLinks links, String leadId, String site) {
+        String link = links.link(leadId, "welcome", site);
+        String location = get(link.substring(link.indexOf("/r/"))).headers().firstValue("Location").orElseThrow();
+        return location.substring(location.indexOf("#lf_v=") + "#lf_v=".length());
+    }
+
     /** A page view as t.js sends it. */
     HttpResponse<String> collect(String body, String... headers) {
         return post("/t/collect", "text/plain;charset=UTF-8", body, headers);

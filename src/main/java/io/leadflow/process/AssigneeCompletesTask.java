@@ -1,0 +1,66 @@
+package io.leadflow.process;
+
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.Set;
+
+import org.camunda.bpm.engine.AuthorizationException;
+import org.camunda.bpm.engine.authorization.Groups;
+import org.camunda.bpm.engine.impl.cfg.CommandChecker;
+import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.identity.Authentication;
+import org.camunda.bpm.engine.impl.persistence.entity.TaskEntity;
+
+/**
+ * A task someone is assigned to is worked on (completed, its form submitted) by that person or by a manager, whatever
+ * the way in (Tasklist, the engine's REST API): a teammate who sees the task through the team's candidate group may
+ * not close another rep's lead. Leadflow itself (the handoff API, which checks the owner on its own, and the job
+ * executor) works without a signed-in user and is not concerned.
+ * <p>
+ * It is one more of the engine's command checkers, consulted before the command changes anything, so the refusal is
+ * an {@link AuthorizationException} (403), not a failed command. Of the checker's many questions only "may this user
+ * work on this task" is answered here (a proxy says yes to all others: Camunda's own checker answers them).
+ */
+final class AssigneeCompletesTask implements InvocationHandler {
+
+    static final Set<String> MANAGERS = Set.of("SALES_MANAGER", "ADMIN", Groups.CAMUNDA_ADMIN);
+
+    static CommandChecker checker() {
+        return (CommandChecker) Proxy.newProxyInstance(CommandChecker.class.getClassLoader(),
+                new Class<?>[] {CommandChecker.class}, new AssigneeCompletesTask());
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) {
+        switch (method.getName()) {
+            case "checkTaskWork" -> checkTaskWork((TaskEntity) args[0]);
+            case "toString" -> {
+                return "AssigneeCompletesTask";
+            }
+            case "hashCode" -> {
+                return System.identityHashCode(proxy);
+            }
+            case "equals" -> {
+                return proxy == args[0];
+            }
+            default -> {
+                // every other question of the engine: Camunda's own checkers answer it
+            }
+        }
+        return null;
+    }
+
+    private static void checkTaskWork(TaskEntity task) {
+        Authentication who = Context.getCommandContext().getAuthentication();
+        if (who == null || who.getUserId() == null || task.getAssignee() == null
+                || task.getAssignee().equals(who.getUserId())) {
+            return;
+        }
+        if (who.getGroupIds() != null && who.getGroupIds().stream().anyMatch(MANAGERS::contains)) {
+            return;
+        }
+        throw new AuthorizationException("Task '" + task.getName() + "' is assigned to " + task.getAssignee()
+                + ": only they or a sales manager may work on it. Ask a manager to reassign it to you.");
+    }
+}
