@@ -137,8 +137,10 @@ class ClusterTests {
         s.put("leadflow.crm.read-timeout", "PT1S");
         s.put("leadflow.crm.retry.initial-backoff", "PT1S");
         s.put("leadflow.mail.retry.initial-backoff", "PT1S");
-        // claims of a node killed mid-run are looked at every few seconds, not every minute
+        // claims of a node killed mid-run are looked at every few seconds, not every minute; and a claim a live node
+        // could neither use nor give back (its connections killed twice in a row) runs out within a test's phase
         s.put("leadflow.mail.claim-check-every", "PT5S");
+        s.put("leadflow.mail.claim-time", "PT20S");
         // A job whose connection is killed, and then the connection that records its failure too, stays locked
         // until its lock expires (Camunda's default: 5 minutes, as a crashed node's jobs): short here, so that the
         // test sees that recovery within its phase limit. Every job of this workload ends within seconds.

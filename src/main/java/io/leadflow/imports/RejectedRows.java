@@ -5,7 +5,6 @@ import java.time.Clock;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
@@ -27,8 +26,8 @@ import io.leadflow.platform.Hashing;
 class RejectedRows {
 
     private static final Logger log = LoggerFactory.getLogger(RejectedRows.class);
-    /** Anything shaped like an address, wherever it stands in the row: a person may sit in another column. */
-    private static final Pattern ADDRESS = Pattern.compile("[^\\s,;\"'<>()\\[\\]]+@[^\\s,;\"'<>()\\[\\]]+");
+    /** What separates the words of a row; a word with an {@code @} is taken for an address, wherever it stands. */
+    private static final Pattern SEPARATORS = Pattern.compile("[\\s,;\"'<>()\\[\\]]+");
     private static final int MAX_HASHES = 15;
 
     private final JdbcClient jdbc;
@@ -44,9 +43,14 @@ class RejectedRows {
     /** The SHA-256 of every address in the row, normalised as leads' addresses are, space-separated. */
     static String addressHashes(String raw) {
         Set<String> hashes = new LinkedHashSet<>();
-        Matcher m = ADDRESS.matcher(raw == null ? "" : raw);
-        while (m.find() && hashes.size() < MAX_HASHES) {
-            hashes.add(Hashing.sha256(m.group().strip().toLowerCase(Locale.ROOT)));
+        if (raw == null || raw.indexOf('@') < 0) {
+            return null;
+        }
+        for (String word : SEPARATORS.split(raw)) {
+            int at = word.indexOf('@');
+            if (at > 0 && at < word.length() - 1 && hashes.size() < MAX_HASHES) {
+                hashes.add(Hashing.sha256(word.toLowerCase(Locale.ROOT)));
+            }
         }
         return hashes.isEmpty() ? null : String.join(" ", hashes);
     }

@@ -7,6 +7,10 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import org.springframework.boot.autoconfigure.security.SecurityProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -20,8 +24,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * Every request body is capped: capture endpoints at 64 KiB, model deployments and backtests at 20 MB, anything else
  * at 1 MiB. Only a CSV import is left to its own, larger limit ({@code leadflow.imports.max-size}), which it enforces
  * while streaming the file to disk. Larger bodies are refused with 413, before reading when the Content-Length says
- * so, after reading one byte past the limit otherwise (chunked). Routes are matched on the decoded path, as Spring and
- * the engine's REST API match them.
+ * so, after reading one byte past the limit otherwise (chunked). A chunked body is held in memory while it is
+ * counted: here, before anyone signed in, only up to the default cap; a route that takes more (all of them need a
+ * login) counts it after sign-in ({@link AfterSignIn}), so a stranger's chunked upload holds no more than 1 MiB.
+ * Routes are matched on the decoded path, as Spring and the engine's REST API match them.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -68,25 +74,67 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
         int limit = limit(request);
         long length = request.getContentLengthLong();
         if (length > limit) {
-            tooLarge(response, limit);
+            tooLarge(response, json, limit);
             return;
         }
-        if (length >= 0) {
+        if (length >= 0 || limit > DEFAULT_LIMIT) {
             chain.doFilter(request, response);
             return;
         }
-        // No Content-Length (chunked): read up to one byte past the limit here, so that neither Jackson (which would
-        // turn an exception into "unreadable JSON") nor Tomcat's own form parsing (which bypasses wrapped streams)
-        // ever sees more than the limit.
+        chunked(request, response, chain, json, limit);
+    }
+
+    /**
+     * No Content-Length (chunked): reads up to one byte past the limit, so that neither Jackson (which would turn an
+     * exception into "unreadable JSON") nor Tomcat's own form parsing (which bypasses wrapped streams) ever sees more
+     * than the limit.
+     */
+    private static void chunked(HttpServletRequest request, HttpServletResponse response, FilterChain chain,
+            ObjectMapper json, int limit) throws ServletException, IOException {
         byte[] body = request.getInputStream().readNBytes(limit + 1);
         if (body.length > limit) {
-            tooLarge(response, limit);
+            tooLarge(response, json, limit);
             return;
         }
         chain.doFilter(new BufferedRequestBody(request, body), response);
     }
 
-    private void tooLarge(HttpServletResponse response, int limit) throws IOException {
+    /** The chunked bodies of the routes that take more than the default cap, counted once the caller signed in. */
+    static final class AfterSignIn extends OncePerRequestFilter {
+
+        private final ObjectMapper json;
+
+        AfterSignIn(ObjectMapper json) {
+            this.json = json;
+        }
+
+        @Override
+        protected boolean shouldNotFilter(HttpServletRequest request) {
+            String method = request.getMethod();
+            boolean body = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method);
+            return !body || request.getContentLengthLong() >= 0 || limit(request) <= DEFAULT_LIMIT;
+        }
+
+        @Override
+        protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+                throws ServletException, IOException {
+            chunked(request, response, chain, json, limit(request));
+        }
+    }
+
+    /** Right after Spring Security: an anonymous caller has been turned away before any of its body is read. */
+    @Configuration(proxyBeanMethods = false)
+    static class AfterSignInRegistration {
+
+        @Bean
+        FilterRegistrationBean<AfterSignIn> largeBodyLimit(ObjectMapper json) {
+            var registration = new FilterRegistrationBean<>(new AfterSignIn(json));
+            registration.setOrder(SecurityProperties.DEFAULT_FILTER_ORDER + 1);
+            return registration;
+        }
+    }
+
+    private static void tooLarge(HttpServletResponse response, ObjectMapper json, int limit) throws IOException {
         String size = limit >= 1024 * 1024 ? limit / (1024 * 1024) + " MB" : limit / 1024 + " KiB";
         ProblemHandler.write(response, json, HttpStatus.PAYLOAD_TOO_LARGE, "Payload too large",
                 "Request bodies here are limited to " + size

@@ -1,9 +1,13 @@
 package io.leadflow.platform;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -12,12 +16,12 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.event.EventListener;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.authentication.event.AuthenticationFailureBadCredentialsEvent;
-import org.springframework.security.web.authentication.WebAuthenticationDetails;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.UrlPathHelper;
@@ -25,10 +29,17 @@ import org.springframework.web.util.UrlPathHelper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Failed sign-ins (the login form and HTTP Basic alike) are counted per IP address and per user name, in windows all
- * nodes share; past either limit, a request carrying credentials is answered {@code 429} with {@code Retry-After}
- * before they are checked. Nothing locks an account for good: the limit lifts when its window ends, and a guesser
- * spread over many addresses holds one user's sign-ins for at most one window at a time.
+ * Failed sign-ins (the login form and HTTP Basic alike) are counted per IP address (an IPv6 address by its /64) and
+ * per user name, in windows all nodes share. Two gates:
+ * <ul>
+ * <li>{@link #checked}, around the password check itself (the authentication provider calls it): past either limit
+ * the password is not checked at all, whatever way the credentials came in; checks of one user name run one at a
+ * time on a node, so parallel guesses cannot all slip under the limit before their failures are counted;</li>
+ * <li>this filter, ahead of Spring Security, which answers a request carrying credentials {@code 429} with
+ * {@code Retry-After} once a limit is reached, so that a client hears why.</li>
+ * </ul>
+ * Nothing locks an account for good: the limit lifts when its window ends, and a guesser spread over many addresses
+ * holds one user's sign-ins for at most one window at a time.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 25)
@@ -41,11 +52,22 @@ public class LoginThrottle extends OncePerRequestFilter {
     private final RateLimiter limiter;
     private final RateLimitSettings settings;
     private final ObjectMapper json;
+    private final ReentrantLock[] userLocks = new ReentrantLock[64];
+
+    /** A sign-in refused before its password was checked: a limit of failed sign-ins was reached. */
+    public static final class Throttled extends AuthenticationException {
+        public Throttled(String message) {
+            super(message);
+        }
+    }
 
     public LoginThrottle(RateLimiter limiter, RateLimitSettings settings, ObjectMapper json) {
         this.limiter = limiter;
         this.settings = settings;
         this.json = json;
+        for (int i = 0; i < userLocks.length; i++) {
+            userLocks[i] = new ReentrantLock();
+        }
     }
 
     @Override
@@ -70,20 +92,37 @@ public class LoginThrottle extends OncePerRequestFilter {
         chain.doFilter(request, response);
     }
 
-    /** Spring Security publishes every wrong password, from the login form and from HTTP Basic. */
-    @EventListener
-    void failed(AuthenticationFailureBadCredentialsEvent event) {
-        String user = event.getAuthentication().getName();
-        String ip = event.getAuthentication().getDetails() instanceof WebAuthenticationDetails web
-                ? web.getRemoteAddress() : null;
-        if (ip != null) {
-            limiter.add(ipKey(ip), settings.loginWindow());
+    /**
+     * Checks a password under the limits: refused unchecked ({@link Throttled}) past either limit, a wrong one
+     * ({@link BadCredentialsException}) counted against the user name and the address.
+     */
+    public Authentication checked(String user, String ip, Supplier<Authentication> check) {
+        String name = user == null ? "" : user;
+        ReentrantLock lock = userLocks[Math.floorMod(userKey(name).hashCode(), userLocks.length)];
+        lock.lock();
+        try {
+            try {
+                if (ip != null) {
+                    limiter.requireBelow(ipKey(ip), settings.loginFailuresPerIp(), settings.loginWindow(), WHAT);
+                }
+                limiter.requireBelow(userKey(name), settings.loginFailuresPerUser(), settings.loginWindow(), WHAT);
+            } catch (TooManyRequestsException e) {
+                throw new Throttled(e.getMessage());
+            }
+            try {
+                return check.get();
+            } catch (BadCredentialsException wrong) {
+                if (ip != null) {
+                    limiter.add(ipKey(ip), settings.loginWindow());
+                }
+                limiter.add(userKey(name), settings.loginWindow());
+                // never the user name: people type their password into that field by mistake
+                log.info("Failed sign-in from {}", ip);
+                throw wrong;
+            }
+        } finally {
+            lock.unlock();
         }
-        if (user != null && !user.isBlank()) {
-            limiter.add(userKey(user), settings.loginWindow());
-        }
-        // never the user name: people type their password into that field by mistake
-        log.info("Failed sign-in from {}", ip);
     }
 
     /** The user name a request signs in with, or null when it carries no credentials. */
@@ -106,7 +145,18 @@ public class LoginThrottle extends OncePerRequestFilter {
         return null;
     }
 
-    private static String ipKey(String ip) {
+    /** An IPv6 client holds a whole /64 (its provider hands it one): counted as one address. */
+    static String ipKey(String ip) {
+        if (ip.indexOf(':') >= 0) {
+            try {
+                byte[] address = InetAddress.getByName(ip).getAddress();
+                if (address.length == 16) {
+                    return "login-ip:" + java.util.HexFormat.of().formatHex(address, 0, 8) + "::/64";
+                }
+            } catch (UnknownHostException | SecurityException notAnAddress) {
+                // counted as written
+            }
+        }
         return "login-ip:" + ip;
     }
 

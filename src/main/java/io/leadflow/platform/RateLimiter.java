@@ -16,8 +16,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * Fixed-window counters per key, in the database every node shares: one client gets the same limit whichever node
  * it reaches, and a node's restart forgets nothing. Windows are aligned on the epoch so that all nodes count in the
- * same one. Keys are stored as SHA-256 hashes (a limit per email address keeps no address), and windows are deleted
- * once passed, so the table holds only the current windows.
+ * same one (each node by its own clock: keep them in time with NTP). Keys are stored as keyed hashes (HMAC with the
+ * instance secret: a limit per email address keeps no address, nor anything a dictionary could turn back into one),
+ * and windows are deleted once passed, so the table holds only the current windows. A request past the limit writes
+ * nothing: a flood queues on no row lock.
  */
 @Component
 public class RateLimiter {
@@ -28,8 +30,10 @@ public class RateLimiter {
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
     private final Clock clock;
+    private final Hashing hashing;
 
-    public RateLimiter(JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock) {
+    public RateLimiter(JdbcClient jdbc, PlatformTransactionManager transactions, Clock clock, Hashing hashing) {
+        this.hashing = hashing;
         this.jdbc = jdbc;
         this.ownTransaction = new TransactionTemplate(transactions);
         // counted whether or not the caller's transaction commits, and the row lock held only for this count
@@ -39,7 +43,7 @@ public class RateLimiter {
 
     /** Counts one more request for the key; throws when it is past the limit of this window. */
     public void acquire(String key, int limit, Duration window, String what) {
-        if (add(key, window) > limit) {
+        if (count(key, window, limit) > limit) {
             throw tooMany(window, what);
         }
     }
@@ -48,7 +52,7 @@ public class RateLimiter {
     public void requireBelow(String key, int limit, Duration window, String what) {
         long start = windowStart(window);
         Integer hits = jdbc.sql("select hits from rate_limit_windows where key_hash = ? and window_start = ?")
-                .params(Hashing.sha256(key), start).query(Integer.class).optional().orElse(0);
+                .params(hash(key), start).query(Integer.class).optional().orElse(0);
         if (hits >= limit) {
             throw tooMany(window, what);
         }
@@ -56,14 +60,29 @@ public class RateLimiter {
 
     /** Counts one more for the key in this window and answers the window's count. */
     public int add(String key, Duration window) {
-        String hash = Hashing.sha256(key);
+        return count(key, window, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Counts one more unless the window already holds more than {@code limit} (then nothing is written and the
+     * answer is past the limit); answers the window's count.
+     */
+    private int count(String key, Duration window, int limit) {
+        String hash = hash(key);
         long start = windowStart(window);
         for (int attempt = 1; ; attempt++) {
             try {
                 return ownTransaction.execute(s -> {
                     int updated = jdbc.sql("update rate_limit_windows set hits = hits + 1"
-                            + " where key_hash = ? and window_start = ?").params(hash, start).update();
+                            + " where key_hash = ? and window_start = ? and hits <= ?").params(hash, start, limit)
+                            .update();
                     if (updated == 0) {
+                        Integer over = jdbc.sql("select hits from rate_limit_windows where key_hash = ?"
+                                + " and window_start = ?").params(hash, start).query(Integer.class).optional()
+                                .orElse(null);
+                        if (over != null) {
+                            return over;
+                        }
                         jdbc.sql("insert into rate_limit_windows (key_hash, window_start, hits, expires_at)"
                                 + " values (?, ?, 1, ?)").params(hash, start, start + window.toMillis()).update();
                         return 1;
@@ -78,6 +97,10 @@ public class RateLimiter {
                 }
             }
         }
+    }
+
+    private String hash(String key) {
+        return hashing.hmac("rate-limit:" + key);
     }
 
     private long windowStart(Duration window) {

@@ -49,6 +49,9 @@ public class SecurityConfig {
                 .httpBasic(b -> b.authenticationEntryPoint(basic))
                 .exceptionHandling(e -> e.authenticationEntryPoint(basic))
                 .authorizeHttpRequests(a -> a
+                        // answers whether a password is right for any user, past the throttle of failed sign-ins
+                        .requestMatchers(path("/engine-rest/identity/verify"), path("/engine-rest/identity/verify/**"))
+                        .denyAll()
                         .requestMatchers(get("/engine-rest/version"), get("/engine-rest/deployment"),
                                 get("/engine-rest/deployment/**"), get("/engine-rest/process-definition"),
                                 get("/engine-rest/process-definition/**"),
@@ -83,8 +86,11 @@ public class SecurityConfig {
                         // Camunda's first-admin setup page: administrators come from configuration only
                         .requestMatchers(path("/camunda/api/admin/setup/**"), path("/camunda/app/admin/*/setup/**"))
                         .denyAll()
-                        // the webapps' own sign-in checks passwords past the throttle: people sign in at /login
-                        .requestMatchers(post("/camunda/api/admin/auth/user/*/login/**")).denyAll()
+                        // the webapps' own sign-in and the engine's password check answer whether a password is right
+                        // for any user, past the throttle of failed sign-ins: people sign in at /login
+                        .requestMatchers(post("/camunda/api/admin/auth/user/*/login/**"),
+                                path("/camunda/api/engine/engine/*/identity/verify"),
+                                path("/camunda/api/engine/engine/*/identity/verify/**")).denyAll()
                         // public (API.md §1)
                         .requestMatchers(publicPosts).permitAll()
                         .requestMatchers(get("/forms/**"), path("/optin/**"), path("/r/**"), get("/t.js"),

@@ -34,6 +34,13 @@ public class StorageLostFilter extends OncePerRequestFilter {
 
     private final ObjectMapper json;
 
+    /** The path's first segment only: the rest may be a signed token (/r/…, /optin/…) that has no place in a log. */
+    static String route(HttpServletRequest request) {
+        String path = request.getServletPath() == null ? "" : request.getServletPath();
+        int second = path.indexOf('/', 1);
+        return second < 0 ? path : path.substring(0, second) + "/…";
+    }
+
     public StorageLostFilter(ObjectMapper json) {
         this.json = json;
     }
@@ -47,7 +54,7 @@ public class StorageLostFilter extends OncePerRequestFilter {
             if (!Errors.isStorageFailure(e) || response.isCommitted()) {
                 throw e;
             }
-            log.error("Storage unavailable during {} {}: {}", request.getMethod(), request.getRequestURI(),
+            log.error("Storage unavailable during {} {}: {}", request.getMethod(), route(request),
                     Errors.rootMessage(e));
             response.resetBuffer();
             response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(ProblemHandler.STORAGE_RETRY_AFTER_SECONDS));

@@ -13,10 +13,12 @@ import org.camunda.bpm.engine.impl.identity.Authentication;
 import org.camunda.bpm.engine.impl.persistence.entity.TaskEntity;
 
 /**
- * A task someone is assigned to is worked on (completed, its form submitted) by that person or by a manager, whatever
- * the way in (Tasklist, the engine's REST API): a teammate who sees the task through the team's candidate group may
- * not close another rep's lead. Leadflow itself (the handoff API, which checks the owner on its own, and the job
- * executor) works without a signed-in user and is not concerned.
+ * A task someone is assigned to is worked on (completed, its form submitted) and reassigned only by that person or by
+ * a manager, whatever the way in (Tasklist, the engine's REST API): a teammate who sees the task through the team's
+ * candidate group may neither close another rep's lead nor take the task over (tasks created before this rule
+ * included, whatever their authorizations say). Leadflow itself (the handoff API, which checks the owner on its own,
+ * and the job executor) works without a signed-in user and is not concerned, nor is code the engine runs with its
+ * authorization checks off.
  * <p>
  * It is one more of the engine's command checkers, consulted before the command changes anything, so the refusal is
  * an {@link AuthorizationException} (403), not a failed command. Of the checker's many questions only "may this user
@@ -34,7 +36,8 @@ final class AssigneeCompletesTask implements InvocationHandler {
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) {
         switch (method.getName()) {
-            case "checkTaskWork" -> checkTaskWork((TaskEntity) args[0]);
+            case "checkTaskWork" -> assigneeOrManager((TaskEntity) args[0], "work on");
+            case "checkTaskAssign" -> assigneeOrManager((TaskEntity) args[0], "reassign");
             case "toString" -> {
                 return "AssigneeCompletesTask";
             }
@@ -51,7 +54,10 @@ final class AssigneeCompletesTask implements InvocationHandler {
         return null;
     }
 
-    private static void checkTaskWork(TaskEntity task) {
+    private static void assigneeOrManager(TaskEntity task, String what) {
+        if (!Context.getCommandContext().isAuthorizationCheckEnabled()) {
+            return;
+        }
         Authentication who = Context.getCommandContext().getAuthentication();
         if (who == null || who.getUserId() == null || task.getAssignee() == null
                 || task.getAssignee().equals(who.getUserId())) {
@@ -61,6 +67,6 @@ final class AssigneeCompletesTask implements InvocationHandler {
             return;
         }
         throw new AuthorizationException("Task '" + task.getName() + "' is assigned to " + task.getAssignee()
-                + ": only they or a sales manager may work on it. Ask a manager to reassign it to you.");
+                + ": only they or a sales manager may " + what + " it. Ask a manager to reassign it to you.");
     }
 }

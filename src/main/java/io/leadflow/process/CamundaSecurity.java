@@ -18,6 +18,9 @@ import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.UsernamePasswordAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.web.authentication.WebAuthenticationDetails;
+
+import io.leadflow.platform.LoginThrottle;
 
 /**
  * One sign-in for the app and the Camunda webapps: Spring Security checks passwords against the engine's
@@ -28,19 +31,24 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 class CamundaSecurity {
 
     @Bean
-    AuthenticationProvider identityServiceAuthentication(IdentityService identity) {
+    AuthenticationProvider identityServiceAuthentication(IdentityService identity, LoginThrottle throttle) {
         return new AuthenticationProvider() {
             /**
-             * Reads the user from the engine's identity tables. A connection a failover killed fails the first try
-             * and leaves the pool; the second try takes a fresh one (a database still away then answers 503).
+             * Reads the user from the engine's identity tables, under the limits of failed sign-ins (whatever way
+             * the credentials came in). A connection a failover killed fails the first try and leaves the pool; the
+             * second try takes a fresh one (a database still away then answers 503).
              */
             @Override
             public Authentication authenticate(Authentication authentication) {
-                try {
-                    return check(authentication);
-                } catch (ProcessEnginePersistenceException lostConnection) {
-                    return check(authentication);
-                }
+                String ip = authentication.getDetails() instanceof WebAuthenticationDetails web
+                        ? web.getRemoteAddress() : null;
+                return throttle.checked(authentication.getName(), ip, () -> {
+                    try {
+                        return check(authentication);
+                    } catch (ProcessEnginePersistenceException lostConnection) {
+                        return check(authentication);
+                    }
+                });
             }
 
             private Authentication check(Authentication authentication) {

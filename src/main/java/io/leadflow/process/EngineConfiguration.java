@@ -89,9 +89,6 @@ class EngineConfiguration {
                 preDeployers.add(new LintingDeployer(() -> otherBeans(context)));
                 configuration.setCustomPreDeployers(preDeployers);
                 configuration.setEnforceHistoryTimeToLive(true);
-                // an assignee and the team's candidates may work on a task (claim, complete) but not reassign it;
-                // working on another rep's task is refused by AssigneeCompletesTask (postInit)
-                configuration.setDefaultUserPermissionNameForTask("TASK_WORK");
                 configuration.setJavaSerializationFormatEnabled(false);
                 configuration.setFailedJobCommandFactory(new CrmJobRetries(crm.retry()));
                 // Decisions in processes (assignment, nurture track) parse their FEEL once, as scoring does, and

@@ -84,8 +84,10 @@ class IdentitySetup implements SmartInitializingSingleton {
         }
     }
 
+    /** Only while it still has the demo password: a real user of that name, made in Camunda Admin, stays. */
     private void deleteDemoUser(String id) {
-        if (identity.createUserQuery().userId(id).singleResult() != null) {
+        User user = identity.createUserQuery().userId(id).singleResult();
+        if (user != null && accepts((UserEntity) user, DEMO_PASSWORD)) {
             identity.deleteUser(id);
             log.warn("Deleted demo user {}: leadflow.demo-users.enabled is false", id);
         }

@@ -76,8 +76,10 @@ class ProductionProfileTests {
     @Order(1)
     void aDatabaseFirstStartedForDevelopmentKeepsNoDemoUserInProduction() throws Exception {
         // the README's PostgreSQL steps: a first start with the defaults (demo users on) fills the identity tables
+        // bob, there, is a real rep whose password is his own (as if set in Camunda Admin)
         try (var dev = start(List.of("--server.port=0", "--spring.datasource.url=jdbc:h2:mem:dev-then-prod;DB_CLOSE_DELAY=-1",
-                "--camunda.bpm.job-execution.enabled=false", "--camunda.bpm.generate-unique-process-engine-name=true"),
+                "--camunda.bpm.job-execution.enabled=false", "--camunda.bpm.generate-unique-process-engine-name=true",
+                "--leadflow.users.bob.password=bobs-own-password-42", "--leadflow.users.bob.groups=SALES,smb"),
                 "test")) {
             assertThat(status(dev, "/api/leads?email=nobody@example.com", "demo", "demo")).isEqualTo(200);
         }
@@ -87,6 +89,8 @@ class ProductionProfileTests {
             assertThat(status(prod, "/engine-rest/version", "demo", "demo")).isEqualTo(401);
             assertThat(status(prod, "/actuator/prometheus", "demo", "demo")).isEqualTo(401);
             assertThat(status(prod, "/api/handoffs", "bob", "demo")).isEqualTo(401);
+            assertThat(status(prod, "/api/handoffs", "bob", "bobs-own-password-42")).as("a real user of a demo name")
+                    .isEqualTo(200);
             // a user configuration names keeps her account, with the configured password (how passwords rotate)
             assertThat(status(prod, "/api/handoffs", "alice", "demo")).isEqualTo(401);
             assertThat(status(prod, "/api/handoffs", "alice", "a-new-password-for-alice")).isEqualTo(200);

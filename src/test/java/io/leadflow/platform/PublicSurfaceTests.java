@@ -125,6 +125,12 @@ class PublicSurfaceTests extends ServiceTestBase {
         assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
                 t -> assertThat(t).startsWith("application/problem+json"));
         assertThat(signIn(client(), "alice", "demo").statusCode()).as("another user").isEqualTo(200);
+        // a header Spring reads as Basic although it is spelled otherwise: the password is still not checked
+        HttpResponse<String> misspelt = HTTP.send(HttpRequest.newBuilder(URI.create(url("/api/handoffs")))
+                .header("X-Forwarded-For", client()).header("Authorization", "BasicX" + base64("bob:demo")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(misspelt.statusCode()).as("bob's right password behind an odd header, within the window")
+                .isNotEqualTo(200);
         // the login form is throttled as HTTP Basic is, before its CSRF token is even looked at
         assertThat(loginForm(client(), "bob", "demo").statusCode()).isEqualTo(429);
 
@@ -142,6 +148,48 @@ class PublicSurfaceTests extends ServiceTestBase {
 
         assertThat(signIn(guesser, "demo", "demo").statusCode()).isEqualTo(429);
         assertThat(signIn(client(), "demo", "demo").statusCode()).as("another address").isEqualTo(200);
+    }
+
+    @Test
+    void theEnginesPasswordCheckIsClosedSinceItWouldAnswerPastTheThrottle() throws Exception {
+        for (String path : new String[] {"/engine-rest/identity/verify",
+                "/camunda/api/engine/engine/default/identity/verify"}) {
+            HttpResponse<String> answer = HTTP.send(HttpRequest.newBuilder(URI.create(url(path)))
+                    .header("Content-Type", "application/json").header("Authorization", "Basic " + base64("demo:demo"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\": \"bob\", \"password\": \"demo\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(answer.statusCode()).as(path).isEqualTo(403);
+        }
+    }
+
+    @Test
+    void aStrangersChunkedBodyToARouteTakingLargeOnesIsTurnedAwayBeforeItIsRead() throws Exception {
+        // small enough to sit in the socket's buffers while the server answers without reading it
+        byte[] chunk = chunked(new byte[32 * 1024]);
+
+        assertThat(rawPost("/api/scoring/backtest", "Transfer-Encoding: chunked", chunk)).startsWith("HTTP/1.1 401");
+        assertThat(rawPost("/engine-rest/deployment/create", "Transfer-Encoding: chunked", chunk))
+                .startsWith("HTTP/1.1 401");
+        // signed in, the same route counts a chunked body up to its own cap
+        byte[] over = chunked(new byte[BodySizeLimitFilter.DEPLOYMENT_LIMIT + 16]);
+        assertThat(rawPost("/api/scoring/backtest", "Authorization: Basic " + base64("demo:demo")
+                + "\r\nTransfer-Encoding: chunked", over)).startsWith("HTTP/1.1 413").contains("20 MB");
+    }
+
+    private static byte[] chunked(byte[] body) throws java.io.IOException {
+        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+        chunked.write((Integer.toHexString(body.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        chunked.write(body);
+        chunked.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        return chunked.toByteArray();
+    }
+
+    @Test
+    void anIpv6ClientIsCountedByItsSlash64() {
+        assertThat(LoginThrottle.ipKey("2001:db8:1:2::1")).isEqualTo(LoginThrottle.ipKey("2001:db8:1:2:ffff:1:2:3"))
+                .isNotEqualTo(LoginThrottle.ipKey("2001:db8:1:3::1"));
+        assertThat(LoginThrottle.ipKey("203.0.113.7")).isEqualTo("login-ip:203.0.113.7");
     }
 
     @Test

@@ -80,11 +80,13 @@ class RateLimitTests {
         private JdbcClient jdbc;
         @Autowired
         private PlatformTransactionManager transactions;
+        @Autowired
+        private Hashing hashing;
         private RateLimiter limiter;
 
         @BeforeEach
         void limiterOnThisClock() {
-            limiter = new RateLimiter(jdbc, transactions, clock);
+            limiter = new RateLimiter(jdbc, transactions, clock, hashing);
         }
 
         @Test
@@ -105,15 +107,35 @@ class RateLimitTests {
 
         @Test
         void keepsNoKeyInClearAndForgetsPassedWindows() {
-            limiter.acquire("address:someone@acme-corp.io", 3, Duration.ofHours(1), "submissions");
+            String key = "address:someone." + UUID.randomUUID() + "@acme-corp.io";
+            limiter.acquire(key, 3, Duration.ofHours(1), "submissions");
+            String stored = hashing.hmac("rate-limit:" + key);
+            assertThat(jdbc.sql("select count(*) from rate_limit_windows where key_hash = ?").param(stored)
+                    .query(Integer.class).single()).isOne();
             assertThat(jdbc.sql("select count(*) from rate_limit_windows where key_hash = ?")
-                    .param(Hashing.sha256("address:someone@acme-corp.io")).query(Integer.class).single()).isOne();
+                    .param(Hashing.sha256(key)).query(Integer.class).single()).as("no plain hash to look up").isZero();
 
             clock.advance(Duration.ofHours(1));
             limiter.forgetPassedWindows();
 
-            assertThat(jdbc.sql("select count(*) from rate_limit_windows where key_hash = ?")
-                    .param(Hashing.sha256("address:someone@acme-corp.io")).query(Integer.class).single()).isZero();
+            assertThat(jdbc.sql("select count(*) from rate_limit_windows where key_hash = ?").param(stored)
+                    .query(Integer.class).single()).isZero();
+        }
+
+        @Test
+        void writesNothingForARequestPastTheLimit() {
+            String key = "ip:10.9.9." + (int) (Math.random() * 250);
+            for (int i = 0; i < 2; i++) {
+                limiter.acquire(key, 2, Duration.ofMinutes(1), "requests");
+            }
+            String stored = hashing.hmac("rate-limit:" + key);
+            for (int i = 0; i < 6; i++) {
+                assertThatThrownBy(() -> limiter.acquire(key, 2, Duration.ofMinutes(1), "requests"))
+                        .isInstanceOf(TooManyRequestsException.class);
+            }
+
+            assertThat(jdbc.sql("select hits from rate_limit_windows where key_hash = ?").param(stored)
+                    .query(Integer.class).single()).as("counted up to the first refusal, no further").isEqualTo(3);
         }
 
         @Test

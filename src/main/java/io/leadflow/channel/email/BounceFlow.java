@@ -124,7 +124,11 @@ class BounceFlow {
             return;
         }
         try {
-            handler.record(report);
+            if (!handler.record(report)) {
+                // forged, or about an email sent before emails were signed: a person decides
+                message.setFlag(Flags.Flag.FLAGGED, true);
+                return;
+            }
         } catch (DuplicateKeyException recordedByAnotherNode) {
             log.debug("Bounce report {} was recorded by another node at the same time", report.messageId());
         }

@@ -5,8 +5,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -24,10 +24,14 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * Records the bounces and complaints of a report, on the email they are about too (the one whose purpose the report
- * quotes, else the lead's latest), and suppresses the addresses that must not be mailed again: at once
- * after a hard bounce or a complaint, after {@value #SOFT_BOUNCES_TO_SUPPRESS} soft bounces within
- * {@link #SOFT_BOUNCE_WINDOW}.
+ * Records the bounces and complaints of a report on the email they are about, and suppresses the addresses that must
+ * not be mailed again: at once after a hard bounce or a complaint, after {@value #SOFT_BOUNCES_TO_SUPPRESS} soft
+ * bounces within {@link #SOFT_BOUNCE_WINDOW}.
+ * <p>
+ * Anyone can mail a forged report to the bounce mailbox, so a report counts only when it names an email we sent
+ * through what only Leadflow writes ({@link SentEmailIds}): the VERP return path it was mailed to, or the
+ * Message-ID it quotes. Then it counts only for that email's lead, and only when the address it reports (if any) is
+ * hers. A report naming none of our emails changes nothing and is left for a person.
  */
 @Component
 class BounceHandler {
@@ -40,9 +44,16 @@ class BounceHandler {
     private final LeadRepository leads;
     private final EmailOutbox outbox;
     private final Clock clock;
+    private final SentEmailIds ids;
     private final Map<Kind, Counter> received = new EnumMap<>(Kind.class);
+    private final Counter unmatched;
 
-    BounceHandler(JdbcClient jdbc, LeadRepository leads, EmailOutbox outbox, Clock clock, MeterRegistry registry) {
+    BounceHandler(JdbcClient jdbc, LeadRepository leads, EmailOutbox outbox, Clock clock, MeterRegistry registry,
+            SentEmailIds ids) {
+        this.ids = ids;
+        this.unmatched = Counter.builder("leadflow.emails.bounces.unmatched")
+                .description("Bounce and complaint reports naming none of our emails (forged, or about an email sent"
+                        + " before emails were signed): nothing suppressed").register(registry);
         this.jdbc = jdbc;
         this.outbox = outbox;
         this.leads = leads;
@@ -60,37 +71,58 @@ class BounceHandler {
      * call fail on the unique key and roll back.
      */
     @Transactional
-    public void record(BounceParser.Report report) {
+    public boolean record(BounceParser.Report report) {
         if (alreadyRecorded(report.messageId())) {
             log.debug("Bounce report {} was recorded before", report.messageId());
-            return;
+            return true;
+        }
+        Optional<EmailOutbox.Row> email = ourEmail(report);
+        if (email.isEmpty()) {
+            unmatched.increment();
+            log.warn("Bounce report {} names none of our emails (no signed return path or Message-ID): nothing "
+                    + "suppressed", report.messageId());
+            return false;
+        }
+        Lead lead = leads.find(email.get().leadId()).orElse(null);
+        if (lead == null) {
+            return true;
         }
         Instant now = clock.instant();
-        Map<String, Bounce> byLead = new LinkedHashMap<>();
+        Bounce worst = null;
         for (Bounce bounce : report.bounces()) {
             received.get(bounce.kind()).increment();
-            Lead lead = (bounce.recipient() != null ? leads.findByEmail(bounce.recipient())
-                    : leads.find(bounce.leadId())).orElse(null);
-            if (lead == null) {
-                log.info("Bounce report {} ({} {}) is about an address no lead has", report.messageId(),
-                        bounce.kind(), bounce.status());
-                continue;
+            boolean hers = bounce.recipient() != null ? bounce.recipient().equalsIgnoreCase(lead.email())
+                    : bounce.leadId() == null || bounce.leadId().equals(lead.id());
+            if (!hers) {
+                log.info("Bounce report {} about email {} reports another address ({} {}): ignored",
+                        report.messageId(), email.get().id(), bounce.kind(), bounce.status());
+            } else if (worst == null || bounce.kind().compareTo(worst.kind()) > 0) {
+                worst = bounce;
             }
-            byLead.merge(lead.id(), bounce, (a, b) -> a.kind().compareTo(b.kind()) >= 0 ? a : b);
         }
-        byLead.forEach((leadId, bounce) -> {
-            insert(leadId, bounce, report, now);
-            String emailId = report.originalPurpose() == null ? null
-                    : outbox.find(leadId, report.originalPurpose()).map(EmailOutbox.Row::id).orElse(null);
-            outbox.recordOutcome(leadId, emailId, bounce.kind() == Kind.COMPLAINT ? EmailOutbox.Outcome.COMPLAINED
-                    : EmailOutbox.Outcome.BOUNCED, now);
-            String reason = suppressionReason(leadId, bounce.kind(), now);
-            if (reason != null) {
-                leads.suppress(leadId, reason, now);
-                log.info("Lead {} suppressed ({}) by bounce report {} (status {})", leadId, reason,
-                        report.messageId(), bounce.status());
-            }
-        });
+        if (worst == null) {
+            return true;
+        }
+        insert(lead.id(), worst, report, now);
+        outbox.recordOutcome(lead.id(), email.get().id(), worst.kind() == Kind.COMPLAINT
+                ? EmailOutbox.Outcome.COMPLAINED : EmailOutbox.Outcome.BOUNCED, now);
+        String reason = suppressionReason(lead.id(), worst.kind(), now);
+        if (reason != null) {
+            leads.suppress(lead.id(), reason, now);
+            log.info("Lead {} suppressed ({}) by bounce report {} (status {})", lead.id(), reason,
+                    report.messageId(), worst.status());
+        }
+        return true;
+    }
+
+    /** The email the report is about: the one whose return path it was mailed to, else the one it quotes. */
+    private Optional<EmailOutbox.Row> ourEmail(BounceParser.Report report) {
+        Optional<String> row = report.returnPaths().stream().map(ids::rowOfReturnPath).flatMap(Optional::stream)
+                .findFirst();
+        if (row.isEmpty()) {
+            row = ids.rowOfMessageId(report.originalMessageId());
+        }
+        return row.flatMap(outbox::findIfAny);
     }
 
     private String suppressionReason(String leadId, Kind kind, Instant now) {

@@ -67,9 +67,21 @@ final class BounceParser {
      *                          it: which email of the lead bounced
      * @param bounces           one per recipient that bounced or complained; empty when the report says nothing
      *                          went wrong (a DSN for a relayed or delivered message)
+     * @param returnPaths       the addresses the report was mailed to or names as our envelope sender (its
+     *                          {@code To}, {@code Delivered-To}, {@code X-Original-To}, {@code Envelope-To}, the
+     *                          quoted email's {@code Return-Path}, Postfix's {@code X-Postfix-Sender}): where a VERP
+     *                          return path of ours shows which email the report is about
      */
-    record Report(String messageId, String originalMessageId, String originalPurpose, List<Bounce> bounces) {
+    record Report(String messageId, String originalMessageId, String originalPurpose, List<Bounce> bounces,
+            List<String> returnPaths) {
+
+        Report(String messageId, String originalMessageId, String originalPurpose, List<Bounce> bounces) {
+            this(messageId, originalMessageId, originalPurpose, bounces, List.of());
+        }
     }
+
+    private static final List<String> DELIVERED_TO = List.of("To", "Delivered-To", "X-Original-To", "Envelope-To",
+            "X-Envelope-To");
 
     /** The message is not a report this parser understands; the message says why. */
     static final class Unrecognised extends Exception {
@@ -107,19 +119,58 @@ final class BounceParser {
                     : shortened(originalHeaders.getHeader("Message-ID", null));
             String originalPurpose = originalHeaders == null ? null
                     : shortened(originalHeaders.getHeader(PURPOSE_HEADER, null));
+            List<String> returnPaths = returnPaths(message, originalHeaders, deliveryStatus);
             if (deliveryStatus != null) {
                 return new Report(messageId(message), originalMessageId, originalPurpose,
-                        deliveryStatus(deliveryStatus));
+                        deliveryStatus(deliveryStatus), returnPaths);
             }
             if (feedback != null) {
                 return new Report(messageId(message), originalMessageId, originalPurpose,
-                        complaint(feedback, originalHeaders));
+                        complaint(feedback, originalHeaders), returnPaths);
             }
             throw new Unrecognised("no message/delivery-status or message/feedback-report part (content type "
                     + message.getContentType() + ")");
         } catch (MessagingException | IOException | RuntimeException e) {
             throw new Unrecognised("malformed message: " + e);
         }
+    }
+
+    private static List<String> returnPaths(MimeMessage message, InternetHeaders original, Part deliveryStatus)
+            throws MessagingException, IOException {
+        List<String> found = new ArrayList<>();
+        for (String name : DELIVERED_TO) {
+            String[] values = message.getHeader(name);
+            for (String value : values == null ? new String[0] : values) {
+                found.addAll(addresses(value));
+            }
+        }
+        if (original != null) {
+            String[] values = original.getHeader("Return-Path");
+            for (String value : values == null ? new String[0] : values) {
+                found.addAll(addresses(value));
+            }
+        }
+        if (deliveryStatus != null) {
+            for (Map<String, List<String>> block : fieldBlocks(text(deliveryStatus))) {
+                String sender = field(block, "x-postfix-sender");
+                if (sender != null && address(sender) != null) {
+                    found.add(address(sender));
+                }
+            }
+        }
+        return found.stream().distinct().limit(20).toList();
+    }
+
+    private static List<String> addresses(String header) {
+        List<String> found = new ArrayList<>();
+        for (String part : header.split(",")) {
+            int open = part.indexOf('<');
+            String address = address(open >= 0 ? part.substring(open) : part);
+            if (address != null) {
+                found.add(address);
+            }
+        }
+        return found;
     }
 
     private static void collectParts(Part part, List<Part> parts, int depth) throws MessagingException {

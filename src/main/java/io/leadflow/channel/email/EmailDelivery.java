@@ -8,6 +8,7 @@ import java.util.Set;
 import jakarta.mail.MessagingException;
 import jakarta.mail.internet.MimeMessage;
 
+import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ApplicationEventPublisher;
@@ -71,11 +72,13 @@ class EmailDelivery {
     private org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor senders;
     /** Rows claimed in the poller's last claim and not handed to a sender yet (the poller thread's own). */
     private final java.util.Queue<EmailOutbox.Row> claimed = new java.util.ArrayDeque<>();
+    private final SentEmailIds ids;
 
     EmailDelivery(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, LeadRepository leads,
             EmailSettings settings, LeadflowSettings leadflow, JavaMailSender mailSender, TransactionTemplate tx,
             ApplicationEventPublisher events, MeterRegistry registry, java.time.Clock clock, SendRules rules,
-            TrackedLinks tracked) {
+            TrackedLinks tracked, SentEmailIds ids) {
+        this.ids = ids;
         this.clock = clock;
         this.rules = rules;
         this.tracked = tracked;
@@ -272,6 +275,7 @@ class EmailDelivery {
             }
             mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
             mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
+            signed(mime, row);
             return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
         } catch (MessagingException | RuntimeException e) {
             if (e instanceof org.springframework.dao.DataAccessException database) {
@@ -297,7 +301,20 @@ class EmailDelivery {
         mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
         mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
         mime.setHeader("Auto-Submitted", "auto-generated");
+        signed(mime, row);
         return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
+    }
+
+    /**
+     * The Message-ID and the envelope sender only Leadflow can write for this email (SentEmailIds): a bounce or
+     * complaint report is believed only when it names one of them.
+     */
+    private void signed(MimeMessage mime, EmailOutbox.Row row) throws MessagingException {
+        mime.setHeader("Message-ID", ids.messageId(row.id()));
+        String returnPath = ids.returnPath(row.id());
+        if (returnPath != null && mime instanceof SMTPMessage smtp) {
+            smtp.setEnvelopeFrom(returnPath);
+        }
     }
 
     /**

@@ -239,6 +239,11 @@ public class EmailOutbox {
                 .param(id).update();
     }
 
+    /** The row, if it still exists (an erased lead's rows may be gone). */
+    Optional<Row> findIfAny(String id) {
+        return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).optional();
+    }
+
     Row findById(String id) {
         return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).single();
     }

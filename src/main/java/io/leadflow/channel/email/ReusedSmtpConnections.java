@@ -19,6 +19,8 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.MimeMessage;
 
+import org.eclipse.angus.mail.smtp.SMTPMessage;
+
 /**
  * The SMTP sender, keeping its connections open between emails as bulk senders do: an email on an open connection
  * costs {@code MAIL}, {@code RCPT} and {@code DATA}, where a new connection adds the TCP (and TLS) handshake,
@@ -51,6 +53,15 @@ class ReusedSmtpConnections extends JavaMailSenderImpl implements DisposableBean
     ReusedSmtpConnections(int maxMessages, Duration maxIdle) {
         this.maxMessages = Math.max(1, maxMessages);
         this.maxIdleNanos = maxIdle.toNanos();
+    }
+
+    /**
+     * A message that can carry an envelope sender of its own (VERP, {@link SentEmailIds#returnPath}): the SMTP
+     * transport uses it in {@code MAIL FROM} instead of the session's {@code mail.smtp.from}.
+     */
+    @Override
+    public MimeMessage createMimeMessage() {
+        return new SMTPMessage(getSession());
     }
 
     @Override

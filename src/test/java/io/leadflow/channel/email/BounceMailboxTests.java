@@ -106,7 +106,7 @@ class BounceMailboxTests {
         String leadId = capture(email);
         double hardBefore = bounces("hard");
 
-        MimeMessage report = deliver(BounceReports.hardBounce(email, BounceReports.messageId()));
+        MimeMessage report = deliver(BounceReports.hardBounce(email, ourEmail(leadId)));
 
         await().atMost(PATIENCE).until(() -> "HARD_BOUNCE".equals(repository.get(leadId).suppressedReason()));
         await().atMost(PATIENCE).until(() -> isSet(report, Flags.Flag.SEEN));
@@ -118,7 +118,7 @@ class BounceMailboxTests {
         String email = address("annoyed");
         String leadId = capture(email);
 
-        MimeMessage report = deliver(BounceReports.complaint(email, BounceReports.messageId()));
+        MimeMessage report = deliver(BounceReports.complaint(email, ourEmail(leadId)));
 
         await().atMost(PATIENCE).until(() -> "COMPLAINED".equals(repository.get(leadId).suppressedReason()));
         await().atMost(PATIENCE).until(() -> isSet(report, Flags.Flag.SEEN));
@@ -129,7 +129,7 @@ class BounceMailboxTests {
         String email = address("redacted");
         String leadId = capture(email);
 
-        deliver(BounceReports.redactedComplaint(email, leadId));
+        deliver(BounceReports.redactedComplaint(email, leadId, ourEmail(leadId)));
 
         await().atMost(PATIENCE).until(() -> "COMPLAINED".equals(repository.get(leadId).suppressedReason()));
     }
@@ -139,12 +139,12 @@ class BounceMailboxTests {
         String email = address("full");
         String leadId = capture(email);
 
-        MimeMessage first = deliver(BounceReports.delayWarning(email, BounceReports.messageId()));
-        MimeMessage second = deliver(BounceReports.delayWarning(email, BounceReports.messageId()));
+        MimeMessage first = deliver(BounceReports.delayWarning(email, ourEmail(leadId)));
+        MimeMessage second = deliver(BounceReports.delayWarning(email, ourEmail(leadId)));
         await().atMost(PATIENCE).until(() -> isSet(first, Flags.Flag.SEEN) && isSet(second, Flags.Flag.SEEN));
         assertThat(repository.get(leadId).suppressedReason()).isNull();
 
-        MimeMessage third = deliver(BounceReports.delayWarning(email, BounceReports.messageId()));
+        MimeMessage third = deliver(BounceReports.delayWarning(email, ourEmail(leadId)));
 
         await().atMost(PATIENCE).until(() -> "SOFT_BOUNCE".equals(repository.get(leadId).suppressedReason()));
         await().atMost(PATIENCE).until(() -> isSet(third, Flags.Flag.SEEN));
@@ -154,7 +154,7 @@ class BounceMailboxTests {
     void countsRepeatedDelayWarningsAboutOneEmailAsOneSoftBounce() {
         String email = address("slow");
         String leadId = capture(email);
-        String ourEmail = BounceReports.messageId();
+        String ourEmail = ourEmail(leadId);
 
         MimeMessage[] warnings = {
                 deliver(BounceReports.delayWarning(email, ourEmail)),
@@ -174,7 +174,7 @@ class BounceMailboxTests {
         String leadId = capture(email);
 
         MimeMessage outOfOffice = deliver(BounceReports.outOfOffice(address("away")));
-        MimeMessage report = deliver(BounceReports.hardBounce(email, BounceReports.messageId()));
+        MimeMessage report = deliver(BounceReports.hardBounce(email, ourEmail(leadId)));
 
         await().atMost(PATIENCE).until(() -> "HARD_BOUNCE".equals(repository.get(leadId).suppressedReason()));
         await().atMost(PATIENCE).until(() -> isSet(report, Flags.Flag.SEEN) && isSet(outOfOffice, Flags.Flag.FLAGGED));
@@ -190,7 +190,7 @@ class BounceMailboxTests {
         doThrow(new CannotGetJdbcConnectionException("database briefly unreachable")).doCallRealMethod()
                 .when(handler).record(argThat(aboutThisLead));
 
-        MimeMessage report = deliver(BounceReports.hardBounce(email, BounceReports.messageId()));
+        MimeMessage report = deliver(BounceReports.hardBounce(email, ourEmail(leadId)));
 
         await().atMost(PATIENCE).until(() -> "HARD_BOUNCE".equals(repository.get(leadId).suppressedReason()));
         await().atMost(PATIENCE).until(() -> isSet(report, Flags.Flag.SEEN));
@@ -215,6 +215,62 @@ class BounceMailboxTests {
             assertThat(entry.detail()).isEqualTo("mailto request");
         });
         await().atMost(PATIENCE).until(() -> isSet(request, Flags.Flag.SEEN) && isSet(unknown, Flags.Flag.SEEN));
+    }
+
+    /**
+     * A forged report, about a real lead and in every way a real MTA's, but naming no email of ours: anyone could
+     * mail it to the bounce mailbox to have a competitor's contacts suppressed.
+     */
+    @Test
+    void suppressesNobodyForAReportThatNamesNoneOfOurEmails() {
+        String email = address("target");
+        String leadId = capture(email);
+        String forgedSignature = ourEmail(leadId).replaceFirst("\\.[0-9a-f]{16}@", ".0123456789abcdef@");
+
+        MimeMessage unsigned = deliver(BounceReports.hardBounce(email, BounceReports.messageId()));
+        MimeMessage forged = deliver(BounceReports.complaint(email, forgedSignature));
+
+        await().atMost(PATIENCE).until(() -> isSet(unsigned, Flags.Flag.FLAGGED) && isSet(forged, Flags.Flag.FLAGGED));
+        assertThat(repository.get(leadId).suppressedReason()).isNull();
+        assertThat(isSet(unsigned, Flags.Flag.SEEN)).as("left unread for a person").isFalse();
+        assertThat(jdbc.sql("select count(*) from email_bounces where lead_id = ?").param(leadId).query(Integer.class)
+                .single()).isZero();
+    }
+
+    /** A report mailed to the VERP return path of one of our emails is about that email, whatever it quotes. */
+    @Test
+    void suppressesByTheReturnPathAReportWasMailedTo() {
+        String email = address("verp");
+        String leadId = capture(email);
+        String row = ourEmailRow(leadId);
+        String returnPath = ids.returnPath(row);
+        assertThat(returnPath).as("the sender's mailbox, tagged with the email")
+                .matches("[^+@]+\\+[0-9a-f]{32}\\.[0-9a-f]{16}@.+");
+
+        deliver(BounceReports.hardBounce(email, BounceReports.messageId())
+                .replace("Delivered-To: bounces@leadflow.example", "Delivered-To: " + returnPath));
+
+        await().atMost(PATIENCE).until(() -> "HARD_BOUNCE".equals(repository.get(leadId).suppressedReason()));
+        assertThat(jdbc.sql("select bounced_at from email_outbox where id = ?").param(row)
+                .query(java.sql.Timestamp.class).single()).as("the bounce is told of that email").isNotNull();
+    }
+
+    @Autowired
+    EmailOutbox outbox;
+    @Autowired
+    SentEmailIds ids;
+    @Autowired
+    org.springframework.transaction.support.TransactionTemplate tx;
+
+    /** The Message-ID of an email we sent the lead, as a report quotes it. */
+    private String ourEmail(String leadId) {
+        return ids.messageId(ourEmailRow(leadId));
+    }
+
+    private String ourEmailRow(String leadId) {
+        String purpose = "bounce-test-" + UUID.randomUUID().toString().substring(0, 8);
+        tx.executeWithoutResult(s -> outbox.enqueue(leadId, purpose, "nurture-value"));
+        return outbox.find(leadId, purpose).orElseThrow().id();
     }
 
     private String capture(String email) {

@@ -244,8 +244,11 @@ final class BounceReports {
 
     /** A complaint as some providers send it: no Original-Rcpt-To, the recipient only in the quoted email. */
     static String complaintWithoutOriginalRcptTo(String recipient) {
-        return complaint(recipient, "<quoted@leadflow.example>")
-                .replace("Original-Rcpt-To: <" + recipient + ">\n", "");
+        return complaintWithoutOriginalRcptTo(recipient, "<quoted@leadflow.example>");
+    }
+
+    static String complaintWithoutOriginalRcptTo(String recipient, String originalMessageId) {
+        return complaint(recipient, originalMessageId).replace("Original-Rcpt-To: <" + recipient + ">\n", "");
     }
 
     /**
@@ -253,7 +256,11 @@ final class BounceReports {
      * lead header, quoted with the email, says whom it is about.
      */
     static String redactedComplaint(String recipient, String leadId) {
-        return complaintWithoutOriginalRcptTo(recipient)
+        return redactedComplaint(recipient, leadId, "<quoted@leadflow.example>");
+    }
+
+    static String redactedComplaint(String recipient, String leadId, String originalMessageId) {
+        return complaintWithoutOriginalRcptTo(recipient, originalMessageId)
                 .replace("To: " + recipient + "\n", "To: [redacted]\n" + BounceParser.LEAD_HEADER + ": " + leadId + "\n");
     }
 

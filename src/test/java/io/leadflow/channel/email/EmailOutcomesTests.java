@@ -62,7 +62,7 @@ class EmailOutcomesTests extends ServiceTestBase {
         String bouncerId = confirmedLead(bouncer);
         MimeMessage bouncedWelcome = awaitMail(bouncer, "Welcome aboard");
         nurtureEmail(bouncerId, bouncer, "outcomes-bounce");
-        bounces.record(BounceParser.read(mime(BounceReports.hardBounce(bouncer, BounceReports.messageId())
+        bounces.record(BounceParser.read(mime(BounceReports.hardBounce(bouncer, bouncedWelcome.getMessageID())
                 .replace("X-Leadflow-Purpose: doi-confirmation",
                         "X-Leadflow-Purpose: " + bouncedWelcome.getHeader(BounceParser.PURPOSE_HEADER, null)))));
 

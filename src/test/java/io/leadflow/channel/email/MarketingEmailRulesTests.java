@@ -36,6 +36,28 @@ class MarketingEmailRulesTests extends ServiceTestBase {
     @Autowired
     ScoringService scoring;
 
+    @Autowired
+    SentEmailIds ids;
+
+    /** What a bounce report must name to be believed: the signed Message-ID and return path of the email. */
+    @Test
+    void signsTheMessageIdAndTheReturnPathOfEveryEmail() throws Exception {
+        String email = confirmedLead("signed");
+        String leadId = leadId(email);
+        tx.executeWithoutResult(s -> outbox.enqueue(leadId, "signed-test", "nurture-value"));
+        String row = outbox.find(leadId, "signed-test").orElseThrow().id();
+
+        MimeMessage mail = awaitMail(email, "Three signs your leads go cold before sales calls");
+
+        assertThat(mail.getMessageID()).isEqualTo(ids.messageId(row));
+        assertThat(ids.rowOfMessageId(mail.getMessageID())).hasValue(row);
+        String returnPath = mail.getHeader("Return-Path", null);
+        assertThat(returnPath).as("the envelope sender the SMTP server received").isNotNull();
+        assertThat(ids.rowOfReturnPath(returnPath)).hasValue(row);
+        assertThat(ids.rowOfMessageId(mail.getMessageID().replace(row, UUID.randomUUID().toString())))
+                .as("another row under the same signature").isEmpty();
+    }
+
     @Test
     void holdsTheFourthMarketingEmailOfTheWeekUntilTheOldestIsAWeekOld() {
         String email = confirmedLead("busy-inbox");
