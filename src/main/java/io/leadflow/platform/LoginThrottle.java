@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
@@ -48,6 +49,8 @@ public class LoginThrottle extends OncePerRequestFilter {
     private static final Logger log = LoggerFactory.getLogger(LoginThrottle.class);
     private static final UrlPathHelper PATHS = new UrlPathHelper();
     private static final String WHAT = "failed sign-ins";
+    /** How long a sign-in waits for another check of the same user name on this node. */
+    private static final long LOCK_WAIT_SECONDS = 5;
 
     private final RateLimiter limiter;
     private final RateLimitSettings settings;
@@ -56,9 +59,24 @@ public class LoginThrottle extends OncePerRequestFilter {
 
     /** A sign-in refused before its password was checked: a limit of failed sign-ins was reached. */
     public static final class Throttled extends AuthenticationException {
-        public Throttled(String message) {
+
+        private final long retryAfterSeconds;
+
+        public Throttled(String message, long retryAfterSeconds) {
             super(message);
+            this.retryAfterSeconds = retryAfterSeconds;
         }
+
+        public long retryAfterSeconds() {
+            return retryAfterSeconds;
+        }
+    }
+
+    /** Answers a sign-in the provider refused unchecked as the filter does: 429 with Retry-After. */
+    public void tooMany(HttpServletResponse response, Throttled e) throws IOException {
+        response.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
+        ProblemHandler.write(response, json, HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
+                e.getMessage() + ", or ask an administrator");
     }
 
     public LoginThrottle(RateLimiter limiter, RateLimitSettings settings, ObjectMapper json) {
@@ -84,9 +102,7 @@ public class LoginThrottle extends OncePerRequestFilter {
             limiter.requireBelow(userKey(user(request)), settings.loginFailuresPerUser(), settings.loginWindow(),
                     WHAT + " for this user");
         } catch (TooManyRequestsException e) {
-            response.setHeader("Retry-After", String.valueOf(e.retryAfterSeconds()));
-            ProblemHandler.write(response, json, HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
-                    e.getMessage() + ", or ask an administrator");
+            tooMany(response, new Throttled(e.getMessage(), e.retryAfterSeconds()));
             return;
         }
         chain.doFilter(request, response);
@@ -99,7 +115,15 @@ public class LoginThrottle extends OncePerRequestFilter {
     public Authentication checked(String user, String ip, Supplier<Authentication> check) {
         String name = user == null ? "" : user;
         ReentrantLock lock = userLocks[Math.floorMod(userKey(name).hashCode(), userLocks.length)];
-        lock.lock();
+        try {
+            if (!lock.tryLock(LOCK_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new Throttled("Too many sign-ins at once for this user; try again in a few seconds",
+                        LOCK_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Throttled("Sign-in interrupted; try again", 1);
+        }
         try {
             try {
                 if (ip != null) {
@@ -107,7 +131,7 @@ public class LoginThrottle extends OncePerRequestFilter {
                 }
                 limiter.requireBelow(userKey(name), settings.loginFailuresPerUser(), settings.loginWindow(), WHAT);
             } catch (TooManyRequestsException e) {
-                throw new Throttled(e.getMessage());
+                throw new Throttled(e.getMessage(), e.retryAfterSeconds());
             }
             try {
                 return check.get();

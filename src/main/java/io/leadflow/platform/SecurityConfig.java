@@ -7,9 +7,9 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
-import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.authentication.HttpStatusEntryPoint;
 import org.springframework.security.web.authentication.www.BasicAuthenticationEntryPoint;
@@ -35,12 +35,25 @@ public class SecurityConfig {
     private static final String SALES = "SALES";
     private static final String INTEGRATOR = "INTEGRATOR";
 
+    /** A sign-in refused unchecked (too many failures) answers 429 with Retry-After; any other failure as before. */
+    private static AuthenticationEntryPoint throttleAware(LoginThrottle throttle, AuthenticationEntryPoint otherwise) {
+        return (request, response, failure) -> {
+            if (failure instanceof LoginThrottle.Throttled throttled) {
+                throttle.tooMany(response, throttled);
+            } else {
+                otherwise.commence(request, response, failure);
+            }
+        };
+    }
+
     @Bean
     @Order(1)
-    SecurityFilterChain engineRest(HttpSecurity http, LeadflowSettings settings, ObjectMapper json) throws Exception {
-        var basic = new BasicAuthenticationEntryPoint();
-        basic.setRealmName("Leadflow");
-        basic.afterPropertiesSet();
+    SecurityFilterChain engineRest(HttpSecurity http, LeadflowSettings settings, ObjectMapper json,
+            LoginThrottle throttle) throws Exception {
+        var realm = new BasicAuthenticationEntryPoint();
+        realm.setRealmName("Leadflow");
+        realm.afterPropertiesSet();
+        AuthenticationEntryPoint basic = throttleAware(throttle, realm);
         return http.securityMatcher(withDefaults().matcher("/engine-rest/**"))
                 .csrf(c -> c.disable())
                 .addFilterBefore(new CrossSiteRefusal(settings.publicUrl().toString(), json),
@@ -62,7 +75,7 @@ public class SecurityConfig {
 
     @Bean
     @Order(2)
-    SecurityFilterChain application(HttpSecurity http) throws Exception {
+    SecurityFilterChain application(HttpSecurity http, LoginThrottle throttle) throws Exception {
         RequestMatcher carriesAuthorization = r -> r.getHeader("Authorization") != null;
         RequestMatcher publicPosts = new OrRequestMatcher(post("/forms/**"), post("/optin/**"), post("/t/collect"),
                 post("/api/crm/events"), post("/sandbox-crm/api/leads"));
@@ -75,8 +88,18 @@ public class SecurityConfig {
         return http
                 .csrf(c -> c.ignoringRequestMatchers(new OrRequestMatcher(carriesAuthorization, publicPosts,
                         apiCallWithoutSession, path("/camunda/api/**"), path("/camunda/app/**"))))
-                .httpBasic(Customizer.withDefaults())
-                .formLogin(f -> f.loginPage("/login").permitAll())
+                .httpBasic(b -> {
+                    var realm = new BasicAuthenticationEntryPoint();
+                    realm.setRealmName("Realm");
+                    b.authenticationEntryPoint(throttleAware(throttle, realm));
+                })
+                .formLogin(f -> f.loginPage("/login").permitAll().failureHandler((request, response, failure) -> {
+                    if (failure instanceof LoginThrottle.Throttled throttled) {
+                        throttle.tooMany(response, throttled);
+                    } else {
+                        response.sendRedirect(request.getContextPath() + "/login?error");
+                    }
+                }))
                 .logout(l -> l.logoutRequestMatcher(new OrRequestMatcher(post("/logout"),
                         post("/camunda/api/admin/auth/user/default/logout"))).logoutSuccessUrl("/login?logout"))
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(

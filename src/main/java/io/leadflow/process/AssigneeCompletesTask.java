@@ -11,6 +11,7 @@ import org.camunda.bpm.engine.impl.cfg.CommandChecker;
 import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.identity.Authentication;
 import org.camunda.bpm.engine.impl.persistence.entity.TaskEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.PropertyChange;
 
 /**
  * A task someone is assigned to is worked on (completed, its form submitted) and reassigned only by that person or by
@@ -37,7 +38,8 @@ final class AssigneeCompletesTask implements InvocationHandler {
     public Object invoke(Object proxy, Method method, Object[] args) {
         switch (method.getName()) {
             case "checkTaskWork" -> assigneeOrManager((TaskEntity) args[0], "work on");
-            case "checkTaskAssign" -> assigneeOrManager((TaskEntity) args[0], "reassign");
+            case "checkTaskAssign" -> assigneeOrManager((TaskEntity) args[0], "reassign or change");
+            case "checkUpdateTaskVariable" -> assigneeOrManager((TaskEntity) args[0], "change the variables of");
             case "toString" -> {
                 return "AssigneeCompletesTask";
             }
@@ -54,19 +56,28 @@ final class AssigneeCompletesTask implements InvocationHandler {
         return null;
     }
 
+    /**
+     * The assignee as stored, not as the command is about to change it: saving a task whose assignee the caller set
+     * to himself is checked after the change ({@code PUT /task/{id}}), and must not pass for that.
+     */
+    private static String storedAssignee(TaskEntity task) {
+        PropertyChange change = task.getPropertyChanges().get(TaskEntity.ASSIGNEE);
+        return change != null ? (String) change.getOrgValue() : task.getAssignee();
+    }
+
     private static void assigneeOrManager(TaskEntity task, String what) {
         if (!Context.getCommandContext().isAuthorizationCheckEnabled()) {
             return;
         }
         Authentication who = Context.getCommandContext().getAuthentication();
-        if (who == null || who.getUserId() == null || task.getAssignee() == null
-                || task.getAssignee().equals(who.getUserId())) {
+        String assignee = storedAssignee(task);
+        if (who == null || who.getUserId() == null || assignee == null || assignee.equals(who.getUserId())) {
             return;
         }
         if (who.getGroupIds() != null && who.getGroupIds().stream().anyMatch(MANAGERS::contains)) {
             return;
         }
-        throw new AuthorizationException("Task '" + task.getName() + "' is assigned to " + task.getAssignee()
+        throw new AuthorizationException("Task '" + task.getName() + "' is assigned to " + assignee
                 + ": only they or a sales manager may " + what + " it. Ask a manager to reassign it to you.");
     }
 }

@@ -242,6 +242,14 @@ class ImportTests extends ServiceTestBase {
             browser.await("location.pathname + ' ' + document.readyState",
                     v -> v.asText().equals("/imports complete"), Duration.ofSeconds(20));
 
+            // meanwhile the same browser signs in again in another tab: the session gets a new CSRF token, and the
+            // page's own token is stale (the page then fetches the fresh one and tries once more)
+            browser.eval("window.__signedInAgain = false; fetch('/login').then(r => r.text()).then(html => {"
+                    + " const token = new DOMParser().parseFromString(html, 'text/html').querySelector('[name=_csrf]').value;"
+                    + " return fetch('/login', { method: 'POST', body: new URLSearchParams({ username: 'demo',"
+                    + " password: 'demo', _csrf: token }) }); }).then(() => window.__signedInAgain = true); true");
+            browser.await("window.__signedInAgain", JsonNode::asBoolean, Duration.ofSeconds(20));
+
             // the file as a person picks it in the file chooser, then the form's own submit
             browser.eval("(function () { const f = document.getElementById('upload'); const picked = new DataTransfer();"
                     + " picked.items.add(new File([" + json.writeValueAsString(csv) + "], 'contacts.csv',"

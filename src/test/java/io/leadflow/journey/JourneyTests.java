@@ -157,7 +157,14 @@ class JourneyTests extends ServiceTestBase {
 
         var completed = teammate.post(taskApi + "/submit-form", "application/json", reject);
         var takenOver = teammate.post(taskApi + "/assignee", "application/json", "{\"userId\": \"carol\"}");
+        // Tasklist's own way to save a task: the assignee is set first, then the save is checked
+        var savedAsHers = teammate.put(taskApi, "application/json", "{\"name\": \"Follow up lead\", \"assignee\":"
+                + " \"carol\", \"priority\": 50}");
+        var variablesChanged = teammate.post(taskApi + "/variables", "application/json",
+                "{\"modifications\": {\"outcome\": {\"value\": \"reject\"}}}");
 
+        assertThat(savedAsHers.statusCode()).as(savedAsHers.body()).isEqualTo(403);
+        assertThat(variablesChanged.statusCode()).as(variablesChanged.body()).isEqualTo(403);
         assertThat(completed.statusCode()).as(completed.body()).isEqualTo(403);
         assertThat(completed.body()).contains("assigned to " + owner).contains("only they or a sales manager");
         assertThat(takenOver.statusCode()).as(takenOver.body()).isEqualTo(403);

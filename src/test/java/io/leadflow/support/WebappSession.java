@@ -48,12 +48,20 @@ public record WebappSession(HttpClient http, CookieManager cookies, String base)
     }
 
     public HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+        return send("POST", path, contentType, body);
+    }
+
+    public HttpResponse<String> put(String path, String contentType, String body) throws Exception {
+        return send("PUT", path, contentType, body);
+    }
+
+    private HttpResponse<String> send(String method, String path, String contentType, String body) throws Exception {
         String token = cookies.getCookieStore().getCookies().stream().filter(c -> c.getName().equals("XSRF-TOKEN"))
                 .map(HttpCookie::getValue).findFirst().orElseThrow(() -> new AssertionError(
                         "The webapps set no XSRF-TOKEN cookie: " + cookies.getCookieStore().getCookies()));
         return http.send(HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", contentType).header("X-XSRF-TOKEN", token)
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                .method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
                 HttpResponse.BodyHandlers.ofString());
     }
 

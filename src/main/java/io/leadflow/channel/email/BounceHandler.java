@@ -83,6 +83,12 @@ class BounceHandler {
                     + "suppressed", report.messageId());
             return false;
         }
+        if (email.get().toStaff()) {
+            // one of our people's mailboxes complaining about a notification: nothing to do with the lead
+            log.info("Bounce report {} is about a notification to staff (email {}): the lead is left as she is",
+                    report.messageId(), email.get().id());
+            return true;
+        }
         Lead lead = leads.find(email.get().leadId()).orElse(null);
         if (lead == null) {
             return true;
@@ -91,8 +97,10 @@ class BounceHandler {
         Bounce worst = null;
         for (Bounce bounce : report.bounces()) {
             received.get(bounce.kind()).increment();
-            boolean hers = bounce.recipient() != null ? bounce.recipient().equalsIgnoreCase(lead.email())
-                    : bounce.leadId() == null || bounce.leadId().equals(lead.id());
+            // a complaint about her email is hers whatever address it shows (providers redact or hash it); a bounce
+            // must be about her address (a forwarding target's own bounce names another)
+            boolean hers = bounce.kind() == Kind.COMPLAINT ? bounce.leadId() == null || bounce.leadId().equals(lead.id())
+                    : bounce.recipient() == null || bounce.recipient().equalsIgnoreCase(lead.email());
             if (!hers) {
                 log.info("Bounce report {} about email {} reports another address ({} {}): ignored",
                         report.messageId(), email.get().id(), bounce.kind(), bounce.status());

@@ -8,6 +8,8 @@ import java.util.regex.Pattern;
 import jakarta.mail.internet.AddressException;
 import jakarta.mail.internet.InternetAddress;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.mail.javamail.JavaMailSender;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
 import org.springframework.stereotype.Component;
@@ -30,6 +32,9 @@ class SentEmailIds {
 
     private static final int SIGNATURE_CHARS = 16;
     private static final int MAX_LOCAL_PART = 64;
+    /** {@code +}, the row id without dashes, {@code .}, the signature. */
+    private static final int VERP_TAG = 1 + 32 + 1 + SIGNATURE_CHARS;
+    private static final Logger log = LoggerFactory.getLogger(SentEmailIds.class);
     private static final Pattern MESSAGE_ID = Pattern.compile(
             "<?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\\.([0-9a-f]{" + SIGNATURE_CHARS + "})@[^>\\s]+>?");
     private static final Pattern VERP = Pattern.compile("[^+@\\s]+\\+([0-9a-f]{32})\\.([0-9a-f]{" + SIGNATURE_CHARS
@@ -44,11 +49,16 @@ class SentEmailIds {
         this.hashing = hashing;
         String from = address(settings.from());
         this.domain = from == null ? "leadflow.local" : from.substring(from.lastIndexOf('@') + 1);
-        String returnPath = sender instanceof JavaMailSenderImpl impl
-                ? address(impl.getJavaMailProperties().getProperty("mail.smtp.from")) : null;
+        String returnPath = sender instanceof JavaMailSenderImpl impl ? address(impl.getJavaMailProperties()
+                .getProperty("mail." + (impl.getProtocol() == null ? "smtp" : impl.getProtocol()) + ".from")) : null;
         String base = returnPath != null ? returnPath : from;
         this.bounceLocal = base == null ? null : base.substring(0, base.lastIndexOf('@'));
         this.bounceDomain = base == null ? null : base.substring(base.lastIndexOf('@') + 1);
+        if (bounceLocal != null && bounceLocal.length() + VERP_TAG > MAX_LOCAL_PART) {
+            log.warn("The bounce mailbox {} has too long a name for a tagged return path (at most {} characters before"
+                    + " the @): bounce reports are matched by the Message-ID they quote only", base,
+                    MAX_LOCAL_PART - VERP_TAG);
+        }
     }
 
     /** The Message-ID of the email of this outbox row. */

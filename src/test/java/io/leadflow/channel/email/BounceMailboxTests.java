@@ -255,6 +255,34 @@ class BounceMailboxTests {
                 .query(java.sql.Timestamp.class).single()).as("the bounce is told of that email").isNotNull();
     }
 
+    /** A provider that hashes the address it reports (RFC 6590): a complaint about her email is still hers. */
+    @Test
+    void suppressesTheLeadOfAComplaintWhoseAddressTheProviderHashed() {
+        String email = address("hashed");
+        String leadId = capture(email);
+
+        deliver(BounceReports.complaint(email, ourEmail(leadId)).replace("<" + email + ">",
+                "<3f9a1c7e5b@acme-corp.io>").replace("To: " + email, "To: 3f9a1c7e5b@acme-corp.io"));
+
+        await().atMost(PATIENCE).until(() -> "COMPLAINED".equals(repository.get(leadId).suppressedReason()));
+    }
+
+    /** A rep's mailbox complaining about a notification of ours says nothing about the lead it was about. */
+    @Test
+    void leavesTheLeadAloneForAComplaintAboutANotificationToStaff() {
+        String email = address("staffed");
+        String leadId = capture(email);
+        String purpose = "staff-test-" + UUID.randomUUID().toString().substring(0, 8);
+        tx.executeWithoutResult(s -> outbox.enqueueToStaff(leadId, purpose, "sla-remind", "alice@leadflow.local",
+                java.util.Map.of()));
+        String staffEmail = ids.messageId(outbox.find(leadId, purpose).orElseThrow().id());
+
+        MimeMessage report = deliver(BounceReports.complaint("alice@leadflow.local", staffEmail));
+
+        await().atMost(PATIENCE).until(() -> isSet(report, Flags.Flag.SEEN));
+        assertThat(repository.get(leadId).suppressedReason()).isNull();
+    }
+
     @Autowired
     EmailOutbox outbox;
     @Autowired
