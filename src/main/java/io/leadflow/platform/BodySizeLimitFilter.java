@@ -46,10 +46,13 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
+        return !carriesBody(request) || limit(request) < 0;
+    }
+
+    /** The methods whose requests come with a body. */
+    private static boolean carriesBody(HttpServletRequest request) {
         String method = request.getMethod();
-        boolean body = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method)
-                || "DELETE".equals(method);
-        return !body || limit(request) < 0;
+        return "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method) || "DELETE".equals(method);
     }
 
     private static int limit(HttpServletRequest request) {
@@ -110,9 +113,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
 
         @Override
         protected boolean shouldNotFilter(HttpServletRequest request) {
-            String method = request.getMethod();
-            boolean body = "POST".equals(method) || "PUT".equals(method) || "PATCH".equals(method);
-            return !body || request.getContentLengthLong() >= 0 || limit(request) <= DEFAULT_LIMIT;
+            return !carriesBody(request) || request.getContentLengthLong() >= 0 || limit(request) <= DEFAULT_LIMIT;
         }
 
         @Override

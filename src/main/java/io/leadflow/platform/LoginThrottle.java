@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -97,12 +98,9 @@ public class LoginThrottle extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         try {
-            limiter.requireBelow(ipKey(request.getRemoteAddr()), settings.loginFailuresPerIp(),
-                    settings.loginWindow(), WHAT + " from your address");
-            limiter.requireBelow(userKey(user(request)), settings.loginFailuresPerUser(), settings.loginWindow(),
-                    WHAT + " for this user");
-        } catch (TooManyRequestsException e) {
-            tooMany(response, new Throttled(e.getMessage(), e.retryAfterSeconds()));
+            requireBelowLimits(user(request), request.getRemoteAddr());
+        } catch (Throttled e) {
+            tooMany(response, e);
             return;
         }
         chain.doFilter(request, response);
@@ -125,14 +123,7 @@ public class LoginThrottle extends OncePerRequestFilter {
             throw new Throttled("Sign-in interrupted; try again", 1);
         }
         try {
-            try {
-                if (ip != null) {
-                    limiter.requireBelow(ipKey(ip), settings.loginFailuresPerIp(), settings.loginWindow(), WHAT);
-                }
-                limiter.requireBelow(userKey(name), settings.loginFailuresPerUser(), settings.loginWindow(), WHAT);
-            } catch (TooManyRequestsException e) {
-                throw new Throttled(e.getMessage(), e.retryAfterSeconds());
-            }
+            requireBelowLimits(name, ip);
             try {
                 return check.get();
             } catch (BadCredentialsException wrong) {
@@ -146,6 +137,20 @@ public class LoginThrottle extends OncePerRequestFilter {
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    /** Throws {@link Throttled} when the address or the user name already reached its limit of failed sign-ins. */
+    private void requireBelowLimits(String user, String ip) {
+        try {
+            if (ip != null) {
+                limiter.requireBelow(ipKey(ip), settings.loginFailuresPerIp(), settings.loginWindow(),
+                        WHAT + " from your address");
+            }
+            limiter.requireBelow(userKey(user), settings.loginFailuresPerUser(), settings.loginWindow(),
+                    WHAT + " for this user");
+        } catch (TooManyRequestsException e) {
+            throw new Throttled(e.getMessage(), e.retryAfterSeconds());
         }
     }
 
@@ -175,7 +180,7 @@ public class LoginThrottle extends OncePerRequestFilter {
             try {
                 byte[] address = InetAddress.getByName(ip).getAddress();
                 if (address.length == 16) {
-                    return "login-ip:" + java.util.HexFormat.of().formatHex(address, 0, 8) + "::/64";
+                    return "login-ip:" + HexFormat.of().formatHex(address, 0, 8) + "::/64";
                 }
             } catch (UnknownHostException | SecurityException notAnAddress) {
                 // counted as written

@@ -2,6 +2,7 @@ package io.leadflow.platform;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,10 +51,7 @@ public class RateLimiter {
 
     /** Throws, counting nothing, when the key already reached the limit of this window (e.g. failed sign-ins). */
     public void requireBelow(String key, int limit, Duration window, String what) {
-        long start = windowStart(window);
-        Integer hits = jdbc.sql("select hits from rate_limit_windows where key_hash = ? and window_start = ?")
-                .params(hash(key), start).query(Integer.class).optional().orElse(0);
-        if (hits >= limit) {
+        if (hits(hash(key), windowStart(window)).orElse(0) >= limit) {
             throw tooMany(window, what);
         }
     }
@@ -77,18 +75,15 @@ public class RateLimiter {
                             + " where key_hash = ? and window_start = ? and hits <= ?").params(hash, start, limit)
                             .update();
                     if (updated == 0) {
-                        Integer over = jdbc.sql("select hits from rate_limit_windows where key_hash = ?"
-                                + " and window_start = ?").params(hash, start).query(Integer.class).optional()
-                                .orElse(null);
-                        if (over != null) {
-                            return over;
+                        Optional<Integer> over = hits(hash, start);
+                        if (over.isPresent()) {
+                            return over.get();
                         }
                         jdbc.sql("insert into rate_limit_windows (key_hash, window_start, hits, expires_at)"
                                 + " values (?, ?, 1, ?)").params(hash, start, start + window.toMillis()).update();
                         return 1;
                     }
-                    return jdbc.sql("select hits from rate_limit_windows where key_hash = ? and window_start = ?")
-                            .params(hash, start).query(Integer.class).single();
+                    return hits(hash, start).orElseThrow();
                 });
             } catch (DuplicateKeyException raced) {
                 // another node opened the same window at the same moment: count in its row
@@ -97,6 +92,12 @@ public class RateLimiter {
                 }
             }
         }
+    }
+
+    /** The count of the key's window, if it has one. */
+    private Optional<Integer> hits(String hash, long start) {
+        return jdbc.sql("select hits from rate_limit_windows where key_hash = ? and window_start = ?")
+                .params(hash, start).query(Integer.class).optional();
     }
 
     private String hash(String key) {

@@ -85,6 +85,8 @@ public class SecurityConfig {
         // A call without a session cookie carries nothing a forged request could ride on: CSRF is moot, and the
         // caller should hear 401 (sign in) from authorization rather than 403 for a missing token.
         RequestMatcher apiCallWithoutSession = new AndRequestMatcher(apiLike, r -> r.getRequestedSessionId() == null);
+        AuthenticationEntryPoint loginFailed = throttleAware(throttle, (request, response, failure) ->
+                response.sendRedirect(request.getContextPath() + "/login?error"));
         return http
                 .csrf(c -> c.ignoringRequestMatchers(new OrRequestMatcher(carriesAuthorization, publicPosts,
                         apiCallWithoutSession, path("/camunda/api/**"), path("/camunda/app/**"))))
@@ -93,13 +95,7 @@ public class SecurityConfig {
                     realm.setRealmName("Realm");
                     b.authenticationEntryPoint(throttleAware(throttle, realm));
                 })
-                .formLogin(f -> f.loginPage("/login").permitAll().failureHandler((request, response, failure) -> {
-                    if (failure instanceof LoginThrottle.Throttled throttled) {
-                        throttle.tooMany(response, throttled);
-                    } else {
-                        response.sendRedirect(request.getContextPath() + "/login?error");
-                    }
-                }))
+                .formLogin(f -> f.loginPage("/login").permitAll().failureHandler(loginFailed::commence))
                 .logout(l -> l.logoutRequestMatcher(new OrRequestMatcher(post("/logout"),
                         post("/camunda/api/admin/auth/user/default/logout"))).logoutSuccessUrl("/login?logout"))
                 .exceptionHandling(e -> e.defaultAuthenticationEntryPointFor(

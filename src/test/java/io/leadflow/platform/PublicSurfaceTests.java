@@ -99,14 +99,10 @@ class PublicSurfaceTests extends ServiceTestBase {
 
     @Test
     void aChunkedBodyIsCountedAsItIsReadAndRefusedPastTheDefaultCap() throws Exception {
-        byte[] justOver = new byte[BodySizeLimitFilter.DEFAULT_LIMIT + 16];
-        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
-        chunked.write((Integer.toHexString(justOver.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        chunked.write(justOver);
-        chunked.write("\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        byte[] justOver = chunked(new byte[BodySizeLimitFilter.DEFAULT_LIMIT + 16]);
 
         String answer = rawPost("/api/handoffs/some-id/accept", "Authorization: Basic " + base64("demo:demo")
-                + "\r\nTransfer-Encoding: chunked", chunked.toByteArray());
+                + "\r\nTransfer-Encoding: chunked", justOver);
 
         assertThat(answer).startsWith("HTTP/1.1 413").contains("limited to 1 MB");
     }

@@ -8,17 +8,12 @@ import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -39,6 +34,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
 import io.leadflow.support.ServiceTestBase;
+import io.leadflow.support.WebhookSignatures;
 
 /**
  * A whole journey (form, confirmation, engagement, handoff, CRM push through OAuth, a signed CRM webhook, a failed
@@ -93,7 +89,7 @@ class SecretsInLogsTests extends ServiceTestBase {
                 + "\", \"occurredAt\": \"" + Instant.now() + "\"}";
         HttpHeaders signed = new HttpHeaders();
         signed.setContentType(MediaType.APPLICATION_JSON);
-        signed.set("X-Leadflow-Signature", "t=" + t + ",v1=" + hmac(WEBHOOK_SECRET, t + "." + event));
+        signed.set("X-Leadflow-Signature", WebhookSignatures.signatureNow(WEBHOOK_SECRET, event));
         assertThat(rest.exchange(url("/api/crm/events"), HttpMethod.POST, new HttpEntity<>(event, signed), String.class)
                 .getStatusCode().value()).isBetween(200, 202);
         HttpHeaders wrong = new HttpHeaders();
@@ -126,9 +122,4 @@ class SecretsInLogsTests extends ServiceTestBase {
         return null;
     }
 
-    private static String hmac(String key, String payload) throws Exception {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
-    }
 }

@@ -63,8 +63,6 @@ final class BounceParser {
      * @param messageId         the report's own Message-ID (a hash of its bytes when it has none): the same report
      *                          read twice is recognised by it
      * @param originalMessageId the Message-ID of our email the report is about, when the report quotes it
-     * @param originalPurpose   the {@value #PURPOSE_HEADER} of our email the report is about, when the report quotes
-     *                          it: which email of the lead bounced
      * @param bounces           one per recipient that bounced or complained; empty when the report says nothing
      *                          went wrong (a DSN for a relayed or delivered message)
      * @param returnPaths       the addresses the report was mailed to or names as our envelope sender (its
@@ -72,12 +70,7 @@ final class BounceParser {
      *                          quoted email's {@code Return-Path}, Postfix's {@code X-Postfix-Sender}): where a VERP
      *                          return path of ours shows which email the report is about
      */
-    record Report(String messageId, String originalMessageId, String originalPurpose, List<Bounce> bounces,
-            List<String> returnPaths) {
-
-        Report(String messageId, String originalMessageId, String originalPurpose, List<Bounce> bounces) {
-            this(messageId, originalMessageId, originalPurpose, bounces, List.of());
-        }
+    record Report(String messageId, String originalMessageId, List<Bounce> bounces, List<String> returnPaths) {
     }
 
     private static final List<String> DELIVERED_TO = List.of("To", "Delivered-To", "X-Original-To", "Envelope-To",
@@ -117,16 +110,13 @@ final class BounceParser {
             InternetHeaders originalHeaders = original == null ? null : headersOf(original);
             String originalMessageId = originalHeaders == null ? null
                     : shortened(originalHeaders.getHeader("Message-ID", null));
-            String originalPurpose = originalHeaders == null ? null
-                    : shortened(originalHeaders.getHeader(PURPOSE_HEADER, null));
             List<String> returnPaths = returnPaths(message, originalHeaders, deliveryStatus);
             if (deliveryStatus != null) {
-                return new Report(messageId(message), originalMessageId, originalPurpose,
-                        deliveryStatus(deliveryStatus), returnPaths);
+                return new Report(messageId(message), originalMessageId, deliveryStatus(deliveryStatus), returnPaths);
             }
             if (feedback != null) {
-                return new Report(messageId(message), originalMessageId, originalPurpose,
-                        complaint(feedback, originalHeaders), returnPaths);
+                return new Report(messageId(message), originalMessageId, complaint(feedback, originalHeaders),
+                        returnPaths);
             }
             throw new Unrecognised("no message/delivery-status or message/feedback-report part (content type "
                     + message.getContentType() + ")");
@@ -139,16 +129,10 @@ final class BounceParser {
             throws MessagingException, IOException {
         List<String> found = new ArrayList<>();
         for (String name : DELIVERED_TO) {
-            String[] values = message.getHeader(name);
-            for (String value : values == null ? new String[0] : values) {
-                found.addAll(addresses(value));
-            }
+            found.addAll(addresses(message.getHeader(name)));
         }
         if (original != null) {
-            String[] values = original.getHeader("Return-Path");
-            for (String value : values == null ? new String[0] : values) {
-                found.addAll(addresses(value));
-            }
+            found.addAll(addresses(original.getHeader("Return-Path")));
         }
         if (deliveryStatus != null) {
             for (Map<String, List<String>> block : fieldBlocks(text(deliveryStatus))) {
@@ -161,13 +145,16 @@ final class BounceParser {
         return found.stream().distinct().limit(20).toList();
     }
 
-    private static List<String> addresses(String header) {
+    /** The addresses in every value of a header ({@code null}: the message has none). */
+    private static List<String> addresses(String[] values) {
         List<String> found = new ArrayList<>();
-        for (String part : header.split(",")) {
-            int open = part.indexOf('<');
-            String address = address(open >= 0 ? part.substring(open) : part);
-            if (address != null) {
-                found.add(address);
+        for (String value : values == null ? new String[0] : values) {
+            for (String part : value.split(",")) {
+                int open = part.indexOf('<');
+                String address = address(open >= 0 ? part.substring(open) : part);
+                if (address != null) {
+                    found.add(address);
+                }
             }
         }
         return found;

@@ -11,6 +11,7 @@ import java.util.UUID;
 
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -245,7 +246,7 @@ public class EmailOutbox {
     }
 
     Row findById(String id) {
-        return jdbc.sql("select * from email_outbox where id = ?").param(id).query(EmailOutbox::map).single();
+        return findIfAny(id).orElseThrow(() -> new EmptyResultDataAccessException("No outbox row " + id, 1));
     }
 
     /**

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
@@ -84,18 +85,8 @@ class EmailRenderer {
 
     /** The lead with every text field empty; ids, states, numbers and times kept (a template may branch on them). */
     static Lead withoutText(Lead lead) {
-        Object[] values = new Object[LEAD_ACCESSORS.length];
-        try {
-            for (int i = 0; i < LEAD_ACCESSORS.length; i++) {
-                values[i] = LEAD_ACCESSORS[i].invoke(lead);
-                if (values[i] instanceof String && !TEMPLATE_KEYS.contains(LEAD_FIELDS[i].getName())) {
-                    values[i] = null;
-                }
-            }
-            return LEAD_CONSTRUCTOR.newInstance(values);
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Cannot copy lead " + lead.id(), e);
-        }
+        return withFields(lead, (field, value) -> value instanceof String && !TEMPLATE_KEYS.contains(field) ? null
+                : value);
     }
 
     /**
@@ -103,15 +94,22 @@ class EmailRenderer {
      * becomes a space, so that it can neither end the subject line early nor start a header of its own.
      */
     static Lead withoutLineBreaks(Lead lead) {
+        return withFields(lead, (field, value) -> value instanceof String text && LINE_BREAKS.matcher(text).find()
+                ? oneHeaderLine(text) : value);
+    }
+
+    /**
+     * The lead with each field (name, value) replaced by what {@code change} answers; the lead itself when nothing
+     * changed.
+     */
+    private static Lead withFields(Lead lead, BiFunction<String, Object, Object> change) {
         Object[] values = new Object[LEAD_ACCESSORS.length];
         boolean changed = false;
         try {
             for (int i = 0; i < LEAD_ACCESSORS.length; i++) {
-                values[i] = LEAD_ACCESSORS[i].invoke(lead);
-                if (values[i] instanceof String text && LINE_BREAKS.matcher(text).find()) {
-                    values[i] = oneHeaderLine(text);
-                    changed = true;
-                }
+                Object value = LEAD_ACCESSORS[i].invoke(lead);
+                values[i] = change.apply(LEAD_FIELDS[i].getName(), value);
+                changed |= values[i] != value;
             }
             return changed ? LEAD_CONSTRUCTOR.newInstance(values) : lead;
         } catch (ReflectiveOperationException e) {

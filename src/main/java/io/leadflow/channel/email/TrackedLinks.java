@@ -35,8 +35,9 @@ public class TrackedLinks {
     /** What a verified tracking link says; {@code expiresAt} is null for a link of the first format, without end. */
     public record Click(String leadId, String purpose, String url, Instant expiresAt) {
 
-        public boolean expired(Instant now) {
-            return expiresAt != null && !now.isBefore(expiresAt);
+        /** Whether the link still records clicks and redirects anywhere: it carries an end, and that is ahead. */
+        public boolean validAt(Instant now) {
+            return expiresAt != null && now.isBefore(expiresAt);
         }
     }
 

@@ -78,7 +78,7 @@ class ClickController {
     ResponseEntity<Void> click(@PathVariable String token) {
         TrackedLinks.Click click = links.verify(token).orElseThrow(() -> InvalidInputException.of("token",
                 "is not a link Leadflow wrote: it may have been cut or altered; open the link from the email again"));
-        if (click.expiresAt() == null || click.expired(clock.instant())) {
+        if (!click.validAt(clock.instant())) {
             if (!sites.ours(click.url())) {
                 throw new GoneException("This link of an email has expired: open the site from a newer email");
             }

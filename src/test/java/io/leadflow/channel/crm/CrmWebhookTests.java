@@ -2,18 +2,16 @@ package io.leadflow.channel.crm;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.containing;
+import static io.leadflow.support.WebhookSignatures.hmac;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
@@ -34,6 +32,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
+import io.leadflow.support.WebhookSignatures;
 
 /**
  * The CRM tells Leadflow what sales did with a lead: {@code POST /api/crm/events}, signed as API.md §7 says. The
@@ -294,8 +293,7 @@ class CrmWebhookTests extends ServiceTestBase {
 
     /** Signs as the CRM does, now. */
     ResponseEntity<String> send(String body) {
-        long t = Instant.now().getEpochSecond();
-        return post(body, "t=" + t + ",v1=" + hmac(secret, t + "." + body));
+        return post(body, WebhookSignatures.signatureNow(secret, body));
     }
 
     private ResponseEntity<String> post(String body, String signature) {
@@ -305,16 +303,6 @@ class CrmWebhookTests extends ServiceTestBase {
             headers.set("X-Leadflow-Signature", signature);
         }
         return rest.exchange(url("/api/crm/events"), HttpMethod.POST, new HttpEntity<>(body, headers), String.class);
-    }
-
-    private static String hmac(String key, String payload) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private JsonNode handoffOf(String lead) {
