@@ -1,5 +1,6 @@
 package io.leadflow;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -57,4 +58,17 @@ class ArchitectureTests {
             .assignedFrom(CAPABILITY_MODULES)
             .should().beFreeOfCycles()
             .because("modules talk through small APIs and events, never in a circle (STYLE.md §1)");
+
+    @ArchTest
+    static final ArchRule repositoriesStayInsideTheirModule = classes()
+            .that().resideInAPackage("io.leadflow..").and().haveSimpleNameEndingWith("Repository")
+            .should().notBePublic()
+            .because("a table's owner answers for it: other modules call the owner's API (Leads, HandoffService…), "
+                    + "never its repository; TableOwnershipTests checks the SQL the same way");
+
+    @ArchTest
+    static final ArchRule leadsChangeOnlyThroughTheLeadModule = noClasses()
+            .that().resideOutsideOfPackage("io.leadflow.lead")
+            .should().dependOnClassesThat().haveFullyQualifiedName("io.leadflow.lead.LeadRepository")
+            .because("stage and consent move through the transitions of Leads, which check them against one table");
 }

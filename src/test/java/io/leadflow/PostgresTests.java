@@ -40,14 +40,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import io.leadflow.consent.ConsentLedger;
-import io.leadflow.consent.ConsentService;
 import io.leadflow.consent.ConsentService.ConfirmOutcome;
+import io.leadflow.consent.ConsentService;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
-import io.leadflow.lead.LeadService;
 import io.leadflow.lead.LeadService.CaptureResult;
+import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ServiceTestBase;
 
 /**
@@ -73,7 +73,7 @@ class PostgresTests extends ServiceTestBase {
     @Autowired
     LeadService leadService;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
     @Autowired
     ConsentService consent;
     @Autowired

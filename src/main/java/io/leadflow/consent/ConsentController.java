@@ -2,21 +2,21 @@ package io.leadflow.consent;
 
 import java.util.List;
 
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
-import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.leadflow.lead.LeadAccess;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 
 @RestController
 class ConsentController {
 
     private final ConsentLedger ledger;
-    private final LeadRepository leads;
+    private final Leads leads;
 
-    ConsentController(ConsentLedger ledger, LeadRepository leads) {
+    ConsentController(ConsentLedger ledger, Leads leads) {
         this.ledger = ledger;
         this.leads = leads;
     }

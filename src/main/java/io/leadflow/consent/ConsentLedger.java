@@ -1,21 +1,27 @@
 package io.leadflow.consent;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Lazy;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.scheduling.annotation.Scheduled;
-import org.springframework.context.annotation.Lazy;
-import org.springframework.beans.factory.annotation.Autowired;
 
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.Hashing;
 
 /**
@@ -41,6 +47,7 @@ public class ConsentLedger {
     private final JdbcTemplate batch;
     private final Hashing hashing;
     private final Clock clock;
+    private final Leads leads;
 
     /** This bean through its proxy, so that {@link #seal()} runs in its own transaction when called from here. */
     @Autowired
@@ -51,7 +58,8 @@ public class ConsentLedger {
         return self;
     }
 
-    ConsentLedger(JdbcClient jdbc, JdbcTemplate batch, Hashing hashing, Clock clock) {
+    ConsentLedger(JdbcClient jdbc, JdbcTemplate batch, Hashing hashing, Clock clock, Leads leads) {
+        this.leads = leads;
         this.jdbc = jdbc;
         this.batch = batch;
         this.hashing = hashing;
@@ -109,18 +117,22 @@ public class ConsentLedger {
         // Lock the rows to seal before reading their values: an erasure either finishes first (and the rows are
         // read with their raw values cleared and the lead erased), or waits until they sit in the chain, where
         // its second statement clears them. Both sides lock in pending order, so they never deadlock.
-        List<String> ids = jdbc.sql("""
-                select id from consent_ledger_pending order by pending_order fetch first 1000 rows only for update""")
-                .query(String.class).list();
-        if (ids.isEmpty()) {
+        Map<String, String> leadOfRow = new HashMap<>();
+        jdbc.sql("""
+                select id, lead_id from consent_ledger_pending order by pending_order fetch first 1000 rows only
+                for update""").query(rs -> {
+                    leadOfRow.put(rs.getString(1), rs.getString(2));
+                });
+        if (leadOfRow.isEmpty()) {
             return 0;
         }
-        List<Pending> pending = jdbc.sql("""
-                select p.*, l.erased_at from consent_ledger_pending p left join leads l on l.id = p.lead_id
-                 where p.id in (:ids) order by p.pending_order""").param("ids", ids)
+        Set<String> erasedLeads = leads.erasedAmong(Set.copyOf(leadOfRow.values()));
+        List<Pending> pending = jdbc.sql("select * from consent_ledger_pending where id in (:ids) order by pending_order")
+                .param("ids", leadOfRow.keySet())
                 .query((rs, n) -> {
-                    boolean erased = rs.getTimestamp("erased_at") != null;
-                    return new Pending(rs.getString("id"), rs.getString("lead_id"), rs.getString("event"),
+                    String leadId = rs.getString("lead_id");
+                    boolean erased = erasedLeads.contains(leadId);
+                    return new Pending(rs.getString("id"), leadId, rs.getString("event"),
                             rs.getTimestamp("occurred_at").toInstant(), rs.getString("address_hmac"),
                             rs.getString("ip_hmac"), rs.getString("user_agent_hmac"), erased ? null : rs.getString("ip"),
                             erased ? null : rs.getString("user_agent"), rs.getString("consent_text"),
@@ -216,7 +228,7 @@ public class ConsentLedger {
                 String.valueOf(consentText), String.valueOf(detail), previousHash));
     }
 
-    private static Entry map(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+    private static Entry map(ResultSet rs, int n) throws SQLException {
         return new Entry(rs.getLong("seq"), rs.getString("lead_id"), rs.getString("event"),
                 rs.getTimestamp("occurred_at").toInstant(), rs.getString("address_hmac"), rs.getString("ip_hmac"),
                 rs.getString("user_agent_hmac"), rs.getString("ip"), rs.getString("user_agent"),

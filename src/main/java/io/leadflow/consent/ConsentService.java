@@ -17,6 +17,7 @@ import org.springframework.transaction.annotation.Transactional;
 import io.leadflow.channel.email.EmailLinks;
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.channel.email.EmailSent;
+import io.leadflow.channel.email.MailTemplates;
 import io.leadflow.channel.email.UnsubscribeRequests;
 import io.leadflow.consent.ConsentLedger.Event;
 import io.leadflow.consent.ConsentTokens.Purpose;
@@ -24,7 +25,7 @@ import io.leadflow.lead.Lead;
 import io.leadflow.lead.Lead.Consent;
 import io.leadflow.lead.LeadCaptured;
 import io.leadflow.lead.LeadErased;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.RetryOnConflict;
 
 /**
@@ -39,7 +40,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
 
     public enum ConfirmOutcome { CONFIRMED, ALREADY_CONFIRMED, GONE }
 
-    private final LeadRepository leads;
+    private final Leads leads;
     private final ConsentTokens tokens;
     private final ConsentLedger ledger;
     private final EmailOutbox outbox;
@@ -48,7 +49,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     private final Clock clock;
     private final Preferences preferences;
 
-    ConsentService(LeadRepository leads, ConsentTokens tokens, ConsentLedger ledger, EmailOutbox outbox,
+    ConsentService(Leads leads, ConsentTokens tokens, ConsentLedger ledger, EmailOutbox outbox,
             DoiSettings settings, ApplicationEventPublisher events, Clock clock, Preferences preferences) {
         this.preferences = preferences;
         this.leads = leads;
@@ -79,7 +80,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
             return false;
         }
         leads.markConfirmationSent(lead.id(), now);
-        outbox.enqueue(lead.id(), "doi-confirmation:resend:" + now.toEpochMilli(), "doi-confirmation");
+        outbox.enqueue(lead.id(), MailTemplates.CONFIRMATION + ":resend:" + now.toEpochMilli(), MailTemplates.CONFIRMATION);
         return true;
     }
 
@@ -108,7 +109,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
         if (t.expiresAt().isBefore(now) || lead.consent() != Consent.PENDING) {
             return ConfirmOutcome.GONE;
         }
-        leads.changeConsent(lead.id(), Consent.PENDING, Consent.CONFIRMED, now);
+        leads.confirmConsent(lead.id(), now);
         tokens.markUsed(t.hash(), now);
         ledger.append(lead.id(), Event.CONFIRMED, lead.email(), ip, userAgent, lead.consentText(), null);
         events.publishEvent(new ConsentConfirmed(lead.id()));
@@ -124,7 +125,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     public boolean expire(String leadId) {
         Instant now = clock.instant();
         Lead lead = leads.lock(leadId).orElse(null);
-        if (lead == null || !leads.changeConsent(leadId, Consent.PENDING, Consent.EXPIRED, now)) {
+        if (lead == null || !leads.expireConsent(leadId, now)) {
             return false;
         }
         ledger.append(leadId, Event.EXPIRED, lead.email(), null, null, null, "not confirmed in time");
@@ -163,9 +164,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
             return false;
         }
         Instant now = clock.instant();
-        if (leads.changeConsent(lead.id(), Consent.CONFIRMED, Consent.UNSUBSCRIBED, now)
-                || leads.changeConsent(lead.id(), Consent.PENDING, Consent.UNSUBSCRIBED, now)) {
-            leads.suppress(lead.id(), "UNSUBSCRIBED", now);
+        if (leads.unsubscribe(lead.id(), now)) {
             outbox.recordOutcome(lead.id(), found.get().emailId(), EmailOutbox.Outcome.UNSUBSCRIBED, now);
             ledger.append(lead.id(), Event.UNSUBSCRIBED, lead.email(), ip, userAgent, null, channel);
             events.publishEvent(new Unsubscribed(lead.id()));
@@ -197,8 +196,8 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     @EventListener
     void onEmailSent(EmailSent sent) {
         Event event = switch (sent.template()) {
-            case "doi-confirmation" -> Event.EMAIL_SENT;
-            case "doi-reminder" -> Event.REMINDED;
+            case MailTemplates.CONFIRMATION -> Event.EMAIL_SENT;
+            case MailTemplates.REMINDER -> Event.REMINDED;
             default -> null;
         };
         if (event != null) {
@@ -218,7 +217,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     public Map<String, String> linksFor(Lead lead, String template, String emailId) {
         Instant now = clock.instant();
         Map<String, String> links = new HashMap<>();
-        if (template.startsWith("doi-")) {
+        if (MailTemplates.isDoubleOptIn(template)) {
             links.put("confirmUrl", "/optin/confirm?token=" + tokens.issue(lead.id(), Purpose.CONFIRM, now,
                     settings.tokenValidFor(), emailId));
         }

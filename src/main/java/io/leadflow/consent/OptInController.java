@@ -1,5 +1,9 @@
 package io.leadflow.consent;
 
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -73,10 +77,10 @@ class OptInController {
 
     @PostMapping("/preferences")
     String savePreferences(@RequestParam(required = false) String token,
-            @RequestParam(required = false) java.util.List<String> topics,
+            @RequestParam(required = false) List<String> topics,
             @RequestParam(required = false) String frequency, HttpServletRequest request,
             HttpServletResponse response, Model model) {
-        java.util.Set<String> chosen = new java.util.LinkedHashSet<>();
+        Set<String> chosen = new LinkedHashSet<>();
         if (topics != null) {
             topics.stream().filter(Preferences.TOPICS::contains).forEach(chosen::add);
         }

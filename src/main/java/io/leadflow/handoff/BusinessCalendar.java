@@ -3,10 +3,11 @@ package io.leadflow.handoff;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.Period;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
-
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
@@ -34,7 +35,7 @@ public class BusinessCalendar {
             if (cal.holidayCountry() != null && !cal.holidayCountry().isBlank()) {
                 try {
                     publicHolidays.put(id, HolidayManager.getInstance(ManagerParameters.create(
-                            cal.holidayCountry().trim().toLowerCase(java.util.Locale.ROOT))));
+                            cal.holidayCountry().trim().toLowerCase(Locale.ROOT))));
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("leadflow.calendar." + id + ".holiday-country '"
                             + cal.holidayCountry() + "' is no country the holiday library knows: use an ISO code "
@@ -72,7 +73,7 @@ public class BusinessCalendar {
     private Predicate<LocalDate> workingDays(String calendarId, CalendarSettings.Calendar cal) {
         HolidayManager holidays = publicHolidays.get(calendarId);
         String[] regions = cal.holidayRegions() == null ? new String[0]
-                : cal.holidayRegions().stream().map(r -> r.trim().toLowerCase(java.util.Locale.ROOT))
+                : cal.holidayRegions().stream().map(r -> r.trim().toLowerCase(Locale.ROOT))
                         .toArray(String[]::new);
         return day -> cal.days().contains(day.getDayOfWeek())
                 && (cal.holidays() == null || !cal.holidays().contains(day))
@@ -106,7 +107,7 @@ public class BusinessCalendar {
             int days) {
         ZonedDateTime cursor = start.atZone(cal.zone());
         LocalDate day = cursor.toLocalDate();
-        java.time.LocalTime time = cursor.toLocalTime();
+        LocalTime time = cursor.toLocalTime();
         if (time.isBefore(cal.opens())) {
             time = cal.opens();
         } else if (!time.isBefore(cal.closes())) {

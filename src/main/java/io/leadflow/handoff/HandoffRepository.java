@@ -7,20 +7,24 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.support.TransactionTemplate;
 
 @Repository
 class HandoffRepository {
 
     private final JdbcClient jdbc;
-    private final org.springframework.transaction.support.TransactionTemplate ownTransaction;
+    private final TransactionTemplate ownTransaction;
 
-    HandoffRepository(JdbcClient jdbc, org.springframework.transaction.PlatformTransactionManager transactions) {
+    HandoffRepository(JdbcClient jdbc, PlatformTransactionManager transactions) {
         this.jdbc = jdbc;
-        this.ownTransaction = new org.springframework.transaction.support.TransactionTemplate(transactions);
+        this.ownTransaction = new TransactionTemplate(transactions);
         this.ownTransaction.setPropagationBehavior(
-                org.springframework.transaction.TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+                TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
     void insert(Handoff h) {
@@ -111,7 +115,7 @@ class HandoffRepository {
             ownTransaction.executeWithoutResult(s -> {
                 try {
                     jdbc.sql("insert into team_cursor (team, next_index) values (?, 0)").param(team).update();
-                } catch (org.springframework.dao.DuplicateKeyException raced) {
+                } catch (DuplicateKeyException raced) {
                     s.setRollbackOnly();
                 }
             });

@@ -1,10 +1,13 @@
 package io.leadflow.handoff;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -13,20 +16,21 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-import io.leadflow.handoff.Handoff.Status;
-import io.leadflow.lead.Lead;
-import io.leadflow.lead.Lead.Stage;
-import io.leadflow.lead.LeadRepository;
-import io.leadflow.platform.ConflictException;
-import io.leadflow.platform.InvalidInputException;
-import io.leadflow.platform.NotFoundException;
-import io.leadflow.channel.email.EmailOutbox;
-import io.leadflow.platform.LeadflowSettings;
-import io.leadflow.platform.RetryOnConflict;
-import io.leadflow.scoring.DecisionEvaluator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.handoff.Handoff.Status;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.Leads;
+import io.leadflow.platform.ConflictException;
+import io.leadflow.platform.InvalidInputException;
+import io.leadflow.platform.LeadflowSettings;
+import io.leadflow.platform.ModelKeys;
+import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.RetryOnConflict;
+import io.leadflow.scoring.DecisionEvaluator;
 
 /**
  * The MQL-to-SQL handoff: assignment (DMN, then round robin in the team), the SLA clock in business time, and the
@@ -47,10 +51,10 @@ public class HandoffService {
     }
 
     /** For a step the sales-sla table leaves empty: far enough that the follow-up is long decided. */
-    static final java.time.Duration NEVER = java.time.Duration.ofDays(3650);
+    static final Duration NEVER = Duration.ofDays(3650);
 
     private final HandoffRepository handoffs;
-    private final LeadRepository leads;
+    private final Leads leads;
     private final DecisionEvaluator decisions;
     private final SalesSettings sales;
     private final BusinessCalendar calendar;
@@ -60,7 +64,7 @@ public class HandoffService {
     private final EmailOutbox outbox;
     private final LeadflowSettings leadflow;
 
-    HandoffService(HandoffRepository handoffs, LeadRepository leads, DecisionEvaluator decisions, SalesSettings sales,
+    HandoffService(HandoffRepository handoffs, Leads leads, DecisionEvaluator decisions, SalesSettings sales,
             BusinessCalendar calendar, HandoffTasks tasks, Clock clock, MeterRegistry registry, EmailOutbox outbox,
             LeadflowSettings leadflow) {
         this.outbox = outbox;
@@ -86,7 +90,7 @@ public class HandoffService {
         in.put("country", lead.country());
         in.put("companySize", lead.companySize());
         in.put("industry", lead.industry());
-        var assignment = decisions.evaluate("lead-assignment", in);
+        var assignment = decisions.evaluate(ModelKeys.DECISION_ASSIGNMENT, in);
         String team = (String) assignment.value("team");
         if (team == null || team.isBlank()) {
             throw new IllegalStateException("The lead-assignment table gave no team for lead " + leadId
@@ -100,7 +104,7 @@ public class HandoffService {
         Map<String, Object> slaIn = new HashMap<>();
         slaIn.put("grade", lead.grade());
         slaIn.put("team", team);
-        var sla = decisions.evaluate("sales-sla", slaIn);
+        var sla = decisions.evaluate(ModelKeys.DECISION_SALES_SLA, slaIn);
         Instant now = clock.instant();
         Instant dueAt = calendar.add(teamSettings.calendar(), now, (String) sla.value("acceptWithin"));
         Instant remindAt = step(teamSettings, now, sla.value("remindAfter"));
@@ -165,26 +169,26 @@ public class HandoffService {
 
     /**
      * SLA step 3: gives the lead to the next available rep of the team. The SLA clock keeps running from the
-     * handoff's creation (API.md §6).
+     * handoff's creation (docs/api.md §6).
      *
      * @return the new owner, or empty when the handoff moved on or nobody else is available
      */
     @Transactional
-    public java.util.Optional<String> reassign(String id) {
+    public Optional<String> reassign(String id) {
         Handoff h = handoffs.lock(id).orElseThrow(() -> new IllegalStateException("No handoff " + id));
         if (h.status() != Status.OPEN || h.ladder().reassignedAt() != null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         String next = nextRep(h.team(), sales.team(h.team()), h.owner());
         if (next == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         Instant now = clock.instant();
         handoffs.reassign(id, next, h.owner(), now);
         leads.assign(h.leadId(), h.team(), next, now);
         log.warn("Handoff {} reassigned from {} to {}", id, h.owner(), next);
         notify(get(id), next, "reassign", "sla-reassigned");
-        return java.util.Optional.of(next);
+        return Optional.of(next);
     }
 
     private void notify(Handoff h, String user, String step, String template) {
@@ -194,7 +198,7 @@ public class HandoffService {
                     + "/sla and Tasklist", user, user, step, h.id());
             return;
         }
-        Map<String, String> params = new java.util.LinkedHashMap<>();
+        Map<String, String> params = new LinkedHashMap<>();
         params.put("handoffId", h.id());
         params.put("team", h.team());
         params.put("owner", h.owner() == null ? "" : h.owner());
@@ -210,7 +214,7 @@ public class HandoffService {
     }
 
     /** The lead's most recent handoff, e.g. for a CRM event that names the lead rather than the handoff. */
-    public java.util.Optional<Handoff> latestForLead(String leadId) {
+    public Optional<Handoff> latestForLead(String leadId) {
         return handoffs.latestForLead(leadId);
     }
 
@@ -276,18 +280,18 @@ public class HandoffService {
         switch (action) {
             case accept -> {
                 handoffs.update(id, Status.ACCEPTED, now, null, null, null);
-                leads.setStage(h.leadId(), Stage.SAL, now);
+                leads.acceptBySales(h.leadId(), now);
             }
             case qualify -> {
                 handoffs.update(id, Status.QUALIFIED, now, now, null, opportunityId);
-                leads.setStage(h.leadId(), Stage.SQL, now);
+                leads.convert(h.leadId(), now);
             }
             case reject -> {
                 if (reason == null || !REJECT_REASONS.contains(reason)) {
                     throw new IllegalArgumentException("A rejection needs a reason: one of " + REJECT_REASONS);
                 }
                 handoffs.update(id, Status.REJECTED, null, now, reason, null);
-                leads.setStage(h.leadId(), Stage.RECYCLED, now);
+                leads.recycle(h.leadId(), now);
             }
         }
         log.info("Handoff {} of lead {}: {}", id, h.leadId(), action);

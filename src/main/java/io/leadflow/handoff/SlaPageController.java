@@ -1,5 +1,7 @@
 package io.leadflow.handoff;
 
+import java.time.Clock;
+
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -10,9 +12,9 @@ class SlaPageController {
 
     private final HandoffService handoffs;
     private final HandoffReports reports;
-    private final java.time.Clock clock;
+    private final Clock clock;
 
-    SlaPageController(HandoffService handoffs, HandoffReports reports, java.time.Clock clock) {
+    SlaPageController(HandoffService handoffs, HandoffReports reports, Clock clock) {
         this.handoffs = handoffs;
         this.reports = reports;
         this.clock = clock;

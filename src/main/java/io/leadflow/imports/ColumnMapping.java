@@ -1,5 +1,6 @@
 package io.leadflow.imports;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,6 +8,9 @@ import java.util.Map;
 /**
  * Which column of the file feeds which lead field: suggested from the header names (English and French, accents and
  * punctuation ignored), overridable by the uploader. Unmapped columns are ignored and listed in the import.
+ * <p>
+ * The resolved mapping is kept on the import row twice: {@link #encode encoded} for whichever node reads the file,
+ * and {@link #describe described} for the marketer.
  */
 final class ColumnMapping {
 
@@ -65,5 +69,41 @@ final class ColumnMapping {
                     + "or map it with mapping={\"<your column>\": \"email\"}");
         }
         return byField;
+    }
+
+    /** The mapping as the import row keeps it ({@code column_map}): {@code field=index} pairs, {@code ;} between. */
+    static String encode(Map<String, Integer> columns) {
+        StringBuilder out = new StringBuilder();
+        columns.forEach((field, index) -> out.append(out.isEmpty() ? "" : ";").append(field).append('=').append(index));
+        return out.toString();
+    }
+
+    /** The mapping {@link #encode} kept, in its order; empty for none. */
+    static Map<String, Integer> decode(String columns) {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        if (columns == null || columns.isBlank()) {
+            return out;
+        }
+        for (String pair : columns.split(";")) {
+            int eq = pair.indexOf('=');
+            out.put(pair.substring(0, eq), Integer.parseInt(pair.substring(eq + 1)));
+        }
+        return out;
+    }
+
+    /** For the marketer: which column feeds which field, then the columns ignored. */
+    static String describe(List<String> header, Map<String, Integer> columns) {
+        StringBuilder out = new StringBuilder();
+        columns.forEach((field, index) -> out.append(header.get(index)).append(" → ").append(field).append("; "));
+        List<String> ignored = new ArrayList<>();
+        for (int i = 0; i < header.size(); i++) {
+            if (!columns.containsValue(i)) {
+                ignored.add(header.get(i));
+            }
+        }
+        if (!ignored.isEmpty()) {
+            out.append("ignored: ").append(String.join(", ", ignored));
+        }
+        return out.toString().trim();
     }
 }

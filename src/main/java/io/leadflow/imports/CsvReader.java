@@ -97,7 +97,7 @@ final class CsvReader implements AutoCloseable {
             } else if (ch == separator) {
                 if (fields.size() + 1 >= MAX_COLUMNS) {
                     throw new IOException("line " + recordLine + " has more than " + MAX_COLUMNS
-                            + " columns: keep the columns Leadflow reads (README \"Importing contacts\")");
+                            + " columns: keep the columns Leadflow reads (docs/marketers.md, \"Importing contacts\")");
                 }
                 fields.add(field.toString());
                 field.setLength(0);

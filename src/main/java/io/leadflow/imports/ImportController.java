@@ -25,6 +25,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.leadflow.lead.LeadImporter;
+import io.leadflow.platform.Csv;
 import io.leadflow.platform.InvalidInputException;
 
 /**
@@ -92,8 +93,8 @@ class ImportController {
     ResponseEntity<byte[]> rejected(@PathVariable String id) {
         StringBuilder csv = new StringBuilder("line,reason,row\r\n");
         for (ImportService.Rejection r : imports.rejections(id)) {
-            csv.append(r.line()).append(',').append(io.leadflow.platform.Csv.cell(r.reason())).append(',')
-                    .append(io.leadflow.platform.Csv.cell(r.raw())).append("\r\n");
+            csv.append(r.line()).append(',').append(Csv.cell(r.reason())).append(',')
+                    .append(Csv.cell(r.raw())).append("\r\n");
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
                 .header("Content-Disposition", "attachment; filename=\"rejected-" + id + ".csv\"")

@@ -5,7 +5,7 @@ import org.springframework.security.core.GrantedAuthority;
 
 import io.leadflow.platform.NotFoundException;
 
-/** API.md §1: a sales rep without a wider role reads only the leads of the handoffs they own. */
+/** docs/api.md §1: a sales rep without a wider role reads only the leads of the handoffs they own. */
 public final class LeadAccess {
 
     private LeadAccess() {
@@ -18,7 +18,7 @@ public final class LeadAccess {
     }
 
     /** Answers another rep's lead as unknown (404), so ids of other people's leads cannot be probed. */
-    public static void check(LeadRepository leads, String leadId, Authentication user) {
+    public static void check(Leads leads, String leadId, Authentication user) {
         Lead lead = leads.find(leadId).orElseThrow(() -> new NotFoundException("No lead with id " + leadId));
         if (!mayRead(lead, user)) {
             throw new NotFoundException("No lead with id " + leadId);

@@ -2,6 +2,7 @@ package io.leadflow.lead;
 
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 import jakarta.servlet.http.HttpServletRequest;
 
@@ -36,7 +37,7 @@ class LeadController {
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<Map<String, Object>> capture(@RequestBody CaptureRequest request, HttpServletRequest http) {
         if (request.looksLikeBot()) {
-            return ResponseEntity.accepted().body(Map.of("id", java.util.UUID.randomUUID().toString(),
+            return ResponseEntity.accepted().body(Map.of("id", UUID.randomUUID().toString(),
                     "consent", Lead.Consent.PENDING));
         }
         var result = service.capture(request,

@@ -2,9 +2,12 @@ package io.leadflow.lead;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
 
@@ -13,6 +16,7 @@ import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 import io.leadflow.lead.Lead.Consent;
+import io.leadflow.platform.InvalidInputException;
 
 /**
  * Writes one row of a contact import, within the import's transaction: the same validation as a form, then a new
@@ -54,9 +58,11 @@ public class LeadImporter {
     }
 
     private final LeadRepository leads;
+    private final Leads transitions;
 
-    LeadImporter(LeadRepository leads) {
+    LeadImporter(LeadRepository leads, Leads transitions) {
         this.leads = leads;
+        this.transitions = transitions;
     }
 
     /**
@@ -65,7 +71,7 @@ public class LeadImporter {
      * @throws io.leadflow.platform.InvalidInputException for a row a form would refuse (field errors)
      */
     @Transactional(propagation = Propagation.MANDATORY, noRollbackFor = { Rejected.class,
-            io.leadflow.platform.InvalidInputException.class })
+            InvalidInputException.class })
     public Outcome importRow(CaptureRequest row, Conflict conflict, boolean consentProof, Instant now) {
         LeadValidator.CleanCapture clean = LeadValidator.validate(row);
         Optional<Lead> existing = leads.findByEmail(clean.email());
@@ -94,7 +100,7 @@ public class LeadImporter {
                 }
             }
         }
-        boolean confirmedNow = consentProof && leads.changeConsent(id, Consent.PENDING, Consent.CONFIRMED, now);
+        boolean confirmedNow = consentProof && transitions.confirmConsent(id, now);
         return new Outcome(id, clean.email(), existing.isEmpty(), changed, confirmedNow);
     }
 
@@ -107,18 +113,18 @@ public class LeadImporter {
     public List<Result> importAll(List<CaptureRequest> rows, Conflict conflict, boolean consentProof, Instant now) {
         Result[] results = new Result[rows.size()];
         LeadValidator.CleanCapture[] clean = new LeadValidator.CleanCapture[rows.size()];
-        java.util.Set<String> addresses = new java.util.HashSet<>();
+        Set<String> addresses = new HashSet<>();
         for (int i = 0; i < rows.size(); i++) {
             try {
                 clean[i] = LeadValidator.validate(rows.get(i));
                 addresses.add(clean[i].email());
-            } catch (io.leadflow.platform.InvalidInputException invalid) {
+            } catch (InvalidInputException invalid) {
                 results[i] = new Result(null, invalid.errors().stream().map(e -> e.field() + " " + e.message())
                         .reduce((a, b) -> a + "; " + b).orElse("invalid"));
             }
         }
-        java.util.Map<String, Lead> held = leads.findByEmails(addresses);
-        java.util.Set<String> created = new java.util.HashSet<>();
+        Map<String, Lead> held = leads.findByEmails(addresses);
+        Set<String> created = new HashSet<>();
         List<LeadRepository.NewLead> news = new ArrayList<>();
         for (int i = 0; i < rows.size(); i++) {
             if (clean[i] != null && !held.containsKey(clean[i].email()) && created.add(clean[i].email())) {

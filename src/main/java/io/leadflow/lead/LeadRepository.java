@@ -5,9 +5,11 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -20,33 +22,33 @@ import org.springframework.stereotype.Repository;
 import io.leadflow.lead.Lead.Consent;
 import io.leadflow.lead.Lead.Stage;
 
-/** The {@code leads} table. Other modules read leads and move their state only through these methods. */
+/** The {@code leads} and {@code stage_history} tables; other modules reach them through {@link Leads}. */
 @Repository
-public class LeadRepository {
+class LeadRepository {
 
     private final JdbcClient jdbc;
     private final NamedParameterJdbcTemplate batch;
 
-    public LeadRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch) {
+    LeadRepository(JdbcClient jdbc, NamedParameterJdbcTemplate batch) {
         this.jdbc = jdbc;
         this.batch = batch;
     }
 
-    public Optional<Lead> find(String id) {
+    Optional<Lead> find(String id) {
         return jdbc.sql("select * from leads where id = ?").param(id).query(LeadRepository::map).optional();
     }
 
-    public Lead get(String id) {
+    Lead get(String id) {
         return find(id).orElseThrow(() -> new IllegalStateException("Lead " + id + " does not exist"));
     }
 
     /** Leads of that consent, not erased, after {@code afterId} in id order: keyset pages for long scans. */
-    public java.util.List<Lead> page(Consent consent, String afterId, int size) {
+    List<Lead> page(Consent consent, String afterId, int size) {
         return jdbc.sql("select * from leads where consent = ? and erased_at is null and id > ? order by id fetch first "
                 + size + " rows only").params(consent.name(), afterId).query(LeadRepository::map).list();
     }
 
-    public long count(Consent consent) {
+    long count(Consent consent) {
         return jdbc.sql("select count(*) from leads where consent = ? and erased_at is null").param(consent.name())
                 .query(Long.class).single();
     }
@@ -57,42 +59,37 @@ public class LeadRepository {
      * each other whole, never half-way, on one node or several (the change commits first and the step sees it, or
      * the step's wait is committed when the change looks for it).
      */
-    public Optional<Lead> lock(String id) {
+    Optional<Lead> lock(String id) {
         return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
     }
 
-    public Optional<Lead> findByEmail(String email) {
+    Optional<Lead> findByEmail(String email) {
         return jdbc.sql("select * from leads where email = ?").param(LeadValidator.normaliseEmail(email))
                 .query(LeadRepository::map).optional();
     }
 
-    /** Conditional consent transition; true when this call made it. */
-    public boolean changeConsent(String id, Consent from, Consent to, Instant now) {
-        String confirmedAt = to == Consent.CONFIRMED ? ", confirmed_at = :now" : "";
-        return jdbc.sql("update leads set consent = :to, updated_at = :now" + confirmedAt
-                        + " where id = :id and consent = :from and erased_at is null")
-                .param("to", to.name()).param("from", from.name()).param("now", ts(now)).param("id", id)
+    /**
+     * Moves the lead's stage or consent to the transition's target when it is in one of its {@code from} states and
+     * not erased; true when this call moved it. One conditional update: a racing change either commits first and this
+     * one finds nothing to move, or waits for this one.
+     */
+    boolean move(String id, Transition transition, Instant now) {
+        String to = transition.to().name();
+        if (!transition.ofStage()) {
+            String confirmedAt = transition.to() == Consent.CONFIRMED ? ", confirmed_at = :now" : "";
+            return jdbc.sql("update leads set consent = :to, updated_at = :now" + confirmedAt
+                            + " where id = :id and consent in (:from) and erased_at is null")
+                    .param("to", to).param("from", transition.fromNames()).param("now", ts(now)).param("id", id)
+                    .update() == 1;
+        }
+        Stage stage = (Stage) transition.to();
+        boolean moved = jdbc.sql(stageUpdate(stage) + " where id = :id and stage in (:from) and erased_at is null")
+                .param("to", to).param("from", transition.fromNames()).param("now", ts(now)).param("id", id)
                 .update() == 1;
-    }
-
-    /** Conditional stage transition; true when this call made it. */
-    public boolean changeStage(String id, Stage to, Instant now, Stage... from) {
-        int changed = 0;
-        for (Stage f : from) {
-            changed += jdbc.sql(stageUpdate(to) + " where id = :id and stage = :from and erased_at is null")
-                    .param("to", to.name()).param("now", ts(now)).param("id", id).param("from", f.name()).update();
+        if (moved) {
+            enterStage(id, stage, now);
         }
-        if (changed > 0) {
-            enterStage(id, to, now);
-        }
-        return changed > 0;
-    }
-
-    public void setStage(String id, Stage to, Instant now) {
-        if (jdbc.sql(stageUpdate(to) + " where id = :id and stage <> :to")
-                .param("to", to.name()).param("now", ts(now)).param("id", id).update() > 0) {
-            enterStage(id, to, now);
-        }
+        return moved;
     }
 
     /**
@@ -114,34 +111,34 @@ public class LeadRepository {
     }
 
     /** The column holding when a lead first entered each funnel stage after NEW (NEW is {@code created_at}). */
-    public static final Map<Stage, String> FIRST_ENTRY = Map.of(Stage.NURTURE, "first_nurture_at",
+    static final Map<Stage, String> FIRST_ENTRY = Map.of(Stage.NURTURE, "first_nurture_at",
             Stage.MQL, "first_mql_at", Stage.SAL, "first_sal_at", Stage.SQL, "first_sql_at");
 
-    public void updateScore(String id, int fit, double engagement, String grade, Instant now) {
+    void updateScore(String id, int fit, double engagement, String grade, Instant now) {
         jdbc.sql("update leads set fit_score = ?, engagement_score = ?, grade = ?, updated_at = ? where id = ?")
                 .params(fit, engagement, grade, ts(now), id).update();
     }
 
-    public void assign(String id, String team, String owner, Instant now) {
+    void assign(String id, String team, String owner, Instant now) {
         jdbc.sql("update leads set team = ?, owner = ?, updated_at = ? where id = ?")
                 .params(team, owner, ts(now), id).update();
     }
 
     /** The lead the CRM knows under this id (the one its push answered with). */
-    public Optional<Lead> findByCrmId(String crmId) {
+    Optional<Lead> findByCrmId(String crmId) {
         return jdbc.sql("select * from leads where crm_id = ? and erased_at is null").param(crmId)
                 .query(LeadRepository::map).list().stream().findFirst();
     }
 
-    public void setCrmId(String id, String crmId) {
+    void setCrmId(String id, String crmId) {
         jdbc.sql("update leads set crm_id = ? where id = ?").params(crmId, id).update();
     }
 
-    public void markConfirmationSent(String id, Instant now) {
+    void markConfirmationSent(String id, Instant now) {
         jdbc.sql("update leads set confirmation_sent_at = ? where id = ?").params(ts(now), id).update();
     }
 
-    public void suppress(String id, String reason, Instant now) {
+    void suppress(String id, String reason, Instant now) {
         jdbc.sql("update leads set suppressed_reason = ?, suppressed_at = ?, updated_at = ? where id = ? and suppressed_reason is null")
                 .params(reason, ts(now), ts(now), id).update();
     }
@@ -222,8 +219,8 @@ public class LeadRepository {
                 .params(params(c, id, now)).update();
     }
 
-    private static java.util.Map<String, Object> params(LeadValidator.CleanCapture c, String id, Instant now) {
-        java.util.Map<String, Object> p = new java.util.HashMap<>();
+    private static Map<String, Object> params(LeadValidator.CleanCapture c, String id, Instant now) {
+        Map<String, Object> p = new HashMap<>();
         p.put("id", id);
         p.put("now", ts(now));
         p.put("email", c.email());
@@ -244,13 +241,21 @@ public class LeadRepository {
         return p;
     }
 
+    Set<String> erasedAmong(Collection<String> ids) {
+        if (ids.isEmpty()) {
+            return Set.of();
+        }
+        return Set.copyOf(jdbc.sql("select id from leads where id in (:ids) and erased_at is not null")
+                .param("ids", ids).query(String.class).list());
+    }
+
     /** Erased leads whose engine history has not been deleted yet. */
-    public java.util.List<String> erasedAwaitingEnginePurge(int limit) {
+    List<String> erasedAwaitingEnginePurge(int limit) {
         return jdbc.sql("select id from leads where erased_at is not null and engine_purged_at is null order by erased_at fetch first "
                 + limit + " rows only").query(String.class).list();
     }
 
-    public void markEnginePurged(String id, Instant now) {
+    void markEnginePurged(String id, Instant now) {
         jdbc.sql("update leads set engine_purged_at = ? where id = ?").params(ts(now), id).update();
     }
 
@@ -273,8 +278,8 @@ public class LeadRepository {
         return t == null ? null : t.toInstant();
     }
 
-    /** Maps a row of {@code leads} (also a query joining it to a table of another module, as scoring does). */
-    public static Lead map(ResultSet rs, int row) throws SQLException {
+    /** Maps a row of {@code leads}. */
+    static Lead map(ResultSet rs, int row) throws SQLException {
         int size = rs.getInt("company_size");
         Integer companySize = rs.wasNull() ? null : size;
         int fit = rs.getInt("fit_score");

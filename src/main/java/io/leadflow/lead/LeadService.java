@@ -1,6 +1,7 @@
 package io.leadflow.lead;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,6 +18,8 @@ import io.leadflow.platform.ConflictRetry;
 import io.leadflow.platform.GoneException;
 import io.leadflow.platform.Hashing;
 import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.RateLimitSettings;
+import io.leadflow.platform.RateLimiter;
 import io.leadflow.platform.RetryOnConflict;
 
 /** Capture (create or merge by address) and erasure. */
@@ -31,12 +34,12 @@ public class LeadService {
     private final TransactionTemplate tx;
     private final LeadMetrics metrics;
 
-    private final io.leadflow.platform.RateLimiter rateLimiter;
-    private final io.leadflow.platform.RateLimitSettings rateLimits;
+    private final RateLimiter rateLimiter;
+    private final RateLimitSettings rateLimits;
 
     LeadService(LeadRepository leads, ApplicationEventPublisher events, Clock clock, TransactionTemplate tx,
-            LeadMetrics metrics, io.leadflow.platform.RateLimiter rateLimiter,
-            io.leadflow.platform.RateLimitSettings rateLimits) {
+            LeadMetrics metrics, RateLimiter rateLimiter,
+            RateLimitSettings rateLimits) {
         this.rateLimiter = rateLimiter;
         this.rateLimits = rateLimits;
         this.leads = leads;
@@ -55,7 +58,7 @@ public class LeadService {
      */
     public CaptureResult capture(CaptureRequest request, CaptureContext context) {
         LeadValidator.CleanCapture clean = LeadValidator.validate(request);
-        rateLimiter.acquire("address:" + clean.email(), rateLimits.perAddressPerHour(), java.time.Duration.ofHours(1),
+        rateLimiter.acquire("address:" + clean.email(), rateLimits.perAddressPerHour(), Duration.ofHours(1),
                 "submissions for this address");
         // A returning lead's submission is engagement that may meet its busy journey: run again on a lost update.
         return ConflictRetry.retrying("LeadService.capture", () -> {

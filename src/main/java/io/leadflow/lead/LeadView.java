@@ -2,7 +2,7 @@ package io.leadflow.lead;
 
 import java.time.Instant;
 
-/** The API's view of a lead (API.md §5). */
+/** The API's view of a lead (docs/api.md §5). */
 public record LeadView(String id, String email, String firstName, String lastName, String company,
         String jobTitle, String industry, Integer companySize, String country, Lead.Consent consent,
         Lead.Stage stage, Score score, String grade, String owner, String team, Suppression suppressed,

@@ -6,7 +6,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.leadflow.lead.LeadAccess;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.NotFoundException;
 
 /** {@code GET /api/leads/{id}/nurture}: the lead's track and whether it is sunset (roles as {@code GET /api/leads/{id}}). */
@@ -14,9 +14,9 @@ import io.leadflow.platform.NotFoundException;
 class NurtureController {
 
     private final NurtureStatus status;
-    private final LeadRepository leads;
+    private final Leads leads;
 
-    NurtureController(NurtureStatus status, LeadRepository leads) {
+    NurtureController(NurtureStatus status, Leads leads) {
         this.status = status;
         this.leads = leads;
     }

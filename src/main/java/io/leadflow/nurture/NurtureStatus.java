@@ -10,6 +10,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
+import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.scoring.EngagementHistory;
+
 /**
  * Where a lead stands in nurture: the track {@code nurture-track} chose for it, and whether it is sunset. A sunset
  * lead stopped opening, clicking and visiting: after {@link NurtureSettings#sunsetAfter()} marketing emails and a
@@ -28,10 +31,14 @@ public class NurtureStatus {
 
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final EngagementHistory engagement;
+    private final EmailOutbox outbox;
 
-    NurtureStatus(JdbcClient jdbc, Clock clock) {
+    NurtureStatus(JdbcClient jdbc, Clock clock, EngagementHistory engagement, EmailOutbox outbox) {
         this.jdbc = jdbc;
         this.clock = clock;
+        this.engagement = engagement;
+        this.outbox = outbox;
     }
 
     /** The track a nurture run chose; a new run (a recycled lead) replaces it. */
@@ -51,16 +58,7 @@ public class NurtureStatus {
      * Queued rather than delivered: a step that just queued its email counts it, whatever the send window.
      */
     public int emailsWithoutEngagement(String leadId) {
-        Instant lastEngagement = jdbc.sql("select max(occurred_at) from engagement_events where lead_id = ? and scored")
-                .param(leadId).query((rs, n) -> {
-                    Timestamp t = rs.getTimestamp(1);
-                    return t == null ? Instant.EPOCH : t.toInstant();
-                }).single();
-        return jdbc.sql("""
-                select count(*) from email_outbox
-                 where lead_id = ? and to_address is null and status in ('PENDING', 'SENDING', 'SENT')
-                   and template not in ('doi-confirmation', 'doi-reminder') and created_at > ?""")
-                .params(leadId, Timestamp.from(lastEngagement)).query(Integer.class).single();
+        return outbox.marketingEmailsQueuedAfter(leadId, engagement.lastOccurredAt(leadId).orElse(Instant.EPOCH));
     }
 
     /**
@@ -68,12 +66,8 @@ public class NurtureStatus {
      * when it queued none. Received, not occurred: an event reported late with an old date still came after.
      */
     public boolean engagedSinceLastEmailOf(String leadId, String journeyId) {
-        return jdbc.sql("""
-                select count(*) from engagement_events e
-                 where e.lead_id = ? and e.scored
-                   and e.received_at > (select max(o.created_at) from email_outbox o
-                                         where o.lead_id = ? and o.purpose like ?)""")
-                .params(leadId, leadId, "%:" + journeyId).query(Long.class).single() > 0;
+        return outbox.lastQueuedWithPurposeSuffix(leadId, journeyId)
+                .map(queued -> engagement.receivedAfter(leadId, queued)).orElse(false);
     }
 
     /**

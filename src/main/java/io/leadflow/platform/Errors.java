@@ -1,5 +1,11 @@
 package io.leadflow.platform;
 
+import java.net.ConnectException;
+import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTransientConnectionException;
+
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.transaction.CannotCreateTransactionException;
@@ -33,11 +39,11 @@ public final class Errors {
                             || isConnectionFailure(tse.getApplicationException()))) {
                 return true;
             }
-            if (t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException
-                    || t instanceof java.sql.SQLRecoverableException
-                    || t instanceof java.net.ConnectException
-                    || (t instanceof java.sql.SQLException sql && sql.getSQLState() != null
+            if (t instanceof SQLTransientConnectionException
+                    || t instanceof SQLNonTransientConnectionException
+                    || t instanceof SQLRecoverableException
+                    || t instanceof ConnectException
+                    || (t instanceof SQLException sql && sql.getSQLState() != null
                             && (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P")))) {
                 return true;
             }

@@ -1,30 +1,41 @@
 package io.leadflow.platform;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+
+import jakarta.servlet.http.HttpServletResponse;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.ConcurrencyFailureException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.security.core.AuthenticationException;
+import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.transaction.TransactionSystemException;
-import org.springframework.security.web.firewall.RequestRejectedException;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.multipart.MultipartException;
+import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Every error leaves as {@code application/problem+json} (RFC 9457); client mistakes get a 4xx naming the field,
@@ -110,7 +121,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /** A journey busy with the same lead, every try lost to a concurrent change: nothing was saved, try again. */
-    @ExceptionHandler({ServiceBusyException.class, org.springframework.dao.ConcurrencyFailureException.class})
+    @ExceptionHandler({ServiceBusyException.class, ConcurrencyFailureException.class})
     ResponseEntity<ProblemDetail> busy(Exception e) {
         return retryLater(HttpStatus.SERVICE_UNAVAILABLE, "Busy",
                 "The lead's journey was busy with another change and nothing was saved: try again in a second.", 1);
@@ -127,9 +138,9 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     /** Our fault, not the client's: logged with a reference the caller can quote. */
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) throws Exception {
-        if (e instanceof org.springframework.security.access.AccessDeniedException
-                || e instanceof org.springframework.security.core.AuthenticationException
-                || e instanceof org.springframework.web.server.ResponseStatusException) {
+        if (e instanceof AccessDeniedException
+                || e instanceof AuthenticationException
+                || e instanceof ResponseStatusException) {
             throw e;
         }
         if (Errors.isConnectionFailure(e)) {
@@ -139,7 +150,7 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
             log.warn("A request lost a concurrent update outside a retried operation: {}", Errors.rootMessage(e));
             return busy(e);
         }
-        String reference = java.util.UUID.randomUUID().toString().substring(0, 8);
+        String reference = UUID.randomUUID().toString().substring(0, 8);
         log.error("Unexpected error (reference {})", reference, e);
         return problem(HttpStatus.INTERNAL_SERVER_ERROR, "Internal error",
                 "Something went wrong on our side (reference " + reference + "); nothing you sent was wrong.", null);
@@ -165,10 +176,10 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
     }
 
     /** For filters, which answer before any controller advice can: the same problem body, written directly. */
-    public static void write(jakarta.servlet.http.HttpServletResponse response, com.fasterxml.jackson.databind.ObjectMapper json,
-            HttpStatus status, String title, String detail) throws java.io.IOException {
+    public static void write(HttpServletResponse response, ObjectMapper json,
+            HttpStatus status, String title, String detail) throws IOException {
         response.setStatus(status.value());
-        response.setContentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON_VALUE);
+        response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
         json.writeValue(response.getOutputStream(), problem(status, title, detail, null).getBody());
     }
 
@@ -182,6 +193,6 @@ public class ProblemHandler extends ResponseEntityExceptionHandler {
                     .map(e -> Map.of("field", e.field(), "message", e.message())).toList());
         }
         return ResponseEntity.status(status)
-                .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON).body(body);
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON).body(body);
     }
 }

@@ -21,7 +21,7 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Secure by default (API.md §1): only the listed public endpoints answer without a login. Two chains:
+ * Secure by default (docs/api.md §1): only the listed public endpoints answer without a login. Two chains:
  * {@code /engine-rest/**} is stateless HTTP Basic (Camunda Modeler's deploy button) that refuses requests from pages
  * of other sites ({@link CrossSiteRefusal}), everything else accepts Basic
  * (scripts, no CSRF) or a form login session (browsers, with CSRF).
@@ -110,7 +110,7 @@ public class SecurityConfig {
                         .requestMatchers(post("/camunda/api/admin/auth/user/*/login/**"),
                                 path("/camunda/api/engine/engine/*/identity/verify"),
                                 path("/camunda/api/engine/engine/*/identity/verify/**")).denyAll()
-                        // public (API.md §1)
+                        // public (docs/api.md §1)
                         .requestMatchers(publicPosts).permitAll()
                         .requestMatchers(get("/forms/**"), path("/optin/**"), path("/r/**"), get("/t.js"),
                                 get("/demo/site"), get("/demo/site/**"), get("/actuator/health"), get("/actuator/health/**"), path("/error"), get("/"),

@@ -13,6 +13,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -174,7 +175,7 @@ class LeadExportController {
                 return upper;
             }
         }
-        throw InvalidInputException.of(field, "must be one of " + java.util.Arrays.toString(values));
+        throw InvalidInputException.of(field, "must be one of " + Arrays.toString(values));
     }
 
     private static Timestamp day(String field, String value, int plusDays) {

@@ -1,11 +1,22 @@
 package io.leadflow.process;
 
+import java.lang.reflect.Method;
+import java.time.Clock;
+import java.util.Arrays;
 import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import org.camunda.bpm.engine.RuntimeService;
+import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
+import org.camunda.bpm.engine.impl.context.Context;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
@@ -16,24 +27,44 @@ import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.consent.ConsentService;
 import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.nurture.NurtureStatus;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.DecisionEvaluator;
 import io.leadflow.scoring.LeadAttributes;
 import io.leadflow.scoring.ScoringService;
 
 /**
- * The delegates models may name ({@code ${sendEmail}} …). They are thin: read ids, call a module, write a
- * decision back. Only these beans, {@code leadState}, {@code nurtureState}, {@code doiSettings} and
- * {@code nurtureSettings} are visible to expressions
- * ({@link EngineConfiguration#EXPRESSION_BEANS}).
+ * The beans models may name ({@code ${sendEmail}} …), each declared once: a bean here is on the allow-list of
+ * expressions ({@link EngineConfiguration#EXPRESSION_BEANS}), a {@link JavaDelegate} as a task's delegate, anything
+ * else as facts for conditions; {@link ElementTemplate} names the Modeler's template of a task marketers place
+ * themselves. Delegates are thin: read ids, call a module, write a decision back.
  */
 @Configuration
 class Delegates {
 
+    /** The bean names declared here, sorted: delegates and facts beans. */
+    static List<String> beanNames() {
+        return Arrays.stream(Delegates.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(Bean.class))
+                .map(Method::getName).sorted().toList();
+    }
+
+    /** Those of {@link #beanNames()} that expressions only read from (conditions, timers). */
+    static Set<String> factsBeanNames() {
+        return Arrays.stream(Delegates.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(Bean.class))
+                .filter(m -> !JavaDelegate.class.isAssignableFrom(m.getReturnType())).map(Method::getName)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
+    /** The element template of each delegate that has one. */
+    static Map<String, String> elementTemplates() {
+        return Arrays.stream(Delegates.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(ElementTemplate.class))
+                .collect(Collectors.toUnmodifiableMap(Method::getName, m -> m.getAnnotation(ElementTemplate.class).value()));
+    }
+
     static String leadId(DelegateExecution execution) {
-        Object id = execution.getVariable(Processes.VAR_LEAD_ID);
+        Object id = execution.getVariable(ModelKeys.VAR_LEAD_ID);
         return id != null ? id.toString() : execution.getProcessBusinessKey();
     }
 
@@ -44,7 +75,8 @@ class Delegates {
      * included) or waits for this step to commit.
      */
     @Bean
-    JavaDelegate sendEmail(EmailOutbox outbox, LeadRepository leads) {
+    @ElementTemplate("send-email")
+    JavaDelegate sendEmail(EmailOutbox outbox, Leads leads) {
         return execution -> {
             leads.lock(leadId(execution));
             Object template = execution.getVariableLocal("template");
@@ -62,13 +94,14 @@ class Delegates {
 
     /** Pushes the lead to the CRM; a CRM rejection is a BPMN error the model handles, other faults are retried. */
     @Bean
+    @ElementTemplate("push-to-crm")
     JavaDelegate pushToCrm(CrmPushService crm, HandoffService handoffs) {
         return execution -> {
             Object purpose = execution.getVariableLocal("purpose");
             Object handoffId = execution.getVariable("handoffId");
             try {
                 // the step to resume a failed push at: this process instance's activity (GET /api/crm/failures)
-                crm.push(leadId(execution), purpose == null ? "mql-handoff" : purpose.toString(),
+                crm.push(leadId(execution), purpose == null ? ModelKeys.MQL_HANDOFF : purpose.toString(),
                         execution.getProcessInstanceId() + "/" + execution.getCurrentActivityId(), currentJobKey());
                 if (handoffId != null) {
                     handoffs.markCrmPushed(handoffId.toString());
@@ -87,13 +120,14 @@ class Delegates {
      * step; null when the step runs without a job.
      */
     static String currentJobKey() {
-        var jobContext = org.camunda.bpm.engine.impl.context.Context.getJobExecutorContext();
+        var jobContext = Context.getJobExecutorContext();
         var job = jobContext == null ? null : jobContext.getCurrentJob();
         return job == null ? null : "job:" + job.getId();
     }
 
     @Bean
-    JavaDelegate evaluateScore(ScoringService scoring, LeadRepository leads) {
+    @ElementTemplate("evaluate-score")
+    JavaDelegate evaluateScore(ScoringService scoring, Leads leads) {
         return execution -> {
             String leadId = leadId(execution);
             var score = scoring.rescore(leadId);
@@ -119,18 +153,18 @@ class Delegates {
 
     /** A confirmed lead starts its life: stage NURTURE and a {@code lead-qualification} instance. */
     @Bean
-    JavaDelegate startLeadLifecycle(@Lazy RuntimeService runtime, LeadRepository leads, java.time.Clock clock) {
+    JavaDelegate startLeadLifecycle(@Lazy RuntimeService runtime, Leads leads, Clock clock) {
         return execution -> {
             String leadId = leadId(execution);
             if (!leads.find(leadId).map(l -> l.consent() == Lead.Consent.CONFIRMED && !l.erased()).orElse(false)) {
                 return;
             }
-            leads.changeStage(leadId, Lead.Stage.NURTURE, clock.instant(), Lead.Stage.NEW);
-            boolean running = runtime.createProcessInstanceQuery().processDefinitionKey(Processes.LEAD_QUALIFICATION)
+            leads.enterNurture(leadId, clock.instant());
+            boolean running = runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
                     .processInstanceBusinessKey(leadId).count() > 0;
             if (!running) {
-                runtime.startProcessInstanceByKey(Processes.LEAD_QUALIFICATION, leadId,
-                        java.util.Map.of(Processes.VAR_LEAD_ID, leadId));
+                runtime.startProcessInstanceByKey(ModelKeys.LEAD_QUALIFICATION, leadId,
+                        Map.of(ModelKeys.VAR_LEAD_ID, leadId));
             }
         };
     }
@@ -140,18 +174,18 @@ class Delegates {
      * that came before the journey started (its Unsubscribed message then found no journey to stop).
      */
     @Bean
-    JavaDelegate chooseNurtureTrack(DecisionEvaluator decisions, LeadRepository leads, NurtureStatus nurture) {
+    JavaDelegate chooseNurtureTrack(DecisionEvaluator decisions, Leads leads, NurtureStatus nurture) {
         return execution -> {
             Lead lead = leads.lock(leadId(execution))
                     .orElseThrow(() -> new IllegalStateException("Lead " + leadId(execution) + " does not exist"));
-            var in = new java.util.HashMap<String, Object>();
+            var in = new HashMap<String, Object>();
             in.put("recycled", Boolean.TRUE.equals(execution.getVariable("recycled")));
             in.put("seniority", LeadAttributes.seniority(lead.jobTitle()));
             // the table compares lower case ("software"), whatever a form or an import wrote
             in.put("industry", lead.industry() == null ? null
-                    : lead.industry().trim().toLowerCase(java.util.Locale.ROOT));
+                    : lead.industry().trim().toLowerCase(Locale.ROOT));
             in.put("fitScore", lead.fitScore());
-            Object chosen = decisions.evaluate("nurture-track", in).value("track");
+            Object chosen = decisions.evaluate(ModelKeys.DECISION_NURTURE_TRACK, in).value("track");
             String track = chosen == null ? "general" : chosen.toString();
             execution.setVariable("track", track);
             nurture.trackChosen(lead.id(), track);
@@ -165,7 +199,8 @@ class Delegates {
      * journey elsewhere; it is seen here ({@code engagedMeanwhile}, and no sunset). A later one finds "Came back".
      */
     @Bean
-    JavaDelegate sunsetLead(NurtureStatus nurture, LeadRepository leads) {
+    @ElementTemplate("nurture-sunset")
+    JavaDelegate sunsetLead(NurtureStatus nurture, Leads leads) {
         return execution -> {
             String leadId = leadId(execution);
             leads.lock(leadId);
@@ -180,6 +215,7 @@ class Delegates {
 
     /** A sunset lead engaged again: the sunset ends (kept in its history). */
     @Bean
+    @ElementTemplate("nurture-sunset")
     JavaDelegate liftSunset(NurtureStatus nurture) {
         return execution -> nurture.cameBack(leadId(execution));
     }
@@ -212,7 +248,7 @@ class Delegates {
 
     /** SLA ladder, step 3: the next available rep gets the lead, and its "Follow up lead" task. */
     @Bean
-    JavaDelegate reassignHandoff(HandoffService handoffs, @Lazy org.camunda.bpm.engine.TaskService tasks) {
+    JavaDelegate reassignHandoff(HandoffService handoffs, @Lazy TaskService tasks) {
         return execution -> handoffs.reassign((String) execution.getVariable("handoffId")).ifPresent(owner -> {
             execution.setVariable("owner", owner);
             tasks.createTaskQuery().processInstanceId(execution.getProcessInstanceId())
@@ -235,7 +271,7 @@ class Delegates {
 
     /** Read-only checks for gateway conditions: {@code ${leadState.isConfirmed(leadId)}}. */
     @Bean
-    LeadState leadState(ConsentService consent, LeadRepository leads) {
+    LeadState leadState(ConsentService consent, Leads leads) {
         return new LeadState(consent, leads);
     }
 
@@ -262,9 +298,9 @@ class Delegates {
     public static final class LeadState {
 
         private final ConsentService consent;
-        private final LeadRepository leads;
+        private final Leads leads;
 
-        LeadState(ConsentService consent, LeadRepository leads) {
+        LeadState(ConsentService consent, Leads leads) {
             this.consent = consent;
             this.leads = leads;
         }

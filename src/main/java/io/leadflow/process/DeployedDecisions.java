@@ -1,6 +1,7 @@
 package io.leadflow.process;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -136,7 +137,7 @@ class DeployedDecisions implements DecisionEvaluator {
             try (InputStream in = repository.getDecisionModel(id)) {
                 DmnModelInstance model = Dmn.readModelFromStream(new ByteArrayInputStream(in.readAllBytes()));
                 return parse(definition.getKey(), definition.getVersion(), model);
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new IllegalStateException("Cannot read decision " + definition.getKey(), e);
             }
         });

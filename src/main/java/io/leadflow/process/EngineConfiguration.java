@@ -9,9 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.camunda.bpm.dmn.engine.DmnEngineConfiguration;
 import org.camunda.bpm.dmn.engine.impl.DefaultDmnEngineConfiguration;
+import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.cfg.AbstractProcessEnginePlugin;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.persistence.deploy.Deployer;
@@ -33,14 +36,20 @@ import io.leadflow.nurture.NurtureSettings;
 @Configuration
 class EngineConfiguration {
 
-    /** What a model's expressions may reach, and nothing else (no arbitrary Spring bean). */
-    static final List<String> EXPRESSION_BEANS = List.of("sendEmail", "pushToCrm", "evaluateScore", "expireConsent",
-            "eraseLead", "startLeadLifecycle", "chooseNurtureTrack", "openHandoff", "recordHandoffOutcome",
-            "markSlaBreached", "remindHandoffOwner", "escalateHandoff", "reassignHandoff", "sunsetLead", "liftSunset",
-            "leadState", "nurtureState", "doiSettings", "nurtureSettings");
+    /** Settings a model's timers read ({@code ${doiSettings.reminderAfter}}), registered by Spring under other names. */
+    private static final Map<String, Class<?>> SETTINGS_BEANS = Map.of("doiSettings", DoiSettings.class,
+            "nurtureSettings", NurtureSettings.class);
+
+    /**
+     * What a model's expressions may reach, and nothing else (no arbitrary Spring bean): the beans of
+     * {@link Delegates} and the settings above.
+     */
+    static final List<String> EXPRESSION_BEANS = Stream.concat(Delegates.beanNames().stream(),
+            SETTINGS_BEANS.keySet().stream().sorted()).toList();
 
     /** Of those, the ones expressions read from (conditions, timers); the others are delegates of tasks. */
-    static final Set<String> READ_ONLY_BEANS = Set.of("leadState", "nurtureState", "doiSettings", "nurtureSettings");
+    static final Set<String> READ_ONLY_BEANS = Stream.concat(Delegates.factsBeanNames().stream(),
+            SETTINGS_BEANS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
 
     /** The model lint with our allow-list; every other bean of the application is refused by name. */
     static ModelLinter linter(Collection<String> otherBeans, Predicate<String> decisionDeployed) {
@@ -62,8 +71,8 @@ class EngineConfiguration {
                     BeanDefinition definition = factory.getBeanDefinition(name);
                     String[] existing = definition.getDependsOn();
                     String[] dependsOn = existing == null ? new String[] {"flywayInitializer"}
-                            : java.util.stream.Stream.concat(java.util.Arrays.stream(existing),
-                                    java.util.stream.Stream.of("flywayInitializer")).toArray(String[]::new);
+                            : Stream.concat(Arrays.stream(existing),
+                                    Stream.of("flywayInitializer")).toArray(String[]::new);
                     definition.setDependsOn(dependsOn);
                 }
             }
@@ -113,7 +122,7 @@ class EngineConfiguration {
             private boolean startJobExecutor;
 
             @Override
-            public void postProcessEngineBuild(org.camunda.bpm.engine.ProcessEngine engine) {
+            public void postProcessEngineBuild(ProcessEngine engine) {
                 warmDeploymentCache(engine);
                 if (startJobExecutor) {
                     ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration()).getJobExecutor().start();
@@ -129,7 +138,7 @@ class EngineConfiguration {
      * declarations knew their job definitions; the message correlation or job then failed with "Invalid process
      * definition id: processDefinitionId is null". Loading them once, on one thread, closes that window.
      */
-    static void warmDeploymentCache(org.camunda.bpm.engine.ProcessEngine engine) {
+    static void warmDeploymentCache(ProcessEngine engine) {
         var repository = engine.getRepositoryService();
         for (var definition : repository.createProcessDefinitionQuery().list()) {
             repository.getProcessDefinition(definition.getId());
@@ -178,11 +187,8 @@ class EngineConfiguration {
                 return null;
             }
             // Configuration records are registered under generated names: look them up by type.
-            return switch ((String) key) {
-                case "doiSettings" -> context.getBean(DoiSettings.class);
-                case "nurtureSettings" -> context.getBean(NurtureSettings.class);
-                default -> context.getBean((String) key);
-            };
+            Class<?> settings = SETTINGS_BEANS.get(key);
+            return settings != null ? context.getBean(settings) : context.getBean((String) key);
         }
 
         @Override

@@ -7,6 +7,7 @@ import org.camunda.bpm.engine.task.Task;
 import org.springframework.stereotype.Component;
 
 import io.leadflow.handoff.HandoffTasks;
+import io.leadflow.platform.ModelKeys;
 
 /** Completes the waiting sales task ("Follow up lead" or "Qualify lead") of a handoff's process. */
 @Component
@@ -25,7 +26,7 @@ class EngineHandoffTasks implements HandoffTasks {
 
     private Task task(String handoffId) {
         // The sales tasks only: "Fix CRM push" is the integrator's, and a sales decision must not complete it.
-        return tasks.createTaskQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+        return tasks.createTaskQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
                 .taskDefinitionKeyIn("Task_FollowUp", "Task_Qualify")
                 .processVariableValueEquals("handoffId", handoffId).active().singleResult();
     }

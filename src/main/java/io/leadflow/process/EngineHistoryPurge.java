@@ -13,7 +13,7 @@ import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 
 /**
  * Deletes the engine history of erased leads (instances, variables, activity and job logs, incidents, user
@@ -26,13 +26,13 @@ class EngineHistoryPurge {
 
     private static final Logger log = LoggerFactory.getLogger(EngineHistoryPurge.class);
 
-    private final LeadRepository leads;
+    private final Leads leads;
     private final RuntimeService runtime;
     private final HistoryService history;
     private final TransactionTemplate tx;
     private final Clock clock;
 
-    EngineHistoryPurge(LeadRepository leads, RuntimeService runtime, HistoryService history, TransactionTemplate tx,
+    EngineHistoryPurge(Leads leads, RuntimeService runtime, HistoryService history, TransactionTemplate tx,
             Clock clock) {
         this.leads = leads;
         this.runtime = runtime;

@@ -8,6 +8,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import io.leadflow.platform.ModelKeys;
+
 /**
  * The engine's health in Prometheus (the starter ships none): jobs waiting, jobs out of retries, open incidents
  * and running instances per process. Each is a count query, run only when scraped.
@@ -31,8 +33,8 @@ class EngineMetrics implements MeterBinder {
                 .description("Jobs out of retries (each has an incident)").register(registry);
         Gauge.builder("leadflow.engine.incidents", runtime, r -> r.createIncidentQuery().count())
                 .description("Open incidents: see Cockpit").register(registry);
-        for (String key : new String[] {Processes.DOUBLE_OPT_IN, Processes.LEAD_QUALIFICATION, Processes.NURTURE,
-                Processes.MQL_HANDOFF}) {
+        for (String key : new String[] {ModelKeys.DOUBLE_OPT_IN, ModelKeys.LEAD_QUALIFICATION, ModelKeys.NURTURE,
+                ModelKeys.MQL_HANDOFF}) {
             Gauge.builder("leadflow.engine.instances", runtime,
                     r -> r.createProcessInstanceQuery().processDefinitionKey(key).count())
                     .tag("process", key).description("Running process instances").register(registry);

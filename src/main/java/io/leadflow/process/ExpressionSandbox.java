@@ -16,7 +16,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import javax.script.ScriptEngine;
 import javax.script.ScriptEngineFactory;
 import javax.script.ScriptEngineManager;
@@ -228,7 +227,7 @@ final class ExpressionSandbox {
                     + (base instanceof VariableScope ? "and of execution/task only " + EXECUTION_SUMMARY
                             : "call the Leadflow beans " + EngineConfiguration.EXPRESSION_BEANS
                                     + " and plain values' own methods")
-                    + " (README, \"What a model may contain\")";
+                    + " (docs/marketers.md, \"What a model may contain\")";
         }
     }
 

@@ -1,5 +1,6 @@
 package io.leadflow.process;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
 import java.nio.file.FileSystems;
@@ -77,7 +78,7 @@ public class ModelDeployer implements DisposableBean {
     Result deploy(Map<String, byte[]> files, String source) {
         DeploymentBuilder builder = repository.createDeployment().name(DEPLOYMENT_NAME).source("leadflow")
                 .enableDuplicateFiltering(true);
-        files.forEach((name, bytes) -> builder.addInputStream(name, new java.io.ByteArrayInputStream(bytes)));
+        files.forEach((name, bytes) -> builder.addInputStream(name, new ByteArrayInputStream(bytes)));
         DeploymentWithDefinitions deployment;
         try {
             deployment = builder.deployWithResult();

@@ -2,6 +2,7 @@ package io.leadflow.process;
 
 import java.io.ByteArrayInputStream;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.time.Period;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -9,10 +10,12 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
 
 import org.camunda.bpm.model.bpmn.Bpmn;
 import org.camunda.bpm.model.bpmn.BpmnModelInstance;
@@ -27,6 +30,12 @@ import org.camunda.bpm.model.dmn.DmnModelInstance;
 import org.camunda.bpm.model.dmn.instance.Decision;
 import org.camunda.bpm.model.xml.instance.DomElement;
 import org.camunda.bpm.model.xml.instance.ModelElementInstance;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NamedNodeMap;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
 import io.leadflow.platform.Errors;
 
 /**
@@ -202,8 +211,8 @@ final class ModelLinter {
                 || ("conditionExpression".equals(element.getLocalName()) || "condition".equals(element.getLocalName()))
                         && element.getAttribute("language") != null) {
             problems.add(new Problem(file, where, "contains a script ("
-                    + java.util.Objects.requireNonNullElse(element.getAttribute("scriptFormat"),
-                            java.util.Objects.requireNonNullElse(element.getAttribute("language"), element.getLocalName()))
+                    + Objects.requireNonNullElse(element.getAttribute("scriptFormat"),
+                            Objects.requireNonNullElse(element.getAttribute("language"), element.getLocalName()))
                     + "): models run no code; write conditions as ${...} expressions and use Leadflow task templates"));
         }
         if (CAMUNDA_NS.equals(element.getNamespaceURI()) && "connector".equals(element.getLocalName())) {
@@ -270,7 +279,7 @@ final class ModelLinter {
         for (String attr : List.of("resultVariable", "collection", "elementVariable", "variableName")) {
             names.add(e.getAttribute(CAMUNDA_NS, attr));
         }
-        names.removeIf(java.util.Objects::isNull);
+        names.removeIf(Objects::isNull);
         return names;
     }
 
@@ -281,9 +290,9 @@ final class ModelLinter {
 
     /** Every expression in the document may only reach allowed beans and must not read personal data. */
     private void checkExpressions(String file, byte[] content, List<Problem> problems) {
-        org.w3c.dom.Document document;
+        Document document;
         try {
-            var factory = javax.xml.parsers.DocumentBuilderFactory.newInstance();
+            var factory = DocumentBuilderFactory.newInstance();
             factory.setNamespaceAware(true);
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             document = factory.newDocumentBuilder().parse(new ByteArrayInputStream(content));
@@ -291,11 +300,11 @@ final class ModelLinter {
             problems.add(new Problem(file, "file", "is not well-formed XML: " + e.getMessage()));
             return;
         }
-        org.w3c.dom.NodeList all = document.getElementsByTagName("*");
+        NodeList all = document.getElementsByTagName("*");
         for (int i = 0; i < all.getLength(); i++) {
-            org.w3c.dom.Element element = (org.w3c.dom.Element) all.item(i);
+            Element element = (Element) all.item(i);
             List<String> texts = new ArrayList<>();
-            org.w3c.dom.NamedNodeMap attributes = element.getAttributes();
+            NamedNodeMap attributes = element.getAttributes();
             for (int a = 0; a < attributes.getLength(); a++) {
                 texts.add(attributes.item(a).getNodeValue());
                 if (ACTIVITI_NS.equals(attributes.item(a).getNamespaceURI())
@@ -312,9 +321,9 @@ final class ModelLinter {
         }
     }
 
-    private static String nearestId(org.w3c.dom.Element element) {
-        org.w3c.dom.Node n = element;
-        while (n instanceof org.w3c.dom.Element e) {
+    private static String nearestId(Element element) {
+        Node n = element;
+        while (n instanceof Element e) {
             String id = e.getAttribute("id");
             if (!id.isEmpty()) {
                 String name = e.getAttribute("name");
@@ -416,7 +425,7 @@ final class ModelLinter {
                     }
                     parseDuration(v.substring(v.lastIndexOf('/') + 1));
                 }
-                default -> java.time.OffsetDateTime.parse(v.length() == 19 ? v + "Z" : v);
+                default -> OffsetDateTime.parse(v.length() == 19 ? v + "Z" : v);
             }
         } catch (RuntimeException e) {
             problems.add(new Problem(file, where, "timer " + kind + " '" + v

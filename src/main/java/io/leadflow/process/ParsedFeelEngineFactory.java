@@ -1,5 +1,10 @@
 package io.leadflow.process;
 
+import java.time.temporal.Temporal;
+import java.time.temporal.TemporalAmount;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -87,7 +92,7 @@ public final class ParsedFeelEngineFactory implements FeelEngineFactory {
          */
         @Override
         protected camundajar.impl.scala.collection.immutable.List<CustomValueMapper> getValueMappers() {
-            List<CustomValueMapper> mappers = new java.util.ArrayList<>(List.of(PlainValuesOnly.INSTANCE));
+            List<CustomValueMapper> mappers = new ArrayList<>(List.of(PlainValuesOnly.INSTANCE));
             super.getValueMappers().foreach(mapper -> mappers.add(mapper));
             return toScalaList(mappers.toArray(CustomValueMapper[]::new));
         }
@@ -127,9 +132,9 @@ public final class ParsedFeelEngineFactory implements FeelEngineFactory {
         @Override
         public Optional<Val> toValue(Object value, Function<Object, Val> inner) {
             if (value == null || value instanceof Val || value instanceof Number || value instanceof CharSequence
-                    || value instanceof Boolean || value instanceof Character || value instanceof java.util.Date
-                    || value instanceof java.time.temporal.Temporal || value instanceof java.time.temporal.TemporalAmount
-                    || value instanceof java.util.Collection<?> || value instanceof java.util.Map<?, ?>
+                    || value instanceof Boolean || value instanceof Character || value instanceof Date
+                    || value instanceof Temporal || value instanceof TemporalAmount
+                    || value instanceof Collection<?> || value instanceof Map<?, ?>
                     || value instanceof Object[] || value.getClass().getName().startsWith("camundajar.")
                     || value.getClass().getName().startsWith("org.camunda.feel.")) {
                 return Optional.empty();

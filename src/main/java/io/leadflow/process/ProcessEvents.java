@@ -10,8 +10,11 @@ import org.springframework.stereotype.Component;
 
 import io.leadflow.consent.ConsentConfirmed;
 import io.leadflow.consent.Unsubscribed;
+import io.leadflow.imports.RepermissionRequested;
 import io.leadflow.lead.LeadCaptured;
 import io.leadflow.lead.LeadErased;
+import io.leadflow.platform.ModelKeys;
+import io.leadflow.scoring.EngagementRecorded;
 import io.leadflow.scoring.LeadQualified;
 
 /**
@@ -33,37 +36,37 @@ class ProcessEvents {
     @EventListener
     void onCaptured(LeadCaptured captured) {
         if (captured.created()) {
-            runtime.startProcessInstanceByKey(Processes.DOUBLE_OPT_IN, captured.leadId(),
-                    Map.of(Processes.VAR_LEAD_ID, captured.leadId()));
+            runtime.startProcessInstanceByKey(ModelKeys.DOUBLE_OPT_IN, captured.leadId(),
+                    Map.of(ModelKeys.VAR_LEAD_ID, captured.leadId()));
         }
     }
 
     /** An imported lead without proof of consent is asked to opt in: the same double opt-in as a form. */
     @EventListener
-    void onRepermission(io.leadflow.imports.RepermissionRequested requested) {
-        runtime.startProcessInstanceByKey(Processes.DOUBLE_OPT_IN, requested.leadId(),
-                Map.of(Processes.VAR_LEAD_ID, requested.leadId()));
+    void onRepermission(RepermissionRequested requested) {
+        runtime.startProcessInstanceByKey(ModelKeys.DOUBLE_OPT_IN, requested.leadId(),
+                Map.of(ModelKeys.VAR_LEAD_ID, requested.leadId()));
     }
 
     /** Only nurture instances waiting for engagement (the event-based gateway after the value email) react. */
     @EventListener
-    void onEngagement(io.leadflow.scoring.EngagementRecorded engagement) {
-        correlate(Processes.MSG_ENGAGEMENT_RECORDED, engagement.leadId());
+    void onEngagement(EngagementRecorded engagement) {
+        correlate(ModelKeys.MSG_ENGAGEMENT_RECORDED, engagement.leadId());
     }
 
     @EventListener
     void onConfirmed(ConsentConfirmed confirmed) {
-        correlate(Processes.MSG_CONSENT_CONFIRMED, confirmed.leadId());
+        correlate(ModelKeys.MSG_CONSENT_CONFIRMED, confirmed.leadId());
     }
 
     @EventListener
     void onQualified(LeadQualified qualified) {
-        correlate(Processes.MSG_LEAD_QUALIFIED, qualified.leadId());
+        correlate(ModelKeys.MSG_LEAD_QUALIFIED, qualified.leadId());
     }
 
     @EventListener
     void onUnsubscribed(Unsubscribed unsubscribed) {
-        correlate(Processes.MSG_UNSUBSCRIBED, unsubscribed.leadId());
+        correlate(ModelKeys.MSG_UNSUBSCRIBED, unsubscribed.leadId());
     }
 
     /**
@@ -75,7 +78,7 @@ class ProcessEvents {
         if (!"REQUESTED".equals(erased.cause())) {
             return;
         }
-        correlate(Processes.MSG_LEAD_ERASED, erased.leadId());
+        correlate(ModelKeys.MSG_LEAD_ERASED, erased.leadId());
         runtime.createProcessInstanceQuery().processInstanceBusinessKey(erased.leadId()).list()
                 .forEach(pi -> runtime.deleteProcessInstanceIfExists(pi.getId(), "lead erased", false, true,
                         true, false));

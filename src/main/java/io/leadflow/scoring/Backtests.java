@@ -3,19 +3,26 @@ package io.leadflow.scoring;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+
+import jakarta.annotation.PreDestroy;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,7 +31,7 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Service;
 
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.Errors;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.TooManyRequestsException;
@@ -72,19 +79,19 @@ public class Backtests {
     }
 
     private final DecisionEvaluator decisions;
-    private final LeadRepository leads;
+    private final Leads leads;
     private final JdbcClient jdbc;
     private final ScoringSettings settings;
     private final Clock clock;
     private final ThreadPoolTaskExecutor executor;
-    private final Map<String, Tracker> runs = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
+    private final Map<String, Tracker> runs = Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Tracker> eldest) {
             return size() > KEPT_RUNS;
         }
     });
 
-    Backtests(DecisionEvaluator decisions, LeadRepository leads, JdbcClient jdbc, ScoringSettings settings,
+    Backtests(DecisionEvaluator decisions, Leads leads, JdbcClient jdbc, ScoringSettings settings,
             Clock clock) {
         this.decisions = decisions;
         this.leads = leads;
@@ -101,7 +108,7 @@ public class Backtests {
     }
 
     /** A stopping node abandons its running backtest (it changes nothing; its caller asks again elsewhere). */
-    @jakarta.annotation.PreDestroy
+    @PreDestroy
     void stop() {
         executor.shutdown();
     }
@@ -172,7 +179,7 @@ public class Backtests {
                 candidate.key().equals(ScoringService.MQL) ? candidate : mql, settings.engagementHalfLife(), MEMO_LIMIT, true);
         Counts counts = new Counts();
         // The next page is read while this one is scored: reading and scoring take about as long as each other.
-        java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        ExecutorService reader = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "backtest-reader-" + tracker.id);
             t.setDaemon(true);
             return t;
@@ -185,7 +192,7 @@ public class Backtests {
                 tracker.processed.addAndGet(page.leads().size());
                 page = next.join();
             }
-        } catch (java.util.concurrent.CompletionException e) {
+        } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException r ? r : e;
         } finally {
             reader.shutdownNow();
@@ -202,7 +209,7 @@ public class Backtests {
     private record Page(List<Lead> leads, Map<String, List<Scorer.StoredEvent>> events) {
     }
 
-    private CompletableFuture<Page> read(java.util.concurrent.ExecutorService reader, String after) {
+    private CompletableFuture<Page> read(ExecutorService reader, String after) {
         return CompletableFuture.supplyAsync(() -> {
             List<Lead> page = leads.page(Lead.Consent.CONFIRMED, after, PAGE);
             return new Page(page, page.isEmpty() ? Map.of() : events(page));
@@ -251,7 +258,7 @@ public class Backtests {
             mqlCandidate += candidate.mql() ? 1 : 0;
             gradesNow.merge(String.valueOf(now.grade()), 1L, Long::sum);
             gradesCandidate.merge(String.valueOf(candidate.grade()), 1L, Long::sum);
-            if (!java.util.Objects.equals(now.grade(), candidate.grade())) {
+            if (!Objects.equals(now.grade(), candidate.grade())) {
                 gradeChanges++;
             }
             if (now.mql() == candidate.mql()) {
@@ -311,7 +318,7 @@ public class Backtests {
                 this.result = result;
                 this.status = Status.DONE;
             } else {
-                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
                 this.error = cause instanceof CandidateFailed ? "The candidate table " + cause.getMessage()
                         : "The backtest failed: " + Errors.rootMessage(cause);

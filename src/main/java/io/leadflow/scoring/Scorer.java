@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.scoring.DecisionEvaluator.Decision;
@@ -108,7 +109,7 @@ final class Scorer {
                 template.version());
     }
 
-    private <K, V> V memoised(Map<K, V> memo, K key, java.util.function.Function<K, V> evaluation) {
+    private <K, V> V memoised(Map<K, V> memo, K key, Function<K, V> evaluation) {
         V known = memo.get(key);
         if (known != null) {
             return known;

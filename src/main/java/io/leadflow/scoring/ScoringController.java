@@ -1,25 +1,27 @@
 package io.leadflow.scoring;
 
+import java.util.List;
+
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.security.core.Authentication;
 
 import io.leadflow.lead.LeadAccess;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 
 @RestController
 class ScoringController {
 
     private final ScoringService scoring;
-    private final LeadRepository leads;
+    private final Leads leads;
 
-    ScoringController(ScoringService scoring, LeadRepository leads) {
+    ScoringController(ScoringService scoring, Leads leads) {
         this.scoring = scoring;
         this.leads = leads;
     }
@@ -37,7 +39,7 @@ class ScoringController {
     }
 
     @GetMapping("/api/leads/{id}/score/history")
-    java.util.List<ScoringService.ScoreChange> history(@PathVariable String id, Authentication user) {
+    List<ScoringService.ScoreChange> history(@PathVariable String id, Authentication user) {
         LeadAccess.check(leads, id, user);
         return scoring.history(id);
     }

@@ -1,5 +1,7 @@
 package io.leadflow.scoring;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -7,8 +9,10 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -22,13 +26,13 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.Lead.Stage;
 import io.leadflow.lead.LeadCaptured;
 import io.leadflow.lead.LeadErased;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.GoneException;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.InvalidInputException.FieldError;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.platform.NotFoundException;
 import io.leadflow.platform.RetryOnConflict;
 
@@ -41,9 +45,9 @@ import io.leadflow.platform.RetryOnConflict;
 public class ScoringService {
 
     private static final Logger log = LoggerFactory.getLogger(ScoringService.class);
-    static final String FIT = "lead-fit-score";
-    static final String ENGAGEMENT = "engagement-points";
-    static final String MQL = "mql-decision";
+    static final String FIT = ModelKeys.DECISION_FIT;
+    static final String ENGAGEMENT = ModelKeys.DECISION_ENGAGEMENT;
+    static final String MQL = ModelKeys.DECISION_MQL;
 
     public record EventRequest(String leadId, String email, String type, String url, String occurredAt) {
     }
@@ -75,7 +79,7 @@ public class ScoringService {
     /** Distinct fit inputs remembered by the live scorer (a few MB at most). */
     private static final int LIVE_MEMO_LIMIT = 10_000;
 
-    private final LeadRepository leads;
+    private final Leads leads;
     private final DecisionEvaluator decisions;
     // Replaced whole when a table version changes (a racing replacement only costs a memo).
     private final AtomicReference<Scorer> storedPointsScorer = new AtomicReference<>();
@@ -85,7 +89,7 @@ public class ScoringService {
     private final ApplicationEventPublisher events;
     private final Clock clock;
 
-    ScoringService(LeadRepository leads, DecisionEvaluator decisions, ScoringSettings settings, JdbcClient jdbc,
+    ScoringService(Leads leads, DecisionEvaluator decisions, ScoringSettings settings, JdbcClient jdbc,
             ApplicationEventPublisher events, Clock clock) {
         this.leads = leads;
         this.decisions = decisions;
@@ -199,9 +203,8 @@ public class ScoringService {
 
     /** The score now, each part with the rules and decision versions that produced it. */
     public Explanation explain(String leadId) {
-        LeadWithEvents read = readableWithEvents(leadId);
-        Lead lead = read.lead();
-        Scorer.Outcome o = liveScorer(null).score(lead, read.events(), clock.instant());
+        Lead lead = readable(leadId);
+        Scorer.Outcome o = liveScorer(null).score(lead, storedEvents(leadId), clock.instant());
         List<ScoredEvent> events = new ArrayList<>(o.events().size());
         for (int i = 0; i < o.events().size(); i++) {
             Scorer.StoredEvent e = o.events().get(i);
@@ -220,15 +223,14 @@ public class ScoringService {
 
     private void update(Lead lead, Scorer.Outcome o, Cause cause) {
         Instant now = clock.instant();
-        leads.updateScore(lead.id(), o.fit(), o.engagement(), o.grade(), now);
-        boolean becameMql = o.mql()
-                && leads.changeStage(lead.id(), Stage.MQL, now, Stage.NEW, Stage.NURTURE, Stage.RECYCLED);
+        leads.recordScore(lead.id(), o.fit(), o.engagement(), o.grade(), now);
+        boolean becameMql = o.mql() && leads.qualify(lead.id(), now);
         if (becameMql) {
             log.info("Lead {} is now an MQL (grade {}): {}", lead.id(), o.grade(), o.reason());
             events.publishEvent(new LeadQualified(lead.id(), o.grade()));
         }
         if (settings.history().enabled()
-                && (cause == Cause.RESCORE || becameMql || !java.util.Objects.equals(lead.grade(), o.grade()))) {
+                && (cause == Cause.RESCORE || becameMql || !Objects.equals(lead.grade(), o.grade()))) {
             jdbc.sql("""
                     insert into score_changes (id, lead_id, changed_at, cause, fit, engagement, grade, mql, reason,
                                                fit_version, mql_version)
@@ -258,32 +260,6 @@ public class ScoringService {
                         rs.getInt("fit"), rs.getDouble("engagement"), rs.getString("grade"), rs.getBoolean("mql"),
                         rs.getString("reason"), rs.getInt("fit_version"), rs.getInt("mql_version")))
                 .list();
-    }
-
-    private record LeadWithEvents(Lead lead, List<Scorer.StoredEvent> events) {
-    }
-
-    /** The lead and its scored events in one query: an explanation is read far more often than events arrive. */
-    private LeadWithEvents readableWithEvents(String leadId) {
-        LeadWithEvents read = jdbc.sql("""
-                select l.*, e.type as e_type, e.url as e_url, e.occurred_at as e_occurred_at, e.points as e_points,
-                       e.rule_id as e_rule_id, e.decision_version as e_decision_version
-                  from leads l left join engagement_events e on e.lead_id = l.id and e.scored = true
-                 where l.id = ? order by e.occurred_at""")
-                .param(leadId)
-                .query(rs -> {
-                    Lead lead = null;
-                    List<Scorer.StoredEvent> events = new ArrayList<>();
-                    while (rs.next()) {
-                        lead = lead == null ? LeadRepository.map(rs, 0) : lead;
-                        if (rs.getString("e_type") != null) {
-                            events.add(storedEvent(rs, "e_"));
-                        }
-                    }
-                    return lead == null ? null : new LeadWithEvents(lead, events);
-                });
-        readable(leadId, read == null ? null : read.lead());
-        return read;
     }
 
     private Lead readable(String leadId) {
@@ -324,21 +300,16 @@ public class ScoringService {
                 .param(leadId).query(ScoringService::storedEvent).list();
     }
 
-    static Scorer.StoredEvent storedEvent(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
-        return storedEvent(rs, "");
-    }
-
-    /** An event row whose columns are named {@code <prefix>type}, {@code <prefix>url} and so on. */
-    private static Scorer.StoredEvent storedEvent(java.sql.ResultSet rs, String prefix) throws java.sql.SQLException {
-        int version = rs.getInt(prefix + "decision_version");
+    static Scorer.StoredEvent storedEvent(ResultSet rs, int n) throws SQLException {
+        int version = rs.getInt("decision_version");
         Integer decisionVersion = rs.wasNull() ? null : version;
-        return new Scorer.StoredEvent(rs.getString(prefix + "type"), rs.getString(prefix + "url"),
-                rs.getTimestamp(prefix + "occurred_at").toInstant(), rs.getInt(prefix + "points"),
-                rs.getString(prefix + "rule_id"), decisionVersion);
+        return new Scorer.StoredEvent(rs.getString("type"), rs.getString("url"),
+                rs.getTimestamp("occurred_at").toInstant(), rs.getInt("points"), rs.getString("rule_id"),
+                decisionVersion);
     }
 
     private static List<Scorer.StoredEvent> distinct(List<Scorer.StoredEvent> events) {
-        Map<String, Scorer.StoredEvent> byTypeAndUrl = new java.util.LinkedHashMap<>();
+        Map<String, Scorer.StoredEvent> byTypeAndUrl = new LinkedHashMap<>();
         events.forEach(e -> byTypeAndUrl.putIfAbsent(e.type() + '\n' + e.url(), e));
         return List.copyOf(byTypeAndUrl.values());
     }

@@ -26,7 +26,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.Chromium;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
@@ -345,8 +345,8 @@ class AnalyticsTests {
                     ? createdAt.plus(Duration.ofHours((Integer) hoursAndStages[i + 2])) : null;
             jdbc.sql("insert into stage_history (lead_id, stage, entered_at, left_at) values (?, ?, ?, ?)")
                     .params(id(name), hoursAndStages[i + 1], ts(entered), ts(left)).update();
-            // as LeadRepository does with each stage change
-            String first = LeadRepository.FIRST_ENTRY.get(Lead.Stage.valueOf((String) hoursAndStages[i + 1]));
+            // as Leads does with each stage change
+            String first = Leads.FIRST_ENTRY.get(Lead.Stage.valueOf((String) hoursAndStages[i + 1]));
             if (first != null) {
                 jdbc.sql("update leads set " + first + " = coalesce(" + first + ", ?) where id = ?")
                         .params(ts(entered), id(name)).update();

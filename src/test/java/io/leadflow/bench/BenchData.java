@@ -97,7 +97,7 @@ final class BenchData {
                     .replace("UNTIL", until).replace("HOURS", stage[1]).replace("WHEN", stage[2]).replace("R ", r + " ")
                     .replace("R)", r + ")"), stage[0], n);
         }
-        // as LeadRepository keeps them with each stage change: the first entry into each stage, on the lead row
+        // as Leads keeps them with each stage change: the first entry into each stage, on the lead row
         jdbc.update("""
                 update leads l set first_nurture_at = s.nurture, first_mql_at = s.mql, first_sal_at = s.sal,
                                    first_sql_at = s.sql

@@ -33,11 +33,11 @@ import com.icegreen.greenmail.util.GreenMail;
 import com.icegreen.greenmail.util.ServerSetup;
 
 import io.leadflow.LeadflowApplication;
-import io.leadflow.process.ParsedFeelEngineFactory;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
+import io.leadflow.process.ParsedFeelEngineFactory;
 import io.leadflow.scoring.LeadAttributes;
 import io.leadflow.scoring.ScoringService;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -180,12 +180,11 @@ public final class BenchMain {
             throws IOException {
         System.out.println("bench: M3 scoring…");
         LeadService leadService = ctx.getBean(LeadService.class);
-        LeadRepository leads = ctx.getBean(LeadRepository.class);
+        Leads leads = ctx.getBean(Leads.class);
         ScoringService scoring = ctx.getBean(ScoringService.class);
         TransactionTemplate tx = ctx.getBean(TransactionTemplate.class);
         String id = leadService.capture(BenchApp.request("m3@bench-corp.io"), new CaptureContext("bench", null, null)).id();
-        tx.executeWithoutResult(s -> leads.changeConsent(id, Lead.Consent.PENDING, Lead.Consent.CONFIRMED,
-                java.time.Instant.now()));
+        tx.executeWithoutResult(s -> leads.confirmConsent(id, java.time.Instant.now()));
         for (int i = 0; i < 10; i++) {
             scoring.record(new ScoringService.EventRequest(id, null, "PAGE_VIEW", "https://bench.example/blog/" + i,
                     null));

@@ -9,8 +9,8 @@ import java.util.function.BooleanSupplier;
 
 import org.camunda.bpm.engine.RuntimeService;
 
-import io.leadflow.consent.ConsentService;
 import io.leadflow.consent.ConsentService.ConfirmOutcome;
+import io.leadflow.consent.ConsentService;
 
 /**
  * M2: latency from a person confirming their address to the lead being scored and its stage updated, against the raw

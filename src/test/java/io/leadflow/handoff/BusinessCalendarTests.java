@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * Business time on a team's calendar (API.md §6): {@code PTnH}/{@code PTnM} count working time, {@code PnD} counts
+ * Business time on a team's calendar (docs/api.md §6): {@code PTnH}/{@code PTnM} count working time, {@code PnD} counts
  * working days, in the calendar's zone. Dates are of 2026; Paris changes clocks on 29 March and 25 October.
  */
 class BusinessCalendarTests {

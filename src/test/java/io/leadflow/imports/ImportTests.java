@@ -29,8 +29,8 @@ import io.leadflow.consent.ConsentLedger;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.Chromium;
 import io.leadflow.support.ServiceTestBase;
 
@@ -40,13 +40,13 @@ class ImportTests extends ServiceTestBase {
     private static final Charset WINDOWS_1252 = Charset.forName("windows-1252");
 
     @Autowired
-    LeadRepository leads;
+    Leads leads;
     @Autowired
     LeadService leadService;
     @Autowired
     ConsentLedger ledger;
     @Autowired
-    ImportService imports;
+    Repermissions repermissions;
     @Autowired
     JdbcClient jdbc;
     @Autowired
@@ -207,7 +207,7 @@ class ImportTests extends ServiceTestBase {
                     "legalBasis=NONE&repermission=true");
             assertThat(done.path("created").asInt()).isEqualTo(3);
 
-            imports.startRepermissions();
+            repermissions.startRepermissions();
 
             List<String> ids = emails.stream().map(e -> leads.findByEmail(e).orElseThrow().id()).toList();
             long started = ids.stream().filter(id -> jdbc.sql("select started_at from import_repermissions where lead_id = ?")

@@ -40,7 +40,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.leadflow.support.ServiceTestBase;
 
 /**
- * Random submissions on the three capture routes (API.md §2): whatever arrives, the answer is never a 5xx, a refusal
+ * Random submissions on the three capture routes (docs/api.md §2): whatever arrives, the answer is never a 5xx, a refusal
  * in JSON is {@code application/problem+json}, a refusal stores nothing, and an acceptance stores the lead under the
  * trimmed lower-case form of a submitted address with no control character in any text field.
  * <p>
@@ -52,7 +52,7 @@ class CaptureFuzzTests extends ServiceTestBase {
     private static final int REQUESTS = Integer.getInteger("fuzz.requests", 300);
 
     @Autowired
-    private LeadRepository leads;
+    private Leads leads;
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
@@ -84,7 +84,7 @@ class CaptureFuzzTests extends ServiceTestBase {
             return List.of("answered " + a.status() + " (see the server log for the cause)");
         }
         if (a.status() == 429) {
-            return List.of(); // allowed by API.md §2, only counted: fresh addresses should never reach the limit
+            return List.of(); // allowed by docs/api.md §2, only counted: fresh addresses should never reach the limit
         }
         if (a.status() >= 400) {
             List<String> failures = new ArrayList<>(storedNothing(s, a.status() + " answered"));

@@ -34,7 +34,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.leadflow.support.ServiceTestBase;
 
 /**
- * Bad input on every capture route (API.md §2) is answered with a 4xx {@code application/problem+json} naming the
+ * Bad input on every capture route (docs/api.md §2) is answered with a 4xx {@code application/problem+json} naming the
  * field, never a 5xx, and stores nothing; the honeypot and the same-address merge behave as documented.
  */
 class CaptureValidationTests extends ServiceTestBase {
@@ -306,7 +306,7 @@ class CaptureValidationTests extends ServiceTestBase {
             assertFormShownAgainWithTheEmailError(page);
         }
 
-        /** A marketer's own page may post to /forms/{id} with just the fields it has (API.md §2: a plain HTML form). */
+        /** A marketer's own page may post to /forms/{id} with just the fields it has (docs/api.md §2: a plain HTML form). */
         @Test
         void rerendersTheFormWithTheErrorWhenAPlainHtmlFormPostsOnlySomeFields() {
             ResponseEntity<String> page = postForm("/forms/newsletter",

@@ -28,11 +28,11 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ServiceTestBase;
 
 /**
- * Who may call what (API.md §1 and §8), one row per endpoint family and role: anonymous callers are asked to sign
+ * Who may call what (docs/api.md §1 and §8), one row per endpoint family and role: anonymous callers are asked to sign
  * in, a wrong role is forbidden, the right role gets through to the endpoint itself (which may still say 400 or
  * 404, but never 401 or 403).
  */
@@ -380,12 +380,12 @@ class AuthorizationMatrixTests extends ServiceTestBase {
         }
     }
 
-    /** API.md §1: SALES may use "the handoffs they own, and those leads", nothing more. */
+    /** docs/api.md §1: SALES may use "the handoffs they own, and those leads", nothing more. */
     @Nested
     class SalesRepScope {
 
         @Autowired
-        LeadRepository leads;
+        Leads leads;
 
         private String capture(String email) {
             return read(postJson("/api/leads", ADMIN, Map.of("email", email, "firstName", "Ada"))).path("id").asText();

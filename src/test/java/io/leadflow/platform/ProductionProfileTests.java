@@ -75,7 +75,7 @@ class ProductionProfileTests {
     @Test
     @Order(1)
     void aDatabaseFirstStartedForDevelopmentKeepsNoDemoUserInProduction() throws Exception {
-        // the README's PostgreSQL steps: a first start with the defaults (demo users on) fills the identity tables
+        // the PostgreSQL steps of docs/operations.md: a first start with the defaults (demo users on) fills the identity tables
         // bob, there, is a real rep whose password is his own (as if set in Camunda Admin)
         try (var dev = start(List.of("--server.port=0", "--spring.datasource.url=jdbc:h2:mem:dev-then-prod;DB_CLOSE_DELAY=-1",
                 "--camunda.bpm.job-execution.enabled=false", "--camunda.bpm.generate-unique-process-engine-name=true",

@@ -47,8 +47,9 @@ import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
 import io.leadflow.support.ExternalServers;
@@ -75,7 +76,7 @@ class CrmPushFaultTests extends EngineTestBase {
     @Autowired
     LeadService leadService;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
     @Autowired
     ScoringService scoring;
     @Autowired
@@ -316,8 +317,8 @@ class CrmPushFaultTests extends EngineTestBase {
                 "software", "1200", "FR", null, "test", null, null, null, "Yes", "en", null),
                 new CaptureContext("newsletter", "203.0.113.7", "JUnit")).id();
         scoring.rescore(leadId);
-        ProcessInstance handoff = runtime.startProcessInstanceByKey(Processes.MQL_HANDOFF, leadId,
-                Map.of(Processes.VAR_LEAD_ID, leadId));
+        ProcessInstance handoff = runtime.startProcessInstanceByKey(ModelKeys.MQL_HANDOFF, leadId,
+                Map.of(ModelKeys.VAR_LEAD_ID, leadId));
         management.executeJob(job(handoff, "Task_AssignLead").getId());
         BpmnAwareTests.assertThat(handoff).isWaitingAt("Task_PushToCrm");
         return handoff;

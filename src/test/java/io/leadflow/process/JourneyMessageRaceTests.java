@@ -39,6 +39,7 @@ import io.leadflow.consent.ConsentLedger;
 import io.leadflow.consent.ConsentService.ConfirmOutcome;
 import io.leadflow.lead.Lead;
 import io.leadflow.nurture.NurtureStatus;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EmbeddedDatabase;
 import io.leadflow.support.EngineTestBase;
@@ -159,7 +160,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
     @EnumSource(First.class)
     void anUnsubscribeAsNurtureStartsEndsItWithoutAnEmail(First first) throws Exception {
         String leadId = confirmedLead("leaver", "Marketing Manager", "manufacturing");
-        ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+        ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
 
         String unsubscribeUrl = consent.linksFor(leads.get(leadId), "welcome").get("unsubscribeUrl");
 
@@ -167,7 +168,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
                 () -> assertThat(consent.unsubscribe(unsubscribeUrl.substring(unsubscribeUrl.indexOf("token=") + 6),
                         "203.0.113.7", "JUnit", "one-click (RFC 8058)")).isTrue());
 
-        String nurture = history.createHistoricProcessInstanceQuery().processDefinitionKey(Processes.NURTURE)
+        String nurture = history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.NURTURE)
                 .processInstanceBusinessKey(leadId).singleResult().getId();
         if (first == First.STEP) {
             // the journey was waiting when the message came: the Unsubscribed event sub-process stopped it
@@ -178,7 +179,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
                     .as("nurture waits for its first step; it passed %s", history.createHistoricActivityInstanceQuery()
                             .processInstanceId(nurture).list().stream().map(a -> a.getActivityId()).toList())
                     .isOne();
-            executeJob(instance(Processes.NURTURE, leadId), "Task_ChooseTrack");
+            executeJob(instance(ModelKeys.NURTURE, leadId), "Task_ChooseTrack");
             assertThat(passed(nurture, "EndEvent_NotSubscribed")).isTrue();
             assertThat(passed(nurture, "EndEvent_Stopped")).isFalse();
         }
@@ -193,13 +194,13 @@ class JourneyMessageRaceTests extends EngineTestBase {
     @EnumSource(First.class)
     void aLeadThatQualifiesAsItsScoringStepRunsIsHandedToSalesExactlyOnce(First first) throws Exception {
         String leadId = confirmedLead("hot", "VP Marketing", "software");
-        ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+        ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
 
         race(leadId, first, () -> executeJob(qualification, "Task_EvaluateScore"),
                 () -> engage(leadId, "DEMO_REQUESTED"));
 
         assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
-        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
                 .processInstanceBusinessKey(leadId).count()).isOne();
         if (first == First.STEP) {
             // the scoring step found no MQL yet and started nurture; the event interrupted it
@@ -218,7 +219,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
         // an executive who clicks the brief: nurture's last step, the demo offer, ends it
         ProcessInstance nurture = nurtureAfterWelcome("late-bloomer", "VP Marketing", "software");
         String leadId = nurture.getBusinessKey();
-        ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+        ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
         at(start.plus(Duration.ofDays(3)));
         executeJob(nurture, "Event_Wait3Days");
         executeJob(nurture, "Task_SendExecutiveBrief");
@@ -237,7 +238,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
         }, () -> engage(leadId, "DEMO_REQUESTED"));
 
         assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
-        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
                 .processInstanceBusinessKey(leadId).count()).isOne();
         if (first == First.STEP) {
             // nurture ended first; the parent journey's wait for LeadQualified took the message
@@ -310,14 +311,14 @@ class JourneyMessageRaceTests extends EngineTestBase {
         assertThat(clicks).containsExactlyInAnyOrder(ConfirmOutcome.CONFIRMED, ConfirmOutcome.ALREADY_CONFIRMED);
         assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event).filteredOn("CONFIRMED"::equals)
                 .hasSize(1);
-        executeJob(instance(Processes.DOUBLE_OPT_IN, leadId), "Task_StartLifecycle");
-        executeJob(instance(Processes.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
-        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+        executeJob(instance(ModelKeys.DOUBLE_OPT_IN, leadId), "Task_StartLifecycle");
+        executeJob(instance(ModelKeys.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
+        ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
         executeJob(nurture, "Task_ChooseTrack");
         executeJob(nurture, "Task_SendWelcome");
         assertThat(history.createHistoricProcessInstanceQuery().processInstanceBusinessKey(leadId).list())
                 .extracting(p -> p.getProcessDefinitionKey())
-                .containsExactlyInAnyOrder(Processes.DOUBLE_OPT_IN, Processes.LEAD_QUALIFICATION, Processes.NURTURE);
+                .containsExactlyInAnyOrder(ModelKeys.DOUBLE_OPT_IN, ModelKeys.LEAD_QUALIFICATION, ModelKeys.NURTURE);
         assertThat(emailsAfterOptIn(outbox, nurture)).containsExactly("welcome");
     }
 
@@ -435,7 +436,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
 
     /** An unconfirmed lead's double opt-in a day later, at its reminder step. */
     private ProcessInstance optInReminderDue(String name) {
-        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, capture(name, "Marketing Manager", "manufacturing"));
+        ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, capture(name, "Marketing Manager", "manufacturing"));
         at(start.plus(Duration.ofDays(1)));
         executeJob(doi, "Event_ReminderDue");
         process(doi).isWaitingAt("Task_SendReminder");

@@ -25,6 +25,7 @@ import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.LeadService;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.support.EngineTestBase;
 
 /**
@@ -105,7 +106,7 @@ class JourneyMigrationTests extends EngineTestBase {
         String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
         consent.confirm(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit");
         ProcessInstance nurture = runtime.startProcessInstanceByKey("nurture", leadId,
-                Map.of(Processes.VAR_LEAD_ID, leadId, "recycled", false));
+                Map.of(ModelKeys.VAR_LEAD_ID, leadId, "recycled", false));
         execute(nurture, "Task_ChooseTrack");
         execute(nurture, "Task_SendWelcome");
         assertThat(activeActivity(nurture)).isEqualTo("Event_Wait3Days");

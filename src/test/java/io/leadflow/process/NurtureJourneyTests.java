@@ -21,6 +21,7 @@ import io.leadflow.analytics.Analytics;
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.lead.Lead;
 import io.leadflow.nurture.NurtureStatus;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
 import io.leadflow.support.ProcessCoverage;
@@ -250,7 +251,7 @@ class NurtureJourneyTests extends EngineTestBase {
 
             assertThat(leads.get(nurture.getBusinessKey()).stage()).isEqualTo(Lead.Stage.MQL);
             process(nurture).hasNotPassed("Task_SendExecutiveDemoOffer").isEnded();
-            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(Processes.MQL_HANDOFF)
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
                     .processInstanceBusinessKey(nurture.getBusinessKey()).count()).isOne();
         }
 

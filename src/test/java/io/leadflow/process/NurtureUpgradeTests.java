@@ -26,8 +26,9 @@ import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.consent.ConsentService;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
 
@@ -56,7 +57,7 @@ class NurtureUpgradeTests extends EngineTestBase {
     @Autowired
     ConsentService consent;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
 
     private final Instant start = Instant.parse("2026-06-09T08:00:00Z");
 
@@ -120,7 +121,7 @@ class NurtureUpgradeTests extends EngineTestBase {
         runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).list()
                 .forEach(pi -> runtime.deleteProcessInstance(pi.getId(), "only nurture is under test"));
         ProcessInstance nurture = runtime.startProcessInstanceByKey("nurture", leadId,
-                Map.of(Processes.VAR_LEAD_ID, leadId, "recycled", false));
+                Map.of(ModelKeys.VAR_LEAD_ID, leadId, "recycled", false));
         execute(nurture, "Task_ChooseTrack");
         execute(nurture, "Task_SendWelcome");
         assertThat(activeActivity(nurture)).isEqualTo("Event_Wait3Days");

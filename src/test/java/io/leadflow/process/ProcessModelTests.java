@@ -32,6 +32,7 @@ import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadService;
+import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
 import io.leadflow.support.ExternalServers;
@@ -87,7 +88,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void queuesTheConfirmationWithTheCaptureThenWaitsForTheClickOrTheReminder() {
             String leadId = capture("wait");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
 
             process(doi).isWaitingAt("Gateway_AwaitConfirmation").hasPassed("Task_SendConfirmation",
                     "Gateway_ConfirmedAlready").hasNotPassed("Gateway_JoinConfirmed1");
@@ -99,7 +100,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void remindsAfterOneDayWithoutConfirmation() {
             String leadId = capture("remind");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
             assertThat(dueTimers(doi)).isEmpty();
 
             at(start.plus(Duration.ofDays(1)).plusSeconds(60));
@@ -118,7 +119,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void expiresAfterSevenDaysAndErasesThePersonalData() {
             String leadId = capture("expire");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
             waitAtExpiryTimer(doi);
             assertThat(job(doi, "Event_ExpiryDue").getDuedate()).isAfter(Date.from(start.plus(Duration.ofDays(7))))
                     .isBefore(Date.from(start.plus(Duration.ofDays(7)).plusSeconds(300)));
@@ -137,7 +138,7 @@ class ProcessModelTests extends EngineTestBase {
             assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event)
                     .containsSubsequence("SUBMITTED", "EXPIRED", "ERASED");
             assertThat(ledger.entries(leadId)).allSatisfy(e -> assertThat(e.ip()).isNull());
-            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(Processes.LEAD_QUALIFICATION)
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
                     .processInstanceBusinessKey(leadId).count()).isZero();
         }
 
@@ -148,12 +149,12 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void startsTheLifecycleAtOnceWhenTheConsentIsConfirmedBeforeTheProcessWaits() {
             String leadId = capture("early");
-            runtime.deleteProcessInstance(instance(Processes.DOUBLE_OPT_IN, leadId).getId(), "test: start it again");
+            runtime.deleteProcessInstance(instance(ModelKeys.DOUBLE_OPT_IN, leadId).getId(), "test: start it again");
             assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
                     .isEqualTo(ConfirmOutcome.CONFIRMED);
 
-            ProcessInstance doi = runtime.startProcessInstanceByKey(Processes.DOUBLE_OPT_IN, leadId,
-                    Map.of(Processes.VAR_LEAD_ID, leadId));
+            ProcessInstance doi = runtime.startProcessInstanceByKey(ModelKeys.DOUBLE_OPT_IN, leadId,
+                    Map.of(ModelKeys.VAR_LEAD_ID, leadId));
 
             process(doi).isWaitingAt("Task_StartLifecycle").hasNotPassed("Gateway_AwaitConfirmation");
             assertThat(outbox.forLead(leadId)).filteredOn(r -> r.purpose().equals("doi-confirmation")).hasSize(1);
@@ -162,13 +163,13 @@ class ProcessModelTests extends EngineTestBase {
 
             process(doi).hasPassed("Gateway_JoinConfirmed1", "EndEvent_Confirmed").isEnded();
             assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.NURTURE);
-            process(instance(Processes.LEAD_QUALIFICATION, leadId)).isWaitingAt("Task_EvaluateScore");
+            process(instance(ModelKeys.LEAD_QUALIFICATION, leadId)).isWaitingAt("Task_EvaluateScore");
         }
 
         @Test
         void takesTheConfirmedPathWhenTheClickArrivesWhileTheReminderIsBeingSent() {
             String leadId = capture("meanwhile");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
             at(start.plus(Duration.ofDays(1)).plusSeconds(60));
             executeJob(doi, "Event_ReminderDue");
             process(doi).isWaitingAt("Task_SendReminder");
@@ -187,7 +188,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void endsTheOptInOfAPendingLeadErasedOnRequest() {
             String leadId = capture("gone");
-            ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+            ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
 
             leadService.erase(leadId, "REQUESTED");
 
@@ -203,7 +204,7 @@ class ProcessModelTests extends EngineTestBase {
             @Test
             void confirmationCancelsTheExpiryTimerWhileTheProcessWaits() {
                 String leadId = capture("race-wait");
-                ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+                ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
                 waitAtExpiryTimer(doi);
                 at(start.plus(Duration.ofDays(7)).plusSeconds(300));
                 assertThat(dueTimers(doi)).hasSize(1);
@@ -220,7 +221,7 @@ class ProcessModelTests extends EngineTestBase {
             @Test
             void expiryStepFindsTheConfirmationWhenTheTimerFiredFirst() {
                 String leadId = capture("race-timer");
-                ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+                ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
                 waitAtExpiryTimer(doi);
                 at(start.plus(Duration.ofDays(7)).plusSeconds(300));
                 executeJob(doi, "Event_ExpiryDue");
@@ -239,7 +240,7 @@ class ProcessModelTests extends EngineTestBase {
             @Test
             void confirmationIsRefusedOnceTheLeadExpired() {
                 String leadId = capture("race-late");
-                ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+                ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
                 waitAtExpiryTimer(doi);
                 String token = confirmationToken(leadId);
                 at(start.plus(Duration.ofDays(7)).plusSeconds(300));
@@ -261,7 +262,7 @@ class ProcessModelTests extends EngineTestBase {
                 assertThat(lead.stage()).isEqualTo(Lead.Stage.NURTURE);
                 assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event).contains("CONFIRMED")
                         .doesNotContain("EXPIRED", "ERASED");
-                process(instance(Processes.LEAD_QUALIFICATION, leadId)).isWaitingAt("Task_EvaluateScore");
+                process(instance(ModelKeys.LEAD_QUALIFICATION, leadId)).isWaitingAt("Task_EvaluateScore");
             }
         }
     }
@@ -312,9 +313,9 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void nurturesAGeneralLeadWithTheValueEmailAfterThreeDaysAndTheCaseStudyAfterTenThenAwaitsQualification() {
             String leadId = confirmedLead("sequence", GENERAL_TITLE, GENERAL_INDUSTRY);
-            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
-            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
             executeJob(nurture, "Task_ChooseTrack");
             assertThat(runtime.getVariable(nurture.getId(), "track")).isEqualTo("general");
             executeJob(nurture, "Task_SendWelcome");
@@ -333,15 +334,15 @@ class ProcessModelTests extends EngineTestBase {
             scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
 
             process(qualification).hasPassed("Event_LeadQualified").isWaitingAt("CallActivity_SalesHandoff");
-            process(instance(Processes.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
+            process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
         }
 
         @Test
         void offersADemoAtOnceToALeadWhoEngagesAfterTheValueEmail() {
             String leadId = confirmedLead("clicker", GENERAL_TITLE, GENERAL_INDUSTRY);
-            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
-            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
             executeJob(nurture, "Task_ChooseTrack");
             executeJob(nurture, "Task_SendWelcome");
             at(start.plus(Duration.ofDays(3)));
@@ -368,7 +369,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void handsOverAtOnceWhenTheLeadQualifiedBeforeItsFirstEvaluation() {
             String leadId = confirmedLead("eager");
-            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
             assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
 
@@ -377,15 +378,15 @@ class ProcessModelTests extends EngineTestBase {
             process(qualification).hasPassed("Gateway_Mql", "Gateway_JoinHandoff1").hasNotPassed("CallActivity_Nurture")
                     .isWaitingAt("CallActivity_SalesHandoff");
             assertThat(runtime.getVariable(qualification.getId(), "mql")).isEqualTo(true);
-            process(instance(Processes.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
+            process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
         }
 
         @Test
         void stopsTheNurtureSequenceWhenTheLeadUnsubscribes() {
             String leadId = confirmedLead("unsubscribe");
-            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
-            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
             executeJob(nurture, "Task_ChooseTrack");
             executeJob(nurture, "Task_SendWelcome");
             String url = consent.linksFor(leads.get(leadId), "welcome").get("unsubscribeUrl");
@@ -401,9 +402,9 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void endsEveryJourneyOfALeadErasedOnRequest() {
             String leadId = confirmedLead("forget");
-            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
-            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
 
             leadService.erase(leadId, "REQUESTED");
 
@@ -433,9 +434,9 @@ class ProcessModelTests extends EngineTestBase {
             assertThat(job(handoff, "Event_SlaDue").getDuedate()).isEqualTo(Date.from(h.dueAt()));
             assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
             assertThat(leads.get(leadId).crmId()).isEqualTo("CRM-7");
-            process(instance(Processes.LEAD_QUALIFICATION, leadId)).hasPassed("Event_QualifiedDuringNurture")
+            process(instance(ModelKeys.LEAD_QUALIFICATION, leadId)).hasPassed("Event_QualifiedDuringNurture")
                     .isWaitingAt("CallActivity_SalesHandoff");
-            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(Processes.NURTURE)
+            assertThat(runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.NURTURE)
                     .processInstanceBusinessKey(leadId).count()).isZero();
         }
 
@@ -539,7 +540,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void endsAsSqlWhenSalesAcceptsThenQualifies() {
             ProcessInstance handoff = handoffWaitingForSales("sql");
-            ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, handoff.getBusinessKey());
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, handoff.getBusinessKey());
             String id = handoffId(handoff);
 
             handoffs.act(id, HandoffService.Action.accept, null, null);
@@ -575,7 +576,7 @@ class ProcessModelTests extends EngineTestBase {
             process(handoff).hasPassed("Task_Qualify", "Gateway_Qualified", "EndEvent_Recycled").isEnded();
             assertThat(handoffs.get(id).rejectReason()).isEqualTo("NO_BUDGET");
             assertThat(leads.get(handoff.getBusinessKey()).stage()).isEqualTo(Lead.Stage.RECYCLED);
-            process(instance(Processes.NURTURE, handoff.getBusinessKey())).isWaitingAt("Task_ChooseTrack");
+            process(instance(ModelKeys.NURTURE, handoff.getBusinessKey())).isWaitingAt("Task_ChooseTrack");
         }
 
         @Test
@@ -588,7 +589,7 @@ class ProcessModelTests extends EngineTestBase {
 
             process(handoff).hasPassed("EndEvent_Recycled").isEnded();
             assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.RECYCLED);
-            ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+            ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
             executeJob(nurture, "Task_ChooseTrack");
             process(nurture).hasPassed("Gateway_Recycled").isWaitingAt("Task_SendRecycledCheckIn");
             assertThat(runtime.getVariable(nurture.getId(), "track")).isEqualTo("recycled");
@@ -600,7 +601,7 @@ class ProcessModelTests extends EngineTestBase {
             scoring.record(new ScoringService.EventRequest(leadId, null, "WEBINAR_ATTENDED", null, null));
             assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
             process(nurture).isEnded();
-            ProcessInstance second = instance(Processes.MQL_HANDOFF, leadId);
+            ProcessInstance second = instance(ModelKeys.MQL_HANDOFF, leadId);
             assertThat(second.getId()).isNotEqualTo(handoff.getId());
             executeJob(second, "Task_AssignLead");
             assertThat(handoffs.get(handoffId(second)).status()).isEqualTo(Handoff.Status.OPEN);
@@ -613,10 +614,10 @@ class ProcessModelTests extends EngineTestBase {
     /** A confirmed grade-A lead, engaged enough to be an MQL, whose handoff is assigned and about to be pushed. */
     private ProcessInstance handoffAssigned(String name) {
         String leadId = confirmedLead(name);
-        ProcessInstance qualification = instance(Processes.LEAD_QUALIFICATION, leadId);
+        ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
         executeJob(qualification, "Task_EvaluateScore");
         process(qualification).isWaitingAt("CallActivity_Nurture");
-        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+        ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
         executeJob(nurture, "Task_ChooseTrack");
         executeJob(nurture, "Task_SendWelcome");
         process(nurture).isWaitingAt("Event_Wait3Days");
@@ -625,7 +626,7 @@ class ProcessModelTests extends EngineTestBase {
         var recorded = scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
         assertThat(recorded.scored()).isTrue();
 
-        ProcessInstance handoff = instance(Processes.MQL_HANDOFF, leadId);
+        ProcessInstance handoff = instance(ModelKeys.MQL_HANDOFF, leadId);
         executeJob(handoff, "Task_AssignLead");
         process(handoff).isWaitingAt("Task_PushToCrm");
         return handoff;

@@ -40,8 +40,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.leadflow.consent.ConsentService;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
 
@@ -95,7 +95,7 @@ class ScoringModelTests {
     @Autowired
     LeadService leadService;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
     @Autowired
     ConsentService consent;
     @Autowired

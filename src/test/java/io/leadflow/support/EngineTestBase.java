@@ -32,9 +32,9 @@ import org.springframework.test.context.DynamicPropertySource;
 import io.leadflow.consent.ConsentService;
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
-import io.leadflow.process.Processes;
+import io.leadflow.lead.Leads;
+import io.leadflow.platform.ModelKeys;
 
 /**
  * The service with the job executor OFF, for process and decision tests on the real models of {@code bpmn/} and
@@ -67,7 +67,7 @@ public abstract class EngineTestBase {
     @Autowired
     protected LeadService leadService;
     @Autowired
-    protected LeadRepository leads;
+    protected Leads leads;
     @Autowired
     protected ConsentService consent;
 
@@ -88,7 +88,7 @@ public abstract class EngineTestBase {
     /** Captured and confirmed: its lead-qualification journey waits at the scoring step. */
     protected String confirmedLead(String name, String jobTitle, String industry) {
         String leadId = capture(name, jobTitle, industry);
-        ProcessInstance doi = instance(Processes.DOUBLE_OPT_IN, leadId);
+        ProcessInstance doi = instance(ModelKeys.DOUBLE_OPT_IN, leadId);
         assertThat(consent.confirm(confirmationToken(leadId), "203.0.113.7", "JUnit"))
                 .isEqualTo(ConsentService.ConfirmOutcome.CONFIRMED);
         process(doi).hasPassed("Event_ConfirmedBeforeReminder");
@@ -100,8 +100,8 @@ public abstract class EngineTestBase {
     /** A confirmed lead in nurture after its welcome email, waiting three days for its track's first email. */
     protected ProcessInstance nurtureAfterWelcome(String name, String jobTitle, String industry) {
         String leadId = confirmedLead(name, jobTitle, industry);
-        executeJob(instance(Processes.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
-        ProcessInstance nurture = instance(Processes.NURTURE, leadId);
+        executeJob(instance(ModelKeys.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
+        ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
         executeJob(nurture, "Task_ChooseTrack");
         executeJob(nurture, "Task_SendWelcome");
         process(nurture).isWaitingAt("Event_Wait3Days");

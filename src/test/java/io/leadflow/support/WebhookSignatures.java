@@ -8,7 +8,7 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Signs CRM webhook deliveries as an integrator's CRM would (README "Events from the CRM"), computed here
+ * Signs CRM webhook deliveries as an integrator's CRM would (docs/integrators.md, "Events from the CRM"), computed here
  * independently of Leadflow's own code.
  */
 public final class WebhookSignatures {

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-
 import javax.sql.DataSource;
 
 import org.slf4j.Logger;
@@ -32,13 +31,13 @@ import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadErased;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.NotFoundException;
 import io.leadflow.platform.RetryOnConflict;
 
 /**
- * Events the CRM sends about leads we pushed (API.md §7): each moves the lead's handoff exactly as the same sales
+ * Events the CRM sends about leads we pushed (docs/api.md §7): each moves the lead's handoff exactly as the same sales
  * action through {@code /api/handoffs/{id}/…} does. Each {@code eventId} is applied once: it is written to Spring
  * Integration's JDBC metadata store in the transaction of its effect, so a failed effect leaves no trace and a CRM
  * that delivers again is acknowledged without a second effect.
@@ -63,7 +62,7 @@ class CrmEvents {
 
     private final JdbcMetadataStore applied;
     private final TransactionTemplate savepoint;
-    private final LeadRepository leads;
+    private final Leads leads;
     private final HandoffService handoffs;
 
     static final String PENDING = "PENDING";
@@ -75,7 +74,7 @@ class CrmEvents {
     private final TransactionTemplate pendingTransaction;
     private final Clock clock;
 
-    CrmEvents(DataSource dataSource, PlatformTransactionManager transactions, LeadRepository leads,
+    CrmEvents(DataSource dataSource, PlatformTransactionManager transactions, Leads leads,
             HandoffService handoffs, JdbcClient jdbc, Clock clock) {
         this.jdbc = jdbc;
         this.clock = clock;

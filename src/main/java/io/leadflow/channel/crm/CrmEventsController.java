@@ -1,5 +1,6 @@
 package io.leadflow.channel.crm;
 
+import java.io.IOException;
 import java.time.Clock;
 
 import org.slf4j.Logger;
@@ -55,7 +56,7 @@ class CrmEventsController {
         CrmEvents.Event event;
         try {
             event = json.readValue(raw, CrmEvents.Event.class);
-        } catch (java.io.IOException | RuntimeException unreadable) {
+        } catch (IOException | RuntimeException unreadable) {
             throw InvalidInputException.of("body", "must be a JSON object {eventId, type, leadId | crmId, reason,"
                     + " opportunityId, occurredAt}");
         }

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -26,7 +28,7 @@ import io.leadflow.lead.LeadErased;
 @Repository
 class CrmFailures {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CrmFailures.class);
+    private static final Logger log = LoggerFactory.getLogger(CrmFailures.class);
 
     record Failure(String id, String leadId, String purpose, String stepRef, String failureClass, Integer httpStatus,
             String crmAnswer, String message, int attempts, Instant firstFailedAt, Instant lastFailedAt,

@@ -3,6 +3,7 @@ package io.leadflow.channel.crm;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -152,6 +153,6 @@ final class CrmMapping {
         f.put("owner", Lead::owner);
         f.put("createdAt", Lead::createdAt);
         f.put("confirmedAt", Lead::confirmedAt);
-        return java.util.Collections.unmodifiableMap(f);
+        return Collections.unmodifiableMap(f);
     }
 }

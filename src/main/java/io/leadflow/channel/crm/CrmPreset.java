@@ -3,6 +3,7 @@ package io.leadflow.channel.crm;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -150,7 +151,7 @@ public enum CrmPreset {
         }
         JsonNode duplicate = answer.get("duplicate");
         boolean saysDuplicate = (duplicate != null && duplicate.asBoolean())
-                || answer.toString().toLowerCase(java.util.Locale.ROOT).contains("duplicate");
+                || answer.toString().toLowerCase(Locale.ROOT).contains("duplicate");
         return saysDuplicate ? idOf(answer, settings) : null;
     }
 

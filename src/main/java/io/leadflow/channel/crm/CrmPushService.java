@@ -1,5 +1,7 @@
 package io.leadflow.channel.crm;
 
+import java.net.SocketTimeoutException;
+import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Set;
@@ -15,7 +17,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.Errors;
 
 /**
@@ -28,7 +30,7 @@ public class CrmPushService {
     private static final Logger log = LoggerFactory.getLogger(CrmPushService.class);
 
     private final CrmGateway gateway;
-    private final LeadRepository leads;
+    private final Leads leads;
     private final CrmSettings settings;
     private final CrmMapping mapping;
     private final ObjectMapper json;
@@ -37,7 +39,7 @@ public class CrmPushService {
     private final Clock clock;
     private final CrmPushesTaken taken;
 
-    CrmPushService(CrmGateway gateway, LeadRepository leads, CrmSettings settings, ObjectMapper json,
+    CrmPushService(CrmGateway gateway, Leads leads, CrmSettings settings, ObjectMapper json,
             CrmMetrics metrics, CrmFailures failures, Clock clock, CrmPushesTaken taken) {
         this.taken = taken;
         this.gateway = gateway;
@@ -76,7 +78,7 @@ public class CrmPushService {
                     tryKey);
             String crmId = earlier.get().orElse(null);
             if (crmId != null) {
-                leads.setCrmId(leadId, crmId);
+                leads.linkCrmRecord(leadId, crmId);
             }
             failures.resolve(leadId, purpose);
             return crmId;
@@ -143,7 +145,7 @@ public class CrmPushService {
     private String pushed(String leadId, String purpose, String crmId, long started, String tryKey) {
         taken.record(tryKey, crmId);
         if (crmId != null) {
-            leads.setCrmId(leadId, crmId);
+            leads.linkCrmRecord(leadId, crmId);
         }
         metrics.pushed(started);
         failures.resolve(leadId, purpose);
@@ -164,7 +166,7 @@ public class CrmPushService {
             if (t instanceof OAuthTokens.TokenRefused) {
                 return CrmUnavailable.Kind.REFUSED;
             }
-            if (t instanceof java.net.SocketTimeoutException || t instanceof java.net.http.HttpTimeoutException) {
+            if (t instanceof SocketTimeoutException || t instanceof HttpTimeoutException) {
                 return CrmUnavailable.Kind.TIMEOUT;
             }
         }

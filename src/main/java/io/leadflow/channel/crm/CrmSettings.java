@@ -8,7 +8,7 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Where and how leads are pushed to the CRM (API.md §7).
+ * Where and how leads are pushed to the CRM (docs/api.md §7).
  *
  * @param baseUrl        the CRM's API root (defaults to the built-in sandbox CRM)
  * @param leadsPath      appended to {@code baseUrl} for the push ({@code generic} preset)

@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.http.HttpStatus;
@@ -42,7 +43,7 @@ class SandboxCrmController {
     private final AtomicReference<Fault> fault = new AtomicReference<>();
 
     SandboxCrmController(JdbcClient jdbc, Clock clock,
-            @org.springframework.beans.factory.annotation.Value("${leadflow.sandbox-crm.token}") String token) {
+            @Value("${leadflow.sandbox-crm.token}") String token) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.token = token;

@@ -8,12 +8,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-
+import java.util.Locale;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * {@code X-Leadflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">} (API.md §7). Several
+ * {@code X-Leadflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">} (docs/api.md §7). Several
  * {@code v1} values may be sent while a secret is rotated; one must match. Compared in constant time; {@code t} must
  * lie within five minutes of now, so a captured request cannot be replayed later.
  */
@@ -58,7 +58,7 @@ final class WebhookSignature {
                 if (key.equals("t")) {
                     t = Long.parseLong(value);
                 } else if (key.equals("v1")) {
-                    signatures.add(HexFormat.of().parseHex(value.toLowerCase(java.util.Locale.ROOT)));
+                    signatures.add(HexFormat.of().parseHex(value.toLowerCase(Locale.ROOT)));
                 }
             } catch (IllegalArgumentException unreadable) {
                 return Verdict.MALFORMED;

@@ -5,6 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -15,13 +16,13 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.leadflow.channel.email.BounceParser.Bounce;
 import io.leadflow.channel.email.BounceParser.Kind;
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
+import io.leadflow.lead.Leads;
 
 /**
  * Records the bounces and complaints of a report on the email they are about, and suppresses the addresses that must
@@ -41,14 +42,14 @@ class BounceHandler {
     static final Duration SOFT_BOUNCE_WINDOW = Duration.ofDays(30);
 
     private final JdbcClient jdbc;
-    private final LeadRepository leads;
+    private final Leads leads;
     private final EmailOutbox outbox;
     private final Clock clock;
     private final SentEmailIds ids;
     private final Map<Kind, Counter> received = new EnumMap<>(Kind.class);
     private final Counter unmatched;
 
-    BounceHandler(JdbcClient jdbc, LeadRepository leads, EmailOutbox outbox, Clock clock, MeterRegistry registry,
+    BounceHandler(JdbcClient jdbc, Leads leads, EmailOutbox outbox, Clock clock, MeterRegistry registry,
             SentEmailIds ids) {
         this.ids = ids;
         this.unmatched = Counter.builder("leadflow.emails.bounces.unmatched")
@@ -61,7 +62,7 @@ class BounceHandler {
         for (Kind kind : Kind.values()) {
             received.put(kind, Counter.builder("leadflow.emails.bounces")
                     .description("Bounces and complaints read from the bounce mailbox")
-                    .tag("kind", kind.name().toLowerCase(java.util.Locale.ROOT)).register(registry));
+                    .tag("kind", kind.name().toLowerCase(Locale.ROOT)).register(registry));
         }
     }
 

@@ -3,6 +3,7 @@ package io.leadflow.channel.email;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
@@ -25,7 +26,7 @@ record BounceSettings(boolean enabled, String host, int port, String username, S
 
     BounceSettings {
         folder = folder == null || folder.isBlank() ? "INBOX" : folder;
-        protocol = protocol == null || protocol.isBlank() ? "imaps" : protocol.strip().toLowerCase(java.util.Locale.ROOT);
+        protocol = protocol == null || protocol.isBlank() ? "imaps" : protocol.strip().toLowerCase(Locale.ROOT);
         port = port > 0 ? port : "imap".equals(protocol) ? 143 : 993;
         pollInterval = pollInterval == null ? Duration.ofMinutes(1) : pollInterval;
     }

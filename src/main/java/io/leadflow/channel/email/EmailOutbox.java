@@ -1,21 +1,27 @@
 package io.leadflow.channel.email;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.springframework.beans.factory.annotation.Value;
+import org.springframework.context.event.EventListener;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.dao.EmptyResultDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
+
+import io.leadflow.lead.LeadErased;
 
 /**
  * Every email is a row here, unique per lead and purpose, written in the transaction of the step that wants it.
@@ -41,7 +47,7 @@ public class EmailOutbox {
         }
 
         Map<String, String> paramMap() {
-            Map<String, String> map = new java.util.LinkedHashMap<>();
+            Map<String, String> map = new LinkedHashMap<>();
             if (params != null) {
                 for (String line : params.split("\n")) {
                     int eq = line.indexOf('=');
@@ -139,6 +145,26 @@ public class EmailOutbox {
     public Optional<Row> find(String leadId, String purpose) {
         return jdbc.sql("select * from email_outbox where lead_id = ? and purpose = ?").params(leadId, purpose)
                 .query(EmailOutbox::map).optional();
+    }
+
+    /**
+     * Marketing emails queued for the lead after {@code since}, emails refused by the rules (unsubscribed,
+     * suppressed) not counted. Queued rather than delivered: an email just queued counts, whatever the send window.
+     */
+    public int marketingEmailsQueuedAfter(String leadId, Instant since) {
+        return jdbc.sql("""
+                select count(*) from email_outbox
+                 where lead_id = :lead and to_address is null and status in ('PENDING', 'SENDING', 'SENT')
+                   and template not in (:doubleOptIn) and created_at > :since""")
+                .param("lead", leadId).param("doubleOptIn", MailTemplates.DOUBLE_OPT_IN).param("since", ts(since))
+                .query(Integer.class).single();
+    }
+
+    /** When the latest email of the lead whose purpose ends in {@code :<suffix>} was queued; empty when none was. */
+    public Optional<Instant> lastQueuedWithPurposeSuffix(String leadId, String suffix) {
+        return jdbc.sql("select max(created_at) from email_outbox where lead_id = ? and purpose like ?")
+                .params(leadId, "%:" + suffix)
+                .query((rs, n) -> Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant)).single();
     }
 
     public List<Row> forLead(String leadId) {
@@ -291,23 +317,24 @@ public class EmailOutbox {
     /**
      * The lead is erased: what was not sent never will be, and the texts kept with its emails go too, since an SMTP
      * answer names the address ({@code 550 <jane@…>: mailbox unavailable}). Status, template and dates stay: the
-     * email report counts them.
+     * email report counts them. In the erasing transaction, like the other modules' share of the erasure.
      */
-    void forget(String leadId) {
+    @EventListener
+    void forget(LeadErased erased) {
         jdbc.sql("""
                 update email_outbox
                    set status = case when status in ('PENDING', 'SENDING') then 'SKIPPED' else status end,
                        last_error = case when status in ('PENDING', 'SENDING') then 'lead erased'
                                          when last_error is null then null else 'erased with the lead' end,
                        changed_at = current_timestamp
-                 where lead_id = ?""").param(leadId).update();
+                 where lead_id = ?""").param(erased.leadId()).update();
     }
 
     private static Timestamp ts(Instant i) {
         return Timestamp.from(i);
     }
 
-    private static Row map(java.sql.ResultSet rs, int n) throws java.sql.SQLException {
+    private static Row map(ResultSet rs, int n) throws SQLException {
         Timestamp sent = rs.getTimestamp("sent_at");
         Timestamp claimedUntil = rs.getTimestamp("claimed_until");
         return new Row(rs.getString("id"), rs.getString("lead_id"), rs.getString("purpose"), rs.getString("template"),

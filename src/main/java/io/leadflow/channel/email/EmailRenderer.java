@@ -5,15 +5,17 @@ import java.lang.reflect.Method;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
 import org.thymeleaf.TemplateEngine;
-import org.thymeleaf.spring6.SpringTemplateEngine;
 import org.thymeleaf.context.Context;
+import org.thymeleaf.spring6.SpringTemplateEngine;
 import org.thymeleaf.templatemode.TemplateMode;
 import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 
@@ -139,10 +141,10 @@ class EmailRenderer {
         if (language == null || language.isBlank()) {
             return template;
         }
-        String lang = language.toLowerCase(java.util.Locale.ROOT).split("[-_]")[0];
+        String lang = language.toLowerCase(Locale.ROOT).split("[-_]")[0];
         String candidate = template + "_" + lang;
-        boolean exists = new org.springframework.core.io.ClassPathResource("mail/" + candidate + ".txt").exists()
-                && new org.springframework.core.io.ClassPathResource("mail/" + candidate + ".html").exists();
+        boolean exists = new ClassPathResource("mail/" + candidate + ".txt").exists()
+                && new ClassPathResource("mail/" + candidate + ".html").exists();
         return exists ? candidate : template;
     }
 

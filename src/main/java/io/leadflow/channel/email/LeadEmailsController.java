@@ -9,7 +9,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
 
 import io.leadflow.lead.LeadAccess;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 
 /**
  * {@code GET /api/leads/{id}/emails}: every email a lead was sent or is due, with its delivery state, so that a
@@ -23,9 +23,9 @@ class LeadEmailsController {
     }
 
     private final EmailOutbox outbox;
-    private final LeadRepository leads;
+    private final Leads leads;
 
-    LeadEmailsController(EmailOutbox outbox, LeadRepository leads) {
+    LeadEmailsController(EmailOutbox outbox, Leads leads) {
         this.outbox = outbox;
         this.leads = leads;
     }

@@ -1,5 +1,7 @@
 package io.leadflow.channel.email;
 
+import java.io.IOException;
+
 import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Part;
@@ -11,7 +13,7 @@ public final class MailParts {
     }
 
     /** The first part of this MIME type ({@code text/plain}, {@code text/html}) as text, or "". */
-    public static String firstOfType(Part part, String mimeType) throws MessagingException, java.io.IOException {
+    public static String firstOfType(Part part, String mimeType) throws MessagingException, IOException {
         if (part.isMimeType(mimeType)) {
             return (String) part.getContent();
         }

@@ -9,12 +9,12 @@ import java.util.regex.Pattern;
 import jakarta.mail.Address;
 import jakarta.mail.internet.MimeMessage;
 
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.ResponseBody;
 import org.springframework.web.server.ResponseStatusException;
-import org.springframework.http.HttpStatus;
 
 /** {@code /mailbox}: what the built-in mail catcher received, newest first, with clickable links. 404 when off. */
 @Controller

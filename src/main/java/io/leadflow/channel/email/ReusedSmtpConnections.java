@@ -6,6 +6,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
+import jakarta.mail.Address;
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.MessagingException;
+import jakarta.mail.Transport;
+import jakarta.mail.internet.MimeMessage;
+
+import org.eclipse.angus.mail.smtp.SMTPMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -13,13 +20,6 @@ import org.springframework.mail.MailAuthenticationException;
 import org.springframework.mail.MailException;
 import org.springframework.mail.MailSendException;
 import org.springframework.mail.javamail.JavaMailSenderImpl;
-
-import jakarta.mail.AuthenticationFailedException;
-import jakarta.mail.MessagingException;
-import jakarta.mail.Transport;
-import jakarta.mail.internet.MimeMessage;
-
-import org.eclipse.angus.mail.smtp.SMTPMessage;
 
 /**
  * The SMTP sender, keeping its connections open between emails as bulk senders do: an email on an open connection
@@ -91,7 +91,7 @@ class ReusedSmtpConnections extends JavaMailSenderImpl implements DisposableBean
                     message.setHeader("Message-ID", messageId); // saveChanges makes a new one
                 }
                 connection.transport.sendMessage(message,
-                        message.getAllRecipients() == null ? new jakarta.mail.Address[0] : message.getAllRecipients());
+                        message.getAllRecipients() == null ? new Address[0] : message.getAllRecipients());
                 connection.messages++;
                 giveBack(connection);
             } catch (Exception e) {

@@ -9,6 +9,7 @@ import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -129,12 +130,13 @@ class SendRules {
         }
         Cap cap = capOf(row.leadId());
         List<Instant> recent = jdbc.sql("""
-                select coalesce(sent_at, ?) from email_outbox
-                 where lead_id = ? and id <> ? and to_address is null and status in ('SENT', 'SENDING')
-                   and template not in ('doi-confirmation', 'doi-reminder') and coalesce(sent_at, ?) > ?
+                select coalesce(sent_at, :now) from email_outbox
+                 where lead_id = :lead and id <> :id and to_address is null and status in ('SENT', 'SENDING')
+                   and template not in (:doubleOptIn) and coalesce(sent_at, :now) > :since
                  order by 1""")
-                .params(Timestamp.from(now), row.leadId(), row.id(), Timestamp.from(now),
-                        Timestamp.from(now.minus(cap.period())))
+                .param("now", Timestamp.from(now)).param("lead", row.leadId()).param("id", row.id())
+                .param("doubleOptIn", MailTemplates.DOUBLE_OPT_IN)
+                .param("since", Timestamp.from(now.minus(cap.period())))
                 .query((rs, n) -> rs.getTimestamp(1).toInstant()).list();
         if (recent.size() >= cap.emails()) {
             Instant freed = recent.get(recent.size() - cap.emails()).plus(cap.period());
@@ -147,7 +149,7 @@ class SendRules {
     }
 
     static ZoneId zoneOf(String country, Window window) {
-        String zone = country == null ? null : ZONES.get(country.trim().toUpperCase(java.util.Locale.ROOT));
+        String zone = country == null ? null : ZONES.get(country.trim().toUpperCase(Locale.ROOT));
         return zone == null ? window.defaultZone() : ZoneId.of(zone);
     }
 

@@ -2,8 +2,10 @@ package io.leadflow.channel.email;
 
 import java.util.Properties;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.mail.MailProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.ssl.SslBundles;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.mail.javamail.JavaMailSender;
@@ -18,7 +20,7 @@ class SmtpConfiguration {
 
     @Bean
     JavaMailSender mailSender(MailProperties mail, EmailSettings settings,
-            org.springframework.beans.factory.ObjectProvider<org.springframework.boot.ssl.SslBundles> bundles) {
+            ObjectProvider<SslBundles> bundles) {
         MailStreamProviderLookup.pin();
         ReusedSmtpConnections sender = new ReusedSmtpConnections(settings.connections().maxMessages(),
                 settings.connections().maxIdle());

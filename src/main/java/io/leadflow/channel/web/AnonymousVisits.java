@@ -2,6 +2,8 @@ package io.leadflow.channel.web;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 
@@ -34,7 +36,7 @@ class AnonymousVisits {
      * The rows are locked: two page views of one browser at once link its history once.
      */
     List<Visit> take(String anonymousId) {
-        List<Visit> visits = new java.util.ArrayList<>(jdbc.sql("""
+        List<Visit> visits = new ArrayList<>(jdbc.sql("""
                 select id, type, url, occurred_at from web_anonymous_visits where anonymous_id = ?
                  order by occurred_at desc, id fetch first %d rows only for update""".formatted(MAX_TAKEN))
                 .param(anonymousId)
@@ -42,7 +44,7 @@ class AnonymousVisits {
                         rs.getTimestamp("occurred_at").toInstant()))
                 .list());
         jdbc.sql("delete from web_anonymous_visits where anonymous_id = ?").param(anonymousId).update();
-        java.util.Collections.reverse(visits);
+        Collections.reverse(visits);
         return visits;
     }
 

@@ -2,10 +2,13 @@ package io.leadflow.channel.web;
 
 import java.net.URI;
 import java.time.Clock;
+import java.util.Base64;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.CacheControl;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -37,7 +40,7 @@ class ClickController {
     private static final Logger log = LoggerFactory.getLogger(ClickController.class);
 
     /** The smallest transparent GIF. */
-    private static final byte[] PIXEL = java.util.Base64.getDecoder()
+    private static final byte[] PIXEL = Base64.getDecoder()
             .decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7");
 
     private final TrackedLinks links;
@@ -70,8 +73,8 @@ class ClickController {
                 log.info("Open of lead {} not recorded: {}", open.leadId(), notRecorded.getMessage());
             }
         }
-        return ResponseEntity.ok().contentType(org.springframework.http.MediaType.IMAGE_GIF)
-                .cacheControl(org.springframework.http.CacheControl.noStore()).body(PIXEL);
+        return ResponseEntity.ok().contentType(MediaType.IMAGE_GIF)
+                .cacheControl(CacheControl.noStore()).body(PIXEL);
     }
 
     @GetMapping("/r/{token}")

@@ -1,5 +1,6 @@
 package io.leadflow.channel.web;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,12 +54,12 @@ class FormController {
         this.forms = forms;
     }
 
-    /** The script a site pastes where the form should appear (README "Web channel"). */
+    /** The script a site pastes where the form should appear (docs/marketers.md, "Embedded forms"). */
     @GetMapping("/forms/{formId}/embed.js")
     @ResponseBody
     ResponseEntity<String> embedScript(@PathVariable String formId) {
         forms.get(formId);
-        return Scripts.serve(embedScript, java.time.Duration.ofMinutes(5));
+        return Scripts.serve(embedScript, Duration.ofMinutes(5));
     }
 
     @GetMapping("/forms/{formId}")

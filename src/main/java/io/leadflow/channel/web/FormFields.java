@@ -1,5 +1,6 @@
 package io.leadflow.channel.web;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class FormFields {
                 new Field("phone", "tel", "Phone", "Téléphone", 200))) {
             known.put(f.name(), f);
         }
-        KNOWN = java.util.Collections.unmodifiableMap(known);
+        KNOWN = Collections.unmodifiableMap(known);
     }
 
     private FormFields() {

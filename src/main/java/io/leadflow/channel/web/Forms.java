@@ -7,7 +7,7 @@ import java.util.Optional;
 import org.springframework.stereotype.Component;
 
 import io.leadflow.lead.Lead;
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.platform.NotFoundException;
 
 /** The configured forms, and progressive profiling: what to ask a visitor we know. */
@@ -16,9 +16,9 @@ class Forms {
 
     private final FormSettings settings;
     private final VisitorTokens visitors;
-    private final LeadRepository leads;
+    private final Leads leads;
 
-    Forms(FormSettings settings, VisitorTokens visitors, LeadRepository leads) {
+    Forms(FormSettings settings, VisitorTokens visitors, Leads leads) {
         this.settings = settings;
         this.visitors = visitors;
         this.leads = leads;

@@ -17,7 +17,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
-import io.leadflow.lead.LeadRepository;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +28,7 @@ class CrmChannelTests extends ServiceTestBase {
     @Autowired
     CrmPushService crm;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
     @Autowired
     MeterRegistry meters;
 

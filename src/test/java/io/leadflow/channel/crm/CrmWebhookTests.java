@@ -29,13 +29,14 @@ import org.springframework.http.ResponseEntity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.leadflow.lead.Leads;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
 import io.leadflow.support.WebhookSignatures;
 
 /**
- * The CRM tells Leadflow what sales did with a lead: {@code POST /api/crm/events}, signed as API.md §7 says. The
+ * The CRM tells Leadflow what sales did with a lead: {@code POST /api/crm/events}, signed as docs/api.md §7 says. The
  * signature here is computed independently of Leadflow's code, as an integrator's CRM would.
  */
 class CrmWebhookTests extends ServiceTestBase {
@@ -48,6 +49,10 @@ class CrmWebhookTests extends ServiceTestBase {
     TaskService tasks;
     @Autowired
     ScoringService scoring;
+    @Autowired
+    Leads leads;
+    @Autowired
+    org.springframework.transaction.support.TransactionTemplate tx;
     @Autowired
     org.springframework.jdbc.core.JdbcTemplate jdbc;
 
@@ -78,6 +83,8 @@ class CrmWebhookTests extends ServiceTestBase {
                         .withStatus(201).withHeader("Content-Type", "application/json")
                         .withBody("{\"id\":\"" + crmIdOfLead + "\"}")));
         scoring.rescore(lead);
+        // sales receives MQLs only: the lead qualifies as its journey would have it before the handoff starts
+        tx.executeWithoutResult(s -> leads.qualify(lead, java.time.Instant.now()));
         runtime.startProcessInstanceByKey("mql-handoff", lead, Map.of("leadId", lead));
         return lead;
     }

@@ -22,8 +22,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
 
@@ -54,7 +54,7 @@ class HubSpotPresetTests {
     @Autowired
     LeadService leadService;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
 
     @BeforeEach
     void resetCrm() {

@@ -27,8 +27,8 @@ import com.github.tomakehurst.wiremock.stubbing.Scenario;
 
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
 
@@ -62,7 +62,7 @@ class SalesforcePresetTests {
     @Autowired
     LeadService leadService;
     @Autowired
-    LeadRepository leads;
+    Leads leads;
 
     /** Tokens differ from test to test: the one cached by an earlier test is never valid here. */
     private String tokenPrefix;

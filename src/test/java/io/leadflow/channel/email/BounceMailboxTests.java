@@ -36,8 +36,8 @@ import com.icegreen.greenmail.util.ServerSetup;
 
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.OwnContext;
 
@@ -66,7 +66,7 @@ class BounceMailboxTests {
     LeadService leads;
 
     @Autowired
-    LeadRepository repository;
+    Leads repository;
 
     @Autowired
     JdbcClient jdbc;

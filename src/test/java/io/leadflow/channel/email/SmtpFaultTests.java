@@ -21,8 +21,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import io.leadflow.lead.CaptureContext;
 import io.leadflow.lead.CaptureRequest;
-import io.leadflow.lead.LeadRepository;
 import io.leadflow.lead.LeadService;
+import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ScriptedSmtpServer;
 
@@ -43,7 +43,7 @@ class SmtpFaultTests {
     LeadService leads;
 
     @Autowired
-    LeadRepository repository;
+    Leads repository;
 
     @Autowired
     EmailOutbox outbox;
