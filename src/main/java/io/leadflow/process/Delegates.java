@@ -59,8 +59,9 @@ class Delegates {
 
     /** The element template of each delegate that has one. */
     static Map<String, String> elementTemplates() {
-        return Arrays.stream(Delegates.class.getDeclaredMethods()).filter(m -> m.isAnnotationPresent(ElementTemplate.class))
-                .collect(Collectors.toUnmodifiableMap(Method::getName, m -> m.getAnnotation(ElementTemplate.class).value()));
+        return Arrays.stream(Delegates.class.getDeclaredMethods())
+                .filter(m -> m.isAnnotationPresent(ElementTemplate.class)).collect(Collectors.toUnmodifiableMap(
+                        Method::getName, m -> m.getAnnotation(ElementTemplate.class).value()));
     }
 
     static String leadId(DelegateExecution execution) {

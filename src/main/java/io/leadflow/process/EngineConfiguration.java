@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.leadflow.channel.crm.CrmSettings;
+import io.leadflow.channel.email.MailTemplates;
 import io.leadflow.consent.DoiSettings;
 import io.leadflow.nurture.NurtureSettings;
 
@@ -54,7 +55,8 @@ class EngineConfiguration {
     /** The model lint with our allow-list; every other bean of the application is refused by name. */
     static ModelLinter linter(Collection<String> otherBeans, Predicate<String> decisionDeployed) {
         List<String> delegates = EXPRESSION_BEANS.stream().filter(b -> !READ_ONLY_BEANS.contains(b)).toList();
-        return new ModelLinter(delegates, EXPRESSION_BEANS, otherBeans, decisionDeployed);
+        return new ModelLinter(delegates, EXPRESSION_BEANS, otherBeans, decisionDeployed,
+                MailTemplates.names());
     }
 
     /** The application's bean names that are not on the allow-list and could be typed in an expression. */
@@ -95,7 +97,8 @@ class EngineConfiguration {
                 configuration.setEnableScriptEngineLoadExternalResources(false);
                 List<Deployer> preDeployers = new ArrayList<>(configuration.getCustomPreDeployers() == null
                         ? List.of() : configuration.getCustomPreDeployers());
-                preDeployers.add(new LintingDeployer(() -> otherBeans(context)));
+                preDeployers.add(new LintingDeployer(() -> otherBeans(context),
+                        () -> context.getBean(DecisionContracts.class)));
                 configuration.setCustomPreDeployers(preDeployers);
                 configuration.setEnforceHistoryTimeToLive(true);
                 configuration.setJavaSerializationFormatEnabled(false);

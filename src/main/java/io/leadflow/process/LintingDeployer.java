@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 
@@ -15,6 +16,8 @@ import org.camunda.bpm.engine.impl.context.Context;
 import org.camunda.bpm.engine.impl.interceptor.CommandContext;
 import org.camunda.bpm.engine.impl.persistence.deploy.Deployer;
 import org.camunda.bpm.engine.impl.persistence.entity.DeploymentEntity;
+import org.camunda.bpm.engine.impl.persistence.entity.ResourceEntity;
+import org.camunda.bpm.engine.impl.repository.ResourceDefinitionEntity;
 
 /**
  * The model lint inside the engine: every new deployment is linted before the engine parses it, whatever path it
@@ -26,11 +29,13 @@ import org.camunda.bpm.engine.impl.persistence.entity.DeploymentEntity;
 final class LintingDeployer implements Deployer {
 
     private final Supplier<? extends Collection<String>> beanNames;
+    private final Supplier<DecisionContracts> contracts;
     /** The application's other bean names, read at the first deployment: the context is complete by then. */
     private volatile Collection<String> otherBeans;
 
-    LintingDeployer(Supplier<? extends Collection<String>> otherBeans) {
+    LintingDeployer(Supplier<? extends Collection<String>> otherBeans, Supplier<DecisionContracts> contracts) {
         this.beanNames = otherBeans;
+        this.contracts = contracts;
     }
 
     @Override
@@ -46,10 +51,28 @@ final class LintingDeployer implements Deployer {
         }
         ModelLinter linter = EngineConfiguration.linter(otherBeans,
                 key -> command.getDecisionDefinitionManager().findLatestDecisionDefinitionByKey(key) != null);
-        List<ModelLinter.Problem> problems = linter.lintAll(files);
+        List<ModelLinter.Problem> problems = new ArrayList<>(linter.lintAll(files));
+        if (problems.isEmpty()) {
+            problems.addAll(contracts.get().check(files, key -> deployedModel(command, key)));
+        }
         if (!problems.isEmpty()) {
             throw new Refused(problems);
         }
+    }
+
+    /** The latest deployed process or decision of that key, as its file. */
+    private static Optional<byte[]> deployedModel(CommandContext command, String key) {
+        ResourceDefinitionEntity<?> definition = command.getProcessDefinitionManager()
+                .findLatestProcessDefinitionByKey(key);
+        if (definition == null) {
+            definition = command.getDecisionDefinitionManager().findLatestDecisionDefinitionByKey(key);
+        }
+        if (definition == null) {
+            return Optional.empty();
+        }
+        ResourceEntity resource = command.getResourceManager().findResourceByDeploymentIdAndResourceName(
+                definition.getDeploymentId(), definition.getResourceName());
+        return Optional.ofNullable(resource).map(ResourceEntity::getBytes);
     }
 
     /** A refused deployment: one report per file, one error per problem, with the element's id. */

@@ -25,6 +25,7 @@ import org.camunda.bpm.model.bpmn.instance.Process;
 import org.camunda.bpm.model.bpmn.instance.ScriptTask;
 import org.camunda.bpm.model.bpmn.instance.TimerEventDefinition;
 import org.camunda.bpm.model.bpmn.instance.camunda.CamundaFailedJobRetryTimeCycle;
+import org.camunda.bpm.model.bpmn.instance.camunda.CamundaInputParameter;
 import org.camunda.bpm.model.dmn.Dmn;
 import org.camunda.bpm.model.dmn.DmnModelInstance;
 import org.camunda.bpm.model.dmn.instance.Decision;
@@ -83,15 +84,18 @@ final class ModelLinter {
     private final Set<String> expressionBeans;
     private final Set<String> otherBeans;
     private final Predicate<String> decisionDeployed;
+    private final List<String> emailTemplates;
 
     /**
      * @param delegateBeans    the beans a task may name as its delegate expression
      * @param expressionBeans  the beans an expression may reach
      * @param otherBeans       every other bean of the application: an expression naming one is refused by name
      * @param decisionDeployed whether a decision key is deployed already
+     * @param emailTemplates   the names of the email templates a {@code ${sendEmail}} task may send
      */
     ModelLinter(Collection<String> delegateBeans, Collection<String> expressionBeans, Collection<String> otherBeans,
-            Predicate<String> decisionDeployed) {
+            Predicate<String> decisionDeployed, Collection<String> emailTemplates) {
+        this.emailTemplates = emailTemplates.stream().sorted().toList();
         this.delegateBeans = Set.copyOf(delegateBeans);
         this.expressionBeans = Set.copyOf(expressionBeans);
         this.otherBeans = Set.copyOf(otherBeans);
@@ -159,6 +163,9 @@ final class ModelLinter {
                         + "', which is not deployed: add dmn/" + ref + ".dmn or fix the key"));
             }
         }
+        for (CamundaInputParameter parameter : model.getModelElementsByType(CamundaInputParameter.class)) {
+            checkEmailTemplate(file, parameter, problems);
+        }
         for (TimerEventDefinition timer : model.getModelElementsByType(TimerEventDefinition.class)) {
             BaseElement event = (BaseElement) timer.getParentElement();
             checkTimer(file, describe(event), timer.getTimeDuration() != null ? timer.getTimeDuration().getTextContent() : null, "duration", problems);
@@ -174,6 +181,27 @@ final class ModelLinter {
             }
         }
         walk(file, model.getDocument().getRootElement(), problems);
+    }
+
+    /**
+     * The template of a {@code ${sendEmail}} task exists: a misspelt name would pass the save and fail on the first
+     * lead's email. A template chosen by an expression is checked when it is sent.
+     */
+    private void checkEmailTemplate(String file, CamundaInputParameter parameter, List<Problem> problems) {
+        if (!"template".equals(parameter.getCamundaName()) || parameter.getParentElement() == null
+                || parameter.getParentElement().getParentElement() == null) {
+            return;
+        }
+        ModelElementInstance task = parameter.getParentElement().getParentElement().getParentElement();
+        String delegate = task == null ? null : task.getAttributeValueNs(CAMUNDA_NS, "delegateExpression");
+        String name = parameter.getTextContent() == null ? "" : parameter.getTextContent().trim();
+        if (delegate == null || !delegate.replace(" ", "").equals("${sendEmail}") || name.contains("{")) {
+            return;
+        }
+        if (!emailTemplates.contains(name)) {
+            problems.add(new Problem(file, describe(task), "sends email template '" + name + "', which does not "
+                    + "exist: use one of " + emailTemplates + " (mail/<name>.txt and mail/<name>.html)"));
+        }
     }
 
     /** Checks every camunda:* attribute and expression text in the document. */

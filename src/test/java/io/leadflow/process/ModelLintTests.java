@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Nested;
@@ -97,6 +98,26 @@ class ModelLintTests extends ServiceTestBase {
                             .anySatisfy(p -> assertThat(p).contains("Wait a bit").contains("three days"))
                             .anySatisfy(p -> assertThat(p).contains("Retry badly").contains("five times"))
                             .anySatisfy(p -> assertThat(p).contains("'email'").contains("personal data")));
+        }
+
+        @Test
+        void refusesAnEmailTemplateThatDoesNotExistNamingTheTaskAndTheTemplatesThatDo() {
+            String xml = process("camunda:historyTimeToLive=\"P30D\"", """
+                    <bpmn:serviceTask id="Task_Brief" name="Send the brief" camunda:asyncBefore="true" camunda:delegateExpression="${sendEmail}">
+                      <bpmn:extensionElements><camunda:inputOutput>
+                        <camunda:inputParameter name="template">executive-breif</camunda:inputParameter>
+                      </camunda:inputOutput></bpmn:extensionElements>
+                    </bpmn:serviceTask>
+                    """);
+            assertThatThrownBy(() -> deployer.deploy(file("typo.bpmn", xml), "test"))
+                    .isInstanceOf(ModelRejected.class)
+                    .hasMessageContaining("Send the brief")
+                    .hasMessageContaining("'executive-breif', which does not exist")
+                    .hasMessageContaining("executive-brief")
+                    .hasMessageContaining("welcome");
+            String right = xml.replace("executive-breif", "executive-brief");
+            assertThat(EngineConfiguration.linter(List.of(), key -> false).lint("right.bpmn",
+                    right.getBytes(StandardCharsets.UTF_8), List.of())).as("the right name passes").isEmpty();
         }
 
         @Test
