@@ -24,10 +24,10 @@ import org.camunda.bpm.model.dmn.Dmn;
 import org.camunda.bpm.model.dmn.DmnModelInstance;
 import org.camunda.bpm.model.dmn.instance.Decision;
 import org.camunda.bpm.model.dmn.instance.DecisionTable;
-import org.camunda.bpm.model.dmn.instance.InputEntry;
 import org.camunda.bpm.model.dmn.instance.Output;
 import org.camunda.bpm.model.dmn.instance.OutputEntry;
 import org.camunda.bpm.model.dmn.instance.Rule;
+import org.camunda.bpm.model.dmn.instance.Text;
 import org.springframework.stereotype.Component;
 
 import io.leadflow.handoff.BusinessCalendar;
@@ -138,7 +138,7 @@ class DecisionContracts {
             List<OutputEntry> entries = List.copyOf(rule.getOutputEntries());
             for (int i = 0; i < entries.size() && i < outputs.size(); i++) {
                 String output = outputs.get(i);
-                String text = text(entries.get(i));
+                String text = text(entries.get(i).getText());
                 if (text.isEmpty()) {
                     if (output.equals("acceptWithin")) {
                         problems.add(new ModelLinter.Problem(file, where, "gives no 'Accept within': every handoff "
@@ -227,11 +227,11 @@ class DecisionContracts {
         int team = outputNames(table).indexOf("team");
         boolean catchAll = false;
         for (Rule rule : table.getRules()) {
-            catchAll |= rule.getInputEntries().stream().allMatch(e -> isAny(text(e)));
+            catchAll |= isCatchAll(rule);
             if (team < 0 || team >= rule.getOutputEntries().size()) {
                 continue;
             }
-            String text = text(List.copyOf(rule.getOutputEntries()).get(team));
+            String text = text(List.copyOf(rule.getOutputEntries()).get(team).getText());
             Matcher literal = STRING_LITERAL.matcher(text);
             if (text.isEmpty()) {
                 problems.add(new ModelLinter.Problem(file, describe(rule), "chooses no team: every rule names one"));
@@ -282,11 +282,10 @@ class DecisionContracts {
         int track = outputNames(table).indexOf("track");
         List<ModelLinter.Problem> problems = new ArrayList<>();
         for (Rule rule : table.getRules()) {
-            boolean catchAll = rule.getInputEntries().stream().allMatch(e -> isAny(text(e)));
-            if (track < 0 || track >= rule.getOutputEntries().size() || tableSaved && catchAll) {
+            if (track < 0 || track >= rule.getOutputEntries().size() || tableSaved && isCatchAll(rule)) {
                 continue;
             }
-            Matcher literal = STRING_LITERAL.matcher(text(List.copyOf(rule.getOutputEntries()).get(track)));
+            Matcher literal = STRING_LITERAL.matcher(text(List.copyOf(rule.getOutputEntries()).get(track).getText()));
             if (literal.matches() && !taken.contains(literal.group(1))) {
                 String name = literal.group(1);
                 String journeyElement = "process '" + ModelKeys.NURTURE + "'";
@@ -305,7 +304,7 @@ class DecisionContracts {
 
     private Collection<String> teamsOf(Rule rule, int teamInput) {
         if (teamInput >= 0 && teamInput < rule.getInputEntries().size()) {
-            String text = text(List.copyOf(rule.getInputEntries()).get(teamInput));
+            String text = text(List.copyOf(rule.getInputEntries()).get(teamInput).getText());
             if (!isAny(text)) {
                 List<String> named = new ArrayList<>();
                 Matcher m = STRING_LITERAL.matcher(text);
@@ -336,14 +335,14 @@ class DecisionContracts {
                 .map(o -> o.getLabel() != null ? o.getLabel() : o.getName()).orElse(output);
     }
 
-    private static String text(InputEntry entry) {
-        return entry.getText() == null || entry.getText().getTextContent() == null ? ""
-                : entry.getText().getTextContent().trim();
+    /** An input or output entry's FEEL text, trimmed; empty when the cell is. */
+    private static String text(Text text) {
+        return text == null || text.getTextContent() == null ? "" : text.getTextContent().trim();
     }
 
-    private static String text(OutputEntry entry) {
-        return entry.getText() == null || entry.getText().getTextContent() == null ? ""
-                : entry.getText().getTextContent().trim();
+    /** A rule with '-' (or nothing) in every input: it matches every lead. */
+    private static boolean isCatchAll(Rule rule) {
+        return rule.getInputEntries().stream().allMatch(e -> isAny(text(e.getText())));
     }
 
     private static boolean isAny(String inputEntry) {

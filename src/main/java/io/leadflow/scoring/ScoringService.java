@@ -35,6 +35,7 @@ import io.leadflow.platform.InvalidInputException.FieldError;
 import io.leadflow.platform.ModelKeys;
 import io.leadflow.platform.NotFoundException;
 import io.leadflow.platform.RetryOnConflict;
+import io.leadflow.platform.Texts;
 
 /**
  * Scores leads on the deployed DMN tables: fit from who they are, engagement from what they did (each event's
@@ -236,8 +237,8 @@ public class ScoringService {
                                                fit_version, mql_version)
                     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                     .params(UUID.randomUUID().toString(), lead.id(), Timestamp.from(now), cause.name(), o.fit(),
-                            o.engagement(), o.grade(), o.mql(), truncated(o.reason()), o.fitEvaluation().version(),
-                            o.mqlEvaluation().version())
+                            o.engagement(), o.grade(), o.mql(), Texts.truncate(o.reason(), 400),
+                            o.fitEvaluation().version(), o.mqlEvaluation().version())
                     .update();
         }
     }
@@ -312,9 +313,5 @@ public class ScoringService {
         Map<String, Scorer.StoredEvent> byTypeAndUrl = new LinkedHashMap<>();
         events.forEach(e -> byTypeAndUrl.putIfAbsent(e.type() + '\n' + e.url(), e));
         return List.copyOf(byTypeAndUrl.values());
-    }
-
-    private static String truncated(String reason) {
-        return reason == null || reason.length() <= 400 ? reason : reason.substring(0, 400);
     }
 }

@@ -20,6 +20,7 @@ import org.springframework.transaction.TransactionDefinition;
 import org.springframework.transaction.support.TransactionTemplate;
 
 import io.leadflow.lead.LeadErased;
+import io.leadflow.platform.Texts;
 
 /**
  * Pushes the CRM did not take, one row per lead and purpose. A failure is written in a transaction of its own: the
@@ -69,7 +70,7 @@ class CrmFailures {
                                    crm_answer, message, attempts, first_failed_at, last_failed_at)
                             values (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)""")
                             .params(UUID.randomUUID().toString(), leadId, purpose, stepRef, failureClass, httpStatus,
-                                    cut(crmAnswer, 1000), cut(message, 2000), ts(now), ts(now))
+                                    Texts.truncate(crmAnswer, 1000), Texts.truncate(message, 2000), ts(now), ts(now))
                             .update();
                 } catch (DuplicateKeyException concurrent) {
                     update(leadId, purpose, stepRef, failureClass, httpStatus, crmAnswer, message, now);
@@ -89,8 +90,8 @@ class CrmFailures {
                        first_failed_at = case when resolved_at is null then first_failed_at else ? end,
                        last_failed_at = ?, resolved_at = null, replayed_at = null
                  where lead_id = ? and purpose = ?""")
-                .params(stepRef, failureClass, httpStatus, cut(crmAnswer, 1000), cut(message, 2000), ts(now), ts(now),
-                        leadId, purpose)
+                .params(stepRef, failureClass, httpStatus, Texts.truncate(crmAnswer, 1000),
+                        Texts.truncate(message, 2000), ts(now), ts(now), leadId, purpose)
                 .update();
     }
 
@@ -125,10 +126,6 @@ class CrmFailures {
                 rs.getString("crm_answer"), rs.getString("message"), rs.getInt("attempts"),
                 instant(rs.getTimestamp("first_failed_at")), instant(rs.getTimestamp("last_failed_at")),
                 instant(rs.getTimestamp("replayed_at")), instant(rs.getTimestamp("resolved_at")));
-    }
-
-    private static String cut(String s, int max) {
-        return s == null || s.length() <= max ? s : s.substring(0, max);
     }
 
     private static Timestamp ts(Instant i) {

@@ -23,6 +23,7 @@ import io.leadflow.channel.email.BounceParser.Bounce;
 import io.leadflow.channel.email.BounceParser.Kind;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.Leads;
+import io.leadflow.platform.Texts;
 
 /**
  * Records the bounces and complaints of a report on the email they are about, and suppresses the addresses that must
@@ -163,12 +164,8 @@ class BounceHandler {
         jdbc.sql("""
                 insert into email_bounces (id, lead_id, kind, status_code, received_at, message_id, original_message_id)
                 values (?, ?, ?, ?, ?, ?, ?)""")
-                .params(UUID.randomUUID().toString(), leadId, bounce.kind().name(), truncated(bounce.status()),
+                .params(UUID.randomUUID().toString(), leadId, bounce.kind().name(), Texts.truncate(bounce.status(), 32),
                         Timestamp.from(now), report.messageId(), report.originalMessageId())
                 .update();
-    }
-
-    private static String truncated(String status) {
-        return status == null || status.length() <= 32 ? status : status.substring(0, 32);
     }
 }

@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.regex.Pattern;
 
-import org.springframework.core.io.ClassPathResource;
 import org.springframework.stereotype.Component;
 import org.thymeleaf.TemplateEngine;
 import org.thymeleaf.context.Context;
@@ -143,9 +142,7 @@ class EmailRenderer {
         }
         String lang = language.toLowerCase(Locale.ROOT).split("[-_]")[0];
         String candidate = template + "_" + lang;
-        boolean exists = new ClassPathResource("mail/" + candidate + ".txt").exists()
-                && new ClassPathResource("mail/" + candidate + ".html").exists();
-        return exists ? candidate : template;
+        return MailTemplates.exists(candidate) ? candidate : template;
     }
 
     private static TemplateEngine engine(TemplateMode mode, String suffix) {
