@@ -14,7 +14,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
+import java.util.Date;
 import java.util.UUID;
 
 import org.camunda.bpm.engine.impl.util.ClockUtil;
@@ -50,8 +52,17 @@ class PublicSurfaceTests extends ServiceTestBase {
         ClockUtil.reset();
     }
 
+    /**
+     * Stops the clock half-way into a minute: the limits count in windows aligned on the epoch, and a burst that a
+     * minute's turn split in two would be counted in two windows.
+     */
+    private static void clockStoppedInOneWindow() {
+        ClockUtil.setCurrentTime(Date.from(Instant.now().truncatedTo(ChronoUnit.MINUTES).plusSeconds(90)));
+    }
+
     @Test
     void aPathSpelledWithPercentEscapesMeetsTheSameLimitAsThePlainOne() throws Exception {
+        clockStoppedInOneWindow();
         String client = client();
         String[] spellings = {"/forms/newsletter", "/%66orms/newsletter", "/forms/%6eewsletter", "/%66%6f%72%6d%73/newsletter"};
         for (String path : spellings) {
@@ -67,6 +78,7 @@ class PublicSurfaceTests extends ServiceTestBase {
 
     @Test
     void eachClientBehindTheProxyHasItsOwnLimitAndItsOwnAddressInTheLedger() throws Exception {
+        clockStoppedInOneWindow();
         String crowded = client();
         for (int i = 0; i < 4; i++) {
             submit(crowded, "/forms/newsletter");
@@ -131,12 +143,13 @@ class PublicSurfaceTests extends ServiceTestBase {
         assertThat(loginForm(client(), "bob", "demo").statusCode()).isEqualTo(429);
 
         // no administrator needed: the limit lifts by itself when the window ends
-        ClockUtil.setCurrentTime(java.util.Date.from(Instant.now().plusSeconds(16 * 60)));
+        ClockUtil.setCurrentTime(Date.from(Instant.now().plusSeconds(16 * 60)));
         assertThat(signIn(client(), "bob", "demo").statusCode()).isEqualTo(200);
     }
 
     @Test
     void oneAddressGuessingManyUsersIsStoppedForAllOfThem() throws Exception {
+        clockStoppedInOneWindow();
         String guesser = client();
         for (int i = 0; i < 6; i++) {
             assertThat(signIn(guesser, "user-" + i, "guess").statusCode()).isEqualTo(401);
