@@ -45,6 +45,8 @@ class TableOwnershipTests {
             Map.entry("handoffs", "handoff"),
             Map.entry("team_cursor", "handoff"),
             Map.entry("email_outbox", "channel.email"),
+            Map.entry("email_template_versions", "channel.email"),
+            Map.entry("email_template_files", "channel.email"),
             Map.entry("email_bounces", "channel.email"),
             Map.entry("crm_failures", "channel.crm"),
             Map.entry("crm_pending_events", "channel.crm"),

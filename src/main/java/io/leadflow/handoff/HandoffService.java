@@ -21,6 +21,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import io.leadflow.channel.email.EmailOutbox;
+import io.leadflow.channel.email.MailTemplates;
 import io.leadflow.handoff.Handoff.Status;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.Leads;
@@ -151,7 +152,7 @@ public class HandoffService {
         if (!handoffs.markReminded(id, clock.instant())) {
             return false;
         }
-        notify(h, h.owner() != null ? h.owner() : sales.team(h.team()).manager(), "remind", "sla-remind");
+        notify(h, h.owner() != null ? h.owner() : sales.team(h.team()).manager(), "remind", MailTemplates.SLA_REMIND);
         return true;
     }
 
@@ -163,7 +164,7 @@ public class HandoffService {
             return false;
         }
         log.warn("Handoff {} escalated to the manager of team {}", id, h.team());
-        notify(h, sales.team(h.team()).manager(), "escalate", "sla-escalate");
+        notify(h, sales.team(h.team()).manager(), "escalate", MailTemplates.SLA_ESCALATE);
         return true;
     }
 
@@ -187,7 +188,7 @@ public class HandoffService {
         handoffs.reassign(id, next, h.owner(), now);
         leads.assign(h.leadId(), h.team(), next, now);
         log.warn("Handoff {} reassigned from {} to {}", id, h.owner(), next);
-        notify(get(id), next, "reassign", "sla-reassigned");
+        notify(get(id), next, "reassign", MailTemplates.SLA_REASSIGNED);
         return Optional.of(next);
     }
 

@@ -124,7 +124,8 @@ public class SecurityConfig {
                                 path("/api/consent/**"), path("/actuator/**")).hasRole(ADMIN)
                         // marketers
                         .requestMatchers(path("/api/scoring/**"), path("/api/imports/**"), path("/api/journeys/**"),
-                                post("/api/leads/*/rescore"), path("/mailbox")).hasAnyRole(MARKETER, ADMIN)
+                                post("/api/leads/*/rescore"), path("/mailbox"), path("/emails"), path("/api/emails"),
+                                path("/api/emails/**")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(path("/analytics"), path("/api/analytics/**"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
                         // sales

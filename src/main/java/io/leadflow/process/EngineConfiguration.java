@@ -6,8 +6,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -25,7 +27,9 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.leadflow.channel.crm.CrmSettings;
-import io.leadflow.channel.email.MailTemplates;
+import io.leadflow.channel.email.EmailTemplate;
+import io.leadflow.channel.email.TemplateLibrary;
+import io.leadflow.channel.web.FormSettings;
 import io.leadflow.consent.DoiSettings;
 import io.leadflow.nurture.NurtureSettings;
 
@@ -36,6 +40,9 @@ import io.leadflow.nurture.NurtureSettings;
  */
 @Configuration
 class EngineConfiguration {
+
+    /** How a failed asynchronous step is retried when its model gives no cycle of its own. */
+    static final String DEFAULT_RETRY_CYCLE = "R5/PT1M";
 
     /** Settings a model's timers read ({@code ${doiSettings.reminderAfter}}), registered by Spring under other names. */
     private static final Map<String, Class<?>> SETTINGS_BEANS = Map.of("doiSettings", DoiSettings.class,
@@ -53,10 +60,26 @@ class EngineConfiguration {
             SETTINGS_BEANS.keySet().stream()).collect(Collectors.toUnmodifiableSet());
 
     /** The model lint with our allow-list; every other bean of the application is refused by name. */
-    static ModelLinter linter(Collection<String> otherBeans, Predicate<String> decisionDeployed) {
+    static ModelLinter linter(Collection<String> otherBeans, Predicate<String> decisionDeployed,
+            ModelLinter.Emails emails) {
         List<String> delegates = EXPRESSION_BEANS.stream().filter(b -> !READ_ONLY_BEANS.contains(b)).toList();
-        return new ModelLinter(delegates, EXPRESSION_BEANS, otherBeans, decisionDeployed,
-                MailTemplates.names());
+        return new ModelLinter(delegates, EXPRESSION_BEANS, otherBeans, decisionDeployed, emails);
+    }
+
+    /**
+     * The email templates running now and the languages the forms collect leads in: a model is checked against the
+     * templates of the moment it is saved ({@link ModelDeployer} loads {@code mail/} before the models).
+     */
+    static ModelLinter.Emails emails(ApplicationContext context) {
+        Map<String, String> formLanguages = new TreeMap<>();
+        context.getBean(FormSettings.class).forms().forEach((id, form) -> {
+            String language = form.language() == null ? null
+                    : form.language().toLowerCase(Locale.ROOT).split("[-_]")[0];
+            if (language != null && !language.equals(EmailTemplate.BASE_LANGUAGE)) {
+                formLanguages.putIfAbsent(language, id);
+            }
+        });
+        return new ModelLinter.Emails(context.getBean(TemplateLibrary.class).languages(), formLanguages);
     }
 
     /** The application's bean names that are not on the allow-list and could be typed in an expression. */
@@ -98,9 +121,11 @@ class EngineConfiguration {
                 List<Deployer> preDeployers = new ArrayList<>(configuration.getCustomPreDeployers() == null
                         ? List.of() : configuration.getCustomPreDeployers());
                 preDeployers.add(new LintingDeployer(() -> otherBeans(context),
-                        () -> context.getBean(DecisionContracts.class)));
+                        () -> context.getBean(DecisionContracts.class), () -> emails(context)));
                 configuration.setCustomPreDeployers(preDeployers);
                 configuration.setEnforceHistoryTimeToLive(true);
+                // A step a marketer adds from the palette retries like the shipped ones, which say so themselves.
+                configuration.setFailedJobRetryTimeCycle(DEFAULT_RETRY_CYCLE);
                 configuration.setJavaSerializationFormatEnabled(false);
                 configuration.setFailedJobCommandFactory(new CrmJobRetries(crm.retry()));
                 // Decisions in processes (assignment, nurture track) parse their FEEL once, as scoring does, and

@@ -71,9 +71,10 @@ class IdentitySetup implements SmartInitializingSingleton {
         Map<String, UsersSettings.User> all = new LinkedHashMap<>();
         if (users.demoUsers().enabled()) {
             all.put("demo", new UsersSettings.User(DEMO_PASSWORD, List.of("ADMIN", "MARKETER", "SALES_MANAGER",
-                    "SALES", "INTEGRATOR", "enterprise", "smb")));
-            all.put("alice", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "enterprise")));
-            all.put("bob", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "smb")));
+                    "SALES", "INTEGRATOR", "enterprise", "smb"), "demo@leadflow.local"));
+            all.put("alice", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "enterprise"),
+                    "alice@leadflow.local"));
+            all.put("bob", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "smb"), "bob@leadflow.local"));
         } else {
             DEMO_USERS.stream().filter(id -> !users.users().containsKey(id)).forEach(this::deleteDemoUser);
         }
@@ -125,6 +126,7 @@ class IdentitySetup implements SmartInitializingSingleton {
             User u = identity.newUser(id);
             u.setFirstName(id);
             u.setLastName("");
+            u.setEmail(settings.email());
             u.setPassword(settings.password());
             identity.saveUser(u);
             log.info("Created user {}", id);
@@ -132,6 +134,11 @@ class IdentitySetup implements SmartInitializingSingleton {
             existing.setPassword(settings.password());
             identity.saveUser(existing);
             log.info("Changed the password of user {} to the configured one", id);
+        }
+        if (existing != null && existing.getEmail() == null && settings.email() != null) {
+            // the configured address is a seed: one set in Camunda Admin since is kept
+            existing.setEmail(settings.email());
+            identity.saveUser(existing);
         }
         List<String> groups = new ArrayList<>(settings.groups());
         if (groups.contains("ADMIN")) {

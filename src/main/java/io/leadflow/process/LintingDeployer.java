@@ -30,12 +30,15 @@ final class LintingDeployer implements Deployer {
 
     private final Supplier<? extends Collection<String>> beanNames;
     private final Supplier<DecisionContracts> contracts;
+    private final Supplier<ModelLinter.Emails> emails;
     /** The application's other bean names, read at the first deployment: the context is complete by then. */
     private volatile Collection<String> otherBeans;
 
-    LintingDeployer(Supplier<? extends Collection<String>> otherBeans, Supplier<DecisionContracts> contracts) {
+    LintingDeployer(Supplier<? extends Collection<String>> otherBeans, Supplier<DecisionContracts> contracts,
+            Supplier<ModelLinter.Emails> emails) {
         this.beanNames = otherBeans;
         this.contracts = contracts;
+        this.emails = emails;
     }
 
     @Override
@@ -50,7 +53,8 @@ final class LintingDeployer implements Deployer {
             otherBeans = List.copyOf(beanNames.get());
         }
         ModelLinter linter = EngineConfiguration.linter(otherBeans,
-                key -> command.getDecisionDefinitionManager().findLatestDecisionDefinitionByKey(key) != null);
+                key -> command.getDecisionDefinitionManager().findLatestDecisionDefinitionByKey(key) != null,
+                emails.get());
         List<ModelLinter.Problem> problems = new ArrayList<>(linter.lintAll(files));
         if (problems.isEmpty()) {
             problems.addAll(contracts.get().check(files, key -> deployedModel(command, key)));

@@ -27,10 +27,14 @@ import org.springframework.core.io.Resource;
 import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
 import org.springframework.stereotype.Component;
 
+import io.leadflow.channel.email.TemplateLibrary;
+
 /**
  * Deploys the models of {@code leadflow.models.dir} ({@code bpmn/*.bpmn}, {@code dmn/*.dmn}), or the copies
  * packaged in the jar when that folder has none. Only changed files become new versions (duplicate filtering by
- * resource name); the engine lints every new deployment ({@link LintingDeployer}). In dev a watcher redeploys on save.
+ * resource name); the engine lints every new deployment ({@link LintingDeployer}). The email templates of
+ * {@code mail/} are loaded first ({@link TemplateLibrary}), so that a model may send a template saved with it. In dev
+ * a watcher does both again on save.
  */
 @Component
 public class ModelDeployer implements DisposableBean {
@@ -44,12 +48,15 @@ public class ModelDeployer implements DisposableBean {
     private final RepositoryService repository;
     private final ModelsSettings settings;
     private final DeployedDecisions decisions;
+    private final TemplateLibrary templates;
     private volatile WatchService watcher;
 
-    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions) {
+    ModelDeployer(RepositoryService repository, ModelsSettings settings, DeployedDecisions decisions,
+            TemplateLibrary templates) {
         this.repository = repository;
         this.settings = settings;
         this.decisions = decisions;
+        this.templates = templates;
     }
 
     @EventListener(ApplicationReadyEvent.class)
@@ -62,7 +69,7 @@ public class ModelDeployer implements DisposableBean {
             log.error("Models NOT deployed; the versions deployed before keep running. Fix and save: {}",
                     rejected.problems());
         }
-        if (settings.watch() && hasFolderModels()) {
+        if (settings.watch() && (hasFolderModels() || templates.hasFolder())) {
             startWatching();
         }
     }
@@ -137,7 +144,7 @@ public class ModelDeployer implements DisposableBean {
 
     private void startWatching() throws IOException {
         watcher = FileSystems.getDefault().newWatchService();
-        for (String sub : List.of("bpmn", "dmn")) {
+        for (String sub : List.of("bpmn", "dmn", "mail")) {
             Path dir = settings.folder().resolve(sub);
             if (Files.isDirectory(dir)) {
                 dir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY,
@@ -147,7 +154,8 @@ public class ModelDeployer implements DisposableBean {
         Thread thread = new Thread(this::watch, "leadflow-model-watcher");
         thread.setDaemon(true);
         thread.start();
-        log.info("Watching {} for model changes", settings.folder().toAbsolutePath().normalize());
+        log.info("Watching {} for changes of models and email templates",
+                settings.folder().toAbsolutePath().normalize());
     }
 
     private void watch() {
@@ -158,7 +166,16 @@ public class ModelDeployer implements DisposableBean {
                 TimeUnit.MILLISECONDS.sleep(500);
                 key.pollEvents();
                 key.reset();
+                // drain the other folders' keys too: one burst of saves, one reload
+                for (var other = watcher.poll(); other != null; other = watcher.poll()) {
+                    other.pollEvents();
+                    other.reset();
+                }
                 try {
+                    templates.reloadAndLog();
+                    if (!hasFolderModels()) {
+                        continue;
+                    }
                     Result r = deployModels();
                     log.info("Models redeployed after a change: {}",
                             r.newVersions().isEmpty() ? "nothing changed" : r.newVersions());

@@ -84,18 +84,18 @@ final class ModelLinter {
     private final Set<String> expressionBeans;
     private final Set<String> otherBeans;
     private final Predicate<String> decisionDeployed;
-    private final List<String> emailTemplates;
+    private final Emails emails;
 
     /**
      * @param delegateBeans    the beans a task may name as its delegate expression
      * @param expressionBeans  the beans an expression may reach
      * @param otherBeans       every other bean of the application: an expression naming one is refused by name
      * @param decisionDeployed whether a decision key is deployed already
-     * @param emailTemplates   the names of the email templates a {@code ${sendEmail}} task may send
+     * @param emails           the email templates a {@code ${sendEmail}} task may send, and the languages they need
      */
     ModelLinter(Collection<String> delegateBeans, Collection<String> expressionBeans, Collection<String> otherBeans,
-            Predicate<String> decisionDeployed, Collection<String> emailTemplates) {
-        this.emailTemplates = emailTemplates.stream().sorted().toList();
+            Predicate<String> decisionDeployed, Emails emails) {
+        this.emails = emails;
         this.delegateBeans = Set.copyOf(delegateBeans);
         this.expressionBeans = Set.copyOf(expressionBeans);
         this.otherBeans = Set.copyOf(otherBeans);
@@ -198,9 +198,32 @@ final class ModelLinter {
         if (delegate == null || !delegate.replace(" ", "").equals("${sendEmail}") || name.contains("{")) {
             return;
         }
-        if (!emailTemplates.contains(name)) {
+        Set<String> languages = emails.languages().get(name);
+        if (languages == null) {
             problems.add(new Problem(file, describe(task), "sends email template '" + name + "', which does not "
-                    + "exist: use one of " + emailTemplates + " (mail/<name>.txt and mail/<name>.html)"));
+                    + "exist: use one of " + emails.languages().keySet() + " (mail/<name>.txt and mail/<name>.html)"));
+            return;
+        }
+        emails.formLanguages().forEach((language, form) -> {
+            if (!languages.contains(language)) {
+                problems.add(new Problem(file, describe(task), "sends email template '" + name + "', which has no "
+                        + "'" + language + "' version, though form '" + form + "' collects leads in that language:"
+                        + " add mail/" + name + "_" + language + ".txt and mail/" + name + "_" + language + ".html"));
+            }
+        });
+    }
+
+    /**
+     * The email templates a model may send.
+     *
+     * @param languages     each template's languages, by name
+     * @param formLanguages the languages the capture forms collect leads in, each with one form that does
+     */
+    record Emails(Map<String, Set<String>> languages, Map<String, String> formLanguages) {
+
+        Emails {
+            languages = Map.copyOf(languages);
+            formLanguages = Map.copyOf(formLanguages);
         }
     }
 

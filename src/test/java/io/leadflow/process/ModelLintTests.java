@@ -116,8 +116,26 @@ class ModelLintTests extends ServiceTestBase {
                     .hasMessageContaining("executive-brief")
                     .hasMessageContaining("welcome");
             String right = xml.replace("executive-breif", "executive-brief");
-            assertThat(EngineConfiguration.linter(List.of(), key -> false).lint("right.bpmn",
+            assertThat(EngineConfiguration.linter(List.of(), key -> false, EngineConfiguration.emails(context))
+                    .lint("right.bpmn",
                     right.getBytes(StandardCharsets.UTF_8), List.of())).as("the right name passes").isEmpty();
+        }
+
+        @Test
+        void refusesAnEmailTemplateWithoutTheLanguageAFormCollectsLeadsIn() {
+            String xml = process("camunda:historyTimeToLive=\"P30D\"", """
+                    <bpmn:serviceTask id="Task_Notify" name="Tell the lead" camunda:asyncBefore="true" camunda:delegateExpression="${sendEmail}">
+                      <bpmn:extensionElements><camunda:inputOutput>
+                        <camunda:inputParameter name="template">sla-remind</camunda:inputParameter>
+                      </camunda:inputOutput></bpmn:extensionElements>
+                    </bpmn:serviceTask>
+                    """);
+
+            assertThatThrownBy(() -> deployer.deploy(file("english-only.bpmn", xml), "test"))
+                    .isInstanceOf(ModelRejected.class)
+                    .hasMessageContaining("Tell the lead")
+                    .hasMessageContaining("'sla-remind', which has no 'fr' version, though form 'essai-fr' collects "
+                            + "leads in that language: add mail/sla-remind_fr.txt and mail/sla-remind_fr.html");
         }
 
         @Test
@@ -152,7 +170,8 @@ class ModelLintTests extends ServiceTestBase {
                 }
             }
             // Together, with no decision deployed before: each process refers only to tables shipped beside it.
-            assertThat(EngineConfiguration.linter(EngineConfiguration.otherBeans(context), key -> false)
+            assertThat(EngineConfiguration.linter(EngineConfiguration.otherBeans(context), key -> false,
+                    EngineConfiguration.emails(context))
                     .lintAll(shipped)).isEmpty();
         }
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,6 +42,7 @@ import io.leadflow.lead.CaptureRequest;
 import io.leadflow.lead.LeadService;
 import io.leadflow.lead.Leads;
 import io.leadflow.support.ExternalServers;
+import io.leadflow.support.ModelsFolder;
 import io.leadflow.support.OwnContext;
 
 /**
@@ -67,22 +67,8 @@ class ScoringModelTests {
     @DynamicPropertySource
     static void modelsFolder(DynamicPropertyRegistry registry) throws IOException {
         ExternalServers.register(registry);
-        models = Files.createTempDirectory("leadflow-models");
-        for (String folder : List.of("bpmn", "dmn")) {
-            Files.createDirectories(models.resolve(folder));
-            try (var files = Files.list(Path.of(folder))) {
-                files.forEach(f -> copy(f, models.resolve(folder).resolve(f.getFileName())));
-            }
-        }
+        models = ModelsFolder.copyOf("bpmn", "dmn");
         registry.add("leadflow.models.dir", models::toString);
-    }
-
-    private static void copy(Path from, Path to) {
-        try {
-            Files.copy(from, to);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** The demo user holds every role. */

@@ -35,6 +35,8 @@ class EmailComposer {
     private static final Logger log = LoggerFactory.getLogger(EmailComposer.class);
     /** The header naming the outbox row a message was built from, read back when the SMTP result is recorded. */
     static final String OUTBOX_ID = "leadflowOutboxId";
+    /** The header carrying the version of the template the message was rendered from, recorded on its row. */
+    static final String TEMPLATE_VERSION = "leadflowTemplateVersion";
     /** Stages in which the lead hears from sales, not from marketing's journeys. */
     private static final Set<Lead.Stage> SALES_STAGES = Set.of(Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL);
 
@@ -97,11 +99,11 @@ class EmailComposer {
             var rendered = renderer.render(row.template(), lead, emailLinks);
             if (marketing) {
                 Set<String> templateUrls = renderer.templateUrls(row.template(), lead, emailLinks);
-                rendered = new EmailRenderer.Rendered(rendered.subject(),
+                rendered = rendered.withBodies(
                         tracked.trackText(rendered.text(), lead.id(), row.purpose(), templateUrls),
                         tracked.trackHtml(rendered.html(), lead.id(), row.purpose(), templateUrls));
                 if (settings.openTracking()) {
-                    rendered = new EmailRenderer.Rendered(rendered.subject(), rendered.text(),
+                    rendered = rendered.withBodies(rendered.text(),
                             tracked.withOpenPixel(rendered.html(), lead.id(), row.purpose()));
                 }
             }
@@ -120,7 +122,8 @@ class EmailComposer {
             mime.setHeader(BounceParser.PURPOSE_HEADER, row.purpose());
             mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
             signed(mime, row);
-            return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
+            return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id())
+                    .setHeader(TEMPLATE_VERSION, rendered.version()).build();
         } catch (MessagingException | RuntimeException e) {
             if (e instanceof DataAccessException database) {
                 throw database; // not the template's fault: the claim is given back (see OutboxClaims.prepare)
@@ -146,7 +149,8 @@ class EmailComposer {
         mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
         mime.setHeader("Auto-Submitted", "auto-generated");
         signed(mime, row);
-        return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id()).build();
+        return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id())
+                .setHeader(TEMPLATE_VERSION, rendered.version()).build();
     }
 
     /**

@@ -37,10 +37,11 @@ public class EmailOutbox {
     /**
      * @param toAddress null for an email to the lead; a staff address for a notification about the lead
      * @param params    values a staff notification's template shows ({@code key=value} lines), or null
+     * @param templateVersion the version of the template it was rendered from, once handed to SMTP
      */
     public record Row(String id, String leadId, String purpose, String template, Status status, int attempts,
             Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError, String toAddress,
-            String params, String sendWindow, Instant claimedUntil) {
+            String params, String sendWindow, Instant claimedUntil, Integer templateVersion) {
 
         public boolean toStaff() {
             return toAddress != null;
@@ -225,12 +226,14 @@ public class EmailOutbox {
     /**
      * The sender hands the email to SMTP now: from here on, a crash leaves its delivery uncertain. False when the
      * claim is no longer this sender's (it ran out and the row went back to the outbox): the email must not be sent.
+     *
+     * @param templateVersion the version of the template the email was rendered from
      */
-    boolean markHandedToSmtp(Row claimed) {
+    boolean markHandedToSmtp(Row claimed, Integer templateVersion) {
         return jdbc.sql("""
-                update email_outbox set smtp_started_at = ?
+                update email_outbox set smtp_started_at = ?, template_version = ?
                  where id = ? and status = 'SENDING' and claimed_until = ?""")
-                .params(ts(clock.instant()), claimed.id(), ts(claimed.claimedUntil())).update() == 1;
+                .params(ts(clock.instant()), templateVersion, claimed.id(), ts(claimed.claimedUntil())).update() == 1;
     }
 
     /** What became of the claims whose sender stopped (crash, kill) while holding them. */
@@ -342,6 +345,6 @@ public class EmailOutbox {
                 rs.getTimestamp("created_at").toInstant(), sent == null ? null : sent.toInstant(),
                 rs.getTimestamp("next_attempt_at").toInstant(), rs.getString("last_error"), rs.getString("to_address"),
                 rs.getString("params"), rs.getString("send_window"),
-                claimedUntil == null ? null : claimedUntil.toInstant());
+                claimedUntil == null ? null : claimedUntil.toInstant(), rs.getObject("template_version", Integer.class));
     }
 }

@@ -1,52 +1,37 @@
 package io.leadflow.channel.email;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.Method;
-import java.lang.reflect.RecordComponent;
-import java.util.Arrays;
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.BiFunction;
-import java.util.regex.Pattern;
 
 import org.springframework.stereotype.Component;
-import org.thymeleaf.TemplateEngine;
-import org.thymeleaf.context.Context;
-import org.thymeleaf.spring6.SpringTemplateEngine;
-import org.thymeleaf.templatemode.TemplateMode;
-import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.platform.LeadflowSettings;
 
 /**
- * Renders {@code mail/<template>.txt} and {@code mail/<template>.html}, or their translation
- * {@code <template>_<language>} for the lead's language. The first line of the text template is
- * {@code Subject: …}; a new email is two files, no Java.
+ * Renders a template of the {@link TemplateLibrary} for a lead: {@code mail/<template>.txt} and
+ * {@code mail/<template>.html}, or their translation {@code <template>_<language>} for the lead's language. The first
+ * line of the text template is {@code Subject: …}; a new email is two files, no Java.
  */
 @Component
 class EmailRenderer {
 
-    /** Control characters (CR and LF among them) and Unicode's line and paragraph separators. */
-    private static final Pattern LINE_BREAKS = Pattern.compile("[\\p{Cntrl}\\u2028\\u2029]+");
-    /** The lead's fields and its canonical constructor, looked up once rather than for every email. */
-    private static final RecordComponent[] LEAD_FIELDS = Lead.class.getRecordComponents();
-    private static final Method[] LEAD_ACCESSORS = Arrays.stream(LEAD_FIELDS).map(RecordComponent::getAccessor)
-            .toArray(Method[]::new);
-    private static final Constructor<Lead> LEAD_CONSTRUCTOR = canonicalConstructor();
-    /** Text fields that choose the template or name the lead, not typed by a person: kept in a blank lead. */
-    private static final Set<String> TEMPLATE_KEYS = Set.of("id", "language");
+    /** @param version the version of the template it was rendered from */
+    record Rendered(String subject, String text, String html, int version) {
 
-    record Rendered(String subject, String text, String html) {
+        Rendered withBodies(String text, String html) {
+            return new Rendered(subject, text, html, version);
+        }
     }
 
-    private final TemplateEngine text = engine(TemplateMode.TEXT, ".txt");
-    private final TemplateEngine html = engine(TemplateMode.HTML, ".html");
+    private final TemplateLibrary library;
+    private final MailThymeleaf thymeleaf;
     private final LeadflowSettings settings;
 
-    EmailRenderer(LeadflowSettings settings) {
+    EmailRenderer(TemplateLibrary library, MailThymeleaf thymeleaf, LeadflowSettings settings) {
+        this.library = library;
+        this.thymeleaf = thymeleaf;
         this.settings = settings;
     }
 
@@ -56,22 +41,15 @@ class EmailRenderer {
 
     /** @param params values a staff notification shows besides the lead ({@code ${params.dueAt}}) */
     Rendered render(String template, Lead lead, Map<String, String> relativeLinks, Map<String, String> params) {
-        lead = withoutLineBreaks(lead);
-        Map<String, String> links = new HashMap<>();
-        relativeLinks.forEach((k, v) -> links.put(k, settings.link(v)));
-        Context ctx = new Context();
-        ctx.setVariable("lead", lead);
-        ctx.setVariable("links", links);
-        ctx.setVariable("publicUrl", settings.link(""));
-        ctx.setVariable("params", params);
-        String name = localised(template, lead.language());
-        String body = text.process(name, ctx);
-        int eol = body.indexOf('\n');
-        if (!body.startsWith("Subject:") || eol < 0) {
-            throw new IllegalStateException("mail/" + template + ".txt must start with a 'Subject: …' line");
-        }
-        return new Rendered(oneHeaderLine(body.substring("Subject:".length(), eol)), body.substring(eol + 1).strip(),
-                html.process(name, ctx));
+        return render(template(template), TemplateValues.lead(lead), absolute(relativeLinks), params);
+    }
+
+    /** The template for a made-up lead writing in that language, as the preview and the test send show it. */
+    Rendered sample(EmailTemplate template, String language) {
+        String publicUrl = settings.link("");
+        return render(template, TemplateValues.sampleLead(language),
+                TemplateValues.sampleLinks(template.name(), publicUrl),
+                TemplateValues.sampleParams(template.name(), publicUrl));
     }
 
     /**
@@ -80,51 +58,34 @@ class EmailRenderer {
      * built from a lead field is therefore not among them either.
      */
     Set<String> templateUrls(String template, Lead lead, Map<String, String> relativeLinks) {
-        Rendered blank = render(template, withoutText(lead), relativeLinks);
+        Rendered blank = render(template(template), TemplateValues.withoutText(TemplateValues.lead(lead)),
+                absolute(relativeLinks), Map.of());
         return TrackedLinks.urls(blank.text(), blank.html());
     }
 
-    /** The lead with every text field empty; ids, states, numbers and times kept (a template may branch on them). */
-    static Lead withoutText(Lead lead) {
-        return withFields(lead, (field, value) -> value instanceof String && !TEMPLATE_KEYS.contains(field) ? null
-                : value);
-    }
-
-    /**
-     * The lead as the email shows it: a line break in a field (refused at every way in, but a value may predate that)
-     * becomes a space, so that it can neither end the subject line early nor start a header of its own.
-     */
-    static Lead withoutLineBreaks(Lead lead) {
-        return withFields(lead, (field, value) -> value instanceof String text && LINE_BREAKS.matcher(text).find()
-                ? oneHeaderLine(text) : value);
-    }
-
-    /**
-     * The lead with each field (name, value) replaced by what {@code change} answers; the lead itself when nothing
-     * changed.
-     */
-    private static Lead withFields(Lead lead, BiFunction<String, Object, Object> change) {
-        Object[] values = new Object[LEAD_ACCESSORS.length];
-        boolean changed = false;
-        try {
-            for (int i = 0; i < LEAD_ACCESSORS.length; i++) {
-                Object value = LEAD_ACCESSORS[i].invoke(lead);
-                values[i] = change.apply(LEAD_FIELDS[i].getName(), value);
-                changed |= values[i] != value;
-            }
-            return changed ? LEAD_CONSTRUCTOR.newInstance(values) : lead;
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("Cannot copy lead " + lead.id(), e);
+    private Rendered render(EmailTemplate template, Map<String, Object> lead, Map<String, String> links,
+            Map<String, String> params) {
+        Map<String, Object> values = TemplateValues.values(lead, links, settings.link(""), params);
+        String language = (String) lead.get("language");
+        String body = thymeleaf.text(template.text(language), values);
+        int eol = body.indexOf('\n');
+        if (!body.startsWith("Subject:") || eol < 0) {
+            throw new IllegalStateException("mail/" + template.fileFor(language)
+                    + ".txt must start with a 'Subject: …' line");
         }
+        return new Rendered(oneHeaderLine(body.substring("Subject:".length(), eol)), body.substring(eol + 1).strip(),
+                thymeleaf.html(template.html(language), values), template.version());
     }
 
-    private static Constructor<Lead> canonicalConstructor() {
-        try {
-            return Lead.class.getDeclaredConstructor(
-                    Arrays.stream(LEAD_FIELDS).map(RecordComponent::getType).toArray(Class<?>[]::new));
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException("A record has its canonical constructor", e);
-        }
+    private EmailTemplate template(String name) {
+        return library.find(name).orElseThrow(() -> new IllegalStateException("there is no email template '" + name
+                + "' (mail/" + name + ".txt and mail/" + name + ".html)"));
+    }
+
+    private Map<String, String> absolute(Map<String, String> relativeLinks) {
+        Map<String, String> links = new HashMap<>();
+        relativeLinks.forEach((k, v) -> links.put(k, settings.link(v)));
+        return links;
     }
 
     /**
@@ -132,28 +93,6 @@ class EmailRenderer {
      * which would start a header of the sender's choosing) and Unicode line separator becomes a space.
      */
     static String oneHeaderLine(String subject) {
-        return LINE_BREAKS.matcher(subject).replaceAll(" ").trim();
-    }
-
-    /** {@code welcome_fr} for a lead whose language is French, when that translation exists; else the default. */
-    static String localised(String template, String language) {
-        if (language == null || language.isBlank()) {
-            return template;
-        }
-        String lang = language.toLowerCase(Locale.ROOT).split("[-_]")[0];
-        String candidate = template + "_" + lang;
-        return MailTemplates.exists(candidate) ? candidate : template;
-    }
-
-    private static TemplateEngine engine(TemplateMode mode, String suffix) {
-        ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver();
-        resolver.setPrefix("mail/");
-        resolver.setSuffix(suffix);
-        resolver.setTemplateMode(mode);
-        resolver.setCharacterEncoding("UTF-8");
-        resolver.setCacheable(true);
-        TemplateEngine engine = new SpringTemplateEngine();
-        engine.setTemplateResolver(resolver);
-        return engine;
+        return TemplateValues.oneLine(subject);
     }
 }

@@ -18,8 +18,9 @@ import io.leadflow.lead.Leads;
 @RestController
 class LeadEmailsController {
 
-    record EmailView(String purpose, String template, EmailOutbox.Status status, int attempts, Instant createdAt,
-            Instant sentAt, Instant nextAttemptAt, String lastError) {
+    /** @param templateVersion the version of the template it was rendered from (see /api/emails/{name}) */
+    record EmailView(String purpose, String template, Integer templateVersion, EmailOutbox.Status status, int attempts,
+            Instant createdAt, Instant sentAt, Instant nextAttemptAt, String lastError) {
     }
 
     private final EmailOutbox outbox;
@@ -34,7 +35,7 @@ class LeadEmailsController {
     List<EmailView> emails(@PathVariable String id, Authentication user) {
         LeadAccess.check(leads, id, user);
         return outbox.forLead(id).stream()
-                .map(r -> new EmailView(r.purpose(), r.template(), r.status(), r.attempts(), r.createdAt(),
+                .map(r -> new EmailView(r.purpose(), r.template(), r.templateVersion(), r.status(), r.attempts(), r.createdAt(),
                         r.sentAt(), r.status() == EmailOutbox.Status.PENDING ? r.nextAttemptAt() : null,
                         r.lastError()))
                 .toList();

@@ -1,18 +1,11 @@
 package io.leadflow.channel.email;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.Arrays;
 import java.util.List;
-
-import org.springframework.core.io.ClassPathResource;
-import org.springframework.core.io.Resource;
-import org.springframework.core.io.support.PathMatchingResourcePatternResolver;
+import java.util.stream.Stream;
 
 /**
- * The email templates: {@code mail/<name>.txt} (a subject line, then the text) and {@code mail/<name>.html}, with
- * translations {@code <name>_<language>}. The code itself names the double opt-in's; every other template is a
- * marketing email a journey chose.
+ * The email templates Leadflow's code names: the double opt-in's and the notifications of the SLA ladder. Every
+ * other template is a marketing email a journey chose; {@link TemplateLibrary} holds them all.
  */
 public final class MailTemplates {
 
@@ -30,21 +23,18 @@ public final class MailTemplates {
         return DOUBLE_OPT_IN.contains(template);
     }
 
-    /** Whether a template of that name exists, in text and HTML. */
-    public static boolean exists(String name) {
-        return !name.isBlank() && new ClassPathResource("mail/" + name + ".txt").exists()
-                && new ClassPathResource("mail/" + name + ".html").exists();
+    /** Notifications to our sales people about a lead (the SLA ladder): no unsubscribe link, values in params. */
+    public static final String SLA_REMIND = "sla-remind";
+    public static final String SLA_ESCALATE = "sla-escalate";
+    public static final String SLA_REASSIGNED = "sla-reassigned";
+    public static final List<String> STAFF = List.of(SLA_REMIND, SLA_ESCALATE, SLA_REASSIGNED);
+
+    public static boolean isStaff(String template) {
+        return STAFF.contains(template);
     }
 
-    /** The names of every template (translations not counted), sorted. */
-    public static List<String> names() {
-        try {
-            Resource[] texts = new PathMatchingResourcePatternResolver().getResources("classpath*:mail/*.txt");
-            return Arrays.stream(texts).map(Resource::getFilename).filter(n -> n != null && !n.contains("_"))
-                    .map(n -> n.substring(0, n.length() - ".txt".length())).filter(MailTemplates::exists).sorted()
-                    .distinct().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Templates Leadflow's own code sends, whatever the models say: they must always exist. */
+    static List<String> namedByCode() {
+        return Stream.concat(DOUBLE_OPT_IN.stream(), STAFF.stream()).toList();
     }
 }

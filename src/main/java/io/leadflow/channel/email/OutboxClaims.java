@@ -174,7 +174,8 @@ class OutboxClaims {
     private Message<MimeMessage> prepareInTransaction(EmailOutbox.Row row) {
         return tx.execute(s -> {
             Message<MimeMessage> message = composer.build(row);
-            if (message != null && !outbox.markHandedToSmtp(row)) {
+            if (message != null && !outbox.markHandedToSmtp(row,
+                    (Integer) message.getHeaders().get(EmailComposer.TEMPLATE_VERSION))) {
                 log.warn("Email {} for lead {} was held past its claim and went back to the outbox: another sender"
                         + " sends it", row.purpose(), row.leadId());
                 return null;
