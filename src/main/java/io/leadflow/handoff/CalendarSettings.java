@@ -4,6 +4,8 @@ import java.time.DayOfWeek;
 import java.time.LocalDate;
 import java.time.LocalTime;
 import java.time.ZoneId;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,6 +36,12 @@ public record CalendarSettings(Map<String, Calendar> calendar) {
     }
 
     public CalendarSettings {
-        calendar = calendar == null ? Map.of() : Map.copyOf(calendar);
+        // in the order configured: the first calendar is the one of a team that names none (a team made in Admin)
+        calendar = calendar == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(calendar));
+    }
+
+    /** The first calendar configured, for a team that names none; null when there is no calendar at all. */
+    public String defaultCalendar() {
+        return calendar.keySet().stream().findFirst().orElse(null);
     }
 }

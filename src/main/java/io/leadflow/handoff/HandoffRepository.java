@@ -4,7 +4,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.dao.DuplicateKeyException;
@@ -60,6 +62,19 @@ class HandoffRepository {
     int countOpen() {
         return jdbc.sql("select count(*) from handoffs where status in ('OPEN', 'ACCEPTED', 'CRM_FAILED')")
                 .query(Integer.class).single();
+    }
+
+    /** Open handoffs (waiting for sales or accepted) per team and owner, in one query for the teams overview. */
+    Map<String, Map<String, Integer>> countOpenPerTeamAndOwner() {
+        Map<String, Map<String, Integer>> counts = new HashMap<>();
+        jdbc.sql("""
+                select team, owner, count(*) as open_handoffs from handoffs
+                 where status in ('OPEN', 'ACCEPTED', 'CRM_FAILED') and owner is not null group by team, owner""")
+                .query(rs -> {
+                    counts.computeIfAbsent(rs.getString("team"), t -> new HashMap<>())
+                            .put(rs.getString("owner"), rs.getInt("open_handoffs"));
+                });
+        return counts;
     }
 
     void update(String id, Handoff.Status status, Instant acceptedAt, Instant closedAt, String reason,

@@ -57,7 +57,7 @@ public class HandoffService {
     private final HandoffRepository handoffs;
     private final Leads leads;
     private final DecisionEvaluator decisions;
-    private final SalesSettings sales;
+    private final SalesDirectory sales;
     private final BusinessCalendar calendar;
     private final HandoffTasks tasks;
     private final Clock clock;
@@ -65,7 +65,7 @@ public class HandoffService {
     private final EmailOutbox outbox;
     private final LeadflowSettings leadflow;
 
-    HandoffService(HandoffRepository handoffs, Leads leads, DecisionEvaluator decisions, SalesSettings sales,
+    HandoffService(HandoffRepository handoffs, Leads leads, DecisionEvaluator decisions, SalesDirectory sales,
             BusinessCalendar calendar, HandoffTasks tasks, Clock clock, MeterRegistry registry, EmailOutbox outbox,
             LeadflowSettings leadflow) {
         this.outbox = outbox;
@@ -97,20 +97,21 @@ public class HandoffService {
             throw new IllegalStateException("The lead-assignment table gave no team for lead " + leadId
                     + ": add a catch-all rule");
         }
-        SalesSettings.Team teamSettings = sales.team(team);
+        requireTeam(team);
+        String teamCalendar = sales.calendar(team);
         String owner = (String) assignment.value("owner");
         if (owner == null || owner.isBlank()) {
-            owner = nextRep(team, teamSettings, null);
+            owner = nextRep(team, null);
         }
         Map<String, Object> slaIn = new HashMap<>();
         slaIn.put("grade", lead.grade());
         slaIn.put("team", team);
         var sla = decisions.evaluate(ModelKeys.DECISION_SALES_SLA, slaIn);
         Instant now = clock.instant();
-        Instant dueAt = calendar.add(teamSettings.calendar(), now, (String) sla.value("acceptWithin"));
-        Instant remindAt = step(teamSettings, now, sla.value("remindAfter"));
-        Instant escalateAt = step(teamSettings, now, sla.value("escalateAfter"));
-        Instant reassignAt = step(teamSettings, now, sla.value("reassignAfter"));
+        Instant dueAt = calendar.add(teamCalendar, now, (String) sla.value("acceptWithin"));
+        Instant remindAt = step(teamCalendar, now, sla.value("remindAfter"));
+        Instant escalateAt = step(teamCalendar, now, sla.value("escalateAfter"));
+        Instant reassignAt = step(teamCalendar, now, sla.value("reassignAfter"));
         Handoff h = new Handoff(UUID.randomUUID().toString(), leadId, team, owner, lead.grade(), Status.OPEN, now,
                 dueAt, remindAt, null, 0, null, null, null, null,
                 new Handoff.Ladder(escalateAt, reassignAt, null, null, null, null));
@@ -120,9 +121,22 @@ public class HandoffService {
         return new Opened(h.id(), team, owner, dueAt, remindAt, escalateAt, reassignAt);
     }
 
-    private Instant step(SalesSettings.Team team, Instant from, Object offset) {
+    /**
+     * The table's team is a Camunda group of type SALES_TEAM, or the lead would wait in a Tasklist queue nobody sees.
+     * DecisionContracts refuses such a table at save; this catches a team deleted in Admin since.
+     */
+    private void requireTeam(String team) {
+        if (!sales.teams().contains(team)) {
+            throw new IllegalStateException("The lead-assignment table chose team '" + team + "', which does not "
+                    + "exist: add the team as a Camunda group of type " + SalesDirectory.TEAM_GROUP_TYPE
+                    + " in Camunda Admin (Groups, id '" + team + "', its reps as members), or configure "
+                    + "leadflow.sales.teams." + team + ".reps for the next start");
+        }
+    }
+
+    private Instant step(String teamCalendar, Instant from, Object offset) {
         return offset == null || offset.toString().isBlank() ? from.plus(NEVER)
-                : calendar.add(team.calendar(), from, offset.toString());
+                : calendar.add(teamCalendar, from, offset.toString());
     }
 
     /**
@@ -130,9 +144,11 @@ public class HandoffService {
      * available (the team's queue in Tasklist still shows the task). The shared cursor keeps turns fair across
      * nodes and restarts.
      */
-    private String nextRep(String team, SalesSettings.Team settings, String notThisOne) {
-        List<String> reps = settings.reps();
-        if (reps == null || reps.isEmpty()) {
+    private String nextRep(String team, String notThisOne) {
+        List<String> reps = sales.reps(team);
+        if (reps.isEmpty()) {
+            log.warn("Team {} has no reps (members of its Camunda group who are also in {}): the handoff waits in "
+                    + "the team's queue", team, SalesDirectory.REP_ROLE);
             return null;
         }
         for (int tries = 0; tries < reps.size(); tries++) {
@@ -152,7 +168,8 @@ public class HandoffService {
         if (!handoffs.markReminded(id, clock.instant())) {
             return false;
         }
-        notify(h, h.owner() != null ? h.owner() : sales.team(h.team()).manager(), "remind", MailTemplates.SLA_REMIND);
+        notify(h, h.owner() != null ? h.owner() : sales.manager(h.team()).orElse(null), "remind",
+                MailTemplates.SLA_REMIND);
         return true;
     }
 
@@ -164,7 +181,7 @@ public class HandoffService {
             return false;
         }
         log.warn("Handoff {} escalated to the manager of team {}", id, h.team());
-        notify(h, sales.team(h.team()).manager(), "escalate", MailTemplates.SLA_ESCALATE);
+        notify(h, sales.manager(h.team()).orElse(null), "escalate", MailTemplates.SLA_ESCALATE);
         return true;
     }
 
@@ -180,7 +197,7 @@ public class HandoffService {
         if (h.status() != Status.OPEN || h.ladder().reassignedAt() != null) {
             return Optional.empty();
         }
-        String next = nextRep(h.team(), sales.team(h.team()), h.owner());
+        String next = nextRep(h.team(), h.owner());
         if (next == null) {
             return Optional.empty();
         }
@@ -193,10 +210,15 @@ public class HandoffService {
     }
 
     private void notify(Handoff h, String user, String step, String template) {
-        String to = sales.email(user);
+        if (user == null) {
+            log.warn("Nobody to tell of the {} of handoff {}: team {} has no owner for it and no manager (a member in "
+                    + "{}); it shows only in /sla and Tasklist", step, h.id(), h.team(), SalesDirectory.MANAGER_ROLE);
+            return;
+        }
+        String to = sales.email(user).orElse(null);
         if (to == null) {
-            log.warn("No email for sales user {} (leadflow.sales.reps.{}.email): the {} of handoff {} shows only in "
-                    + "/sla and Tasklist", user, user, step, h.id());
+            log.warn("No email for sales user {} (Camunda Admin: Users, Profile): the {} of handoff {} shows only in "
+                    + "/sla and Tasklist", user, step, h.id());
             return;
         }
         Map<String, String> params = new LinkedHashMap<>();
@@ -208,6 +230,11 @@ public class HandoffService {
         params.put("slaUrl", leadflow.link("/sla"));
         params.put("tasklistUrl", leadflow.link("/camunda/app/tasklist/"));
         outbox.enqueueToStaff(h.leadId(), "sla-" + step + ":" + h.id(), template, to, params);
+    }
+
+    /** Open handoffs per team and owner ({@code OPEN}, {@code ACCEPTED}, {@code CRM_FAILED}). */
+    public Map<String, Map<String, Integer>> openPerTeamAndOwner() {
+        return handoffs.countOpenPerTeamAndOwner();
     }
 
     public Handoff get(String id) {

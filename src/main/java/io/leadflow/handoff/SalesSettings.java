@@ -6,8 +6,11 @@ import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Sales teams: {@code leadflow.sales.teams.<team>.{calendar,manager,reps}}. A team is also a Camunda group, so
- * its members find the team's "Follow up lead" tasks in Tasklist.
+ * Sales teams and reps as configured: {@code leadflow.sales.teams.<team>.{calendar,manager,reps}} and
+ * {@code leadflow.sales.reps.<user>.{email,away}}. They are a seed: a first start makes each team a Camunda group of
+ * type SALES_TEAM with its reps as members, and from then on Camunda Admin is where teams and reps change
+ * ({@link SalesDirectory}); a team's calendar and manager, and a rep's email and away flag, still fill in what Admin
+ * leaves empty.
  */
 @ConfigurationProperties("leadflow.sales")
 public record SalesSettings(Map<String, Team> teams, Map<String, Rep> reps) {
@@ -18,8 +21,9 @@ public record SalesSettings(Map<String, Team> teams, Map<String, Rep> reps) {
     /**
      * A person of sales ({@code leadflow.sales.reps.<user id>}).
      *
-     * @param email where SLA reminders, escalations and reassignments reach them
-     * @param away  skipped by round robin and reassignment (holidays, sick leave) while true
+     * @param email where SLA reminders, escalations and reassignments reach them while their Camunda user has none
+     * @param away  skipped by round robin and reassignment (holidays, sick leave) while true and not set otherwise
+     *              through {@code PUT /api/sales/reps/{user}/away}
      */
     public record Rep(String email, boolean away) {
     }
@@ -30,22 +34,13 @@ public record SalesSettings(Map<String, Team> teams, Map<String, Rep> reps) {
     }
 
     public boolean away(String user) {
-        Rep rep = reps.get(user);
+        Rep rep = user == null ? null : reps.get(user);
         return rep != null && rep.away();
     }
 
-    /** The address of a sales user, or null when none is configured. */
+    /** The configured address of a sales user, or null when none is configured. */
     public String email(String user) {
         Rep rep = user == null ? null : reps.get(user);
         return rep == null || rep.email() == null || rep.email().isBlank() ? null : rep.email();
-    }
-
-    public Team team(String id) {
-        Team team = teams.get(id);
-        if (team == null) {
-            throw new IllegalStateException("The lead-assignment table chose team '" + id
-                    + "', which is not configured: add leadflow.sales.teams." + id + ".reps (and calendar)");
-        }
-        return team;
     }
 }

@@ -131,6 +131,9 @@ public class SecurityConfig {
                         // sales
                         .requestMatchers(path("/api/handoffs/**"), path("/api/handoffs")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(path("/sla")).hasAnyRole(SALES_MANAGER, ADMIN)
+                        // a rep may mark only themself away: SalesTeamsController checks whom
+                        .requestMatchers(put("/api/sales/reps/*/away")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
+                        .requestMatchers(get("/api/sales/teams")).hasAnyRole(SALES_MANAGER, ADMIN)
                         .requestMatchers(get("/api/leads"), get("/api/leads/**"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
                         // any signed-in user
@@ -150,6 +153,10 @@ public class SecurityConfig {
 
     private static RequestMatcher post(String pattern) {
         return withDefaults().matcher(HttpMethod.POST, pattern);
+    }
+
+    private static RequestMatcher put(String pattern) {
+        return withDefaults().matcher(HttpMethod.PUT, pattern);
     }
 
     private static RequestMatcher delete(String pattern) {

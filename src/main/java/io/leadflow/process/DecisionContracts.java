@@ -31,7 +31,7 @@ import org.camunda.bpm.model.dmn.instance.Text;
 import org.springframework.stereotype.Component;
 
 import io.leadflow.handoff.BusinessCalendar;
-import io.leadflow.handoff.SalesSettings;
+import io.leadflow.handoff.SalesDirectory;
 import io.leadflow.platform.ModelKeys;
 
 /**
@@ -40,7 +40,8 @@ import io.leadflow.platform.ModelKeys;
  * <ul>
  * <li>{@code sales-sla}: every duration is a business duration in quotes ({@code "PT4H"}, {@code "P2D"}), the
  * acceptance deadline is always given, and on each team's calendar remind &lt; escalate &lt; reassign &le; due;</li>
- * <li>{@code lead-assignment}: every team it can choose is configured, and a last rule matches every lead;</li>
+ * <li>{@code lead-assignment}: every team it can choose exists (a Camunda group of type SALES_TEAM), and a last rule
+ * matches every lead;</li>
  * <li>{@code nurture-track}: every track it can choose has its flow in the {@code nurture} journey (the table's
  * catch-all track may take the gateway's default flow), checked from either side when one of them is saved.</li>
  * </ul>
@@ -60,10 +61,10 @@ class DecisionContracts {
             Instant.parse("2026-01-05T13:00:00Z"), Instant.parse("2026-01-09T15:00:00Z"));
     private static final List<String> SLA_STEPS = List.of("remindAfter", "escalateAfter", "reassignAfter");
 
-    private final SalesSettings sales;
+    private final SalesDirectory sales;
     private final BusinessCalendar calendar;
 
-    DecisionContracts(SalesSettings sales, BusinessCalendar calendar) {
+    DecisionContracts(SalesDirectory sales, BusinessCalendar calendar) {
         this.sales = sales;
         this.calendar = calendar;
     }
@@ -170,9 +171,9 @@ class DecisionContracts {
             Map<String, String> durations, Collection<String> teams) {
         Set<String> calendars = new LinkedHashSet<>();
         for (String team : teams) {
-            SalesSettings.Team settings = sales.teams().get(team);
-            if (settings != null && settings.calendar() != null) {
-                calendars.add(settings.calendar());
+            String cal = sales.calendar(team);
+            if (cal != null) {
+                calendars.add(cal);
             }
         }
         for (String cal : calendars) {
@@ -225,6 +226,7 @@ class DecisionContracts {
     private List<ModelLinter.Problem> assignment(String file, DecisionTable table) {
         List<ModelLinter.Problem> problems = new ArrayList<>();
         int team = outputNames(table).indexOf("team");
+        Set<String> teams = sales.teams();
         boolean catchAll = false;
         for (Rule rule : table.getRules()) {
             catchAll |= isCatchAll(rule);
@@ -235,10 +237,12 @@ class DecisionContracts {
             Matcher literal = STRING_LITERAL.matcher(text);
             if (text.isEmpty()) {
                 problems.add(new ModelLinter.Problem(file, describe(rule), "chooses no team: every rule names one"));
-            } else if (literal.matches() && !sales.teams().containsKey(literal.group(1))) {
+            } else if (literal.matches() && !teams.contains(literal.group(1))) {
                 problems.add(new ModelLinter.Problem(file, describe(rule), "chooses team " + text
-                        + ", which does not exist: use one of " + sales.teams().keySet().stream().sorted().toList()
-                        + ", or add the team (leadflow.sales.teams." + literal.group(1) + ")"));
+                        + ", which does not exist: use one of " + List.copyOf(teams) + ", or add the team in "
+                        + "Camunda Admin (Groups: a new group '" + literal.group(1) + "' of type "
+                        + SalesDirectory.TEAM_GROUP_TYPE + ", then its reps as members) and save again; "
+                        + "leadflow.sales.teams." + literal.group(1) + " adds it only at the next start"));
             }
         }
         if (!catchAll) {
@@ -316,7 +320,7 @@ class DecisionContracts {
                 }
             }
         }
-        return sales.teams().keySet();
+        return sales.teams();
     }
 
     private static List<String> outputNames(DecisionTable table) {

@@ -26,6 +26,7 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.env.Profiles;
 import org.springframework.stereotype.Component;
 
+import io.leadflow.handoff.SalesDirectory;
 import io.leadflow.handoff.SalesSettings;
 
 /**
@@ -34,9 +35,13 @@ import io.leadflow.handoff.SalesSettings;
  * Cockpit, MARKETER reads Cockpit and deploys.
  * <p>
  * Configuration is the source of truth for the users it names: a configured password replaces the stored one (that
- * is how a password is rotated). With demo users off, the demo users a development start left in the database are
- * deleted, and under the {@code prod} profile the start is refused while any stored user still signs in with the demo
- * password, however it got there.
+ * is how a password is rotated). Sales teams and reps are only seeded ({@code leadflow.sales.*}): a configured team
+ * becomes a group of type SALES_TEAM, its reps members of it and of SALES, a rep's configured address the user's
+ * email while it has none; nothing is removed or overwritten, since Camunda Admin manages them from then on.
+ * <p>
+ * With demo users off, the demo users a development start left in the database are deleted, and under the
+ * {@code prod} profile the start is refused while any stored user still signs in with the demo password, however it
+ * got there.
  */
 @Component
 class IdentitySetup implements SmartInitializingSingleton {
@@ -66,7 +71,7 @@ class IdentitySetup implements SmartInitializingSingleton {
     @Override
     public void afterSingletonsInstantiated() {
         ROLES.forEach(role -> group(role, "WORKFLOW"));
-        sales.teams().keySet().forEach(team -> group(team, "SALES_TEAM"));
+        sales.teams().keySet().forEach(team -> group(team, SalesDirectory.TEAM_GROUP_TYPE));
         authorize();
         Map<String, UsersSettings.User> all = new LinkedHashMap<>();
         if (users.demoUsers().enabled()) {
@@ -80,6 +85,7 @@ class IdentitySetup implements SmartInitializingSingleton {
         }
         all.putAll(users.users());
         all.forEach(this::user);
+        seedSalesTeams();
         if (env.acceptsProfiles(Profiles.of("prod"))) {
             refuseDemoPasswords();
         }
@@ -109,6 +115,39 @@ class IdentitySetup implements SmartInitializingSingleton {
     private boolean accepts(UserEntity user, String password) {
         return user.getPassword() != null && engine.getPasswordManager()
                 .check(EncryptionUtil.saltPassword(password, user.getSalt()), user.getPassword());
+    }
+
+    /**
+     * Makes the configured reps members of their team and of SALES (which makes them reps, {@code SalesDirectory}),
+     * and gives them their configured address when their user has none. Users that do not exist are left to Admin.
+     */
+    private void seedSalesTeams() {
+        sales.teams().forEach((team, settings) -> {
+            for (String rep : settings.reps() == null ? List.<String>of() : settings.reps()) {
+                if (identity.createUserQuery().userId(rep).count() == 0) {
+                    log.warn("leadflow.sales.teams.{}.reps names {}, who is no user: add them in Camunda Admin "
+                            + "(Users) and to the groups SALES and {}", team, rep, team);
+                    continue;
+                }
+                membership(rep, team);
+                membership(rep, SalesDirectory.REP_ROLE);
+            }
+        });
+        sales.reps().forEach((id, rep) -> {
+            User user = identity.createUserQuery().userId(id).singleResult();
+            if (user != null && (user.getEmail() == null || user.getEmail().isBlank()) && rep.email() != null
+                    && !rep.email().isBlank()) {
+                user.setEmail(rep.email());
+                identity.saveUser(user);
+            }
+        });
+    }
+
+    private void membership(String user, String group) {
+        if (identity.createUserQuery().userId(user).memberOfGroup(group).count() == 0) {
+            identity.createMembership(user, group);
+            log.info("Made {} a member of {} (leadflow.sales.teams)", user, group);
+        }
     }
 
     private void group(String id, String type) {

@@ -63,6 +63,9 @@ final class ModelLinter {
     }
 
     private static final String CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn";
+    /** {@code 3 days}, {@code 4 hours}, {@code 2 semaines} in an element's name. */
+    private static final Pattern NAMED_WAIT = Pattern.compile(
+            "(?i)\\b(\\d+)\\s*(minutes?|mins?|hours?|heures?|h|days?|jours?|weeks?|semaines?)\\b");
     /** The engine takes Activiti's old namespace for its own: an activiti:class is a camunda:class. */
     private static final String ACTIVITI_NS = "http://activiti.org/bpmn";
     /** An expression, to its closing brace: a brace inside a quoted string does not close it. */
@@ -171,6 +174,9 @@ final class ModelLinter {
             checkTimer(file, describe(event), timer.getTimeDuration() != null ? timer.getTimeDuration().getTextContent() : null, "duration", problems);
             checkTimer(file, describe(event), timer.getTimeCycle() != null ? timer.getTimeCycle().getTextContent() : null, "cycle", problems);
             checkTimer(file, describe(event), timer.getTimeDate() != null ? timer.getTimeDate().getTextContent() : null, "date", problems);
+            if (timer.getTimeDuration() != null) {
+                checkTimerName(file, event, timer.getTimeDuration().getTextContent(), problems);
+            }
         }
         for (CamundaFailedJobRetryTimeCycle cycle : model.getModelElementsByType(CamundaFailedJobRetryTimeCycle.class)) {
             String value = cycle.getTextContent() == null ? "" : cycle.getTextContent().trim();
@@ -460,6 +466,57 @@ final class ModelLinter {
         return id.endsWith("Service") || id.endsWith("Repository") || id.endsWith("Settings") || id.endsWith("Bean")
                 || id.endsWith("Context") || id.equals("environment") || id.equals("systemProperties")
                 || id.startsWith("spring") || id.endsWith("Template") || id.endsWith("Engine");
+    }
+
+    /**
+     * A timer whose name gives a wait ("Wait 3 days") waits that long: a marketer who changed the value and not the
+     * name would leave a diagram that says one thing and does another.
+     */
+    private static void checkTimerName(String file, BaseElement event, String duration, List<Problem> problems) {
+        String name = event.getAttributeValue("name");
+        if (name == null || duration == null || duration.contains("{")) {
+            return;
+        }
+        Matcher said = NAMED_WAIT.matcher(name);
+        if (!said.find() || said.find(said.end())) {
+            return; // no wait in the name, or more than one: nothing to compare
+        }
+        said.reset().find();
+        long saidMinutes = Long.parseLong(said.group(1)) * unitMinutes(said.group(2));
+        Long actual = minutes(duration.trim());
+        if (actual != null && actual != saidMinutes) {
+            problems.add(new Problem(file, describe(event), "is named '" + name + "' but waits " + duration.trim()
+                    + ": change the name or the timer so that the diagram says what it does"));
+        }
+    }
+
+    private static long unitMinutes(String unit) {
+        String u = unit.toLowerCase(Locale.ROOT);
+        if (u.startsWith("min")) {
+            return 1;
+        }
+        if (u.startsWith("h")) {
+            return 60;
+        }
+        if (u.startsWith("d") || u.startsWith("j")) {
+            return 24 * 60;
+        }
+        return 7 * 24 * 60;
+    }
+
+    /** The minutes of a plain ISO duration ({@code P3D}, {@code PT4H}, {@code P2W}); null for anything else. */
+    private static Long minutes(String iso) {
+        try {
+            if (iso.matches("P\\d+W")) {
+                return Long.parseLong(iso.substring(1, iso.length() - 1)) * 7 * 24 * 60;
+            }
+            if (iso.matches("P\\d+D")) {
+                return Long.parseLong(iso.substring(1, iso.length() - 1)) * 24 * 60;
+            }
+            return java.time.Duration.parse(iso).toMinutes();
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static void checkTimer(String file, String where, String value, String kind, List<Problem> problems) {

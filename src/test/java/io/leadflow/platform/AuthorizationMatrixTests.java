@@ -82,6 +82,11 @@ class AuthorizationMatrixTests extends ServiceTestBase {
             return new Call(ANONYMOUS, HttpMethod.DELETE, path, null, null, MediaType.APPLICATION_JSON);
         }
 
+        static Call put(String path, String json) {
+            return new Call(ANONYMOUS, HttpMethod.PUT, path, json, MediaType.APPLICATION_JSON,
+                    MediaType.APPLICATION_JSON);
+        }
+
         static Call post(String path, String json) {
             return new Call(ANONYMOUS, HttpMethod.POST, path, json, MediaType.APPLICATION_JSON,
                     MediaType.APPLICATION_JSON);
@@ -130,6 +135,9 @@ class AuthorizationMatrixTests extends ServiceTestBase {
         return "{\"email\":\"matrix." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io\"}";
     }
 
+    /** Back from holiday: a rep's own call that changes nothing another test relies on. */
+    private static final String AWAY = "{\"away\": false}";
+
     private static final String UNKNOWN_LEAD_EVENT = "{\"email\":\"nobody-matrix@acme-corp.io\",\"type\":\"PAGE_VIEW\"}";
 
     static Stream<Call> callsThatNeedALogin() {
@@ -145,6 +153,8 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/consent/verify"),
                 Call.get("/api/handoffs"),
                 Call.get("/api/handoffs?status=open"),
+                Call.get("/api/sales/teams"),
+                Call.put("/api/sales/reps/" + SALES + "/away", AWAY),
                 Call.get("/mailbox"),
                 Call.get("/sandbox-crm"),
                 Call.get("/sandbox-crm/api/leads"),
@@ -184,6 +194,12 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/handoffs").as(MARKETER),
                 Call.get("/api/handoffs").as(INTEGRATOR),
                 Call.get("/sla").as(SALES),
+                Call.get("/api/sales/teams").as(SALES),
+                Call.get("/api/sales/teams").as(MARKETER),
+                Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(MARKETER),
+                Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(INTEGRATOR),
+                // a rep marks only themself away
+                Call.put("/api/sales/reps/" + ADMIN + "/away", AWAY).as(SALES),
                 Call.post("/api/journeys/nurture/migrate?dryRun=true", "").as(SALES_MANAGER),
                 Call.post("/api/scoring/backtest", "{}").as(SALES),
                 Call.get("/api/analytics/funnel").as(SALES),
@@ -230,6 +246,9 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 allowed(Call.get("/api/handoffs").as(SALES_MANAGER), 200),
                 allowed(Call.get("/api/handoffs?status=open").as(SALES), 200),
                 allowed(Call.get("/sla").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/api/sales/teams").as(SALES_MANAGER), 200),
+                allowed(Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(SALES), 200),
+                allowed(Call.put("/api/sales/reps/nobody-matrix/away", AWAY).as(SALES_MANAGER), 404),
                 allowed(Call.post("/api/journeys/nurture/migrate?dryRun=true", "").as(MARKETER), 200),
                 allowed(Call.get("/api/analytics/funnel").as(SALES_MANAGER), 200),
                 allowed(Call.get("/api/analytics/emails").as(MARKETER), 200),

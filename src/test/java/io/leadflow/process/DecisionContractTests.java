@@ -91,7 +91,7 @@ class DecisionContractTests extends ServiceTestBase {
         void refusesATeamThatDoesNotExist() {
             assertRefused("lead-assignment.dmn", edit("dmn/lead-assignment.dmn", "<text>\"smb\"</text>",
                     "<text>\"smbb\"</text>"), "\"smbb\"", "does not exist", "[enterprise, smb]",
-                    "leadflow.sales.teams.smbb");
+                    "Camunda Admin", "type SALES_TEAM", "leadflow.sales.teams.smbb");
         }
 
         @Test

@@ -67,7 +67,8 @@ class JourneyMigrationTests extends EngineTestBase {
         // version 2: the wait for engagement gets a new id (and five days); the first wait keeps its id
         String v1 = Files.readString(Path.of("bpmn/nurture.bpmn"));
         String v2 = v1.replace("Gateway_ClickedOrWait", "Gateway_EngagedOrWait")
-                .replace("<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P7D", "<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P5D");
+                .replace("<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P7D", "<bpmn:timeDuration xsi:type=\"bpmn:tFormalExpression\">P5D")
+                .replace("name=\"Wait 7 days\"", "name=\"Wait 5 days\"");
         repository.createDeployment().name("nurture v2").addString("nurture.bpmn", v2).deploy();
 
         var dryRun = migrations.migrate("nurture", true).getBody();

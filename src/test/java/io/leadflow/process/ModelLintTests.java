@@ -139,6 +139,28 @@ class ModelLintTests extends ServiceTestBase {
         }
 
         @Test
+        void refusesATimerWhoseNameSaysAnotherWaitThanItsValue() {
+            String timer = """
+                    <bpmn:intermediateCatchEvent id="Event_Wait" name="%s">
+                      <bpmn:timerEventDefinition><bpmn:timeDuration>%s</bpmn:timeDuration></bpmn:timerEventDefinition>
+                    </bpmn:intermediateCatchEvent>
+                    """;
+            String changedValueOnly = process("camunda:historyTimeToLive=\"P30D\"", timer.formatted("Wait 3 days", "P5D"));
+
+            assertThatThrownBy(() -> deployer.deploy(file("wait.bpmn", changedValueOnly), "test"))
+                    .isInstanceOf(ModelRejected.class)
+                    .hasMessageContaining("'Wait 3 days' (Event_Wait)")
+                    .hasMessageContaining("is named 'Wait 3 days' but waits P5D: change the name or the timer");
+            for (String[] agreeing : new String[][] {{"Wait 5 days", "P5D"}, {"Attendre 2 semaines", "P2W"},
+                    {"Wait 4 hours", "PT4H"}, {"Wait", "P5D"}, {"Wait 3 days", "${nurtureSettings.sunsetAfter}"}}) {
+                assertThat(EngineConfiguration.linter(List.of(), key -> false, EngineConfiguration.emails(context))
+                        .lint("wait.bpmn", process("camunda:historyTimeToLive=\"P30D\"",
+                                timer.formatted(agreeing[0], agreeing[1])).getBytes(StandardCharsets.UTF_8), List.of()))
+                        .as(agreeing[0] + " / " + agreeing[1]).isEmpty();
+            }
+        }
+
+        @Test
         void refusesABusinessRuleTaskOnAnUnknownDecision() {
             String xml = process("camunda:historyTimeToLive=\"P30D\"",
                     "<bpmn:businessRuleTask id=\"Rule\" name=\"Decide\" camunda:decisionRef=\"no-such-table\"/>");

@@ -30,6 +30,7 @@ import io.leadflow.consent.ConsentLedger;
 import io.leadflow.consent.ConsentService.ConfirmOutcome;
 import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
+import io.leadflow.handoff.SalesDirectory;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadService;
 import io.leadflow.platform.ModelKeys;
@@ -60,6 +61,8 @@ class ProcessModelTests extends EngineTestBase {
     EmailOutbox outbox;
     @Autowired
     HandoffService handoffs;
+    @Autowired
+    SalesDirectory sales;
     @Autowired
     ScoringService scoring;
     @Autowired
@@ -507,6 +510,9 @@ class ProcessModelTests extends EngineTestBase {
 
         @Test
         void passesByARepWhoIsAwayInRoundRobin() {
+            assertThat(sales.reps("enterprise")).as("carol, seeded into the team").containsExactly("alice", "carol",
+                    "demo");
+            assertThat(sales.away("carol")).as("configured away, and not set otherwise since").isTrue();
             java.util.Set<String> owners = new java.util.HashSet<>();
             for (int i = 0; i < 4; i++) {
                 owners.add(handoffs.get(handoffId(handoffAssigned("turn" + i))).owner());

@@ -47,7 +47,9 @@ import io.leadflow.platform.ModelKeys;
 @Tag(OwnContext.TAG)
 @SpringBootTest(properties = {"camunda.bpm.job-execution.enabled=false",
         "camunda.bpm.generate-unique-process-engine-name=true",
-        // carol is on holiday: round robin and reassignment must pass her by
+        // carol is on holiday: round robin and reassignment must pass her by. A rep is a Camunda user: the seed
+        // makes her a member of enterprise (she is among its reps) and gives her the configured address.
+        "leadflow.users.carol.password=demo", "leadflow.users.carol.groups=SALES",
         "leadflow.sales.teams.enterprise.reps=alice,carol,demo", "leadflow.sales.reps.carol.away=true",
         "leadflow.sales.reps.carol.email=carol@leadflow.local"})
 @ActiveProfiles("test")
