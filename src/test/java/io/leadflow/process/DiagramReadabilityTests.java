@@ -15,6 +15,7 @@ import org.camunda.bpm.model.bpmn.BpmnModelInstance;
 import org.camunda.bpm.model.bpmn.instance.BaseElement;
 import org.camunda.bpm.model.bpmn.instance.BoundaryEvent;
 import org.camunda.bpm.model.bpmn.instance.BusinessRuleTask;
+import org.camunda.bpm.model.bpmn.instance.ExclusiveGateway;
 import org.camunda.bpm.model.bpmn.instance.Lane;
 import org.camunda.bpm.model.bpmn.instance.Participant;
 import org.camunda.bpm.model.bpmn.instance.Process;
@@ -27,8 +28,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The shipped journeys read at a glance in the Modeler: no element or label drawn over another, and the journey and
- * every step that runs a decision table say in their documentation what they do and which table decides.
+ * The shipped journeys read at a glance in the Modeler: no element or label drawn over another, one join where paths
+ * meet rather than a chain of them, and the journey and every step that runs a decision table say in their
+ * documentation what they do and which table decides.
  */
 class DiagramReadabilityTests {
 
@@ -88,6 +90,24 @@ class DiagramReadabilityTests {
             }
         }
         assertThat(overlaps).as(journey + ": elements or labels drawn over each other").isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("journeys")
+    void joinsPathsInOneGatewayRatherThanAChainOfThem(Path journey) {
+        BpmnModelInstance model = Bpmn.readModelFromFile(journey.toFile());
+        List<String> chains = new ArrayList<>();
+        for (ExclusiveGateway gateway : model.getModelElementsByType(ExclusiveGateway.class)) {
+            if (isJoin(gateway) && gateway.getOutgoing().iterator().next().getTarget() instanceof ExclusiveGateway next
+                    && isJoin(next)) {
+                chains.add(gateway.getId() + " → " + next.getId());
+            }
+        }
+        assertThat(chains).as(journey + ": joins that only lead into another join").isEmpty();
+    }
+
+    private static boolean isJoin(ExclusiveGateway gateway) {
+        return gateway.getIncoming().size() > 1 && gateway.getOutgoing().size() == 1;
     }
 
     @ParameterizedTest

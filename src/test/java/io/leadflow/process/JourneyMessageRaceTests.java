@@ -207,7 +207,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
             process(qualification).hasPassed("Event_QualifiedDuringNurture");
         } else {
             // the event's LeadQualified found no journey waiting; the scoring step saw the stage
-            process(qualification).hasPassed("Gateway_JoinHandoff1").hasNotPassed("CallActivity_Nurture");
+            process(qualification).hasPassed("Gateway_JoinHandoff").hasNotPassed("CallActivity_Nurture");
         }
         assertThat(outbox.forLead(leadId)).filteredOn(row -> row.status() == EmailOutbox.Status.PENDING)
                 .extracting(EmailOutbox.Row::template).allMatch(template -> template.startsWith("doi-"));
