@@ -40,6 +40,13 @@ class MailThymeleafTests {
                 values())).isInstanceOf(RuntimeException.class);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"<p th:text=\"${lead.firstName\">x</p>", "<p th:text=\"${lead.firstName}\">x</p",
+            "<a th:href=\"${links.unsubscribeUrl} + \">x</a>", "<p th:if=\"${lead.company ==}\">x</p>"})
+    void refusesBrokenMarkup(String html) {
+        assertThatThrownBy(() -> thymeleaf.html(html, values())).isInstanceOf(RuntimeException.class);
+    }
+
     @Test
     void explainsAnUnknownFieldWithTheLineAndTheFieldsATemplateMayUse() {
         RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
