@@ -1,0 +1,56 @@
+package io.leadflow.platform;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.leadflow.support.Chromium;
+import io.leadflow.support.ServiceTestBase;
+
+/**
+ * Camunda's webapps, which sales reps and managers open every day, carry Leadflow's name and do not show them
+ * Camunda's banner about migrating to Camunda 8, which they cannot act on.
+ */
+class CamundaWebappBrandingTests extends ServiceTestBase {
+
+    private static Path chromium;
+
+    @TempDir
+    Path profile;
+
+    @BeforeAll
+    static void findChromium() {
+        chromium = Chromium.required();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"tasklist", "cockpit", "admin"})
+    void showsLeadflowsNameAndNoMigrationBanner(String app) throws Exception {
+        try (Chromium browser = new Chromium(chromium, profile, "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")) {
+            browser.open(url("/login"));
+            browser.await("!!document.getElementById('username')", JsonNode::asBoolean, Duration.ofSeconds(20));
+            browser.eval("(function (f) { f.username.value = 'demo'; f.password.value = 'demo'; f.submit(); })"
+                    + "(document.querySelector('form'))");
+            browser.await("location.pathname", v -> !v.asText().equals("/login"), Duration.ofSeconds(20));
+
+            browser.open(url("/camunda/app/" + app + "/"));
+            JsonNode brand = browser.await("(document.querySelector('.navbar-brand') || {}).textContent || ''",
+                    v -> !v.asText().isBlank(), Duration.ofSeconds(30));
+
+            assertThat(brand.asText()).contains("Leadflow");
+            JsonNode banner = browser.await("(function () { var b = document.querySelector('.ce-eol-banner');"
+                    + " return b ? getComputedStyle(b).display : 'absent'; })()", v -> !v.asText().isBlank(),
+                    Duration.ofSeconds(10));
+            assertThat(banner.asText()).isIn("none", "absent");
+            assertThat(browser.eval("document.body.innerText").asText()).doesNotContain("Camunda 8");
+        }
+    }
+}
