@@ -125,7 +125,7 @@ public class SecurityConfig {
                         // marketers
                         .requestMatchers(path("/api/scoring/**"), path("/api/imports/**"), path("/api/journeys/**"),
                                 post("/api/leads/*/rescore"), path("/mailbox"), path("/emails"), path("/api/emails"),
-                                path("/api/emails/**")).hasAnyRole(MARKETER, ADMIN)
+                                path("/api/emails/**"), path("/journeys")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(path("/analytics"), path("/api/analytics/**"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
                         // sales
