@@ -35,11 +35,7 @@ class CamundaWebappBrandingTests extends ServiceTestBase {
     @ValueSource(strings = {"tasklist", "cockpit", "admin"})
     void showsLeadflowsNameAndNoMigrationBanner(String app) throws Exception {
         try (Chromium browser = new Chromium(chromium, profile, "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")) {
-            browser.open(url("/login"));
-            browser.await("!!document.getElementById('username')", JsonNode::asBoolean, Duration.ofSeconds(20));
-            browser.eval("(function (f) { f.username.value = 'demo'; f.password.value = 'demo'; f.submit(); })"
-                    + "(document.querySelector('form'))");
-            browser.await("location.pathname", v -> !v.asText().equals("/login"), Duration.ofSeconds(20));
+            browser.signIn(url("/login"), "demo", "demo");
 
             browser.open(url("/camunda/app/" + app + "/"));
             JsonNode brand = browser.await("(document.querySelector('.navbar-brand') || {}).textContent || ''",

@@ -98,13 +98,8 @@ class JourneysPageTests extends ServiceTestBase {
         }
 
         try (Chromium browser = new Chromium(chromium, profile, "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")) {
-            browser.beforeEveryPage("window.__errors = []; window.addEventListener('error', function (e) {"
-                    + " window.__errors.push(String(e.message)); });");
-            browser.open(url("/login"));
-            browser.await("!!document.getElementById('username')", JsonNode::asBoolean, Duration.ofSeconds(20));
-            browser.eval("(function (f) { f.username.value = 'demo'; f.password.value = 'demo'; f.submit(); })"
-                    + "(document.querySelector('form'))");
-            browser.await("location.pathname", v -> !v.asText().equals("/login"), Duration.ofSeconds(20));
+            browser.collectScriptErrors();
+            browser.signIn(url("/login"), "demo", "demo");
             browser.open(url("/journeys"));
             browser.await("document.querySelectorAll('section.journey').length", v -> v.asInt() > 0,
                     Duration.ofSeconds(20));
@@ -138,7 +133,7 @@ class JourneysPageTests extends ServiceTestBase {
             assertThat(runtime.createProcessInstanceQuery().processDefinitionId(repository
                     .createProcessDefinitionQuery().processDefinitionKey("journey-probe").processDefinitionVersion(2)
                     .singleResult().getId()).count()).isEqualTo(2);
-            assertThat(browser.eval("window.__errors.join('; ')").asText()).isEmpty();
+            assertThat(browser.scriptErrors()).isEmpty();
         }
     }
 

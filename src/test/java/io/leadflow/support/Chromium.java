@@ -111,6 +111,29 @@ public final class Chromium implements AutoCloseable {
         throw new AssertionError("Chromium stopped before it listened for DevTools");
     }
 
+    /** Signs in through Leadflow's sign-in page ({@code loginUrl}), as a person would, and waits to be let in. */
+    public void signIn(String loginUrl, String user, String password) {
+        open(loginUrl);
+        await("!!document.getElementById('username')", JsonNode::asBoolean, Duration.ofSeconds(20));
+        eval("(function (f) { f.username.value = '" + user + "'; f.password.value = '" + password + "'; f.submit(); })"
+                + "(document.querySelector('form'))");
+        // until the page after the sign-in has loaded: between the two, the address may be about:blank for a moment
+        await("location.protocol + '//' + location.host + location.pathname + ' ' + document.readyState",
+                v -> v.asText().startsWith("http") && !v.asText().contains("/login ")
+                        && v.asText().endsWith(" complete"), Duration.ofSeconds(20));
+    }
+
+    /** From the next page on, keeps every uncaught script error of each page for {@link #scriptErrors()}. */
+    public void collectScriptErrors() {
+        beforeEveryPage("window.__errors = []; window.addEventListener('error', function (e) {"
+                + " window.__errors.push(String(e.message)); });");
+    }
+
+    /** The script errors of the current page so far, joined; empty when there were none. */
+    public String scriptErrors() {
+        return eval("(window.__errors || []).join('; ')").asText();
+    }
+
     /** Runs the script in every page before the page's own scripts (to stand in for a browser setting). */
     public void beforeEveryPage(String script) {
         call("Page.addScriptToEvaluateOnNewDocument", Map.of("source", script));

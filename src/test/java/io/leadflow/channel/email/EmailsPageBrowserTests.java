@@ -32,13 +32,8 @@ class EmailsPageBrowserTests extends ServiceTestBase {
         JsonNode api = read(get("/api/emails", "demo"));
         JsonNode preview = read(get("/api/emails/welcome/preview?language=fr", "demo"));
         try (Chromium browser = new Chromium(chromium, profile, "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")) {
-            browser.beforeEveryPage("window.__errors = []; window.addEventListener('error', function (e) {"
-                    + " window.__errors.push(String(e.message)); });");
-            browser.open(url("/login"));
-            browser.await("!!document.getElementById('username')", JsonNode::asBoolean, Duration.ofSeconds(20));
-            browser.eval("(function (f) { f.username.value = 'demo'; f.password.value = 'demo'; f.submit(); })"
-                    + "(document.querySelector('form'))");
-            browser.await("location.pathname", v -> !v.asText().equals("/login"), Duration.ofSeconds(20));
+            browser.collectScriptErrors();
+            browser.signIn(url("/login"), "demo", "demo");
 
             browser.open(url("/emails?name=welcome&language=fr"));
             browser.await("!!document.getElementById('send-test')", JsonNode::asBoolean, Duration.ofSeconds(20));
@@ -59,7 +54,7 @@ class EmailsPageBrowserTests extends ServiceTestBase {
                     v -> v.asText().startsWith("Sent") || v.asText().startsWith("Not"), Duration.ofSeconds(20));
             assertThat(result.asText()).isEqualTo("Sent to demo@leadflow.local: \"[Test] "
                     + preview.path("subject").asText() + "\"");
-            assertThat(browser.eval("window.__errors.join('; ')").asText()).isEmpty();
+            assertThat(browser.scriptErrors()).isEmpty();
         }
         awaitMail("demo@leadflow.local", "[Test] " + preview.path("subject").asText());
     }
