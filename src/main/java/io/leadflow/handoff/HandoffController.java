@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.util.List;
 
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -51,7 +50,7 @@ class HandoffController {
     @GetMapping("/report")
     HandoffReports.Report report(@RequestParam(required = false) String from,
             @RequestParam(required = false) String to, Authentication user) {
-        if (!manager(user)) {
+        if (!SalesRoles.managesEveryone(user)) {
             throw new ResponseStatusException(HttpStatus.FORBIDDEN, "Reports are for sales managers");
         }
         return reports.report(from, to);
@@ -79,12 +78,7 @@ class HandoffController {
 
     /** Managers see every team; a sales rep sees the handoffs they own. */
     private static boolean visible(Handoff h, Authentication user) {
-        return manager(user) || user.getName().equals(h.owner());
-    }
-
-    private static boolean manager(Authentication user) {
-        return user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
-                .anyMatch(a -> a.equals("ROLE_SALES_MANAGER") || a.equals("ROLE_ADMIN"));
+        return SalesRoles.managesEveryone(user) || user.getName().equals(h.owner());
     }
 
     private HandoffView view(Handoff h) {

@@ -5,7 +5,6 @@ import java.util.Map;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.security.core.Authentication;
-import org.springframework.security.core.GrantedAuthority;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
@@ -59,7 +58,7 @@ class SalesTeamsController {
     @PutMapping("/reps/{user}/away")
     AwayView away(@PathVariable String user, @RequestBody(required = false) AwayBody body,
             Authentication caller) {
-        if (!manager(caller) && !caller.getName().equals(user)) {
+        if (!SalesRoles.managesEveryone(caller) && !caller.getName().equals(user)) {
             throw new ResponseStatusException(HttpStatus.FORBIDDEN,
                     "A sales rep marks only themself away; a sales manager marks anyone");
         }
@@ -68,10 +67,5 @@ class SalesTeamsController {
         }
         directory.setAway(user, body.away());
         return new AwayView(user, directory.away(user));
-    }
-
-    private static boolean manager(Authentication user) {
-        return user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
-                .anyMatch(a -> a.equals("ROLE_SALES_MANAGER") || a.equals("ROLE_ADMIN"));
     }
 }

@@ -54,10 +54,15 @@ public class Navigation {
                     null),
             new Page("/swagger-ui.html", "API", "Every endpoint, to try in the browser (OpenAPI)", ANYONE, null));
 
-    private final Environment env;
+    /**
+     * The development pages' switches, read once: this advice runs before every handler, the API's included, and
+     * those properties do not change while the application runs.
+     */
+    private final Set<String> enabled;
 
     Navigation(Environment env) {
-        this.env = env;
+        this.enabled = PAGES.stream().map(Page::requires).filter(p -> p != null)
+                .filter(p -> env.getProperty(p, Boolean.class, false)).collect(Collectors.toUnmodifiableSet());
     }
 
     @ModelAttribute("nav")
@@ -67,7 +72,7 @@ public class Navigation {
         }
         return pagesFor(user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
                 .filter(a -> a.startsWith("ROLE_")).map(a -> a.substring("ROLE_".length()))
-                .collect(Collectors.toSet()), property -> env.getProperty(property, Boolean.class, false));
+                .collect(Collectors.toSet()), enabled::contains);
     }
 
     /** Who is signed in, for the header's "Sign out"; null for a visitor. */

@@ -6,7 +6,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -73,8 +72,7 @@ class EngineConfiguration {
     static ModelLinter.Emails emails(ApplicationContext context) {
         Map<String, String> formLanguages = new TreeMap<>();
         context.getBean(FormSettings.class).forms().forEach((id, form) -> {
-            String language = form.language() == null ? null
-                    : form.language().toLowerCase(Locale.ROOT).split("[-_]")[0];
+            String language = EmailTemplate.primary(form.language());
             if (language != null && !language.equals(EmailTemplate.BASE_LANGUAGE)) {
                 formLanguages.putIfAbsent(language, id);
             }

@@ -135,18 +135,24 @@ class IdentitySetup implements SmartInitializingSingleton {
         });
         sales.reps().forEach((id, rep) -> {
             User user = identity.createUserQuery().userId(id).singleResult();
-            if (user != null && (user.getEmail() == null || user.getEmail().isBlank()) && rep.email() != null
-                    && !rep.email().isBlank()) {
-                user.setEmail(rep.email());
-                identity.saveUser(user);
+            if (user != null) {
+                seedEmail(user, rep.email());
             }
         });
+    }
+
+    /** A configured address is a seed: set while the user has none, so that one set in Camunda Admin since stays. */
+    private void seedEmail(User user, String email) {
+        if ((user.getEmail() == null || user.getEmail().isBlank()) && email != null && !email.isBlank()) {
+            user.setEmail(email);
+            identity.saveUser(user);
+        }
     }
 
     private void membership(String user, String group) {
         if (identity.createUserQuery().userId(user).memberOfGroup(group).count() == 0) {
             identity.createMembership(user, group);
-            log.info("Made {} a member of {} (leadflow.sales.teams)", user, group);
+            log.info("Made {} a member of {}", user, group);
         }
     }
 
@@ -174,10 +180,8 @@ class IdentitySetup implements SmartInitializingSingleton {
             identity.saveUser(existing);
             log.info("Changed the password of user {} to the configured one", id);
         }
-        if (existing != null && existing.getEmail() == null && settings.email() != null) {
-            // the configured address is a seed: one set in Camunda Admin since is kept
-            existing.setEmail(settings.email());
-            identity.saveUser(existing);
+        if (existing != null) {
+            seedEmail(existing, settings.email());
         }
         List<String> groups = new ArrayList<>(settings.groups());
         if (groups.contains("ADMIN")) {
@@ -186,10 +190,9 @@ class IdentitySetup implements SmartInitializingSingleton {
             groups.add(Groups.CAMUNDA_ADMIN);
         }
         for (String group : groups) {
-            group(group, ROLES.contains(group) ? "WORKFLOW" : Groups.CAMUNDA_ADMIN.equals(group) ? "SYSTEM" : "SALES_TEAM");
-            if (identity.createUserQuery().userId(id).memberOfGroup(group).count() == 0) {
-                identity.createMembership(id, group);
-            }
+            group(group, ROLES.contains(group) ? "WORKFLOW" : Groups.CAMUNDA_ADMIN.equals(group) ? "SYSTEM"
+                    : SalesDirectory.TEAM_GROUP_TYPE);
+            membership(id, group);
         }
     }
 

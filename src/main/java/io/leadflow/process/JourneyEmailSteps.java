@@ -35,22 +35,18 @@ class JourneyEmailSteps implements TemplateUsers {
         for (ProcessDefinition definition : repository.createProcessDefinitionQuery().latestVersion().list()) {
             BpmnModelInstance model = repository.getBpmnModelInstance(definition.getId());
             for (ServiceTask task : model.getModelElementsByType(ServiceTask.class)) {
-                String delegate = task.getCamundaDelegateExpression();
-                if (delegate == null || !delegate.replace(" ", "").equals("${sendEmail}")
-                        || task.getExtensionElements() == null) {
+                if (task.getExtensionElements() == null) {
                     continue;
                 }
                 for (CamundaInputOutput io : task.getExtensionElements().getElementsQuery()
                         .filterByType(CamundaInputOutput.class).list()) {
                     for (CamundaInputParameter parameter : io.getCamundaInputParameters()) {
-                        String template = parameter.getTextContent() == null ? "" : parameter.getTextContent().trim();
-                        if ("template".equals(parameter.getCamundaName()) && !template.isEmpty()
-                                && !template.contains("{")) {
-                            usedBy.computeIfAbsent(template, t -> new ArrayList<>()).add(definition.getResourceName()
-                                    + " v" + definition.getVersion() + ": "
-                                    + (task.getName() == null ? task.getId() : task.getName() + " (" + task.getId()
-                                    + ")"));
-                        }
+                        ModelLinter.sentTemplate(task.getCamundaDelegateExpression(), parameter)
+                                .filter(template -> !template.isEmpty())
+                                .ifPresent(template -> usedBy.computeIfAbsent(template, t -> new ArrayList<>())
+                                        .add(definition.getResourceName() + " v" + definition.getVersion() + ": "
+                                                + (task.getName() == null ? task.getId()
+                                                : task.getName() + " (" + task.getId() + ")")));
                     }
                 }
             }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -194,16 +195,16 @@ final class ModelLinter {
      * lead's email. A template chosen by an expression is checked when it is sent.
      */
     private void checkEmailTemplate(String file, CamundaInputParameter parameter, List<Problem> problems) {
-        if (!"template".equals(parameter.getCamundaName()) || parameter.getParentElement() == null
-                || parameter.getParentElement().getParentElement() == null) {
+        if (parameter.getParentElement() == null || parameter.getParentElement().getParentElement() == null) {
             return;
         }
         ModelElementInstance task = parameter.getParentElement().getParentElement().getParentElement();
         String delegate = task == null ? null : task.getAttributeValueNs(CAMUNDA_NS, "delegateExpression");
-        String name = parameter.getTextContent() == null ? "" : parameter.getTextContent().trim();
-        if (delegate == null || !delegate.replace(" ", "").equals("${sendEmail}") || name.contains("{")) {
+        Optional<String> sent = sentTemplate(delegate, parameter);
+        if (sent.isEmpty()) {
             return;
         }
+        String name = sent.get();
         Set<String> languages = emails.languages().get(name);
         if (languages == null) {
             problems.add(new Problem(file, describe(task), "sends email template '" + name + "', which does not "
@@ -217,6 +218,20 @@ final class ModelLinter {
                         + " add mail/" + name + "_" + language + ".txt and mail/" + name + "_" + language + ".html"));
             }
         });
+    }
+
+    /**
+     * The template a task sends when it is a {@code ${sendEmail}} task and this is its {@code template} input, written
+     * as a name (possibly empty); empty for any other input, and for a template chosen by an expression, which is only
+     * known when it is sent.
+     */
+    static Optional<String> sentTemplate(String delegateExpression, CamundaInputParameter parameter) {
+        String name = parameter.getTextContent() == null ? "" : parameter.getTextContent().trim();
+        if (delegateExpression == null || !delegateExpression.replace(" ", "").equals("${sendEmail}")
+                || !"template".equals(parameter.getCamundaName()) || name.contains("{")) {
+            return Optional.empty();
+        }
+        return Optional.of(name);
     }
 
     /**

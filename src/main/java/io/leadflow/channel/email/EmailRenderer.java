@@ -68,13 +68,26 @@ class EmailRenderer {
         Map<String, Object> values = TemplateValues.values(lead, links, settings.link(""), params);
         String language = (String) lead.get("language");
         String body = thymeleaf.text(template.text(language), values);
-        int eol = body.indexOf('\n');
-        if (!body.startsWith("Subject:") || eol < 0) {
+        String subject = subjectLine(body);
+        if (subject == null) {
             throw new IllegalStateException("mail/" + template.fileFor(language)
                     + ".txt must start with a 'Subject: …' line");
         }
-        return new Rendered(oneHeaderLine(body.substring("Subject:".length(), eol)), body.substring(eol + 1).strip(),
+        return new Rendered(subject, body.substring(body.indexOf('\n') + 1).strip(),
                 thymeleaf.html(template.html(language), values), template.version());
+    }
+
+    /**
+     * The subject of a rendered text template, from its first line {@code Subject: …}, as one header line whatever a
+     * lead field put in it (every control character, CR and LF above all, and Unicode line separator becomes a space,
+     * so that it can start no header of the sender's choosing); null when the text does not start with that line.
+     */
+    static String subjectLine(String renderedText) {
+        int eol = renderedText.indexOf('\n');
+        if (!renderedText.startsWith("Subject:") || eol < 0) {
+            return null;
+        }
+        return TemplateValues.oneLine(renderedText.substring("Subject:".length(), eol));
     }
 
     private EmailTemplate template(String name) {
@@ -86,13 +99,5 @@ class EmailRenderer {
         Map<String, String> links = new HashMap<>();
         relativeLinks.forEach((k, v) -> links.put(k, settings.link(v)));
         return links;
-    }
-
-    /**
-     * A subject is one header line whatever a lead field holds: every control character (CR and LF above all,
-     * which would start a header of the sender's choosing) and Unicode line separator becomes a space.
-     */
-    static String oneHeaderLine(String subject) {
-        return TemplateValues.oneLine(subject);
     }
 }

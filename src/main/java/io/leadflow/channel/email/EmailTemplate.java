@@ -51,7 +51,7 @@ public record EmailTemplate(String name, int version, String checksum, Map<Strin
     }
 
     /** {@code fr} of {@code fr-CA} or {@code FR_fr}; null for none. */
-    static String primary(String language) {
+    public static String primary(String language) {
         if (language == null || language.isBlank()) {
             return null;
         }

@@ -1,7 +1,6 @@
 package io.leadflow.channel.email;
 
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The email templates Leadflow's code names: the double opt-in's and the notifications of the SLA ladder. Every
@@ -31,10 +30,5 @@ public final class MailTemplates {
 
     public static boolean isStaff(String template) {
         return STAFF.contains(template);
-    }
-
-    /** Templates Leadflow's own code sends, whatever the models say: they must always exist. */
-    static List<String> namedByCode() {
-        return Stream.concat(DOUBLE_OPT_IN.stream(), STAFF.stream()).toList();
     }
 }

@@ -206,16 +206,10 @@ public class TemplateLibrary implements SmartInitializingSingleton {
     }
 
     private Snapshot snapshot() {
-        Snapshot snapshot = current;
-        if (snapshot == null) {
-            Loaded loaded = reload();
-            if (!loaded.accepted()) {
-                log.error("Email templates of {} NOT loaded, fix them and save again: {}", loaded.source(),
-                        loaded.problems());
-            }
-            snapshot = current;
+        if (current == null) {
+            reloadAndLog();
         }
-        return snapshot;
+        return current;
     }
 
     /** At start-up with a folder that does not pass: the last versions that did, else the packaged copies. */
@@ -224,15 +218,10 @@ public class TemplateLibrary implements SmartInitializingSingleton {
         try {
             Map<String, String> packaged = new TreeMap<>();
             readPackaged(packaged);
-            for (String name : byTemplate(packaged).keySet()) {
-                versions.latest(name).ifPresent(v -> kept.put(name, new EmailTemplate(name, v.version(),
-                        v.checksum(), versions.files(name, v.version()))));
-            }
-            for (var entry : byTemplate(packaged).entrySet()) {
-                kept.computeIfAbsent(entry.getKey(), name -> new EmailTemplate(name,
-                        versions.versionOf(name, entry.getValue(), "packaged templates"),
-                        TemplateVersions.checksum(entry.getValue()), entry.getValue()));
-            }
+            byTemplate(packaged).forEach((name, files) -> kept.put(name, versions.latest(name)
+                    .map(v -> new EmailTemplate(name, v.version(), v.checksum(), versions.files(name, v.version())))
+                    .orElseGet(() -> new EmailTemplate(name, versions.versionOf(name, files, "packaged templates"),
+                            TemplateVersions.checksum(files), files))));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -341,9 +330,8 @@ public class TemplateLibrary implements SmartInitializingSingleton {
                     publicUrl, TemplateValues.sampleParams(name, publicUrl));
             try {
                 if (file.endsWith(".txt")) {
-                    String text = thymeleaf.text(content, values);
-                    if (!text.startsWith("Subject:") || text.indexOf('\n') < 0
-                            || text.substring("Subject:".length(), text.indexOf('\n')).isBlank()) {
+                    String subject = EmailRenderer.subjectLine(thymeleaf.text(content, values));
+                    if (subject == null || subject.isBlank()) {
                         return "must start with a line 'Subject: …' (the email's subject), then the text";
                     }
                 } else {
