@@ -234,6 +234,12 @@ class PostgresTests extends ServiceTestBase {
             String leadId = leadService.capture(request(email), FORM).id();
             var poller = context.getBean("emailOutboxPoller", org.springframework.context.Lifecycle.class);
             poller.stop();
+            // stop() ends the poller's loop, not the claim it may be making at that moment: wait until no thread has
+            // been inside a claim for a while, or that last claim could take the rows below before the test does.
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).during(Duration.ofMillis(500))
+                    .until(() -> Thread.getAllStackTraces().values().stream().flatMap(java.util.Arrays::stream)
+                            .noneMatch(frame -> frame.getClassName().endsWith("OutboxClaims")
+                                    && frame.getMethodName().equals("nextClaimed")));
             List<String> ours = new ArrayList<>();
             ExecutorService side = Executors.newFixedThreadPool(2);
             CountDownLatch claimedFirst = new CountDownLatch(1);
