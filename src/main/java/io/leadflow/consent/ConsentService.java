@@ -26,6 +26,8 @@ import io.leadflow.lead.Lead.Consent;
 import io.leadflow.lead.LeadCaptured;
 import io.leadflow.lead.LeadErased;
 import io.leadflow.lead.Leads;
+import io.leadflow.platform.GoneException;
+import io.leadflow.platform.NotFoundException;
 import io.leadflow.platform.RetryOnConflict;
 
 /**
@@ -137,6 +139,24 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     public void requestNewLink(String email) {
         leads.findByEmail(email).filter(l -> l.consent() == Consent.PENDING && !l.erased())
                 .ifPresent(this::resendConfirmationIfDue);
+    }
+
+    /**
+     * A marketer sends the confirmation email again to a lead that has not confirmed: {@code null} when it went to
+     * the outbox, else why not (confirmed already, too soon after the last one, no longer pending).
+     */
+    @Transactional
+    @RetryOnConflict
+    public String resendConfirmation(String leadId) {
+        Lead lead = leads.lock(leadId).orElseThrow(() -> new NotFoundException("No lead with id " + leadId));
+        if (lead.erased()) {
+            throw new GoneException("Lead " + leadId + " was erased");
+        }
+        if (lead.consent() != Consent.PENDING) {
+            return "the lead's consent is " + lead.consent() + ", not PENDING: there is nothing to confirm";
+        }
+        return resendConfirmationIfDue(lead) ? null : "a confirmation went out less than "
+                + settings.resendMinInterval() + " ago (leadflow.doi.resend-min-interval): try again later";
     }
 
     /** The {@code mailto:} unsubscribe: the ledger keeps the sender where a click keeps the user agent. */

@@ -14,7 +14,7 @@ public record LeadView(String id, String email, String firstName, String lastNam
     public record Suppression(String reason, Instant since) {
     }
 
-    static LeadView of(Lead l) {
+    public static LeadView of(Lead l) {
         Double total = l.fitScore() == null && l.engagementScore() == null ? null
                 : (l.fitScore() == null ? 0 : l.fitScore()) + (l.engagementScore() == null ? 0 : l.engagementScore());
         return new LeadView(l.id(), l.email(), l.firstName(), l.lastName(), l.company(), l.jobTitle(),

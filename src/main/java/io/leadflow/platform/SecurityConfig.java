@@ -124,7 +124,7 @@ public class SecurityConfig {
                                 path("/api/consent/**"), path("/actuator/**")).hasRole(ADMIN)
                         // marketers
                         .requestMatchers(path("/api/scoring/**"), path("/api/imports/**"), path("/api/journeys/**"),
-                                post("/api/leads/*/rescore"), path("/mailbox"), path("/emails"), path("/api/emails"),
+                                post("/api/leads/*/rescore"), post("/api/leads/*/resend-confirmation"), path("/mailbox"), path("/emails"), path("/api/emails"),
                                 path("/api/emails/**"), path("/journeys")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(path("/analytics"), path("/api/analytics/**"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
@@ -134,7 +134,7 @@ public class SecurityConfig {
                         // a rep may mark only themself away: SalesTeamsController checks whom
                         .requestMatchers(put("/api/sales/reps/*/away")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(get("/api/sales/teams")).hasAnyRole(SALES_MANAGER, ADMIN)
-                        .requestMatchers(get("/api/leads"), get("/api/leads/**"))
+                        .requestMatchers(get("/api/leads"), get("/api/leads/**"), get("/leads"), get("/leads/*"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
                         // any signed-in user
                         .requestMatchers(path("/v3/api-docs/**"), path("/swagger-ui/**"), path("/swagger-ui.html"),

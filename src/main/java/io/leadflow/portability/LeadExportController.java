@@ -9,11 +9,7 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -30,10 +26,9 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.servlet.mvc.method.annotation.StreamingResponseBody;
 
 import io.leadflow.consent.ConsentLedger;
-import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadService;
 import io.leadflow.platform.Csv;
-import io.leadflow.platform.InvalidInputException;
+import io.leadflow.workspace.LeadFilter;
 
 /**
  * Data out (ADMIN): {@code GET /api/leads/export} streams leads as CSV, filtered by stage, consent and creation
@@ -75,29 +70,17 @@ class LeadExportController {
         this.ledger = ledger;
     }
 
+    /** The leads of a filter of {@code /leads} (the same parameters), as CSV. */
     @GetMapping(value = "/api/leads/export", produces = "text/csv")
-    ResponseEntity<StreamingResponseBody> export(@RequestParam(required = false) String stage,
-            @RequestParam(required = false) String consent, @RequestParam(required = false) String from,
-            @RequestParam(required = false) String to) {
-        StringBuilder where = new StringBuilder(" where erased_at is null");
+    ResponseEntity<StreamingResponseBody> export(@RequestParam(required = false) String q,
+            @RequestParam(required = false) String stage, @RequestParam(required = false) String consent,
+            @RequestParam(required = false) String grade, @RequestParam(required = false) String track,
+            @RequestParam(required = false) String team, @RequestParam(required = false) String owner,
+            @RequestParam(required = false) String from, @RequestParam(required = false) String to) {
         List<Object> args = new ArrayList<>();
-        if (stage != null && !stage.isBlank()) {
-            args.add(allowed("stage", stage, Lead.Stage.values()));
-            where.append(" and stage = ?");
-        }
-        if (consent != null && !consent.isBlank()) {
-            args.add(allowed("consent", consent, Lead.Consent.values()));
-            where.append(" and consent = ?");
-        }
-        if (from != null && !from.isBlank()) {
-            args.add(day("from", from, 0));
-            where.append(" and created_at >= ?");
-        }
-        if (to != null && !to.isBlank()) {
-            args.add(day("to", to, 1));
-            where.append(" and created_at < ?");
-        }
-        String sql = "select " + COLUMNS + " from leads" + where + " order by created_at, id";
+        String where = LeadFilter.of(q, stage, consent, grade, track, team, owner, from, to).where(args);
+        String sql = "select " + COLUMNS + " from leads l left join nurture_status n on n.lead_id = l.id" + where
+                + " order by l.created_at, l.id";
         StreamingResponseBody body = out -> {
             Writer writer = new OutputStreamWriter(out, StandardCharsets.UTF_8);
             writer.write(header() + "\r\n");
@@ -165,24 +148,6 @@ class LeadExportController {
             writer.write(line.append("\r\n").toString());
         } catch (IOException e) {
             throw new UncheckedIOException("the client stopped reading the export", e);
-        }
-    }
-
-    private static String allowed(String field, String value, Enum<?>[] values) {
-        String upper = value.trim().toUpperCase(Locale.ROOT);
-        for (Enum<?> v : values) {
-            if (v.name().equals(upper)) {
-                return upper;
-            }
-        }
-        throw InvalidInputException.of(field, "must be one of " + Arrays.toString(values));
-    }
-
-    private static Timestamp day(String field, String value, int plusDays) {
-        try {
-            return Timestamp.from(LocalDate.parse(value.trim()).plusDays(plusDays).atStartOfDay(ZoneOffset.UTC).toInstant());
-        } catch (DateTimeParseException e) {
-            throw InvalidInputException.of(field, "must be a date such as 2026-11-01");
         }
     }
 }

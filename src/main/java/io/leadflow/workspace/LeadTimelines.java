@@ -1,0 +1,300 @@
+package io.leadflow.workspace;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.stream.Collectors;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.stereotype.Service;
+
+import io.leadflow.consent.ConsentLedger;
+import io.leadflow.handoff.Handoff;
+import io.leadflow.handoff.HandoffService;
+import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadAccess;
+import io.leadflow.lead.LeadService;
+import io.leadflow.lead.LeadView;
+import io.leadflow.platform.NotFoundException;
+import io.leadflow.scoring.ScoringService;
+import io.leadflow.workspace.Timeline.Entry;
+
+/**
+ * Builds a lead's {@link Timeline}. A read model, like analytics: it reads the other modules' tables for what they
+ * recorded and asks their owners for what needs their logic (the score explanation with decay, the consent ledger,
+ * the handoff's ladder, the journeys in the engine). It never writes.
+ */
+@Service
+public class LeadTimelines {
+
+    private static final Map<String, String> EVENT_TITLES = Map.of(
+            "EMAIL_CLICKED", "Clicked a link in an email",
+            "EMAIL_OPENED", "Opened an email",
+            "PAGE_VIEW", "Viewed a page",
+            "PRICING_PAGE_VIEW", "Viewed the pricing page",
+            "FORM_SUBMITTED", "Submitted a form");
+
+    private static final Map<String, String> CONSENT_TITLES = Map.of(
+            "SUBMITTED", "Gave consent on a form",
+            "EMAIL_SENT", "Confirmation email sent",
+            "CONFIRMED", "Confirmed the address (double opt-in)",
+            "REMINDED", "Reminded to confirm",
+            "EXPIRED", "Did not confirm in time",
+            "UNSUBSCRIBED", "Unsubscribed",
+            "PREFERENCES_CHANGED", "Changed email preferences",
+            "IMPORTED", "Imported from a contact file");
+
+    private final LeadService leads;
+    private final ConsentLedger ledger;
+    private final ScoringService scoring;
+    private final HandoffService handoffs;
+    private final JourneyPositions journeys;
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    LeadTimelines(LeadService leads, ConsentLedger ledger, ScoringService scoring, HandoffService handoffs,
+            JourneyPositions journeys, JdbcClient jdbc, Clock clock) {
+        this.leads = leads;
+        this.ledger = ledger;
+        this.scoring = scoring;
+        this.handoffs = handoffs;
+        this.journeys = journeys;
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /**
+     * The lead's timeline as {@code viewer} may see it: 404 for an unknown lead and for another rep's lead (so ids
+     * cannot be probed), 410 for an erased one.
+     */
+    public Timeline of(String leadId, Authentication viewer) {
+        Lead lead = leads.view(leadId);
+        if (!LeadAccess.mayRead(lead, viewer)) {
+            throw new NotFoundException("No lead with id " + leadId);
+        }
+        Instant now = clock.instant();
+        List<Entry> entries = new ArrayList<>();
+        List<ConsentLedger.Entry> proofs = ledger.entries(leadId);
+        entries.add(captured(lead, proofs.stream().filter(e -> e.event().equals("SUBMITTED")
+                || e.event().equals("IMPORTED")).map(ConsentLedger.Entry::detail).findFirst().orElse(null)));
+        proofs.forEach(e -> entries.add(Entry.of(e.occurredAt(), "CONSENT",
+                CONSENT_TITLES.getOrDefault(e.event(), words(e.event())), join(e.consentText(), e.detail()))));
+        entries.addAll(emails(leadId));
+        ScoringService.Explanation explanation = scoring.explain(leadId);
+        explanation.events().forEach(e -> entries.add(new Entry(e.occurredAt(), "EVENT", eventTitle(e.type()),
+                join(e.url(), e.annotation() == null ? null : "rule: " + e.annotation()
+                        + (e.version() == null ? "" : " (engagement-points v" + e.version() + ")")),
+                e.points(), e.decayedPoints())));
+        entries.addAll(unscoredEvents(leadId));
+        entries.addAll(bounces(leadId));
+        List<Timeline.ScorePoint> scores = new ArrayList<>();
+        jdbc.sql("""
+                select changed_at, cause, fit, engagement, grade, mql, reason, fit_version, mql_version
+                  from score_changes where lead_id = ? order by changed_at""").param(leadId).query((rs, i) -> {
+                    Instant at = rs.getTimestamp("changed_at").toInstant();
+                    boolean mql = rs.getBoolean("mql");
+                    scores.add(new Timeline.ScorePoint(at, rs.getInt("fit"), rs.getDouble("engagement"),
+                            rs.getString("grade"), mql));
+                    return Entry.of(at, "SCORE", "Score " + rs.getInt("fit") + " fit + "
+                            + round(rs.getDouble("engagement")) + " engagement, grade " + rs.getString("grade")
+                            + (mql ? ", MQL" : "") + ("RESCORE".equals(rs.getString("cause")) ? " (rescored)" : ""),
+                            join(rs.getString("reason"), "lead-fit-score v" + rs.getInt("fit_version")
+                                    + ", mql-decision v" + rs.getInt("mql_version")));
+                }).list().forEach(entries::add);
+        scores.add(new Timeline.ScorePoint(now, explanation.fit(), explanation.engagement(), explanation.grade(),
+                explanation.mql()));
+        jdbc.sql("select stage, entered_at from stage_history where lead_id = ? order by entered_at").param(leadId)
+                .query((rs, i) -> Entry.of(rs.getTimestamp("entered_at").toInstant(), "STAGE",
+                        "Stage " + rs.getString("stage"), null))
+                .list().forEach(entries::add);
+        entries.addAll(handoffEntries(leadId));
+        entries.addAll(crmEntries(leadId));
+        entries.sort(Comparator.comparing(Entry::at).reversed());
+        Handoff latest = handoffs.latestForLead(leadId).orElse(null);
+        String track = jdbc.sql("select track from nurture_status where lead_id = ?").param(leadId)
+                .query(String.class).optional().orElse(null);
+        return new Timeline(LeadView.of(lead), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
+                lead.utmCampaign(), lead.language()), track, lead.crmId(), entries, scores, journeys.of(leadId),
+                latest == null ? null : handoffNow(latest, now), actions(lead, latest, viewer));
+    }
+
+    /** @param how the consent ledger's first word on it: the form ({@code form newsletter}) or the import */
+    private static Entry captured(Lead lead, String how) {
+        return Entry.of(lead.createdAt(), "CAPTURED", how == null ? "Captured" : "Captured (" + how + ")",
+                join(lead.source() == null ? null : "source " + lead.source(),
+                        lead.utmSource() == null ? null : "utm_source " + lead.utmSource(),
+                        lead.utmMedium() == null ? null : "utm_medium " + lead.utmMedium(),
+                        lead.utmCampaign() == null ? null : "utm_campaign " + lead.utmCampaign()));
+    }
+
+    /** The lead's own emails (not the reminders to its sales rep): template, version and what became of it. */
+    private List<Entry> emails(String leadId) {
+        return jdbc.sql("""
+                select template, template_version, purpose, status, attempts, last_error, created_at, sent_at, clicks,
+                       bounced_at, complained_at, unsubscribed_at
+                  from email_outbox where lead_id = ? and to_address is null order by created_at""")
+                .param(leadId).query((rs, i) -> {
+                    String status = rs.getString("status");
+                    Timestamp sent = rs.getTimestamp("sent_at");
+                    Object version = rs.getObject("template_version");
+                    String what = "Email " + rs.getString("template") + (version == null ? "" : " v" + version) + " "
+                            + switch (status) {
+                                case "SENT" -> "sent";
+                                case "FAILED" -> "failed";
+                                case "SKIPPED" -> "not sent";
+                                default -> "waiting to be sent";
+                            };
+                    int clicks = rs.getInt("clicks");
+                    return Entry.of(sent != null ? sent.toInstant() : rs.getTimestamp("created_at").toInstant(), "EMAIL",
+                            what, join(rs.getString("purpose"),
+                                    clicks > 0 ? clicks + (clicks == 1 ? " click" : " clicks") : null,
+                                    rs.getTimestamp("bounced_at") != null ? "bounced" : null,
+                                    rs.getTimestamp("complained_at") != null ? "marked as spam" : null,
+                                    rs.getTimestamp("unsubscribed_at") != null ? "unsubscribed from it" : null,
+                                    "SENT".equals(status) ? null : rs.getString("last_error"),
+                                    rs.getInt("attempts") > 1 ? rs.getInt("attempts") + " attempts" : null));
+                }).list();
+    }
+
+    /** Events kept but never scored (received before the lead confirmed its address). */
+    private List<Entry> unscoredEvents(String leadId) {
+        return jdbc.sql("select type, url, occurred_at from engagement_events where lead_id = ? and scored = false")
+                .param(leadId).query((rs, i) -> new Entry(rs.getTimestamp("occurred_at").toInstant(), "EVENT",
+                        eventTitle(rs.getString("type")), join(rs.getString("url"), "not scored: before the address "
+                                + "was confirmed"), 0, 0.0))
+                .list();
+    }
+
+    private List<Entry> bounces(String leadId) {
+        return jdbc.sql("select kind, status_code, received_at from email_bounces where lead_id = ?").param(leadId)
+                .query((rs, i) -> Entry.of(rs.getTimestamp("received_at").toInstant(), "BOUNCE",
+                        switch (rs.getString("kind")) {
+                            case "HARD" -> "Email bounced (address does not exist)";
+                            case "SOFT" -> "Email bounced (temporary)";
+                            default -> "Marked an email as spam";
+                        }, rs.getString("status_code")))
+                .list();
+    }
+
+    private List<Entry> handoffEntries(String leadId) {
+        List<Entry> out = new ArrayList<>();
+        jdbc.sql("""
+                select team, owner, status, created_at, due_at, accepted_at, closed_at, breached_at, reject_reason,
+                       opportunity_id
+                  from handoffs where lead_id = ?""").param(leadId).query((rs, i) -> {
+                    String who = rs.getString("owner") == null ? "team " + rs.getString("team")
+                            : rs.getString("owner") + " (team " + rs.getString("team") + ")";
+                    out.add(Entry.of(rs.getTimestamp("created_at").toInstant(), "HANDOFF", "Handed to sales: " + who,
+                            "to accept by " + rs.getTimestamp("due_at").toInstant()));
+                    if (rs.getTimestamp("accepted_at") != null) {
+                        out.add(Entry.of(rs.getTimestamp("accepted_at").toInstant(), "HANDOFF", "Accepted by sales",
+                                null));
+                    }
+                    if (rs.getTimestamp("breached_at") != null) {
+                        out.add(Entry.of(rs.getTimestamp("breached_at").toInstant(), "HANDOFF",
+                                "Sales SLA breached", null));
+                    }
+                    if (rs.getTimestamp("closed_at") != null) {
+                        boolean qualified = "QUALIFIED".equals(rs.getString("status"));
+                        out.add(Entry.of(rs.getTimestamp("closed_at").toInstant(), "HANDOFF",
+                                qualified ? "Qualified by sales (SQL)" : "Rejected by sales",
+                                qualified ? rs.getString("opportunity_id") == null ? null
+                                        : "opportunity " + rs.getString("opportunity_id")
+                                        : rs.getString("reject_reason")));
+                    }
+                    return null;
+                }).list();
+        return out;
+    }
+
+    /** The CRM pushes that failed, and when a failed one went through in the end. */
+    private List<Entry> crmEntries(String leadId) {
+        List<Entry> out = new ArrayList<>();
+        jdbc.sql("""
+                select purpose, failure_class, http_status, message, attempts, first_failed_at, resolved_at
+                  from crm_failures where lead_id = ?""").param(leadId).query((rs, i) -> {
+                    out.add(Entry.of(rs.getTimestamp("first_failed_at").toInstant(), "CRM",
+                            "CRM push failed (" + rs.getString("failure_class").toLowerCase(Locale.ROOT).replace('_', ' ')
+                                    + ")", join(rs.getString("message"), rs.getInt("attempts") + " attempts")));
+                    if (rs.getTimestamp("resolved_at") != null) {
+                        out.add(Entry.of(rs.getTimestamp("resolved_at").toInstant(), "CRM", "CRM push went through",
+                                rs.getString("purpose")));
+                    }
+                    return null;
+                }).list();
+        return out;
+    }
+
+    private static Timeline.HandoffNow handoffNow(Handoff h, Instant now) {
+        long remaining = h.dueAt().getEpochSecond() - now.getEpochSecond();
+        boolean open = h.status() == Handoff.Status.OPEN || h.status() == Handoff.Status.ACCEPTED;
+        Handoff.Ladder ladder = h.ladder();
+        return new Timeline.HandoffNow(h.id(), h.team(), h.owner(), h.status().name(), h.createdAt(), h.dueAt(),
+                remaining, h.breachedAt() != null || open && remaining < 0, h.escalationLevel(), h.remindAt(),
+                ladder == null ? null : ladder.escalateAt(), ladder == null ? null : ladder.reassignAt(),
+                ladder == null ? null : ladder.remindedAt(), ladder == null ? null : ladder.escalatedAt(),
+                ladder == null ? null : ladder.reassignedAt(), h.rejectReason(), h.opportunityId());
+    }
+
+    /** What the viewer may do from the page, by role and by the lead's state (the API checks again). */
+    static List<String> actions(Lead lead, Handoff handoff, Authentication viewer) {
+        Set<String> roles = viewer.getAuthorities().stream().map(GrantedAuthority::getAuthority)
+                .collect(Collectors.toSet());
+        boolean admin = roles.contains("ROLE_ADMIN");
+        boolean marketer = admin || roles.contains("ROLE_MARKETER");
+        List<String> actions = new ArrayList<>();
+        if (marketer && lead.consent() == Lead.Consent.PENDING) {
+            actions.add("resendConfirmation");
+        }
+        if (marketer && lead.consent() == Lead.Consent.CONFIRMED) {
+            actions.add("rescore");
+        }
+        boolean decides = handoff != null && (viewer.getName().equals(handoff.owner()) || admin
+                || roles.contains("ROLE_SALES_MANAGER"));
+        if (decides && handoff.status() == Handoff.Status.OPEN) {
+            actions.add("accept");
+        }
+        if (decides && (handoff.status() == Handoff.Status.OPEN || handoff.status() == Handoff.Status.ACCEPTED)) {
+            actions.add("qualify");
+            actions.add("reject");
+        }
+        if (admin) {
+            actions.add("export");
+            actions.add("erase");
+        }
+        return actions;
+    }
+
+    private static String eventTitle(String type) {
+        return EVENT_TITLES.getOrDefault(type, words(type));
+    }
+
+    /** {@code WEBINAR_ATTENDED} → {@code Webinar attended}. */
+    private static String words(String code) {
+        String spaced = code.replace('_', ' ').replace('-', ' ').replace('.', ' ').toLowerCase(Locale.ROOT);
+        return spaced.isEmpty() ? code : Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
+    }
+
+    private static String join(String... parts) {
+        StringJoiner joined = new StringJoiner(" · ");
+        for (String part : parts) {
+            if (part != null && !part.isBlank()) {
+                joined.add(part);
+            }
+        }
+        return joined.length() == 0 ? null : joined.toString();
+    }
+
+    private static double round(double value) {
+        return Math.round(value * 10) / 10.0;
+    }
+}

@@ -1,0 +1,57 @@
+package io.leadflow.workspace;
+
+import java.time.Instant;
+import java.util.List;
+
+import io.leadflow.lead.LeadView;
+
+/**
+ * Everything that happened to one lead, newest first, and where it stands now: the answer of
+ * {@code GET /api/leads/{id}/timeline} and the content of the page {@code /leads/{id}}, built from the same object.
+ *
+ * @param capture   how the lead came in (source, campaign, language)
+ * @param track     the nurture track chosen for it, or null
+ * @param crmId     the CRM's id for it once pushed, or null
+ * @param scores    fit and engagement over time: each kept score change, then now
+ * @param journeys  where it waits in each journey now
+ * @param handoff   its latest handoff with the SLA ladder, or null
+ * @param actions   what the viewer may do from the page: {@code resendConfirmation}, {@code rescore},
+ *                  {@code accept}, {@code qualify}, {@code reject}, {@code export}, {@code erase}
+ */
+public record Timeline(LeadView lead, Capture capture, String track, String crmId, List<Entry> entries,
+        List<ScorePoint> scores, List<JourneyPositions.Position> journeys, HandoffNow handoff,
+        List<String> actions) {
+
+    public record Capture(String source, String utmSource, String utmMedium, String utmCampaign, String language) {
+    }
+
+    /**
+     * One thing that happened.
+     *
+     * @param kind           {@code CAPTURED}, {@code CONSENT}, {@code EMAIL}, {@code EVENT}, {@code BOUNCE},
+     *                       {@code SCORE}, {@code STAGE}, {@code HANDOFF}, {@code CRM}
+     * @param points         for an event: the points it got when recorded (null for the others)
+     * @param decayedPoints  for an event: what is left of them now after decay (0 for an event never scored)
+     */
+    public record Entry(Instant at, String kind, String title, String detail, Integer points, Double decayedPoints) {
+
+        static Entry of(Instant at, String kind, String title, String detail) {
+            return new Entry(at, kind, title, detail, null, null);
+        }
+    }
+
+    /** The score at one moment: fit, engagement (decayed as of then) and the grade. */
+    public record ScorePoint(Instant at, int fit, double engagement, String grade, boolean mql) {
+    }
+
+    /**
+     * The latest handoff and its SLA ladder, as {@code GET /api/handoffs/{id}} tells it.
+     *
+     * @param remainingSeconds wall-clock seconds to {@code dueAt} when the page was built, negative once past
+     */
+    public record HandoffNow(String id, String team, String owner, String status, Instant createdAt, Instant dueAt,
+            long remainingSeconds, boolean breached, int escalationLevel, Instant remindAt, Instant escalateAt,
+            Instant reassignAt, Instant remindedAt, Instant escalatedAt, Instant reassignedAt, String rejectReason,
+            String opportunityId) {
+    }
+}
