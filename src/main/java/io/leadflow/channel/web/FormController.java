@@ -79,7 +79,11 @@ class FormController {
         String accept = http.getHeader("Accept");
         if (accept == null || !accept.contains("text/html")) {
             capture(formId, form, request(fields.toSingleValueMap(), form), Optional.empty(), http);
-            ModelAndView json = new ModelAndView(new MappingJackson2JsonView(), answer(form));
+            Map<String, ?> answer = answer(form);
+            // only the answer: the page header's model attributes (platform.Navigation) are no part of it
+            MappingJackson2JsonView view = new MappingJackson2JsonView();
+            view.setModelKeys(answer.keySet());
+            ModelAndView json = new ModelAndView(view, answer);
             json.setStatus(HttpStatus.ACCEPTED);
             return json;
         }
