@@ -23,6 +23,13 @@ public record Timeline(LeadView lead, Capture capture, String track, String crmI
         List<String> actions) {
 
     public record Capture(String source, String utmSource, String utmMedium, String utmCampaign, String language) {
+
+        /** Source, UTM source and campaign, those known, for a page ({@code linkedin / winter-webinar}); or null. */
+        public String summary() {
+            String joined = java.util.stream.Stream.of(source, utmSource, utmCampaign).filter(s -> s != null)
+                    .collect(java.util.stream.Collectors.joining(" / "));
+            return joined.isEmpty() ? null : joined;
+        }
     }
 
     /**
