@@ -64,6 +64,22 @@ public class BusinessCalendar {
         }
     }
 
+    /**
+     * The working time from one instant to another on the calendar, the inverse of {@link #add} for hours: what a
+     * rep still has before a due date, in the hours the SLA was counted in. Negative, by the working time since, once
+     * {@code to} has passed, so an overdue handoff says by how much.
+     */
+    public Duration workingTime(String calendarId, Instant from, Instant to) {
+        CalendarSettings.Calendar cal = settings.calendar().get(calendarId);
+        if (cal == null) {
+            throw new IllegalStateException("No business calendar '" + calendarId
+                    + "': configure leadflow.calendar." + calendarId + ".{zone,days,hours}");
+        }
+        Predicate<LocalDate> working = workingDays(calendarId, cal);
+        return to.isBefore(from) ? workingTimeBetween(cal, working, to, from).negated()
+                : workingTimeBetween(cal, working, from, to);
+    }
+
     /** Whether a day of this calendar has working time: a working weekday, no configured or public holiday. */
     public boolean isWorkingDay(String calendarId, LocalDate day) {
         CalendarSettings.Calendar cal = settings.calendar().get(calendarId);
@@ -101,6 +117,31 @@ public class BusinessCalendar {
             cursor = day.plusDays(1).atStartOfDay(cal.zone());
         }
         throw new IllegalStateException("No working time within ten years on this calendar: check its days and hours");
+    }
+
+    /**
+     * The working time within {@code [from, to]}, {@code from} not after {@code to}: each working day's opening hours
+     * that fall inside, measured as {@link #addWorkingTime} measures them (real time between opening and closing in
+     * the zone), so that the time between a start and start plus a duration is that duration.
+     */
+    static Duration workingTimeBetween(CalendarSettings.Calendar cal, Predicate<LocalDate> isWorkingDay, Instant from,
+            Instant to) {
+        ZonedDateTime start = from.atZone(cal.zone());
+        ZonedDateTime end = to.atZone(cal.zone());
+        Duration total = Duration.ZERO;
+        for (LocalDate day = start.toLocalDate(); !day.isAfter(end.toLocalDate()); day = day.plusDays(1)) {
+            if (!isWorkingDay.test(day)) {
+                continue;
+            }
+            ZonedDateTime open = day.atTime(cal.opens()).atZone(cal.zone());
+            ZonedDateTime close = day.atTime(cal.closes()).atZone(cal.zone());
+            ZonedDateTime a = start.isAfter(open) ? start : open;
+            ZonedDateTime b = end.isBefore(close) ? end : close;
+            if (a.isBefore(b)) {
+                total = total.plus(Duration.between(a, b));
+            }
+        }
+        return total;
     }
 
     static Instant addWorkingDays(CalendarSettings.Calendar cal, Predicate<LocalDate> isWorkingDay, Instant start,

@@ -26,6 +26,15 @@ class HandoffController {
     record HandoffView(String id, String leadId, String owner, String team, Instant createdAt, Instant dueAt,
             long remainingSeconds, boolean breached, int escalationLevel, Handoff.Status status, String rejectReason,
             String opportunityId, Instant remindAt, Handoff.Ladder ladder) {
+
+        /** The handoff as every endpoint answers it, its clock read at {@code now}. */
+        static HandoffView of(Handoff h, Instant now) {
+            boolean open = h.status() == Handoff.Status.OPEN;
+            boolean breached = h.breachedAt() != null || (open && h.dueAt().isBefore(now));
+            return new HandoffView(h.id(), h.leadId(), h.owner(), h.team(), h.createdAt(), h.dueAt(),
+                    Duration.between(now, h.dueAt()).toSeconds(), breached, h.escalationLevel(), h.status(),
+                    h.rejectReason(), h.opportunityId(), h.remindAt(), h.ladder());
+        }
     }
 
     record ActionBody(String reason, String opportunityId) {
@@ -33,11 +42,13 @@ class HandoffController {
 
     private final HandoffService service;
     private final HandoffReports reports;
+    private final MyLeads myLeads;
     private final Clock clock;
 
-    HandoffController(HandoffService service, HandoffReports reports, Clock clock) {
+    HandoffController(HandoffService service, HandoffReports reports, MyLeads myLeads, Clock clock) {
         this.service = service;
         this.reports = reports;
+        this.myLeads = myLeads;
         this.clock = clock;
     }
 
@@ -54,6 +65,16 @@ class HandoffController {
             throw new ResponseStatusException(HttpStatus.FORBIDDEN, "Reports are for sales managers");
         }
         return reports.report(from, to);
+    }
+
+    /**
+     * The caller's open handoffs with what a rep needs to answer each (the lead's key facts, why it is an MQL, the
+     * working time left): what {@code /my-leads} shows. A rep's own; a manager's or an administrator's of every team,
+     * or of one with {@code team=}.
+     */
+    @GetMapping("/mine")
+    List<MyLeads.MyLead> mine(@RequestParam(required = false) String team, Authentication user) {
+        return myLeads.of(user, team);
     }
 
     @GetMapping("/{id}")
@@ -78,15 +99,10 @@ class HandoffController {
 
     /** Managers see every team; a sales rep sees the handoffs they own. */
     private static boolean visible(Handoff h, Authentication user) {
-        return SalesRoles.managesEveryone(user) || user.getName().equals(h.owner());
+        return SalesRoles.mayAnswer(h, user);
     }
 
     private HandoffView view(Handoff h) {
-        Instant now = clock.instant();
-        boolean open = h.status() == Handoff.Status.OPEN;
-        boolean breached = h.breachedAt() != null || (open && h.dueAt().isBefore(now));
-        return new HandoffView(h.id(), h.leadId(), h.owner(), h.team(), h.createdAt(), h.dueAt(),
-                Duration.between(now, h.dueAt()).toSeconds(), breached, h.escalationLevel(), h.status(),
-                h.rejectReason(), h.opportunityId(), h.remindAt(), h.ladder());
+        return HandoffView.of(h, clock.instant());
     }
 }

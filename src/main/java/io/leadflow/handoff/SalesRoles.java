@@ -13,4 +13,12 @@ final class SalesRoles {
         return user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
                 .anyMatch(a -> a.equals("ROLE_SALES_MANAGER") || a.equals("ROLE_ADMIN"));
     }
+
+    /**
+     * Whether the user may see and answer the handoff: a manager every one, a rep those they own. One rule for the
+     * handoff API and {@code /my-leads}, so the page never offers a button the API would refuse with 403.
+     */
+    static boolean mayAnswer(Handoff h, Authentication user) {
+        return managesEveryone(user) || user.getName().equals(h.owner());
+    }
 }

@@ -131,6 +131,8 @@ public class SecurityConfig {
                         // sales
                         .requestMatchers(path("/api/handoffs/**"), path("/api/handoffs")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(path("/sla")).hasAnyRole(SALES_MANAGER, ADMIN)
+                        // a rep sees their own handoffs there, a manager every team's: MyLeads filters
+                        .requestMatchers(get("/my-leads")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         // a rep may mark only themself away: SalesTeamsController checks whom
                         .requestMatchers(put("/api/sales/reps/*/away")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(get("/api/sales/teams")).hasAnyRole(SALES_MANAGER, ADMIN)

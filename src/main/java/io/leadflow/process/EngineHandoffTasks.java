@@ -1,6 +1,7 @@
 package io.leadflow.process;
 
 import java.util.Map;
+import java.util.Optional;
 
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.task.Task;
@@ -22,6 +23,11 @@ class EngineHandoffTasks implements HandoffTasks {
     @Override
     public boolean awaitsDecision(String handoffId) {
         return task(handoffId) != null;
+    }
+
+    @Override
+    public Optional<String> taskId(String handoffId) {
+        return Optional.ofNullable(task(handoffId)).map(Task::getId);
     }
 
     private Task task(String handoffId) {

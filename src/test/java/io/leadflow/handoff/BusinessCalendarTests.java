@@ -189,6 +189,75 @@ class BusinessCalendarTests {
         }
     }
 
+    /** The working time left until a due date ({@code /my-leads}), each case counted by hand. */
+    @Nested
+    class WorkingTimeLeft {
+
+        @Test
+        void countsTheHoursLeftWithinOneWorkingDay() {
+            assertThat(left("2026-06-09T10:00", "2026-06-09T14:00")).isEqualTo(Duration.ofHours(4));
+        }
+
+        @Test
+        void leavesTheNightOut() {
+            // Tuesday 15:40 to Wednesday 11:00: 1 h 20 min until closing, 2 h from opening
+            assertThat(left("2026-06-09T15:40", "2026-06-10T11:00")).isEqualTo(Duration.ofMinutes(200));
+        }
+
+        @Test
+        void leavesTheWeekendOut() {
+            // Friday 16:00 to Monday 16:00: 1 h on Friday, 7 h on Monday
+            assertThat(left("2026-06-12T16:00", "2026-06-15T16:00")).isEqualTo(Duration.ofHours(8));
+        }
+
+        @Test
+        void leavesAHolidayOut() {
+            // Thursday 30 April 15:00 to Monday 4 May 11:00: 2 h, Labour Day, the weekend, 2 h
+            assertThat(left("2026-04-30T15:00", "2026-05-04T11:00")).isEqualTo(Duration.ofHours(4));
+        }
+
+        @Test
+        void countsNothingOutsideWorkingHours() {
+            assertThat(left("2026-06-09T07:30", "2026-06-09T08:30")).isZero();
+            assertThat(left("2026-06-13T10:00", "2026-06-14T18:00")).as("a weekend").isZero();
+            assertThat(left("2026-06-09T18:00", "2026-06-10T10:00")).isEqualTo(Duration.ofHours(1));
+        }
+
+        @Test
+        void isNegativeByTheWorkingTimeSinceOnceDue() {
+            // due Monday 16:30, now Tuesday 10:15: 30 min on Monday, 1 h 15 min on Tuesday
+            assertThat(left("2026-06-09T10:15", "2026-06-08T16:30")).isEqualTo(Duration.ofMinutes(-105));
+        }
+
+        @Test
+        void countsTheRealHoursOfAShortNightWhenClocksGoForward() {
+            assertThat(calendar.workingTime("night-desk", local("2026-03-29T00:00"), local("2026-03-29T06:00")))
+                    .isEqualTo(Duration.ofHours(5));
+        }
+
+        @Test
+        void givesBackWhatAddAdded() {
+            for (String start : List.of("2026-06-09T10:00", "2026-06-12T16:00", "2026-06-13T11:00",
+                    "2026-04-30T15:00", "2026-03-27T16:00", "2026-10-23T16:00", "2026-06-09T18:00")) {
+                for (String amount : List.of("PT1H", "PT4H", "PT8H", "PT90M", "PT16H")) {
+                    Instant from = local(start);
+                    assertThat(calendar.workingTime("paris", from, calendar.add("paris", from, amount)))
+                            .as(start + " + " + amount).isEqualTo(Duration.parse(amount));
+                }
+            }
+        }
+
+        @Test
+        void namesTheMissingCalendar() {
+            assertThatThrownBy(() -> calendar.workingTime("tokyo", Instant.now(), Instant.now()))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("leadflow.calendar.tokyo");
+        }
+
+        private Duration left(String now, String due) {
+            return calendar.workingTime("paris", local(now), local(due));
+        }
+    }
+
     @Nested
     class Mistakes {
 

@@ -156,6 +156,7 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/consent/verify"),
                 Call.get("/api/handoffs"),
                 Call.get("/api/handoffs?status=open"),
+                Call.get("/api/handoffs/mine"),
                 Call.get("/api/sales/teams"),
                 Call.put("/api/sales/reps/" + SALES + "/away", AWAY),
                 Call.get("/mailbox"),
@@ -202,6 +203,10 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/handoffs").as(MARKETER),
                 Call.get("/api/handoffs").as(INTEGRATOR),
                 Call.get("/sla").as(SALES),
+                Call.get("/api/handoffs/mine").as(MARKETER),
+                Call.get("/api/handoffs/mine").as(INTEGRATOR),
+                Call.get("/my-leads").as(MARKETER).accepting(MediaType.TEXT_HTML),
+                Call.get("/my-leads").as(INTEGRATOR).accepting(MediaType.TEXT_HTML),
                 Call.get("/api/sales/teams").as(SALES),
                 Call.get("/api/sales/teams").as(MARKETER),
                 Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(MARKETER),
@@ -259,6 +264,12 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 allowed(Call.get("/api/handoffs").as(SALES_MANAGER), 200),
                 allowed(Call.get("/api/handoffs?status=open").as(SALES), 200),
                 allowed(Call.get("/sla").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/api/handoffs/mine").as(SALES), 200),
+                allowed(Call.get("/api/handoffs/mine?team=enterprise").as(SALES_MANAGER), 200),
+                allowed(Call.get("/api/handoffs/mine?team=nowhere").as(SALES_MANAGER), 400),
+                allowed(Call.get("/api/handoffs/mine").as(ADMIN), 200),
+                allowed(Call.get("/my-leads").as(SALES).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/my-leads").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML), 200),
                 allowed(Call.get("/api/sales/teams").as(SALES_MANAGER), 200),
                 allowed(Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(SALES), 200),
                 allowed(Call.put("/api/sales/reps/nobody-matrix/away", AWAY).as(SALES_MANAGER), 404),
@@ -343,6 +354,15 @@ class AuthorizationMatrixTests extends ServiceTestBase {
             assertThat(response.getHeaders().getFirst(HttpHeaders.WWW_AUTHENTICATE)).as(call.toString())
                     .startsWith("Basic");
             assertThat(response.getHeaders().getLocation()).as(call.toString()).isNull();
+        }
+
+        @Test
+        void sendsABrowserOpeningMyLeadsToTheLoginPage() {
+            ResponseEntity<String> response = call(Call.get("/my-leads").accepting(MediaType.TEXT_HTML));
+
+            assertThat(response.getStatusCode()).isEqualTo(HttpStatus.FOUND);
+            assertThat(response.getHeaders().getLocation()).isNotNull();
+            assertThat(response.getHeaders().getLocation().getPath()).isEqualTo("/login");
         }
 
         @Test

@@ -116,7 +116,7 @@ class HostileLeadFieldsTests extends ServiceTestBase {
                 .findValuesAsText("leadId").contains(leadId));
         String unsubscribe = links(welcome).stream().filter(l -> l.contains("/optin/unsubscribe?token="))
                 .findFirst().orElseThrow();
-        for (String page : List.of("/sla", "/analytics", "/imports",
+        for (String page : List.of("/sla", "/my-leads", "/analytics", "/imports",
                 unsubscribe.substring(unsubscribe.indexOf("/optin/")))) {
             ResponseEntity<String> shown = rest.exchange(url(page), org.springframework.http.HttpMethod.GET,
                     new org.springframework.http.HttpEntity<>(htmlAs("demo")), String.class);
