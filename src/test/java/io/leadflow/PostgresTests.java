@@ -229,6 +229,51 @@ class PostgresTests extends ServiceTestBase {
         }
 
         @Test
+        void runsOneBulkRescoreAtATimeWhateverTheNumberOfSimultaneousStarts() throws Exception {
+            String email = "rescore-crowd." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+            String leadId = leadService.capture(request(email), FORM).id();
+            assertThat(consent.confirm(renderedConfirmationToken(leadId), "198.51.100.23", "JUnit"))
+                    .isEqualTo(ConfirmOutcome.CONFIRMED);
+            // the first lead a run rescores is held by another transaction: the run that wins stays under way
+            ExecutorService side = Executors.newSingleThreadExecutor();
+            CountDownLatch held = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Future<?> holder = side.submit(() -> tx.executeWithoutResult(s -> {
+                jdbc.sql("""
+                        select id from leads where consent = 'CONFIRMED' and erased_at is null
+                         order by id fetch first 1 rows only for update""").query(String.class).single();
+                held.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            List<ResponseEntity<String>> starts;
+            try {
+                assertThat(held.await(10, TimeUnit.SECONDS)).isTrue();
+                starts = all(5, i -> postJson("/api/scoring/rescore", "demo", Map.of()));
+            } finally {
+                release.countDown();
+                holder.get(30, TimeUnit.SECONDS);
+                side.shutdownNow();
+            }
+
+            List<ResponseEntity<String>> started = starts.stream().filter(r -> r.getStatusCode().value() == 202)
+                    .toList();
+            assertThat(started).hasSize(1);
+            String id = read(started.get(0)).path("id").asText();
+            assertThat(starts).filteredOn(r -> r.getStatusCode().value() == 409).hasSize(4)
+                    .allSatisfy(r -> assertThat(read(r).path("detail").asText()).contains(id));
+            JsonNode run = await().atMost(Duration.ofSeconds(60)).until(
+                    () -> read(get("/api/scoring/rescore/" + id, "demo")),
+                    r -> !r.path("status").asText().equals("RUNNING"));
+            assertThat(run.path("status").asText()).as(run.toString()).isEqualTo("DONE");
+            assertThat(run.path("processed").asLong()).isEqualTo(run.path("total").asLong()).isPositive();
+            assertThat(read(get("/api/scoring/rescore", "demo")).get(0).path("id").asText()).isEqualTo(id);
+        }
+
+        @Test
         void letsTwoClaimsOfTheEmailOutboxShareItsDueRowsWithoutWaitingForEachOther() throws Exception {
             String email = "outbox-claims." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
             String leadId = leadService.capture(request(email), FORM).id();

@@ -42,6 +42,7 @@ class TableOwnershipTests {
             Map.entry("lead_preferences", "consent"),
             Map.entry("engagement_events", "scoring"),
             Map.entry("score_changes", "scoring"),
+            Map.entry("scoring_rescores", "scoring"),
             Map.entry("nurture_status", "nurture"),
             Map.entry("handoffs", "handoff"),
             Map.entry("team_cursor", "handoff"),

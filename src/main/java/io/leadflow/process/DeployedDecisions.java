@@ -22,6 +22,7 @@ import org.camunda.bpm.dmn.engine.delegate.DmnEvaluatedDecisionRule;
 import org.camunda.bpm.dmn.engine.impl.DefaultDmnEngineConfiguration;
 import org.camunda.bpm.engine.RepositoryService;
 import org.camunda.bpm.engine.repository.DecisionDefinition;
+import org.camunda.bpm.engine.repository.Deployment;
 import org.camunda.bpm.engine.variable.Variables;
 import org.camunda.bpm.model.dmn.Dmn;
 import org.camunda.bpm.model.dmn.DmnModelInstance;
@@ -103,6 +104,20 @@ class DeployedDecisions implements DecisionEvaluator {
             throw new NotFoundException("Decision '" + key + "' has no deployed version " + version);
         }
         return version(definition);
+    }
+
+    @Override
+    public List<DeployedVersion> versions(String key) {
+        List<DeployedVersion> versions = new ArrayList<>();
+        for (DecisionDefinition definition : repository.createDecisionDefinitionQuery().decisionDefinitionKey(key)
+                .orderByDecisionDefinitionVersion().desc().list()) {
+            Deployment deployment = repository.createDeploymentQuery().deploymentId(definition.getDeploymentId())
+                    .singleResult();
+            versions.add(new DeployedVersion(definition.getVersion(),
+                    deployment == null || deployment.getDeploymentTime() == null ? null
+                            : deployment.getDeploymentTime().toInstant()));
+        }
+        return versions;
     }
 
     @Override

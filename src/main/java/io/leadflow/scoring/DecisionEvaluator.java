@@ -1,5 +1,6 @@
 package io.leadflow.scoring;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -39,6 +40,10 @@ public interface DecisionEvaluator {
         String annotation(String ruleId);
     }
 
+    /** A deployed version of a decision and when it was deployed (null when the engine no longer knows). */
+    record DeployedVersion(int version, Instant deployedAt) {
+    }
+
     /** Evaluates the latest deployed version of the decision. */
     default Evaluation evaluate(String decisionKey, Map<String, Object> inputs) {
         return latest(decisionKey).evaluate(inputs);
@@ -53,6 +58,9 @@ public interface DecisionEvaluator {
      * @throws io.leadflow.platform.NotFoundException when that version was never deployed
      */
     Decision deployed(String decisionKey, int version);
+
+    /** Every deployed version of the decision, the latest first; empty when it was never deployed. */
+    List<DeployedVersion> versions(String decisionKey);
 
     /**
      * A decision from DMN XML that is not deployed, for a backtest.

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -159,7 +160,7 @@ public class ScoringService {
                         event.points(), scored, event.ruleId(), event.version())
                 .update();
         if (scored) {
-            update(lead, liveScorer(null).score(lead, storedEvents(lead.id()), clock.instant()), Cause.EVENT);
+            update(lead, liveScorer(null).score(lead, storedEvents(lead.id()), clock.instant()), Cause.EVENT, false);
             events.publishEvent(new EngagementRecorded(lead.id(), type));
         }
         return new EventRecorded(id, event.points(), scored);
@@ -188,18 +189,48 @@ public class ScoringService {
     @RetryOnConflict
     public Score rescore(String leadId) {
         Lead lead = readable(leadId, leads.lock(leadId).orElse(null));
-        Scorer scorer = liveScorer(decisions.latest(ENGAGEMENT));
-        List<Scorer.StoredEvent> before = storedEvents(leadId);
+        return rescore(lead, liveScorer(decisions.latest(ENGAGEMENT)), true).score();
+    }
+
+    /** What a rescore did to one lead, for the bulk rescore's counts. */
+    record Rescored(Score score, boolean changed, boolean becameMql, boolean gradeChanged) {
+    }
+
+    /**
+     * The one-lead rescore for the bulk rescore ({@link Rescores}), in the caller's transaction (a chunk of leads)
+     * and on the caller's scorer (the table versions the run started with): the lead is locked, and a lead erased
+     * or no longer confirmed since the chunk was read is left alone (empty). Unlike a marketer's rescore of one lead,
+     * it keeps a history row only when the grade or the MQL decision changed, so that rescoring everyone leaves one
+     * row per lead it changed rather than one per lead.
+     */
+    Optional<Rescored> rescoreInBulk(String leadId, Scorer scorer) {
+        Lead lead = leads.lock(leadId).orElse(null);
+        if (lead == null || lead.erased() || lead.consent() != Lead.Consent.CONFIRMED) {
+            return Optional.empty();
+        }
+        return Optional.of(rescore(lead, scorer, false));
+    }
+
+    private Rescored rescore(Lead lead, Scorer scorer, boolean alwaysKeepHistory) {
+        List<Scorer.StoredEvent> before = storedEvents(lead.id());
         Scorer.Outcome outcome = scorer.score(lead, before, clock.instant());
+        boolean pointsChanged = false;
+        for (int i = 0; i < before.size(); i++) {
+            pointsChanged |= before.get(i).points() != outcome.events().get(i).points();
+        }
         for (Scorer.StoredEvent e : distinct(outcome.events())) {
             jdbc.sql("""
                     update engagement_events set points = ?, rule_id = ?, decision_version = ?
                      where lead_id = ? and scored = true and type = ? and coalesce(url, '') = ?""")
-                    .params(e.points(), e.ruleId(), e.version(), leadId, e.type(), e.url() == null ? "" : e.url())
+                    .params(e.points(), e.ruleId(), e.version(), lead.id(), e.type(), e.url() == null ? "" : e.url())
                     .update();
         }
-        update(lead, outcome, Cause.RESCORE);
-        return new Score(outcome.fit(), outcome.engagement(), outcome.mql(), outcome.grade(), outcome.reason());
+        boolean becameMql = update(lead, outcome, Cause.RESCORE, alwaysKeepHistory);
+        boolean gradeChanged = !Objects.equals(lead.grade(), outcome.grade());
+        boolean changed = pointsChanged || gradeChanged || becameMql
+                || !Objects.equals(lead.fitScore(), outcome.fit());
+        return new Rescored(new Score(outcome.fit(), outcome.engagement(), outcome.mql(), outcome.grade(),
+                outcome.reason()), changed, becameMql, gradeChanged);
     }
 
     /** The score now, each part with the rules and decision versions that produced it. */
@@ -222,7 +253,13 @@ public class ScoringService {
     /** What caused a score to be recomputed, as kept in the score history. */
     enum Cause { EVENT, RESCORE }
 
-    private void update(Lead lead, Scorer.Outcome o, Cause cause) {
+    /**
+     * Stores the score and moves the lead to MQL when the decision says so; true when it became an MQL now.
+     *
+     * @param alwaysKeepHistory a history row even when neither the grade nor the MQL decision changed (a
+     *                          marketer's rescore of one lead)
+     */
+    private boolean update(Lead lead, Scorer.Outcome o, Cause cause, boolean alwaysKeepHistory) {
         Instant now = clock.instant();
         leads.recordScore(lead.id(), o.fit(), o.engagement(), o.grade(), now);
         boolean becameMql = o.mql() && leads.qualify(lead.id(), now);
@@ -231,7 +268,7 @@ public class ScoringService {
             events.publishEvent(new LeadQualified(lead.id(), o.grade()));
         }
         if (settings.history().enabled()
-                && (cause == Cause.RESCORE || becameMql || !Objects.equals(lead.grade(), o.grade()))) {
+                && (alwaysKeepHistory || becameMql || !Objects.equals(lead.grade(), o.grade()))) {
             jdbc.sql("""
                     insert into score_changes (id, lead_id, changed_at, cause, fit, engagement, grade, mql, reason,
                                                fit_version, mql_version)
@@ -241,6 +278,7 @@ public class ScoringService {
                             o.fitEvaluation().version(), o.mqlEvaluation().version())
                     .update();
         }
+        return becameMql;
     }
 
     /** Score history older than {@code leadflow.scoring.history.retention} goes; hourly, on every node (idempotent). */

@@ -170,8 +170,15 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/leads/export"),
                 Call.post("/api/imports", ""),
                 Call.get("/api/imports/00000000-0000-0000-0000-000000000000"),
+                Call.get("/api/scoring/tables"),
+                Call.get("/api/scoring/rescore"),
+                Call.post("/api/scoring/rescore", "{}"),
+                Call.get(UNKNOWN_RESCORE),
                 Call.deployRefusedModel());
     }
+
+    /** A bulk rescore nobody started: the right role gets 404, and nothing is rescored. */
+    private static final String UNKNOWN_RESCORE = "/api/scoring/rescore/00000000-0000-0000-0000-000000000000";
 
     static Stream<Call> callsWithTheWrongRole() {
         return Stream.of(
@@ -215,6 +222,19 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.put("/api/sales/reps/" + ADMIN + "/away", AWAY).as(SALES),
                 Call.post("/api/journeys/nurture/migrate?dryRun=true", "").as(SALES_MANAGER),
                 Call.post("/api/scoring/backtest", "{}").as(SALES),
+                Call.get("/scoring").as(SALES).accepting(MediaType.TEXT_HTML),
+                Call.get("/scoring").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML),
+                Call.get("/scoring").as(INTEGRATOR).accepting(MediaType.TEXT_HTML),
+                Call.get("/api/scoring/tables").as(SALES),
+                Call.get("/api/scoring/tables").as(SALES_MANAGER),
+                Call.get("/api/scoring/tables").as(INTEGRATOR),
+                Call.get("/api/scoring/rescore").as(SALES),
+                Call.get("/api/scoring/rescore").as(SALES_MANAGER),
+                Call.get("/api/scoring/rescore").as(INTEGRATOR),
+                Call.get(UNKNOWN_RESCORE).as(SALES_MANAGER),
+                Call.post("/api/scoring/rescore", "{}").as(SALES),
+                Call.post("/api/scoring/rescore", "{}").as(SALES_MANAGER),
+                Call.post("/api/scoring/rescore", "{}").as(INTEGRATOR),
                 Call.get("/api/analytics/funnel").as(SALES),
                 Call.get("/api/analytics/funnel").as(INTEGRATOR),
                 Call.get("/mailbox").as(SALES),
@@ -274,6 +294,12 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 allowed(Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(SALES), 200),
                 allowed(Call.put("/api/sales/reps/nobody-matrix/away", AWAY).as(SALES_MANAGER), 404),
                 allowed(Call.post("/api/journeys/nurture/migrate?dryRun=true", "").as(MARKETER), 200),
+                allowed(Call.get("/scoring").as(MARKETER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/api/scoring/tables").as(MARKETER), 200),
+                allowed(Call.get("/api/scoring/rescore").as(MARKETER), 200),
+                allowed(Call.get(UNKNOWN_RESCORE).as(MARKETER), 404),
+                // an unknown table: the endpoint refuses it before starting anything
+                allowed(Call.post("/api/scoring/rescore", "{\"decisionKey\": \"nope\"}").as(MARKETER), 400),
                 allowed(Call.get("/api/analytics/funnel").as(SALES_MANAGER), 200),
                 allowed(Call.get("/api/analytics/emails").as(MARKETER), 200),
                 allowed(Call.post("/api/imports", "").as(MARKETER), 415),
@@ -359,6 +385,15 @@ class AuthorizationMatrixTests extends ServiceTestBase {
         @Test
         void sendsABrowserOpeningMyLeadsToTheLoginPage() {
             ResponseEntity<String> response = call(Call.get("/my-leads").accepting(MediaType.TEXT_HTML));
+
+            assertThat(response.getStatusCode()).isEqualTo(HttpStatus.FOUND);
+            assertThat(response.getHeaders().getLocation()).isNotNull();
+            assertThat(response.getHeaders().getLocation().getPath()).isEqualTo("/login");
+        }
+
+        @Test
+        void sendsABrowserOpeningTheScoringLabToTheLoginPage() {
+            ResponseEntity<String> response = call(Call.get("/scoring").accepting(MediaType.TEXT_HTML));
 
             assertThat(response.getStatusCode()).isEqualTo(HttpStatus.FOUND);
             assertThat(response.getHeaders().getLocation()).isNotNull();
