@@ -47,6 +47,15 @@ class CamundaWebappBrandingTests extends ServiceTestBase {
                     Duration.ofSeconds(10));
             assertThat(banner.asText()).isIn("none", "absent");
             assertThat(browser.eval("document.body.innerText").asText()).doesNotContain("Camunda 8");
+
+            // links back to Leadflow's pages: home everywhere, and a rep's own leads from Tasklist
+            JsonNode links = browser.await("Array.from(document.querySelectorAll('#leadflow-links a'))"
+                    + ".map(a => a.getAttribute('href')).join(' ')", v -> !v.asText().isBlank(), Duration.ofSeconds(20));
+            assertThat(links.asText().split(" ")).startsWith("/").contains("/leads");
+            assertThat(links.asText().contains("/my-leads")).isEqualTo(app.equals("tasklist"));
+            browser.eval("document.querySelector('#leadflow-links a').click()");
+            browser.await("location.pathname + ' ' + document.querySelectorAll('.pages a.card').length",
+                    v -> v.asText().startsWith("/ ") && !v.asText().equals("/ 0"), Duration.ofSeconds(20));
         }
     }
 }

@@ -21,6 +21,8 @@ export default {
     name: 'Admin',
     vendor: 'Leadflow'
   },
+  // links back to Leadflow's pages (one script for the three webapps, kept beside Tasklist's config)
+  customScripts: ['../tasklist/scripts/leadflow-links'],
   // // custom libraries and scripts loading and initialization,
   // // see: http://docs.camunda.org/guides/user-guide/#tasklist-customizing-custom-scripts
   // customScripts: [

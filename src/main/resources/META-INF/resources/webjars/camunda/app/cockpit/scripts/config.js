@@ -21,6 +21,8 @@ export default {
     name: 'Cockpit',
     vendor: 'Leadflow'
   },
+  // links back to Leadflow's pages (one script for the three webapps, kept beside Tasklist's config)
+  customScripts: ['../tasklist/scripts/leadflow-links'],
   // customScripts: [
   //   // If you have a folder called 'my-custom-script' (in the 'cockpit' folder)
   //   // with a file called 'customScript.js' in it

@@ -21,6 +21,8 @@ export default {
     name: 'Tasklist',
     vendor: 'Leadflow'
   },
+  // links back to Leadflow's pages (one script for the three webapps, kept beside Tasklist's config)
+  customScripts: ['scripts/leadflow-links'],
   //
   // configure the date format
   // "dateFormat": {
