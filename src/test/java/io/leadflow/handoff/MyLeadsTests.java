@@ -11,7 +11,6 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 
 import org.camunda.bpm.engine.IdentityService;
@@ -79,7 +78,7 @@ class MyLeadsTests extends ServiceTestBase {
             List<JsonNode> made = new ArrayList<>();
             // enterprise gives leads to alice and demo in turn: a few MQLs give each one
             for (int i = 0; i < 6 && (alices == null || someoneElses == null); i++) {
-                JsonNode h = handoffOfAnMql("myleads-" + i);
+                JsonNode h = handoffOfAnMql("myleads-" + i, Map.of());
                 made.add(h);
                 if (REP.equals(h.path("owner").asText()) && alices == null) {
                     alices = h;
@@ -243,7 +242,7 @@ class MyLeadsTests extends ServiceTestBase {
         Path chromium = Chromium.required();
         JsonNode fresh = null;
         for (int i = 0; i < 4 && fresh == null; i++) {
-            JsonNode h = handoffOfAnMql("myleads-page-" + i);
+            JsonNode h = handoffOfAnMql("myleads-page-" + i, Map.of());
             fresh = REP.equals(h.path("owner").asText()) ? h : null;
         }
         assertThat(fresh).as("a new handoff of alice").isNotNull();
@@ -343,17 +342,6 @@ class MyLeadsTests extends ServiceTestBase {
 
     // --- helpers ---------------------------------------------------------------------------------------------------
 
-    /** A French decision maker who confirms and engages until sales get the lead: its handoff, once open. */
-    private JsonNode handoffOfAnMql(String who) {
-        String email = confirmedDecisionMaker(who);
-        String leadId = read(get("/api/leads?email=" + email, "demo")).get(0).path("id").asText();
-        for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {
-            postJson("/api/events", "demo", Map.of("leadId", leadId, "type", type));
-        }
-        return await().atMost(Duration.ofSeconds(30)).until(() -> read(get("/api/handoffs?status=open", "demo"))
-                .findParents("leadId").stream().filter(h -> h.path("leadId").asText().equals(leadId))
-                .findFirst().orElse(null), Objects::nonNull);
-    }
 
     /** The user's row of that handoff once it satisfies the condition (e.g. its task exists). */
     private JsonNode awaitRow(String user, String handoffId, java.util.function.Predicate<JsonNode> condition) {

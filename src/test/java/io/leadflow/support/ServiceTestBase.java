@@ -142,6 +142,25 @@ public abstract class ServiceTestBase {
         return email;
     }
 
+    /** The id of the lead of an address. */
+    protected String leadIdOf(String email) {
+        return read(get("/api/leads?email=" + email, "demo")).get(0).path("id").asText();
+    }
+
+    /**
+     * A decision maker ({@link #confirmedDecisionMaker(String, Map)}) who engages until sales get the lead: three
+     * events, then its handoff as {@code GET /api/handoffs} answers it, once open.
+     */
+    protected JsonNode handoffOfAnMql(String who, Map<String, String> fields) {
+        String leadId = leadIdOf(confirmedDecisionMaker(who, fields));
+        for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {
+            postJson("/api/events", "demo", Map.of("leadId", leadId, "type", type));
+        }
+        return await().atMost(Duration.ofSeconds(30)).until(() -> read(get("/api/handoffs?status=open", "demo"))
+                .findParents("leadId").stream().filter(h -> h.path("leadId").asText().equals(leadId))
+                .findFirst().orElse(null), java.util.Objects::nonNull);
+    }
+
     /** The token of the confirmation link in the email the lead received. */
     protected String confirmationToken(String email) {
         String link = links(awaitMail(email, "Please confirm your subscription")).stream()

@@ -41,22 +41,11 @@ class LeadTimelineTests extends ServiceTestBase {
         chromium = Chromium.required();
     }
 
-    private String leadId(String email) {
-        return read(get("/api/leads?email=" + email, "demo")).get(0).path("id").asText();
-    }
-
-    /** A confirmed decision maker made an MQL by three events, with its open handoff; returns the lead id. */
+    /** A decision maker made an MQL by three events, once its handoff waits in the handoff journey. */
     private String mqlWithHandoff(String who) {
-        String email = confirmedDecisionMaker(who);
-        String leadId = leadId(email);
-        await().atMost(Duration.ofSeconds(20)).until(() -> read(get("/api/leads/" + leadId, "demo")).path("stage")
-                .asText().equals("NURTURE"));
-        for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {
-            postJson("/api/events", "demo", Map.of("leadId", leadId, "type", type, "url", "https://acme.example/" + type));
-        }
-        await().atMost(Duration.ofSeconds(30)).until(() -> !read(get("/api/leads/" + leadId + "/timeline", "demo"))
-                .path("handoff").isNull() && read(get("/api/leads/" + leadId + "/timeline", "demo")).path("journeys")
-                .toString().contains("Follow up lead"));
+        String leadId = handoffOfAnMql(who, Map.of()).path("leadId").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> read(get("/api/leads/" + leadId + "/timeline", "demo"))
+                .path("journeys").toString().contains("Follow up lead"));
         return leadId;
     }
 
@@ -144,7 +133,7 @@ class LeadTimelineTests extends ServiceTestBase {
         String email = "vic." + java.util.UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
         postForm("/forms/newsletter", Map.of("email", email, "company", "Acme"), MediaType.APPLICATION_JSON);
         awaitMail(email, "Please confirm your subscription");
-        String leadId = leadId(email);
+        String leadId = leadIdOf(email);
         assertThat(read(get("/api/leads/" + leadId + "/timeline", "demo")).path("actions").toString())
                 .contains("resendConfirmation").doesNotContain("rescore");
 
@@ -160,7 +149,7 @@ class LeadTimelineTests extends ServiceTestBase {
         assertThat(postJson("/api/leads/" + leadId + "/resend-confirmation", "bob", "{}").getStatusCode())
                 .as("marketers and admins only").isEqualTo(HttpStatus.FORBIDDEN);
 
-        String confirmed = leadId(confirmedDecisionMaker("wes"));
+        String confirmed = leadIdOf(confirmedDecisionMaker("wes"));
         var nothingToConfirm = postJson("/api/leads/" + confirmed + "/resend-confirmation", "demo", "{}");
         assertThat(nothingToConfirm.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
         assertThat(read(nothingToConfirm).path("detail").asText()).contains("CONFIRMED, not PENDING");
