@@ -56,7 +56,9 @@ final class BenchData {
      * 20 % of those become MQL, 11 % SAL, 6 % SQL; confirmed leads are in a nurture track (executive, technical,
      * general, recycled), 15 % sunset; up to six emails each (doi-confirmation, welcome, three nurture emails, a
      * re-engagement) with their clicks, unsubscribes, bounces and complaints; {@code 20 × n} engagement events in the
-     * 90 days after each capture (15 % clicks, 10 % opens); consent ledger entries.
+     * 90 days after each capture (15 % clicks, 10 % opens); consent ledger entries. For the leads list (M14) each lead
+     * also has a name, one of 50,000 companies, and once confirmed a score and a last activity within those 90 days
+     * ({@code updated_at}), as scoring its events would have left them.
      */
     static void analyticsHistory(JdbcTemplate jdbc, int n, java.time.Instant now) {
         long started = System.nanoTime();
@@ -65,11 +67,25 @@ final class BenchData {
         String r = "((g::bigint * 2654435761) % 1000)";
         String confirmed = "(g % 10 < 8)";
         String until = "timestamptz '" + now + "'";
+        // 50,000 companies of about 20 leads each at a million, named from syllables so that a search on a part of
+        // a name finds a few of them, as in a real base (not one shared "Company N" prefix that every name matches)
+        String syllables = "(array['ka', 'lo', 'mi', 'ter', 'van', 'dor', 'ex', 'ul', 'bri', 'sen', 'qua', 'rix', 'no',"
+                + " 'pel', 'ta', 'gan', 'vi', 'zo', 'mar', 'cel'])";
+        String c = "((g::bigint * 7919) % 50000)";
+        String company = "initcap(" + syllables + "[1 + C % 20] || " + syllables + "[1 + (C / 20) % 20] || "
+                + syllables + "[1 + (C / 400) % 20]) || ' ' || (array['Labs', 'Systems', 'Group', 'Industries',"
+                + " 'Software', 'Partners', 'Media', 'Logistics'])[1 + (C / 8000) % 8]";
+        company = company.replace("C ", c + " ");
         jdbc.update("""
-                insert into leads (id, email, company, job_title, country, language, source, utm_source, utm_campaign,
-                                   consent, stage, confirmed_at, suppressed_reason, suppressed_at, created_at,
-                                   updated_at)
-                select ID, 'an' || g || '@bench-analytics' || (g % 997) || '.com', 'Company ' || (g % 5000),
+                insert into leads (id, email, first_name, last_name, company, job_title, country, language, source,
+                                   utm_source, utm_campaign, consent, stage, confirmed_at, suppressed_reason,
+                                   suppressed_at, fit_score, engagement_score, grade, created_at, updated_at)
+                select ID, 'an' || g || '@bench-analytics' || (g % 997) || '.com',
+                       (array['Anna', 'Louis', 'Chloé', 'Mehdi', 'Sofia', 'Jonas', 'Inès', 'Tom', 'Priya', 'Hugo',
+                              'Lena', 'Omar'])[1 + g % 12],
+                       (array['Martin', 'Bernard', 'Dubois', 'Müller', 'Schmidt', 'Smith', 'García', 'Rossi', 'Lefèvre',
+                              'Nguyen', 'Kowalski', 'Moreau', 'Silva'])[1 + (g / 12) % 13],
+                       COMPANY,
                        (array['VP Marketing', 'CEO', 'Developer', 'Analyst'])[1 + g % 4], 'FR', 'en',
                        (array['webinar', 'website', 'ads', 'referral', 'event', 'import'])[1 + g % 6],
                        'utm' || (g % 4),
@@ -80,8 +96,14 @@ final class BenchData {
                        case when CONFIRMED then CREATED + (5 + g % 600) * interval '1 minute' end,
                        case when g % 50 = 0 then 'HARD_BOUNCE' when g % 97 = 0 then 'UNSUBSCRIBED' end,
                        case when g % 50 = 0 or g % 97 = 0 then CREATED + interval '3 days' end,
-                       CREATED, CREATED
-                  from generate_series(1, ?) g""".replace("ID", id).replace("CREATED", created).replace("CONFIRMED", confirmed)
+                       case when CONFIRMED then R % 91 end,
+                       case when CONFIRMED then ((g * 7) % 600) / 10.0 end,
+                       case when not CONFIRMED then null when R % 91 >= 70 then 'A' when R % 91 >= 50 then 'B'
+                            when R % 91 >= 30 then 'C' else 'D' end,
+                       CREATED, case when CONFIRMED then least(UNTIL, CREATED + ((g * 31) % 2160) * interval '1 hour')
+                                     else CREATED end
+                  from generate_series(1, ?) g""".replace("ID", id).replace("COMPANY", company)
+                .replace("CREATED", created).replace("CONFIRMED", confirmed).replace("UNTIL", until)
                 .replace("R ", r + " "), n);
         String[][] stages = {
             {"NEW", "0", "true"},

@@ -137,6 +137,10 @@ public final class BenchMain {
                 if (only.isEmpty() || only.contains("M9")) {
                     metrics.add(AnalyticsBench.run(app, analyticsLeads));
                 }
+                // After M9, whose year of history it reads (it writes that history itself when M9 did not run).
+                if (only.isEmpty() || only.contains("M14")) {
+                    metrics.addAll(WorkspaceBench.run(app, analyticsLeads, intArg(args, "--workspace-requests", 200)));
+                }
                 if (only.isEmpty() || only.contains("M8")) {
                     metrics.addAll(ImportBench.run(app, importRows));
                 }

@@ -1,6 +1,7 @@
 package io.leadflow.workspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,13 +38,21 @@ class LeadListTests extends ServiceTestBase {
         chromium = Chromium.required();
     }
 
-    /** Three leads of a company no other test uses; two confirmed, one pending. Returns the company. */
+    /**
+     * Three leads of a company no other test uses; two confirmed, one pending. Returns the company once both confirmed
+     * leads are scored: the journey scores a lead after its confirmation, so on a busy machine a list read at once
+     * could rank a lead by its score of 0 and the page read later by its real one.
+     */
     private String company() {
         String company = "Zebulon-" + UUID.randomUUID().toString().substring(0, 8);
         confirmedDecisionMaker("ann", Map.of("company", company, "companySize", "30"));
         confirmedDecisionMaker("ben", Map.of("company", company));
         String pending = "cy." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
         postForm("/forms/newsletter", Map.of("email", pending, "company", company), MediaType.APPLICATION_JSON);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            JsonNode confirmed = read(get("/api/leads/search?q=" + company + "&consent=CONFIRMED", "demo")).path("leads");
+            return confirmed.size() == 2 && confirmed.get(0).hasNonNull("fit") && confirmed.get(1).hasNonNull("fit");
+        });
         return company;
     }
 
