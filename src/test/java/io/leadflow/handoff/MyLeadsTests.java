@@ -255,8 +255,11 @@ class MyLeadsTests extends ServiceTestBase {
             browser.signIn(url("/login"), REP, "demo");
             JsonNode before = read(get("/api/handoffs/mine", REP));
             browser.open(url("/my-leads"));
-            browser.await("document.querySelectorAll('section.lead').length", v -> v.asInt() > 0,
-                    Duration.ofSeconds(20));
+            // the path and title too, so that a page that never showed its cards says which page it was
+            browser.await("location.pathname + ' | ' + document.title + ' | '"
+                    + " + document.querySelectorAll('section.lead').length",
+                    v -> v.asText().startsWith("/my-leads | ") && !v.asText().endsWith(" | 0"),
+                    Duration.ofSeconds(40));
             JsonNode after = read(get("/api/handoffs/mine", REP));
 
             // the rows are the API's, in its order, with its facts
