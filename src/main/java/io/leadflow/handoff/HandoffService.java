@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 import org.slf4j.Logger;
@@ -41,7 +40,8 @@ import io.leadflow.scoring.DecisionEvaluator;
 public class HandoffService {
 
     private static final Logger log = LoggerFactory.getLogger(HandoffService.class);
-    public static final Set<String> REJECT_REASONS = Set.of("NOT_A_FIT", "NO_BUDGET", "DUPLICATE", "NO_RESPONSE",
+    /** Why sales may reject a lead, in the order docs/api.md §6 lists them and the pages offer them. */
+    public static final List<String> REJECT_REASONS = List.of("NOT_A_FIT", "NO_BUDGET", "DUPLICATE", "NO_RESPONSE",
             "BAD_DATA", "TIMING");
 
     public enum Action { accept, qualify, reject }

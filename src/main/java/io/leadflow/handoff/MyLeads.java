@@ -35,13 +35,6 @@ class MyLeads {
 
     private static final Logger log = LoggerFactory.getLogger(MyLeads.class);
 
-    /**
-     * The reasons of a rejection in the order the API documents them (docs/api.md §6); the page offers these.
-     * {@link HandoffService#REJECT_REASONS} is the same set, checked by {@code MyLeadsTests}.
-     */
-    static final List<String> REJECT_REASONS = List.of("NOT_A_FIT", "NO_BUDGET", "DUPLICATE", "NO_RESPONSE",
-            "BAD_DATA", "TIMING");
-
     /** The lead as a rep sees it on a handoff: who, where, how good. All null but the id once the lead is erased. */
     record LeadFacts(String id, String name, String email, String company, String jobTitle, String country,
             String grade, LeadView.Score score) {

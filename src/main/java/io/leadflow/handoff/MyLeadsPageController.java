@@ -1,13 +1,14 @@
 package io.leadflow.handoff;
 
 import java.util.List;
-import java.util.Locale;
 
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+
+import io.leadflow.platform.Texts;
 
 /**
  * {@code /my-leads}: a rep's open handoffs and the buttons to answer them, so the everyday case needs no Tasklist.
@@ -21,8 +22,8 @@ class MyLeadsPageController {
     record Reason(String code, String label) {
     }
 
-    private static final List<Reason> REASONS = MyLeads.REJECT_REASONS.stream()
-            .map(code -> new Reason(code, label(code))).toList();
+    static final List<Reason> REASONS = HandoffService.REJECT_REASONS.stream()
+            .map(code -> new Reason(code, Texts.words(code))).toList();
 
     private final MyLeads myLeads;
 
@@ -37,11 +38,5 @@ class MyLeadsPageController {
         model.addAttribute("teams", myLeads.teamsToFilter(user));
         model.addAttribute("reasons", REASONS);
         return "my-leads";
-    }
-
-    /** {@code NO_BUDGET} → "No budget". */
-    private static String label(String code) {
-        String words = code.toLowerCase(Locale.ROOT).replace('_', ' ');
-        return Character.toUpperCase(words.charAt(0)) + words.substring(1);
     }
 }

@@ -9,6 +9,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseBody;
 
+import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadAccess;
 
@@ -37,6 +38,7 @@ class LeadPages {
     @GetMapping("/leads/{id}")
     String leadPage(@PathVariable String id, Authentication user, Model model) {
         model.addAttribute("t", timelines.of(id, user));
+        model.addAttribute("reasons", HandoffService.REJECT_REASONS);
         return "lead";
     }
 

@@ -25,6 +25,7 @@ import io.leadflow.lead.LeadAccess;
 import io.leadflow.lead.LeadService;
 import io.leadflow.lead.LeadView;
 import io.leadflow.platform.NotFoundException;
+import io.leadflow.platform.Texts;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.workspace.Timeline.Entry;
 
@@ -87,7 +88,7 @@ public class LeadTimelines {
         entries.add(captured(lead, proofs.stream().filter(e -> e.event().equals("SUBMITTED")
                 || e.event().equals("IMPORTED")).map(ConsentLedger.Entry::detail).findFirst().orElse(null)));
         proofs.forEach(e -> entries.add(Entry.of(e.occurredAt(), "CONSENT",
-                CONSENT_TITLES.getOrDefault(e.event(), words(e.event())), join(e.consentText(), e.detail()))));
+                CONSENT_TITLES.getOrDefault(e.event(), Texts.words(e.event())), join(e.consentText(), e.detail()))));
         entries.addAll(emails(leadId));
         ScoringService.Explanation explanation = scoring.explain(leadId);
         explanation.events().forEach(e -> entries.add(new Entry(e.occurredAt(), "EVENT", eventTitle(e.type()),
@@ -275,13 +276,7 @@ public class LeadTimelines {
     }
 
     private static String eventTitle(String type) {
-        return EVENT_TITLES.getOrDefault(type, words(type));
-    }
-
-    /** {@code WEBINAR_ATTENDED} → {@code Webinar attended}. */
-    private static String words(String code) {
-        String spaced = code.replace('_', ' ').replace('-', ' ').replace('.', ' ').toLowerCase(Locale.ROOT);
-        return spaced.isEmpty() ? code : Character.toUpperCase(spaced.charAt(0)) + spaced.substring(1);
+        return EVENT_TITLES.getOrDefault(type, Texts.words(type));
     }
 
     private static String join(String... parts) {

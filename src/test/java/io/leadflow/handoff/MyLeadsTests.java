@@ -208,8 +208,8 @@ class MyLeadsTests extends ServiceTestBase {
         assertThat(MyLeads.inWords(Duration.ofSeconds(20))).isEqualTo("less than 1 min of working time");
         assertThat(MyLeads.inWords(Duration.ZERO)).isEqualTo("due now");
         assertThat(MyLeads.inWords(Duration.ofMinutes(-105))).isEqualTo("overdue by 1 h 45 min of working time");
-        assertThat(new HashSet<>(MyLeads.REJECT_REASONS)).as("the page offers every reason the API takes")
-                .isEqualTo(HandoffService.REJECT_REASONS);
+        assertThat(MyLeadsPageController.REASONS.stream().map(MyLeadsPageController.Reason::code).toList())
+                .as("the page offers every reason the API takes").isEqualTo(HandoffService.REJECT_REASONS);
     }
 
     @Test
