@@ -14,6 +14,11 @@ public record Handoff(String id, String leadId, String team, String owner, Strin
 
     public enum Status { OPEN, ACCEPTED, QUALIFIED, REJECTED, CRM_FAILED }
 
+    /** Marked breached, or still waiting for sales' first answer past its due instant (docs/api.md §6). */
+    public boolean breached(Instant now) {
+        return breachedAt != null || (status == Status.OPEN && dueAt.isBefore(now));
+    }
+
     public boolean closed() {
         return status == Status.QUALIFIED || status == Status.REJECTED;
     }

@@ -29,10 +29,8 @@ class HandoffController {
 
         /** The handoff as every endpoint answers it, its clock read at {@code now}. */
         static HandoffView of(Handoff h, Instant now) {
-            boolean open = h.status() == Handoff.Status.OPEN;
-            boolean breached = h.breachedAt() != null || (open && h.dueAt().isBefore(now));
             return new HandoffView(h.id(), h.leadId(), h.owner(), h.team(), h.createdAt(), h.dueAt(),
-                    Duration.between(now, h.dueAt()).toSeconds(), breached, h.escalationLevel(), h.status(),
+                    Duration.between(now, h.dueAt()).toSeconds(), h.breached(now), h.escalationLevel(), h.status(),
                     h.rejectReason(), h.opportunityId(), h.remindAt(), h.ladder());
         }
     }

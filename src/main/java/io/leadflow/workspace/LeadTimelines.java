@@ -236,14 +236,12 @@ public class LeadTimelines {
     }
 
     private static Timeline.HandoffNow handoffNow(Handoff h, Instant now) {
-        long remaining = h.dueAt().getEpochSecond() - now.getEpochSecond();
-        boolean open = h.status() == Handoff.Status.OPEN || h.status() == Handoff.Status.ACCEPTED;
+        long remaining = java.time.Duration.between(now, h.dueAt()).toSeconds();
         Handoff.Ladder ladder = h.ladder();
         return new Timeline.HandoffNow(h.id(), h.team(), h.owner(), h.status().name(), h.createdAt(), h.dueAt(),
-                remaining, h.breachedAt() != null || open && remaining < 0, h.escalationLevel(), h.remindAt(),
-                ladder == null ? null : ladder.escalateAt(), ladder == null ? null : ladder.reassignAt(),
-                ladder == null ? null : ladder.remindedAt(), ladder == null ? null : ladder.escalatedAt(),
-                ladder == null ? null : ladder.reassignedAt(), h.rejectReason(), h.opportunityId());
+                remaining, h.breached(now), h.escalationLevel(), h.remindAt(),
+                ladder.escalateAt(), ladder.reassignAt(), ladder.remindedAt(), ladder.escalatedAt(),
+                ladder.reassignedAt(), h.rejectReason(), h.opportunityId());
     }
 
     /** What the viewer may do from the page, by role and by the lead's state (the API checks again). */
