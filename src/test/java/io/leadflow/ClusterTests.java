@@ -53,6 +53,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import com.github.tomakehurst.wiremock.WireMockServer;
 
 import io.leadflow.channel.email.MailParts;
+import io.leadflow.experiment.ExperimentPlan;
+import io.leadflow.experiment.Experiments;
 import io.leadflow.support.EmbeddedDatabase;
 import io.leadflow.support.FaultyCrm;
 import io.leadflow.support.LeadflowNode;
@@ -407,6 +409,60 @@ class ClusterTests {
         assertThat(signIn(nodeA, "bob", "demo")).isEqualTo(429);
         assertThat(signIn(nodeB, "bob", "demo")).isEqualTo(429);
         assertThat(signIn(nodeB, "alice", "demo")).as("another user").isEqualTo(200);
+    }
+
+    /**
+     * An experiment is decided once whichever nodes look at it together, and a winner chosen on one node takes every new
+     * lead on the other at once, while a lead keeps the variant it drew whichever node draws it again.
+     */
+    @Test
+    @Order(7)
+    void decidesAnExperimentOnceAndRoutesEveryNewLeadToItsWinnerOnBothNodes() throws Exception {
+        Experiments onA = nodeA.bean(Experiments.class);
+        Experiments onB = nodeB.bean(Experiments.class);
+        ExperimentPlan plan = ExperimentPlan.parse(Map.of("experiment", "cluster-split", "variants", "A 50, B 50",
+                "metric", "mql", "window", "P14D", "minLeads", "100"));
+        onA.register(plan, "nurture", "Task_Split");
+        for (int i = 0; i < 20; i++) {
+            String leadId = UUID.randomUUID().toString();
+            assertThat(onB.assign(plan, leadId, "nurture", "Task_Split")).as("the same lead on the other node")
+                    .isEqualTo(onA.assign(plan, leadId, "nurture", "Task_Split"));
+        }
+        // a sample whose answer is known, drawn long ago: B makes three times as many MQLs
+        JdbcTemplate jdbc = nodeA.bean(JdbcTemplate.class);
+        Instant longAgo = Instant.now().minus(Duration.ofDays(3 * 365));
+        for (int i = 0; i < 300; i++) {
+            String leadId = UUID.randomUUID().toString();
+            String variant = i < 150 ? "A" : "B";
+            jdbc.update("""
+                    insert into experiment_assignments (experiment_key, lead_id, variant, in_sample, assigned_at,
+                                                        window_ends_at) values ('cluster-split', ?, ?, true, ?, ?)""",
+                    leadId, variant, Timestamp.from(longAgo), Timestamp.from(longAgo.plus(Duration.ofDays(14))));
+            if (i % 150 < (variant.equals("A") ? 15 : 45)) {
+                jdbc.update("insert into stage_history (lead_id, stage, entered_at) values (?, 'MQL', ?)", leadId,
+                        Timestamp.from(longAgo.plus(Duration.ofDays(2))));
+            }
+        }
+
+        ExecutorService both = Executors.newFixedThreadPool(2);
+        Future<List<String>> byA = both.submit(onA::evaluateAll);
+        Future<List<String>> byB = both.submit(onB::evaluateAll);
+        List<String> decided = new ArrayList<>(byA.get(60, TimeUnit.SECONDS));
+        decided.addAll(byB.get(60, TimeUnit.SECONDS));
+        both.shutdown();
+        assertThat(decided.stream().filter("cluster-split"::equals)).as("decided by one node, once").hasSize(1);
+        assertThat(onB.find("cluster-split").winner()).isEqualTo("B");
+        for (int i = 0; i < 10; i++) {
+            assertThat(onA.assign(plan, UUID.randomUUID().toString(), "nurture", "Task_Split")).isEqualTo("B");
+        }
+
+        // a marketer on node A picks A by hand: node B routes every new lead to it at once
+        var chosen = send(nodeA, "/api/analytics/experiments/cluster-split/winner", "application/json",
+                "{\"variant\": \"A\"}", "demo");
+        assertThat(chosen.statusCode()).as(chosen.body()).isEqualTo(200);
+        for (int i = 0; i < 10; i++) {
+            assertThat(onB.assign(plan, UUID.randomUUID().toString(), "nurture", "Task_Split")).isEqualTo("A");
+        }
     }
 
     private static int signIn(LeadflowNode node, String user, String password) throws Exception {

@@ -63,7 +63,10 @@ class TableOwnershipTests {
             Map.entry("import_repermissions", "imports"),
             Map.entry("email_report_days", "analytics"),
             Map.entry("email_report_state", "analytics"),
-            Map.entry("rate_limit_windows", "platform"));
+            Map.entry("rate_limit_windows", "platform"),
+            Map.entry("experiments", "experiment"),
+            Map.entry("experiment_variants", "experiment"),
+            Map.entry("experiment_assignments", "experiment"));
 
     /** Modules that may read (never write) any table, to report and to export. */
     static final Set<String> READ_MODELS = Set.of("analytics", "portability", "workspace");

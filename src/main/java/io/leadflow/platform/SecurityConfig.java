@@ -125,7 +125,9 @@ public class SecurityConfig {
                         // marketers
                         .requestMatchers(path("/api/scoring/**"), path("/api/imports/**"), path("/api/journeys/**"),
                                 post("/api/leads/*/rescore"), post("/api/leads/*/resend-confirmation"), path("/mailbox"), path("/emails"), path("/api/emails"),
-                                path("/api/emails/**"), path("/journeys"), path("/scoring")).hasAnyRole(MARKETER, ADMIN)
+                                path("/api/emails/**"), path("/journeys"), path("/scoring"),
+                                post("/api/analytics/experiments/*/stop"), post("/api/analytics/experiments/*/winner"))
+                        .hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(path("/analytics"), path("/api/analytics/**"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
                         // sales

@@ -25,6 +25,8 @@ import io.leadflow.channel.crm.CrmPushService;
 import io.leadflow.channel.crm.CrmRejected;
 import io.leadflow.channel.email.EmailOutbox;
 import io.leadflow.consent.ConsentService;
+import io.leadflow.experiment.ExperimentPlan;
+import io.leadflow.experiment.Experiments;
 import io.leadflow.handoff.HandoffService;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadService;
@@ -140,6 +142,35 @@ class Delegates {
             execution.setVariable("mql", score.mql()
                     || leads.find(leadId).map(l -> l.stage() == Lead.Stage.MQL).orElse(false));
         };
+    }
+
+    /**
+     * Draws the lead into the experiment this task's inputs describe and writes its variant ({@code variant}) for the
+     * gateway after it: the same variant on every retry, node and loop.
+     */
+    @Bean
+    @ElementTemplate("split-audience")
+    JavaDelegate splitAudience(Experiments experiments) {
+        return execution -> {
+            ExperimentPlan plan = ExperimentPlan.parse(splitInputs(execution::getVariableLocal));
+            String processKey = execution.getProcessDefinitionId().split(":")[0];
+            execution.setVariable(ExperimentPlan.VARIABLE,
+                    experiments.assign(plan, leadId(execution), processKey, execution.getCurrentActivityId()));
+        };
+    }
+
+    /** The inputs a Split audience task may have, by name, as text. */
+    static Map<String, String> splitInputs(java.util.function.Function<String, Object> input) {
+        Map<String, String> inputs = new HashMap<>();
+        for (String name : List.of(ExperimentPlan.INPUT_KEY, ExperimentPlan.INPUT_VARIANTS, ExperimentPlan.INPUT_METRIC,
+                ExperimentPlan.INPUT_WINDOW, ExperimentPlan.INPUT_MIN_LEADS, ExperimentPlan.INPUT_ON_DECISION,
+                ExperimentPlan.INPUT_CONFIDENCE, ExperimentPlan.INPUT_GUARD)) {
+            Object value = input.apply(name);
+            if (value != null) {
+                inputs.put(name, value.toString());
+            }
+        }
+        return inputs;
     }
 
     @Bean

@@ -26,6 +26,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 import io.leadflow.channel.crm.CrmSettings;
+import io.leadflow.experiment.Experiments;
 import io.leadflow.channel.email.EmailTemplate;
 import io.leadflow.channel.email.TemplateLibrary;
 import io.leadflow.channel.web.FormSettings;
@@ -119,7 +120,8 @@ class EngineConfiguration {
                 List<Deployer> preDeployers = new ArrayList<>(configuration.getCustomPreDeployers() == null
                         ? List.of() : configuration.getCustomPreDeployers());
                 preDeployers.add(new LintingDeployer(() -> otherBeans(context),
-                        () -> context.getBean(DecisionContracts.class), () -> emails(context)));
+                        () -> context.getBean(DecisionContracts.class), () -> emails(context),
+                        () -> context.getBean(Experiments.class)));
                 configuration.setCustomPreDeployers(preDeployers);
                 configuration.setEnforceHistoryTimeToLive(true);
                 // A step a marketer adds from the palette retries like the shipped ones, which say so themselves.

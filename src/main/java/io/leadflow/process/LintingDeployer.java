@@ -1,5 +1,6 @@
 package io.leadflow.process;
 
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -18,6 +19,9 @@ import org.camunda.bpm.engine.impl.persistence.deploy.Deployer;
 import org.camunda.bpm.engine.impl.persistence.entity.DeploymentEntity;
 import org.camunda.bpm.engine.impl.persistence.entity.ResourceEntity;
 import org.camunda.bpm.engine.impl.repository.ResourceDefinitionEntity;
+import org.camunda.bpm.model.bpmn.Bpmn;
+
+import io.leadflow.experiment.Experiments;
 
 /**
  * The model lint inside the engine: every new deployment is linted before the engine parses it, whatever path it
@@ -31,12 +35,14 @@ final class LintingDeployer implements Deployer {
     private final Supplier<? extends Collection<String>> beanNames;
     private final Supplier<DecisionContracts> contracts;
     private final Supplier<ModelLinter.Emails> emails;
+    private final Supplier<Experiments> experiments;
     /** The application's other bean names, read at the first deployment: the context is complete by then. */
     private volatile Collection<String> otherBeans;
 
     LintingDeployer(Supplier<? extends Collection<String>> otherBeans, Supplier<DecisionContracts> contracts,
-            Supplier<ModelLinter.Emails> emails) {
+            Supplier<ModelLinter.Emails> emails, Supplier<Experiments> experiments) {
         this.beanNames = otherBeans;
+        this.experiments = experiments;
         this.contracts = contracts;
         this.emails = emails;
     }
@@ -62,6 +68,19 @@ final class LintingDeployer implements Deployer {
         if (!problems.isEmpty()) {
             throw new Refused(problems);
         }
+        registerExperiments(files);
+    }
+
+    /** The experiments the deployment draws are listed from now on, before any lead reaches their split. */
+    private void registerExperiments(Map<String, byte[]> files) {
+        files.forEach((name, bytes) -> {
+            String lower = name.toLowerCase(java.util.Locale.ROOT);
+            if (lower.endsWith(".bpmn") || lower.endsWith(".bpmn20.xml")) {
+                for (SplitTasks.Split split : SplitTasks.of(Bpmn.readModelFromStream(new ByteArrayInputStream(bytes)))) {
+                    experiments.get().register(split.plan(), split.processKey(), split.taskId());
+                }
+            }
+        });
     }
 
     /** The latest deployed process or decision of that key, as its file. */

@@ -187,6 +187,9 @@ final class ModelLinter {
                         + "' is not of the form R5/PT1M"));
             }
         }
+        for (SplitTasks.Split split : SplitTasks.of(model)) {
+            split.problems().forEach(p -> problems.add(new Problem(file, describe(split.task()), p)));
+        }
         walk(file, model.getDocument().getRootElement(), problems);
     }
 

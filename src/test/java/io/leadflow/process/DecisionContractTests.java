@@ -119,9 +119,9 @@ class DecisionContractTests extends ServiceTestBase {
         void refusesAJourneyThatLeavesATrackTheTableChoosesWithNoWayOn() {
             // general made explicit, the default dropped, and the technical flow misspelt
             String general = "<bpmn:sequenceFlow id=\"Flow_GeneralTrack\" name=\"general (default)\" "
-                    + "sourceRef=\"Gateway_Track\" targetRef=\"Task_SendValueEmail\" />";
+                    + "sourceRef=\"Gateway_Track\" targetRef=\"Task_SplitValueEmail\" />";
             String explicitGeneral = "<bpmn:sequenceFlow id=\"Flow_GeneralTrack\" name=\"general\" "
-                    + "sourceRef=\"Gateway_Track\" targetRef=\"Task_SendValueEmail\"><bpmn:conditionExpression "
+                    + "sourceRef=\"Gateway_Track\" targetRef=\"Task_SplitValueEmail\"><bpmn:conditionExpression "
                     + "xsi:type=\"bpmn:tFormalExpression\">${track == 'general'}</bpmn:conditionExpression>"
                     + "</bpmn:sequenceFlow>";
             String journey = edit("bpmn/nurture.bpmn", "${track == 'technical'}", "${track == 'tech'}");

@@ -106,6 +106,7 @@ class JourneyMigrationTests extends EngineTestBase {
                 null, null, "Yes", "en", null), new CaptureContext("test", "203.0.113.7", "JUnit")).id();
         String url = consent.linksFor(leads.get(leadId), "doi-confirmation").get("confirmUrl");
         consent.confirm(url.substring(url.indexOf("token=") + 6), "203.0.113.7", "JUnit");
+        followVariantA(leadId);
         ProcessInstance nurture = runtime.startProcessInstanceByKey("nurture", leadId,
                 Map.of(ModelKeys.VAR_LEAD_ID, leadId, "recycled", false));
         execute(nurture, "Task_ChooseTrack");

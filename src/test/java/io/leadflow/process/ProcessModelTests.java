@@ -344,6 +344,7 @@ class ProcessModelTests extends EngineTestBase {
         @Test
         void offersADemoAtOnceToALeadWhoEngagesAfterTheValueEmail() {
             String leadId = confirmedLead("clicker", GENERAL_TITLE, GENERAL_INDUSTRY);
+            followVariantA(leadId);
             ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
             ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);

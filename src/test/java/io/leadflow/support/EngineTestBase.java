@@ -72,6 +72,8 @@ public abstract class EngineTestBase {
     protected Leads leads;
     @Autowired
     protected ConsentService consent;
+    @Autowired
+    protected org.springframework.jdbc.core.JdbcTemplate jdbc;
 
     /** A new lead of a 1,200-person French company from the newsletter form; its double opt-in waits. */
     protected String capture(String name, String jobTitle, String industry) {
@@ -102,12 +104,24 @@ public abstract class EngineTestBase {
     /** A confirmed lead in nurture after its welcome email, waiting three days for its track's first email. */
     protected ProcessInstance nurtureAfterWelcome(String name, String jobTitle, String industry) {
         String leadId = confirmedLead(name, jobTitle, industry);
+        followVariantA(leadId);
         executeJob(instance(ModelKeys.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
         ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
         executeJob(nurture, "Task_ChooseTrack");
         executeJob(nurture, "Task_SendWelcome");
         process(nurture).isWaitingAt("Event_Wait3Days");
         return nurture;
+    }
+
+    /**
+     * Gives the lead variant A (the value email) of the experiment the shipped nurture runs on the general track's
+     * first email, as if it had drawn it: tests of the journey follow one known path ({@code ExperimentTests} draws).
+     */
+    protected void followVariantA(String leadId) {
+        jdbc.update("""
+                insert into experiment_assignments (experiment_key, lead_id, variant, in_sample, assigned_at,
+                                                    window_ends_at)
+                values ('general-first-email', ?, 'A', false, current_timestamp, current_timestamp)""", leadId);
     }
 
     /**
