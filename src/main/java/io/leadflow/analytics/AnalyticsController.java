@@ -3,6 +3,8 @@ package io.leadflow.analytics;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
+import jakarta.servlet.http.HttpServletRequest;
+
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.stereotype.Controller;
@@ -19,7 +21,9 @@ import io.leadflow.platform.NotFoundException;
  * {@code /analytics} (MARKETER, SALES_MANAGER): the funnel with conversion and velocity, MQLs per week against the
  * target, sources and campaigns, nurture tracks, double opt-in, emails. Each chart reads one JSON endpoint
  * ({@code GET /api/analytics/funnel|sources|tracks|doi|emails?from=&to=}) and has its CSV
- * ({@code GET /api/analytics/<report>.csv}).
+ * ({@code GET /api/analytics/<report>.csv}). The experiments of the journeys come from
+ * {@code GET /api/analytics/experiments} (io.leadflow.experiment); a MARKETER or ADMIN stops one or chooses its winner
+ * from the page.
  */
 @Controller
 class AnalyticsController {
@@ -31,8 +35,11 @@ class AnalyticsController {
     }
 
     @GetMapping("/analytics")
-    String page(@RequestParam(required = false) String from, @RequestParam(required = false) String to, Model model) {
+    String page(@RequestParam(required = false) String from, @RequestParam(required = false) String to, Model model,
+            HttpServletRequest request) {
         model.addAttribute("period", analytics.period(from, to));
+        // the experiments' buttons only for those the API lets stop an experiment or choose its winner
+        model.addAttribute("mayDecide", request.isUserInRole("MARKETER") || request.isUserInRole("ADMIN"));
         return "analytics";
     }
 

@@ -8,7 +8,7 @@ import java.util.Optional;
  * An experiment as it stands: its plan (from the latest model that drew it), its state and decision, and its
  * variants, some of which the guard may have stopped.
  *
- * @param decidedBy {@link Experiments#LEADFLOW} when the test decided, else the user who stopped it or chose
+ * @param decidedBy {@link Experiments#BY_THE_TEST} when the test decided, else the user who stopped it or chose
  */
 public record Experiment(ExperimentPlan plan, String processKey, String activityId, State state, String winner,
         Instant decidedAt, String decidedBy, String decisionNote, String decisionFigures, Instant startedAt,
@@ -43,14 +43,24 @@ public record Experiment(ExperimentPlan plan, String processKey, String activity
      * at random.
      */
     Optional<String> fixedRoute() {
-        boolean chosenByHand = decidedBy != null && !Experiments.LEADFLOW.equals(decidedBy);
+        boolean chosenByHand = decidedBy != null && !Experiments.BY_THE_TEST.equals(decidedBy);
         if (winner != null && (state == State.STOPPED || plan.onDecision() == ExperimentPlan.OnDecision.WINNER
                 || chosenByHand)) {
             return Optional.of(winner);
         }
         if (state == State.STOPPED || active().size() < 2) {
-            return Optional.of(active().isEmpty() ? plan.control() : active().get(0).name());
+            return Optional.of(fallback());
         }
         return Optional.empty();
+    }
+
+    /**
+     * Who takes new leads when the split ends without a winner: the first variant still active, else the control of
+     * the latest model (a variant a later version dropped is never chosen).
+     */
+    String fallback() {
+        return variants.stream().filter(Variant::active).findFirst()
+                .or(() -> variants.stream().filter(v -> v.weight() > 0).findFirst())
+                .map(Variant::name).orElse(plan.control());
     }
 }

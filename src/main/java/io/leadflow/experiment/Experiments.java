@@ -41,8 +41,8 @@ import io.leadflow.platform.NotFoundException;
 @Service
 public class Experiments {
 
-    /** Who decided, when the test did. */
-    public static final String LEADFLOW = "leadflow";
+    /** Who decided, when the test did: not a possible user id (Camunda's are letters and digits). */
+    public static final String BY_THE_TEST = "statistical-test";
 
     private static final Logger log = LoggerFactory.getLogger(Experiments.class);
 
@@ -176,8 +176,7 @@ public class Experiments {
         }
         Instant now = clock.instant();
         Report report = report(experiment, now);
-        String route = experiment.winner() != null ? experiment.winner()
-                : experiment.active().isEmpty() ? experiment.plan().control() : experiment.active().get(0).name();
+        String route = experiment.winner() != null ? experiment.winner() : experiment.fallback();
         repository.conclude(key, Experiment.State.STOPPED, experiment.winner(), user,
                 "Stopped by " + user + ": every new lead takes " + route + ".", figures(report), now);
         log.info("Experiment {} stopped by {}", key, user);
@@ -188,9 +187,10 @@ public class Experiments {
     @Transactional
     public Experiment choose(String key, String variant, String user) {
         Experiment experiment = repository.lock(key).orElseThrow(() -> notFound(key));
-        if (variant == null || experiment.variant(variant).isEmpty()) {
-            throw InvalidInputException.of("variant", "must be one of " + experiment.variants().stream()
-                    .map(Experiment.Variant::name).toList());
+        if (variant == null || experiment.active().stream().noneMatch(v -> v.name().equals(variant))) {
+            throw InvalidInputException.of("variant", "must be one of " + experiment.active().stream()
+                    .map(Experiment.Variant::name).toList() + ", the variants the journey still has and the guard"
+                    + " did not stop");
         }
         Instant now = clock.instant();
         repository.conclude(key, Experiment.State.DECIDED, variant, user,
@@ -235,9 +235,8 @@ public class Experiments {
         if (changed) {
             experiment = repository.lock(key).orElseThrow();
             if (experiment.active().size() < 2) {
-                String left = experiment.active().isEmpty() ? experiment.plan().control()
-                        : experiment.active().get(0).name();
-                repository.conclude(key, Experiment.State.STOPPED, null, LEADFLOW, "The guard stopped every variant"
+                String left = experiment.fallback();
+                repository.conclude(key, Experiment.State.STOPPED, null, BY_THE_TEST, "The guard stopped every variant"
                         + " but " + left + ": every new lead takes " + left + ".",
                         figures(Report.of(experiment, figures, Map.of())), now);
                 return true;
@@ -247,7 +246,7 @@ public class Experiments {
         if (verdict.kind() == Verdict.Kind.WAITING) {
             return changed;
         }
-        repository.conclude(key, Experiment.State.DECIDED, verdict.winner(), LEADFLOW, verdict.explanation(),
+        repository.conclude(key, Experiment.State.DECIDED, verdict.winner(), BY_THE_TEST, verdict.explanation(),
                 figures(Report.of(experiment, figures, Map.of())), now);
         log.info("Experiment {} decided: {}", key, verdict.explanation());
         return true;

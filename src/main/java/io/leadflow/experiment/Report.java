@@ -8,11 +8,13 @@ import java.util.Map;
  * An experiment as {@code GET /api/analytics/experiments/{key}} answers it: its plan, state, decision, what a new
  * lead gets now, what the test would say now, and per variant the figures of its leads.
  *
+ * @param confidence the confidence level as a fraction (0.95); {@code guard} likewise (0.03)
+ * @param route   the variant every new lead takes, or null while leads are split at random
  * @param verdict what the test says of today's figures (the decision, once taken, is {@code decision})
  */
 public record Report(String key, String journey, String splitTask, String metric, String window, int minLeads,
         String onDecision, double confidence, double guard, String state, String winner, Instant decidedAt,
-        String decidedBy, String decision, String routing, Instant startedAt, String verdict,
+        String decidedBy, String decision, String routing, String route, Instant startedAt, String verdict,
         List<VariantFigures> variants) {
 
     /**
@@ -37,10 +39,10 @@ public record Report(String key, String journey, String splitTask, String metric
         String routing = e.fixedRoute().map(v -> "Every new lead takes " + v + ".").orElse(
                 e.state() == Experiment.State.RUNNING ? "New leads are split at random by weight."
                         : "New leads are still split at random by weight: "
-                                + (e.winner() == null ? "no variant won." : "the winner only reports."));
+                                + (e.winner() == null ? "no variant won." : "the winner is only reported."));
         return new Report(e.key(), e.processKey(), e.activityId(), plan.metric().name().toLowerCase(),
                 plan.window(), plan.minLeads(), plan.onDecision().name().toLowerCase(), plan.confidence(),
                 plan.guardRate(), e.state().name(), e.winner(), e.decidedAt(), e.decidedBy(), e.decisionNote(),
-                routing, e.startedAt(), Verdict.of(e, figures).explanation(), variants);
+                routing, e.fixedRoute().orElse(null), e.startedAt(), Verdict.of(e, figures).explanation(), variants);
     }
 }

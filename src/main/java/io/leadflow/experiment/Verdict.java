@@ -30,7 +30,15 @@ record Verdict(Kind kind, String winner, double pValue, String explanation) {
                         .append(plan.minLeads() - matured).append(" more");
             }
         }
-        if (active.size() < 2 || !missing.isEmpty()) {
+        if (active.size() < 2) {
+            return new Verdict(Kind.WAITING, null, Double.NaN, "Fewer than two variants take leads: nothing to compare.");
+        }
+        if (experiment.state() != Experiment.State.RUNNING && !missing.isEmpty()) {
+            return new Verdict(Kind.WAITING, null, Double.NaN, "The sample closed when the experiment was "
+                    + experiment.state().name().toLowerCase(Locale.ROOT) + ", before every variant had " + plan.minLeads()
+                    + " leads whose window has ended (" + missing + "): the test cannot judge it.");
+        }
+        if (!missing.isEmpty()) {
             return new Verdict(Kind.WAITING, null, Double.NaN, "Waiting for " + plan.minLeads()
                     + " leads per variant whose " + plan.window() + " window has ended: " + missing + ".");
         }

@@ -119,6 +119,7 @@ public class LeadTimelines {
                 .list().forEach(entries::add);
         entries.addAll(handoffEntries(leadId));
         entries.addAll(crmEntries(leadId));
+        entries.addAll(experimentEntries(leadId));
         entries.sort(Comparator.comparing(Entry::at).reversed());
         Handoff latest = handoffs.latestForLead(leadId).orElse(null);
         String track = jdbc.sql("select track from nurture_status where lead_id = ?").param(leadId)
@@ -183,6 +184,17 @@ public class LeadTimelines {
                             case "SOFT" -> "Email bounced (temporary)";
                             default -> "Marked an email as spam";
                         }, rs.getString("status_code")))
+                .list();
+    }
+
+    /** The experiments the lead entered: its variant, and whether it was drawn or routed to it. */
+    private List<Entry> experimentEntries(String leadId) {
+        return jdbc.sql("""
+                select experiment_key, variant, in_sample, assigned_at from experiment_assignments
+                 where lead_id = ?""").param(leadId)
+                .query((rs, i) -> Entry.of(rs.getTimestamp("assigned_at").toInstant(), "EXPERIMENT",
+                        "Experiment " + rs.getString("experiment_key") + ": variant " + rs.getString("variant"),
+                        rs.getBoolean("in_sample") ? "drawn at random" : "routed (the experiment was decided or stopped)"))
                 .list();
     }
 

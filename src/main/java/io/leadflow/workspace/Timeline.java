@@ -36,7 +36,7 @@ public record Timeline(LeadView lead, Capture capture, String track, String crmI
      * One thing that happened.
      *
      * @param kind           {@code CAPTURED}, {@code CONSENT}, {@code EMAIL}, {@code EVENT}, {@code BOUNCE},
-     *                       {@code SCORE}, {@code STAGE}, {@code HANDOFF}, {@code CRM}
+     *                       {@code SCORE}, {@code STAGE}, {@code HANDOFF}, {@code CRM}, {@code EXPERIMENT}
      * @param points         for an event: the points it got when recorded (null for the others)
      * @param decayedPoints  for an event: what is left of them now after decay (0 for an event never scored)
      */

@@ -93,7 +93,7 @@ class ExperimentDecisionTests extends ServiceTestBase {
         JsonNode report = report("clear-winner");
         assertThat(report.path("state").asText()).isEqualTo("DECIDED");
         assertThat(report.path("winner").asText()).isEqualTo("B");
-        assertThat(report.path("decidedBy").asText()).isEqualTo("leadflow");
+        assertThat(report.path("decidedBy").asText()).isEqualTo("statistical-test");
         assertThat(report.path("decision").asText()).startsWith("B won at 95.0 % confidence: 30.0 % of its leads"
                 + " became MQLs within P14D, against A 10.0 % (p = ");
         assertThat(report.path("routing").asText()).isEqualTo("Every new lead takes B.");
@@ -162,7 +162,7 @@ class ExperimentDecisionTests extends ServiceTestBase {
         experiments.evaluateAll();
 
         assertThat(report("keep-splitting").path("winner").asText()).isEqualTo("B");
-        assertThat(report("keep-splitting").path("routing").asText()).contains("the winner only reports");
+        assertThat(report("keep-splitting").path("routing").asText()).contains("the winner is only reported");
         assertThat(variantsOfNewLeads(plan, 40)).containsExactlyInAnyOrder("A", "B");
     }
 
@@ -197,6 +197,11 @@ class ExperimentDecisionTests extends ServiceTestBase {
         assertThat(variantsOfNewLeads(plan, 60)).containsExactlyInAnyOrder("A", "C");
         assertThat(experiments.assign(plan, drawnB.get(0), "nurture", "Task_Split")).as("a lead keeps its variant")
                 .isEqualTo("B");
+        JsonNode timeline = read(get("/api/leads/" + drawnB.get(0) + "/timeline", "demo"));
+        assertThat(timeline.path("entries").findParents("kind").stream()
+                .filter(e -> e.path("kind").asText().equals("EXPERIMENT"))
+                .map(e -> e.path("title").asText() + " / " + e.path("detail").asText()))
+                .containsExactly("Experiment guarded: variant B / drawn at random");
     }
 
     @Test
@@ -206,12 +211,16 @@ class ExperimentDecisionTests extends ServiceTestBase {
         var unknown = postJson("/api/analytics/experiments/by-hand/winner", "demo", Map.of("variant", "Z"));
         assertThat(unknown.getStatusCode().value()).isEqualTo(400);
         assertThat(unknown.getBody()).contains("\"variant\"", "must be one of [A, B]");
+        assertThat(report("by-hand").path("verdict").asText()).startsWith("Waiting for 100 leads per variant");
         assertThat(get("/api/analytics/experiments/nobody", "demo").getStatusCode().value()).isEqualTo(404);
 
         JsonNode chosen = read(postJson("/api/analytics/experiments/by-hand/winner", "demo", Map.of("variant", "B")));
         assertThat(chosen.path("state").asText()).isEqualTo("DECIDED");
         assertThat(chosen.path("decidedBy").asText()).isEqualTo("demo");
         assertThat(chosen.path("decision").asText()).isEqualTo("Chosen by demo: every new lead takes B.");
+        assertThat(chosen.path("route").asText()).isEqualTo("B");
+        assertThat(chosen.path("verdict").asText()).startsWith("The sample closed when the experiment was decided,"
+                + " before every variant had 100 leads whose window has ended (A needs 100 more, B needs 100 more)");
         assertThat(variantsOfNewLeads(plan, 20)).as("a choice by hand routes, whatever 'keep' says")
                 .containsExactly("B");
 
