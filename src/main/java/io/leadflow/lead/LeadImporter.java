@@ -59,10 +59,12 @@ public class LeadImporter {
 
     private final LeadRepository leads;
     private final Leads transitions;
+    private final Suppressions suppressions;
 
-    LeadImporter(LeadRepository leads, Leads transitions) {
+    LeadImporter(LeadRepository leads, Leads transitions, Suppressions suppressions) {
         this.leads = leads;
         this.transitions = transitions;
+        this.suppressions = suppressions;
     }
 
     /**
@@ -80,6 +82,10 @@ public class LeadImporter {
         }
         if (existing.isPresent() && existing.get().erased()) {
             throw new Rejected("this person asked to be erased");
+        }
+        var listed = suppressions.reasonFor(clean.email());
+        if (listed.isPresent()) {
+            throw new Rejected("on the suppression list (" + listed.get() + "): never imported");
         }
         String id;
         List<String> changed = new ArrayList<>();

@@ -36,10 +36,14 @@ public class LeadService {
 
     private final RateLimiter rateLimiter;
     private final RateLimitSettings rateLimits;
+    private final Leads transitions;
+    private final Suppressions suppressions;
 
     LeadService(LeadRepository leads, ApplicationEventPublisher events, Clock clock, TransactionTemplate tx,
-            LeadMetrics metrics, RateLimiter rateLimiter,
-            RateLimitSettings rateLimits) {
+            LeadMetrics metrics, RateLimiter rateLimiter, RateLimitSettings rateLimits, Leads transitions,
+            Suppressions suppressions) {
+        this.transitions = transitions;
+        this.suppressions = suppressions;
         this.rateLimiter = rateLimiter;
         this.rateLimits = rateLimits;
         this.leads = leads;
@@ -90,6 +94,16 @@ public class LeadService {
             created = true;
         }
         Lead lead = leads.get(id);
+        if (lead.suppressedReason() == null) {
+            // a listed address: the lead is kept (the form answers as for anyone), nothing is ever sent to it
+            var listed = suppressions.reasonFor(clean.email());
+            if (listed.isPresent()) {
+                transitions.suppress(id, listed.get().name(), now);
+                lead = leads.get(id);
+                log.info("Lead {} captured with an address on the suppression list ({}): suppressed", id,
+                        listed.get());
+            }
+        }
         events.publishEvent(new LeadCaptured(id, created, lead.consent(), clean.consentText(), context));
         if (created) {
             metrics.captured();
@@ -117,6 +131,7 @@ public class LeadService {
         }
         String addressHash = lead.email() == null ? null : Hashing.sha256(lead.email());
         leads.erase(id, clock.instant());
+        suppressions.forgetAddress(addressHash);
         events.publishEvent(new LeadErased(id, addressHash, cause));
         log.info("Lead {} erased ({})", id, cause);
     }

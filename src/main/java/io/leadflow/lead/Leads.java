@@ -24,9 +24,11 @@ public class Leads {
     public static final Map<Stage, String> FIRST_ENTRY = LeadRepository.FIRST_ENTRY;
 
     private final LeadRepository repository;
+    private final Suppressions suppressions;
 
-    Leads(LeadRepository repository) {
+    Leads(LeadRepository repository, Suppressions suppressions) {
         this.repository = repository;
+        this.suppressions = suppressions;
     }
 
     public Optional<Lead> find(String id) {
@@ -118,13 +120,17 @@ public class Leads {
         if (!move(id, Transition.UNSUBSCRIBE, now)) {
             return false;
         }
-        repository.suppress(id, "UNSUBSCRIBED", now);
+        suppress(id, "UNSUBSCRIBED", now);
         return true;
     }
 
-    /** No email goes to this address any more (a hard bounce, a complaint); the first reason stays. */
+    /**
+     * No email goes to this address any more (a hard bounce, a complaint); the first reason stays. The address joins
+     * the {@linkplain Suppressions suppression list}, which outlives the lead's erasure.
+     */
     public void suppress(String id, String reason, Instant now) {
         repository.suppress(id, reason, now);
+        repository.find(id).ifPresent(lead -> suppressions.recordLead(lead.email(), reason, now));
     }
 
     public void markConfirmationSent(String id, Instant now) {

@@ -21,7 +21,8 @@ import org.springframework.web.util.UrlPathHelper;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Every request body is capped: capture endpoints at 64 KiB, model deployments and backtests at 20 MB, anything else
+ * Every request body is capped: capture endpoints at 64 KiB, model deployments, backtests and suppression lists (about
+ * 400,000 addresses) at 20 MB, anything else
  * at 1 MiB. Only a CSV import is left to its own, larger limit ({@code leadflow.imports.max-size}), which it enforces
  * while streaming the file to disk. Larger bodies are refused with 413, before reading when the Content-Length says
  * so, after reading one byte past the limit otherwise (chunked). A chunked body is held in memory while it is
@@ -65,6 +66,7 @@ public class BodySizeLimitFilter extends OncePerRequestFilter {
             return CAPTURE_LIMIT;
         }
         if (path.equals("/engine-rest/deployment/create") || path.equals("/api/scoring/backtest")
+                || path.equals("/api/suppressions")
                 || path.startsWith("/camunda/api/engine/") && path.endsWith("/deployment/create")) {
             return DEPLOYMENT_LIMIT;
         }

@@ -119,6 +119,8 @@ public class SecurityConfig {
                         .requestMatchers(post("/api/leads"), post("/api/events")).hasAnyRole(INTEGRATOR, ADMIN)
                         .requestMatchers(path("/api/crm/**"), path("/sandbox-crm/**")).hasAnyRole(INTEGRATOR, ADMIN)
                         .requestMatchers(post("/api/imports"), path("/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
+                        .requestMatchers(post("/api/suppressions")).hasAnyRole(MARKETER, ADMIN)
+                        .requestMatchers(get("/api/suppressions")).hasRole(ADMIN)
                         // admin only
                         .requestMatchers(delete("/api/leads/*"), get("/api/leads/export"), get("/api/leads/*/export"),
                                 path("/api/consent/**"), path("/actuator/**")).hasRole(ADMIN)

@@ -18,4 +18,12 @@ class ErasurePostgresTests extends ErasureTests {
         // a database of its own: the sweep reads every table, and no other context's job executor runs its jobs
         EmbeddedDatabase.register(registry, "erasure_sweep");
     }
+
+    @org.junit.jupiter.api.Test
+    void theSuppressionListBackfillHashesAsJavaDoes() {
+        // db/postgresql/V29_1 hashes the leads suppressed before the list existed in SQL: the same hash as Java's
+        org.assertj.core.api.Assertions.assertThat(jdbc.queryForObject(
+                "select encode(sha256(convert_to(?, 'UTF8')), 'hex')", String.class, "jo.lee@acme-corp.io"))
+                .isEqualTo(io.leadflow.platform.Hashing.sha256("jo.lee@acme-corp.io"));
+    }
 }

@@ -20,6 +20,7 @@ import org.springframework.stereotype.Component;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.Leads;
+import io.leadflow.lead.Suppressions;
 import io.leadflow.platform.LeadflowSettings;
 
 /**
@@ -51,10 +52,12 @@ class EmailComposer {
     private final SendRules rules;
     private final TrackedLinks tracked;
     private final SentEmailIds ids;
+    private final Suppressions suppressions;
 
     EmailComposer(EmailOutbox outbox, EmailRenderer renderer, EmailLinks links, Leads leads, EmailSettings settings,
             LeadflowSettings leadflow, JavaMailSender mailSender, Clock clock, SendRules rules, TrackedLinks tracked,
-            SentEmailIds ids) {
+            SentEmailIds ids, Suppressions suppressions) {
+        this.suppressions = suppressions;
         this.outbox = outbox;
         this.renderer = renderer;
         this.links = links;
@@ -77,6 +80,14 @@ class EmailComposer {
         // Marketing emails of one lead are prepared one at a time, so the frequency cap sees the others.
         Lead lead = (marketing ? leads.lock(row.leadId()) : leads.find(row.leadId())).orElse(null);
         String refusal = refusal(row, lead);
+        if (refusal == null && !row.toStaff()) {
+            // an address listed since the lead was captured as a hash only, or by another node's import meanwhile
+            var listed = suppressions.reasonFor(lead.email());
+            if (listed.isPresent()) {
+                leads.suppress(lead.id(), listed.get().name(), clock.instant());
+                refusal = "on the suppression list: " + listed.get();
+            }
+        }
         if (refusal != null) {
             outbox.markSkipped(row.id(), refusal);
             log.info("Email {} to lead {} not sent: {}", row.purpose(), row.leadId(), refusal);
