@@ -65,6 +65,7 @@ class TableOwnershipTests {
             Map.entry("email_report_state", "analytics"),
             Map.entry("rate_limit_windows", "platform"),
             Map.entry("suppressions", "lead"),
+            Map.entry("sending_pauses", "channel.email"),
             Map.entry("experiments", "experiment"),
             Map.entry("experiment_variants", "experiment"),
             Map.entry("experiment_assignments", "experiment"));

@@ -120,6 +120,8 @@ public class SecurityConfig {
                         .requestMatchers(path("/api/crm/**"), path("/sandbox-crm/**")).hasAnyRole(INTEGRATOR, ADMIN)
                         .requestMatchers(post("/api/imports"), path("/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
                         .requestMatchers(post("/api/suppressions")).hasAnyRole(MARKETER, ADMIN)
+                        .requestMatchers(post("/api/deliverability/resume")).hasAnyRole(MARKETER, ADMIN)
+                        .requestMatchers(get("/api/deliverability")).hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
                         .requestMatchers(get("/api/suppressions")).hasRole(ADMIN)
                         // admin only
                         .requestMatchers(delete("/api/leads/*"), get("/api/leads/export"), get("/api/leads/*/export"),

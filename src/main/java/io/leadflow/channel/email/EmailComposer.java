@@ -122,6 +122,7 @@ class EmailComposer {
             MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
             helper.setFrom(settings.from());
             helper.setTo(lead.email());
+            outbox.markRecipientDomain(row.id(), SendingLimits.domainOf(lead.email()));
             helper.setSubject(rendered.subject());
             helper.setText(rendered.text(), rendered.html());
             if (!MailTemplates.isDoubleOptIn(row.template())) {

@@ -290,6 +290,11 @@ public class EmailOutbox {
                 .params(ts(clock.instant()), id).update();
     }
 
+    /** The domain the email is about to be handed to (the per-domain rate counts it from now). */
+    void markRecipientDomain(String id, String domain) {
+        jdbc.sql("update email_outbox set recipient_domain = ? where id = ?").params(domain, id).update();
+    }
+
     /** Puts a claimed row back until the rules allow it; no attempt is counted. */
     void defer(String id, Instant until, String reason) {
         jdbc.sql("""

@@ -93,8 +93,10 @@ class SendRules {
     private final Settings settings;
     private final JdbcClient jdbc;
     private final FrequencyPreference frequency;
+    private final SendingLimits limits;
 
-    SendRules(Settings settings, JdbcClient jdbc, FrequencyPreference frequency) {
+    SendRules(Settings settings, JdbcClient jdbc, FrequencyPreference frequency, SendingLimits limits) {
+        this.limits = limits;
         this.settings = settings;
         this.jdbc = jdbc;
         this.frequency = frequency;
@@ -142,7 +144,7 @@ class SendRules {
             Instant freed = recent.get(recent.size() - cap.emails()).plus(cap.period());
             return Optional.of(new Deferral(freed, "deferred: " + cap.why()));
         }
-        return Optional.empty();
+        return limits.deferral(lead.email(), now);
     }
 
     record Deferral(Instant until, String reason) {
