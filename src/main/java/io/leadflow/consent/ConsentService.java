@@ -183,14 +183,35 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
         if (lead == null || lead.erased()) {
             return false;
         }
+        unsubscribeLocked(lead, found.get().emailId(), ip, userAgent, channel);
+        return true;
+    }
+
+    /**
+     * An email service provider's webhook says the person unsubscribed through the provider's own link: the same
+     * unsubscribe as a click on ours. The ledger names the provider and its event.
+     */
+    @Override
+    @Transactional
+    @RetryOnConflict
+    public boolean unsubscribeByProvider(String leadId, String emailId, String provider, String eventId) {
+        Lead lead = leads.lock(leadId).orElse(null);
+        if (lead == null || lead.erased()) {
+            return false;
+        }
+        unsubscribeLocked(lead, emailId, null, null, "provider " + provider + ", event " + eventId);
+        return true;
+    }
+
+    /** Once: a lead unsubscribed before (or whose consent ended otherwise) is left as she is. */
+    private void unsubscribeLocked(Lead lead, String emailId, String ip, String userAgent, String channel) {
         Instant now = clock.instant();
         if (leads.unsubscribe(lead.id(), now)) {
-            outbox.recordOutcome(lead.id(), found.get().emailId(), EmailOutbox.Outcome.UNSUBSCRIBED, now);
+            outbox.recordOutcome(lead.id(), emailId, EmailOutbox.Outcome.UNSUBSCRIBED, now);
             ledger.append(lead.id(), Event.UNSUBSCRIBED, lead.email(), ip, userAgent, null, channel);
             events.publishEvent(new Unsubscribed(lead.id()));
             log.info("Lead {} unsubscribed by {}", lead.id(), channel);
         }
-        return true;
     }
 
     /** The lead behind an unsubscribe link, for the preference centre; empty for an unknown link. */

@@ -116,6 +116,16 @@ public class Suppressions {
         };
     }
 
+    /**
+     * An address no lead of ours has was reported (by an email provider): its hash is listed, never the address, so
+     * that a person who was erased is not written down again.
+     */
+    public void listHashOf(String email, Reason reason, String source) {
+        if (email != null && !email.isBlank()) {
+            repository.add(hash(email), null, reason.name(), source, clock.instant());
+        }
+    }
+
     void forgetAddress(String addressHash) {
         if (addressHash != null) {
             repository.forgetAddress(addressHash);

@@ -21,10 +21,11 @@ import org.springframework.security.web.util.matcher.RequestMatcher;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Secure by default (docs/api.md §1): only the listed public endpoints answer without a login. Two chains:
+ * Secure by default (docs/api.md §1): only the listed public endpoints answer without a login. Three chains:
  * {@code /engine-rest/**} is stateless HTTP Basic (Camunda Modeler's deploy button) that refuses requests from pages
- * of other sites ({@link CrossSiteRefusal}), everything else accepts Basic
- * (scripts, no CSRF) or a form login session (browsers, with CSRF).
+ * of other sites ({@link CrossSiteRefusal}); {@code /api/email-feedback/**} takes providers' webhooks, which carry
+ * credentials of their own; everything else accepts Basic (scripts, no CSRF) or a form login session (browsers, with
+ * CSRF).
  */
 @Configuration
 public class SecurityConfig {
@@ -73,8 +74,29 @@ public class SecurityConfig {
                 .build();
     }
 
+    /**
+     * Email service providers' webhooks (docs/api.md §4): public POSTs, each authenticated by the provider's signature
+     * or by HTTP Basic credentials of its own, which the endpoints check. Those credentials are Postmark's, not a
+     * Leadflow user's: this chain reads none, so they are neither checked against our users nor counted as failed
+     * sign-ins, and nothing else under the path is open.
+     */
     @Bean
     @Order(2)
+    SecurityFilterChain emailFeedback(HttpSecurity http) throws Exception {
+        return http.securityMatcher(path("/api/email-feedback/**"))
+                .csrf(c -> c.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(c -> c.disable())
+                .exceptionHandling(e -> e.authenticationEntryPoint(new HttpStatusEntryPoint(HttpStatus.UNAUTHORIZED)))
+                .authorizeHttpRequests(a -> a
+                        // public (docs/api.md §1): the signature or the webhook's own credentials are checked inside
+                        .requestMatchers(path("/api/email-feedback/*")).permitAll()
+                        .anyRequest().denyAll())
+                .build();
+    }
+
+    @Bean
+    @Order(3)
     SecurityFilterChain application(HttpSecurity http, LoginThrottle throttle) throws Exception {
         RequestMatcher carriesAuthorization = r -> r.getHeader("Authorization") != null;
         RequestMatcher publicPosts = new OrRequestMatcher(post("/forms/**"), post("/optin/**"), post("/t/collect"),

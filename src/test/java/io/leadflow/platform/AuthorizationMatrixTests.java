@@ -353,8 +353,32 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/demo/site").accepting(MediaType.TEXT_HTML));
     }
 
+    /**
+     * Email service providers' webhooks (docs/api.md §4): public, but each checks the provider's own signature or
+     * credentials; a Leadflow user's are none of those.
+     */
+    static Stream<Call> providerWebhooks() {
+        return Stream.of(
+                Call.post("/api/email-feedback/ses", "{}"),
+                Call.post("/api/email-feedback/sendgrid", "[]"),
+                Call.post("/api/email-feedback/postmark", "{}"),
+                Call.post("/api/email-feedback/postmark", "{}").as(ADMIN));
+    }
+
     @Nested
     class WithoutLogin {
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#providerWebhooks")
+        void leavesTheEmailProvidersWebhooksToCheckTheirOwnCredentials(Call call) {
+            ResponseEntity<String> response = call(call);
+
+            // the endpoint's own answer, a problem saying what the provider must send, not the sign-in's empty 401
+            assertThat(response.getStatusCode().value()).as(call.toString()).isIn(400, 401, 403);
+            assertThat(response.getHeaders().getContentType()).as(call.toString())
+                    .isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
+            assertThat(response.getBody()).as(call.toString()).contains("\"detail\"");
+        }
 
         @ParameterizedTest(name = "{0}")
         @MethodSource("io.leadflow.platform.AuthorizationMatrixTests#callsThatNeedALogin")

@@ -23,6 +23,7 @@ import io.leadflow.channel.email.BounceParser.Bounce;
 import io.leadflow.channel.email.BounceParser.Kind;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.Leads;
+import io.leadflow.platform.Hashing;
 import io.leadflow.platform.Texts;
 
 /**
@@ -34,6 +35,10 @@ import io.leadflow.platform.Texts;
  * through what only Leadflow writes ({@link SentEmailIds}): the VERP return path it was mailed to, or the
  * Message-ID it quotes. Then it counts only for that email's lead, and only when the address it reports (if any) is
  * hers. A report naming none of our emails changes nothing and is left for a person.
+ * <p>
+ * A provider's webhook ({@link ProviderFeedback}) is authenticated by its signature or credentials instead, so there
+ * the address is enough ({@link #recordFromProvider}). Both paths end in the same rows and the same suppression
+ * rules ({@link #apply}).
  */
 @Component
 class BounceHandler {
@@ -41,6 +46,8 @@ class BounceHandler {
     private static final Logger log = LoggerFactory.getLogger(BounceHandler.class);
     static final int SOFT_BOUNCES_TO_SUPPRESS = 3;
     static final Duration SOFT_BOUNCE_WINDOW = Duration.ofDays(30);
+    /** {@code email_bounces.message_id} and {@code original_message_id} hold 260 characters. */
+    private static final int MAX_ID = 250;
 
     private final JdbcClient jdbc;
     private final Leads leads;
@@ -95,7 +102,6 @@ class BounceHandler {
         if (lead == null) {
             return true;
         }
-        Instant now = clock.instant();
         Bounce worst = null;
         for (Bounce bounce : report.bounces()) {
             received.get(bounce.kind()).increment();
@@ -113,16 +119,65 @@ class BounceHandler {
         if (worst == null) {
             return true;
         }
-        insert(lead.id(), worst, report, now);
-        outbox.recordOutcome(lead.id(), email.get().id(), worst.kind() == Kind.COMPLAINT
-                ? EmailOutbox.Outcome.COMPLAINED : EmailOutbox.Outcome.BOUNCED, now);
-        String reason = suppressionReason(lead.id(), worst.kind(), now);
-        if (reason != null) {
-            leads.suppress(lead.id(), reason, now);
-            log.info("Lead {} suppressed ({}) by bounce report {} (status {})", lead.id(), reason,
-                    report.messageId(), worst.status());
-        }
+        apply(lead.id(), email.get().id(), worst.kind(), worst.status(), report.messageId(),
+                report.originalMessageId(), "bounce report " + report.messageId());
         return true;
+    }
+
+    /**
+     * Records a bounce or complaint a provider's webhook reported about the lead's address, once per event and lead:
+     * a delivery the provider retries, or an event it sends again, changes nothing. Another node recording the same
+     * event concurrently makes this call fail on the unique key and roll back.
+     *
+     * @param emailId  our email it is about, when the event quotes its Message-ID; null: the lead's latest
+     * @param eventId  the provider's id of the event, prefixed with the provider ({@code sendgrid:…})
+     * @param emailKey what names the email among the lead's (our Message-ID, else the provider's id of it): soft
+     *                 bounces are counted by it
+     * @return false when the event was recorded before
+     */
+    @Transactional
+    public boolean recordFromProvider(String leadId, String emailId, Kind kind, String status, String eventId,
+            String emailKey) {
+        String reportId = fitted(eventId);
+        if (jdbc.sql("select count(*) from email_bounces where message_id = ? and lead_id = ?")
+                .params(reportId, leadId).query(Integer.class).single() > 0) {
+            log.debug("Provider event {} about lead {} was recorded before", reportId, leadId);
+            return false;
+        }
+        apply(leadId, emailId, kind, status, reportId, fitted(emailKey), "provider event " + reportId);
+        return true;
+    }
+
+    /**
+     * What every bounce and complaint does, whoever reported it: a row for the lead, the outcome on the email it is
+     * about, and the suppression its kind calls for.
+     *
+     * @param source what reported it, for the log
+     */
+    private void apply(String leadId, String emailId, Kind kind, String status, String reportId,
+            String originalMessageId, String source) {
+        Instant now = clock.instant();
+        jdbc.sql("""
+                insert into email_bounces (id, lead_id, kind, status_code, received_at, message_id, original_message_id)
+                values (?, ?, ?, ?, ?, ?, ?)""")
+                .params(UUID.randomUUID().toString(), leadId, kind.name(), Texts.truncate(status, 32),
+                        Timestamp.from(now), reportId, originalMessageId)
+                .update();
+        outbox.recordOutcome(leadId, emailId, kind == Kind.COMPLAINT
+                ? EmailOutbox.Outcome.COMPLAINED : EmailOutbox.Outcome.BOUNCED, now);
+        String reason = suppressionReason(leadId, kind, now);
+        if (reason != null) {
+            leads.suppress(leadId, reason, now);
+            log.info("Lead {} suppressed ({}) by {} (status {})", leadId, reason, source, status);
+        }
+    }
+
+    /** Ids are short in practice; a longer one is kept as its hash so that it fits its column. */
+    static String fitted(String id) {
+        if (id == null || id.isBlank()) {
+            return null;
+        }
+        return id.length() <= MAX_ID ? id : "sha256:" + Hashing.sha256(id);
     }
 
     /** The email the report is about: the one whose return path it was mailed to, else the one it quotes. */
@@ -158,14 +213,5 @@ class BounceHandler {
     private boolean alreadyRecorded(String messageId) {
         return jdbc.sql("select count(*) from email_bounces where message_id = ?").param(messageId)
                 .query(Integer.class).single() > 0;
-    }
-
-    private void insert(String leadId, Bounce bounce, BounceParser.Report report, Instant now) {
-        jdbc.sql("""
-                insert into email_bounces (id, lead_id, kind, status_code, received_at, message_id, original_message_id)
-                values (?, ?, ?, ?, ?, ?, ?)""")
-                .params(UUID.randomUUID().toString(), leadId, bounce.kind().name(), Texts.truncate(bounce.status(), 32),
-                        Timestamp.from(now), report.messageId(), report.originalMessageId())
-                .update();
     }
 }
