@@ -115,9 +115,13 @@ public abstract class EngineTestBase {
 
     /**
      * Gives the lead variant A (the value email) of the experiment the shipped nurture runs on the general track's
-     * first email, as if it had drawn it: tests of the journey follow one known path ({@code ExperimentTests} draws).
+     * first email, as if it had drawn it: tests of the journey follow one known path ({@code NurtureExperimentTests} draws).
      */
     protected void followVariantA(String leadId) {
+        if (jdbc.queryForObject("select count(*) from experiment_assignments where lead_id = ?", Integer.class,
+                leadId) > 0) {
+            return;
+        }
         jdbc.update("""
                 insert into experiment_assignments (experiment_key, lead_id, variant, in_sample, assigned_at,
                                                     window_ends_at)
@@ -129,6 +133,7 @@ public abstract class EngineTestBase {
      * value email on day 3 and the case study on day 10, counted from {@code start}.
      */
     protected void runGeneralTrack(ProcessInstance nurture, Instant start) {
+        followVariantA(nurture.getBusinessKey());
         at(start.plus(Duration.ofDays(3)));
         executeJob(nurture, "Event_Wait3Days");
         executeJob(nurture, "Task_SendValueEmail");
