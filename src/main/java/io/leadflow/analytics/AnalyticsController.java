@@ -19,9 +19,11 @@ import io.leadflow.platform.NotFoundException;
 
 /**
  * {@code /analytics} (MARKETER, SALES_MANAGER): the funnel with conversion and velocity, MQLs per week against the
- * target, sources and campaigns, nurture tracks, double opt-in, emails. Each chart reads one JSON endpoint
- * ({@code GET /api/analytics/funnel|sources|tracks|doi|emails?from=&to=}) and has its CSV
- * ({@code GET /api/analytics/<report>.csv}). The experiments of the journeys come from
+ * target, sources and campaigns, nurture tracks, double opt-in, emails, deliverability. Each chart reads one JSON
+ * endpoint ({@code GET /api/analytics/funnel|sources|tracks|doi|emails|deliverability?from=&to=}) and has its CSV
+ * ({@code GET /api/analytics/<report>.csv}). The deliverability section also reads whether marketing email is paused
+ * ({@code GET /api/deliverability}, io.leadflow.channel.email), and a MARKETER or ADMIN resumes it from the page. The
+ * experiments of the journeys come from
  * {@code GET /api/analytics/experiments} (io.leadflow.experiment); a MARKETER or ADMIN stops one or chooses its winner
  * from the page.
  */
@@ -29,16 +31,18 @@ import io.leadflow.platform.NotFoundException;
 class AnalyticsController {
 
     private final Analytics analytics;
+    private final DeliverabilityReport deliverability;
 
-    AnalyticsController(Analytics analytics) {
+    AnalyticsController(Analytics analytics, DeliverabilityReport deliverability) {
         this.analytics = analytics;
+        this.deliverability = deliverability;
     }
 
     @GetMapping("/analytics")
     String page(@RequestParam(required = false) String from, @RequestParam(required = false) String to, Model model,
             HttpServletRequest request) {
         model.addAttribute("period", analytics.period(from, to));
-        // the experiments' buttons only for those the API lets stop an experiment or choose its winner
+        // the experiments' buttons, and the one resuming marketing email, only for those the API lets use them
         model.addAttribute("mayDecide", request.isUserInRole("MARKETER") || request.isUserInRole("ADMIN"));
         return "analytics";
     }
@@ -73,6 +77,13 @@ class AnalyticsController {
     @ResponseBody
     Analytics.Emails emails(@RequestParam(required = false) String from, @RequestParam(required = false) String to) {
         return analytics.emails(analytics.period(from, to));
+    }
+
+    @GetMapping(value = "/api/analytics/deliverability", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    DeliverabilityReport.Deliverability deliverability(@RequestParam(required = false) String from,
+            @RequestParam(required = false) String to) {
+        return deliverability.report(analytics.period(from, to));
     }
 
     @GetMapping(value = "/api/analytics/{report}.csv", produces = "text/csv")
@@ -112,12 +123,30 @@ class AnalyticsController {
                 csv.append("\r\nclicks,unsubscribes,bounced_addresses,complaints,opens,sunsets\r\n");
                 row(csv, e.clicks(), e.unsubscribes(), e.bouncedAddresses(), e.complaints(), e.opens(), e.sunsets());
             }
-            default -> throw new NotFoundException("No report '" + report + "': funnel, sources, tracks, doi or emails");
+            case "deliverability" -> {
+                DeliverabilityReport.Deliverability d = deliverability.report(p);
+                csv.append("day,sent,hard_bounces,complaints,hard_bounce_rate,complaint_rate\r\n");
+                d.days().forEach(x -> row(csv, x.day(), x.sent(), x.hardBounces(), x.complaints(),
+                        plain(x.hardBounceRate()), plain(x.complaintRate())));
+                csv.append("\r\ndomain,sent,hard_bounces,complaints,hard_bounce_rate,complaint_rate\r\n");
+                d.providers().forEach(x -> row(csv, x.domain(), x.sent(), x.hardBounces(), x.complaints(),
+                        plain(x.hardBounceRate()), plain(x.complaintRate())));
+                csv.append("\r\nunsubscribes,marketing_emails_sent_after,longest_minutes_to_honour\r\n");
+                row(csv, d.unsubscribes().count(), d.unsubscribes().marketingEmailsSentAfter(),
+                        d.unsubscribes().longestMinutesToHonour());
+            }
+            default -> throw new NotFoundException("No report '" + report
+                    + "': funnel, sources, tracks, doi, emails or deliverability");
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
                 .header("Content-Disposition", "attachment; filename=\"" + report + "-" + p.from() + "-" + p.to()
                         + ".csv\"")
                 .body(csv.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** A fraction as a spreadsheet reads it: 0.0005, not 5.0E-4. */
+    private static String plain(Double fraction) {
+        return fraction == null ? null : java.math.BigDecimal.valueOf(fraction).stripTrailingZeros().toPlainString();
     }
 
     private static void row(StringBuilder csv, Object... cells) {

@@ -259,6 +259,81 @@ class AnalyticsTests {
                 .param(java.time.LocalDate.parse("2026-07-20")).query(Long.class).single()).isEqualTo(1);
     }
 
+    /**
+     * August 2026, leads of its own. 3 August: F's and G's welcomes, H's two emails (sent before V30 kept the
+     * domain), the second half an hour after H unsubscribed; 4 August: F's second email, reported as spam and
+     * followed by a hard bounce report (which is not about her welcome: an email came between), G's refused for good
+     * by the SMTP server. Around them, what the report leaves out: a confirmation, a notification to staff, an email
+     * the rules held back, emails of 2 and 6 August. J unsubscribed on 4 August and got nothing after.
+     */
+    @Test
+    void reportsDeliverabilityPerDayAndProvider() throws Exception {
+        Instant day = Instant.parse("2026-08-03T00:00:00Z");
+        for (String name : java.util.List.of("F", "G", "H", "J", "K")) {
+            lead(name, day.minus(Duration.ofDays(1)), "ads", "august", day.minus(Duration.ofDays(1)), null);
+        }
+        sent("F", "welcome", "SENT", day.plus(Duration.ofHours(10)), "gmail.com", null, null, null);
+        String second = sent("F", "nurture-value", "SENT", day.plus(Duration.ofHours(34)), "gmail.com", null,
+                day.plus(Duration.ofHours(35)), null);
+        jdbc.sql("insert into email_bounces (id, lead_id, kind, received_at, message_id) values (?, ?, 'HARD', ?, ?)")
+                .params(UUID.randomUUID().toString(), id("F"), ts(day.plus(Duration.ofHours(36))), "report-" + second)
+                .update();
+        sent("G", "welcome", "SENT", day.plus(Duration.ofHours(11)), "outlook.com", null, null, null);
+        sent("G", "nurture-value", "FAILED", day.plus(Duration.ofHours(33)), "outlook.com",
+                "permanent SMTP refusal 550: mailbox unavailable", null, null);
+        sent("H", "welcome", "SENT", day.plus(Duration.ofHours(12)), null, null, null, null);
+        sent("H", "nurture-value", "SENT", day.plus(Duration.ofMinutes(13 * 60 + 30)), null, null, null, null);
+        jdbc.sql("insert into consent_ledger_pending (id, lead_id, event, occurred_at) values (?, ?, 'UNSUBSCRIBED', ?)")
+                .params(UUID.randomUUID().toString(), id("H"), ts(day.plus(Duration.ofHours(13)))).update();
+        jdbc.sql("insert into consent_ledger_pending (id, lead_id, event, occurred_at) values (?, ?, 'UNSUBSCRIBED', ?)")
+                .params(UUID.randomUUID().toString(), id("J"), ts(day.plus(Duration.ofHours(32)))).update();
+        // left out
+        sent("J", "doi-confirmation", "SENT", day.plus(Duration.ofHours(9)), "gmail.com", null, null, null);
+        sent("J", "sla-remind", "SENT", day.plus(Duration.ofHours(9)), "acme.example", null, null, "rep@acme.example");
+        sent("J", "welcome", "SKIPPED", day.plus(Duration.ofHours(9)), null, null, null, null);
+        sent("K", "welcome", "SENT", day.minusSeconds(1), "gmail.com", null, null, null);
+        sent("K", "nurture-value", "SENT", day.plus(Duration.ofDays(3)), "gmail.com", null, null, null);
+
+        JsonNode d = get("/api/analytics/deliverability?from=2026-08-03&to=2026-08-05");
+
+        assertThat(d.path("days").findValuesAsText("day")).containsExactly("2026-08-03", "2026-08-04", "2026-08-05");
+        assertThat(d.path("days").findValues("sent")).extracting(JsonNode::asLong).containsExactly(4L, 2L, 0L);
+        assertThat(d.path("days").findValues("hardBounces")).extracting(JsonNode::asLong).containsExactly(0L, 2L, 0L);
+        assertThat(d.path("days").findValues("complaints")).extracting(JsonNode::asLong).containsExactly(0L, 1L, 0L);
+        assertThat(d.path("days").get(0).path("hardBounceRate").asDouble()).isZero();
+        assertThat(d.path("days").get(1).path("hardBounceRate").asDouble()).isEqualTo(1.0);
+        assertThat(d.path("days").get(1).path("complaintRate").asDouble()).isEqualTo(0.5);
+        assertThat(d.path("days").get(2).has("hardBounceRate")).as("nothing sent: no rate").isFalse();
+        assertThat(d.path("providers").findValuesAsText("domain")).containsExactly("gmail.com", "outlook.com",
+                "unknown");
+        assertThat(d.path("providers").findValues("sent")).extracting(JsonNode::asLong).containsExactly(2L, 2L, 2L);
+        assertThat(d.path("providers").findValues("hardBounces")).extracting(JsonNode::asLong)
+                .containsExactly(1L, 1L, 0L);
+        assertThat(d.path("providers").findValues("complaints")).extracting(JsonNode::asLong)
+                .containsExactly(1L, 0L, 0L);
+        assertThat(d.path("lines").path("hardBounceRate").asDouble()).as("the test profile's").isEqualTo(1.0);
+        assertThat(d.path("lines").path("complaintRate").asDouble()).isEqualTo(1.0);
+        assertThat(d.path("lines").path("gmailComplaintRate").asDouble()).isEqualTo(0.003);
+        assertThat(d.path("unsubscribes").path("count").asLong()).isEqualTo(2);
+        assertThat(d.path("unsubscribes").path("marketingEmailsSentAfter").asLong()).as("H's second email")
+                .isEqualTo(1);
+        assertThat(d.path("unsubscribes").path("longestMinutesToHonour").asLong()).isEqualTo(30);
+
+        String csv = rest.withBasicAuth("demo", "demo")
+                .getForEntity("/api/analytics/deliverability.csv?from=2026-08-03&to=2026-08-05", String.class).getBody();
+        assertThat(csv).isEqualTo("day,sent,hard_bounces,complaints,hard_bounce_rate,complaint_rate\r\n"
+                + "2026-08-03,4,0,0,0,0\r\n2026-08-04,2,2,1,1,0.5\r\n2026-08-05,0,0,0,,\r\n"
+                + "\r\ndomain,sent,hard_bounces,complaints,hard_bounce_rate,complaint_rate\r\n"
+                + "gmail.com,2,1,1,0.5,0.5\r\noutlook.com,2,1,0,0.5,0\r\nunknown,2,0,0,0,0\r\n"
+                + "\r\nunsubscribes,marketing_emails_sent_after,longest_minutes_to_honour\r\n2,1,30\r\n");
+
+        JsonNode last = get("/api/analytics/deliverability?from=2026-08-04&to=2026-08-04");
+        assertThat(last.path("unsubscribes").path("count").asLong()).as("J alone").isEqualTo(1);
+        assertThat(last.path("unsubscribes").path("marketingEmailsSentAfter").asLong()).isZero();
+        assertThat(last.path("unsubscribes").path("longestMinutesToHonour").asLong()).isZero();
+        assertThat(get("/api/analytics/deliverability?from=2020-01-01&to=2020-01-01").path("providers")).isEmpty();
+    }
+
     @Test
     void drawsEveryChartAndTableInABrowserAndFollowsTheDateFilter(@TempDir Path profile) throws Exception {
         Path binary = Chromium.required();
@@ -319,6 +394,19 @@ class AnalyticsTests {
         return "http://localhost:" + port;
     }
 
+    /**
+     * The page reads the sending limits' status at every view: more views than the pool has connections (20), each
+     * answered, on H2 and on PostgreSQL (a status that kept its connection once stopped the service after 20 views).
+     */
+    @Test
+    void answersTheSendingStatusAtEveryViewWithoutHoldingAConnection() throws Exception {
+        for (int i = 0; i < 30; i++) {
+            JsonNode status = get("/api/deliverability");
+            assertThat(status.path("paused").isBoolean()).isTrue();
+            assertThat(status.path("recent").path("emails").asInt()).isGreaterThanOrEqualTo(0);
+        }
+    }
+
     private JsonNode get(String path) throws Exception {
         ResponseEntity<String> response = rest.withBasicAuth("demo", "demo").getForEntity(path, String.class);
         assertThat(response.getStatusCode().value()).as(response.getBody()).isEqualTo(200);
@@ -368,6 +456,23 @@ class AnalyticsTests {
                 .params(UUID.randomUUID().toString(), id(name), template, template, status, ts(at), ts(at), clicks,
                         ts(unsubscribedAt), ts(bouncedAt), ts(complainedAt))
                 .update();
+    }
+
+    /** An email as the outbox keeps it once handed to SMTP (a refused one has no sent_at); answers its id. */
+    private String sent(String name, String template, String status, Instant at, String domain, String error,
+            Instant complainedAt, String toAddress) {
+        String id = UUID.randomUUID().toString();
+        boolean handed = !status.equals("SKIPPED");
+        jdbc.sql("""
+                insert into email_outbox (id, lead_id, purpose, template, status, attempts, next_attempt_at, created_at,
+                                          sent_at, smtp_started_at, recipient_domain, last_error, complained_at,
+                                          bounced_at, to_address)
+                values (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(id, id(name), template + "-" + id, template, status, ts(at), ts(at.minusSeconds(60)),
+                        status.equals("SENT") ? ts(at) : null, handed ? ts(at.minusSeconds(1)) : null, domain, error,
+                        ts(complainedAt), status.equals("FAILED") ? ts(at) : null, toAddress)
+                .update();
+        return id;
     }
 
     private static String id(String name) {

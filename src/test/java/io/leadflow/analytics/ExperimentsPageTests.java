@@ -112,7 +112,7 @@ class ExperimentsPageTests extends ServiceTestBase {
             browser.eval("window.confirm = function (m) { window.__asked.push(m); return true; }");
             browser.eval(article(SHIPPED) + ".querySelector('button.make-winner[data-variant=B]').click()");
             browser.await(article(SHIPPED) + ".dataset.state", v -> v.asText().equals("DECIDED"),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(40));
             assertThat(browser.eval("window.__asked[1]").asText()).contains("Make B the winner of " + SHIPPED);
             JsonNode decided = read(get(API + SHIPPED, USER));
             assertThat(decided.path("state").asText()).isEqualTo("DECIDED");
@@ -138,7 +138,7 @@ class ExperimentsPageTests extends ServiceTestBase {
             browser.await(article(refused) + ".querySelector('.result').className + ' '"
                     + " + " + article(refused) + ".querySelector('.result').textContent",
                     v -> v.asText().startsWith("result error ") && v.asText().contains("was stopped already"),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(40));
             assertThat(browser.eval("window.__asked[0]").asText()).contains("Stop the experiment " + refused);
 
             // after a reload the page reads the decision back
@@ -197,7 +197,7 @@ class ExperimentsPageTests extends ServiceTestBase {
 
     /** What the page shows of an experiment, once it has drawn it. */
     private JsonNode shown(Chromium browser, String key) throws Exception {
-        browser.await("!!" + article(key), JsonNode::asBoolean, Duration.ofSeconds(20));
+        browser.await("!!" + article(key), JsonNode::asBoolean, Duration.ofSeconds(40));
         return json.readTree(browser.eval("(function (a) { var text = function (s) { var e = a.querySelector(s);"
                 + " return e ? e.textContent : null; }; return JSON.stringify({"
                 + " state: a.dataset.state, stateText: text('.state'), journey: text('.journey'),"

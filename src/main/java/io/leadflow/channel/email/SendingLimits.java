@@ -206,8 +206,8 @@ class SendingLimits {
     }
 
     List<SendingPause> history(int limit) {
-        return jdbc.sql("select * from sending_pauses order by started_at desc").query((rs, n) -> pause(rs)).list()
-                .stream().limit(limit).toList();
+        return jdbc.sql("select * from sending_pauses order by started_at desc fetch first :limit rows only")
+                .param("limit", limit).query((rs, n) -> pause(rs)).list();
     }
 
     private static SendingPause pause(java.sql.ResultSet rs) throws java.sql.SQLException {
@@ -220,19 +220,25 @@ class SendingLimits {
     Recent recent() {
         Instant since = jdbc.sql("select max(resumed_at) from sending_pauses").query(Timestamp.class).optional()
                 .map(Timestamp::toInstant).orElse(Instant.EPOCH);
+        // a hard bounce counts for the lead's email it came after, not for that lead's earlier emails too
         List<int[]> last = jdbc.sql("""
-                select case when o.status = 'FAILED' or exists (select 1 from email_bounces b
-                                                        where b.lead_id = o.lead_id and b.kind = 'HARD'
-                                                          and b.received_at >= o.sent_at) then 1 else 0 end,
+                select case when o.status = 'FAILED'
+                              or exists (select 1 from email_bounces b
+                                          where b.lead_id = o.lead_id and b.kind = 'HARD' and b.received_at >= o.sent_at
+                                            and not exists (select 1 from email_outbox n
+                                                             where n.lead_id = o.lead_id and n.to_address is null
+                                                               and n.status = 'SENT' and n.sent_at > o.sent_at
+                                                               and n.sent_at <= b.received_at)) then 1 else 0 end,
                        case when o.complained_at is not null then 1 else 0 end
                   from email_outbox o
                  where o.to_address is null and o.template not in (:doubleOptIn)
                    and coalesce(o.sent_at, o.changed_at) >= :since
                    and (o.status = 'SENT' or (o.status = 'FAILED' and o.last_error like 'permanent SMTP refusal%'))
-                 order by coalesce(o.sent_at, o.changed_at) desc""")
+                 order by coalesce(o.sent_at, o.changed_at) desc
+                 fetch first :last rows only""")
                 .param("doubleOptIn", MailTemplates.DOUBLE_OPT_IN).param("since", Timestamp.from(since))
-                .query((rs, n) -> new int[] {rs.getInt(1), rs.getInt(2)})
-                .stream().limit(settings.pause().lastEmails()).toList();
+                .param("last", settings.pause().lastEmails())
+                .query((rs, n) -> new int[] {rs.getInt(1), rs.getInt(2)}).list();
         int hard = last.stream().mapToInt(r -> r[0]).sum();
         int complaints = last.stream().mapToInt(r -> r[1]).sum();
         int n = last.size();
