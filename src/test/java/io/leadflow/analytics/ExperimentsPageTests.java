@@ -197,7 +197,13 @@ class ExperimentsPageTests extends ServiceTestBase {
 
     /** What the page shows of an experiment, once it has drawn it. */
     private JsonNode shown(Chromium browser, String key) throws Exception {
-        browser.await("!!" + article(key), JsonNode::asBoolean, Duration.ofSeconds(40));
+        try {
+            browser.await("!!" + article(key), JsonNode::asBoolean, Duration.ofSeconds(40));
+        } catch (org.awaitility.core.ConditionTimeoutException notDrawn) {
+            throw new AssertionError("experiment " + key + " not drawn; the page met: " + browser.eval(
+                    "location.href + ' | ' + (document.getElementById('experiments-status') || {}).textContent"
+                            + " + ' | ' + (document.getElementById('experiments') || {}).innerText"), notDrawn);
+        }
         return json.readTree(browser.eval("(function (a) { var text = function (s) { var e = a.querySelector(s);"
                 + " return e ? e.textContent : null; }; return JSON.stringify({"
                 + " state: a.dataset.state, stateText: text('.state'), journey: text('.journey'),"
