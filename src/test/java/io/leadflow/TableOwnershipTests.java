@@ -71,7 +71,7 @@ class TableOwnershipTests {
             Map.entry("experiment_assignments", "experiment"));
 
     /** Modules that may read (never write) any table, to report and to export. */
-    static final Set<String> READ_MODELS = Set.of("analytics", "portability", "workspace", "retention");
+    static final Set<String> READ_MODELS = Set.of("analytics", "portability", "workspace");
 
     private static final Path MAIN = Path.of("src/main/java/io/leadflow");
     private static final Path MIGRATIONS = Path.of("src/main/resources/db/migration");

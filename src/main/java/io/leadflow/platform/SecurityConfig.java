@@ -143,7 +143,6 @@ public class SecurityConfig {
                         .requestMatchers(post("/api/imports"), path("/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
                         .requestMatchers(post("/api/suppressions")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(post("/api/deliverability/resume")).hasAnyRole(MARKETER, ADMIN)
-                        .requestMatchers(get("/api/retention/preview")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(get("/api/deliverability")).hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
                         .requestMatchers(get("/api/suppressions")).hasRole(ADMIN)
                         // admin only
