@@ -140,13 +140,13 @@ class LeadListTests extends ServiceTestBase {
             browser.collectScriptErrors();
             browser.signIn(url("/login"), "demo", "demo");
             browser.open(url("/leads"));
-            browser.await("document.getElementById('q') !== null", v -> v.asBoolean(), Duration.ofSeconds(20));
+            browser.await("document.getElementById('q') !== null", v -> v.asBoolean(), Duration.ofSeconds(40));
             // search as a person would: type, choose the sort, press Show
             browser.eval("document.getElementById('q').value = '" + company + "';"
                     + "document.getElementById('sort').value = 'score';"
                     + "document.querySelector('form.filters button[type=submit]').click()");
             browser.await("location.search.includes('sort=score') && document.querySelectorAll('#leads tr.lead').length",
-                    v -> v.asInt() == 3, Duration.ofSeconds(20));
+                    v -> v.asInt() == 3, Duration.ofSeconds(40));
             JsonNode onPage = json.readTree(browser.eval("JSON.stringify(Array.from(document.querySelectorAll("
                     + "'#leads tr.lead')).map(r => r.dataset.id))").asText());
             List<String> shown = new ArrayList<>();
@@ -160,7 +160,7 @@ class LeadListTests extends ServiceTestBase {
             // a lead's row leads to its timeline
             browser.eval("document.querySelector('#leads tr.lead a').click()");
             browser.await("location.pathname", v -> v.asText().equals("/leads/" + fromApi.get(0)),
-                    Duration.ofSeconds(20));
+                    Duration.ofSeconds(40));
             assertThat(browser.scriptErrors()).isEmpty();
         }
     }
