@@ -39,6 +39,9 @@ public final class Chromium implements AutoCloseable {
     private WebSocket socket;
     private final Map<Integer, CompletableFuture<JsonNode>> answers = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    /** What the page's network and renderer did lately, for the message of a wait that timed out. */
+    private final java.util.Deque<String> happenings = new java.util.concurrent.ConcurrentLinkedDeque<>();
+    private final Instant started = Instant.now();
 
     /** The browser binary, if this machine has one. */
     public static Optional<Path> find() {
@@ -94,6 +97,8 @@ public final class Chromium implements AutoCloseable {
             throw new AssertionError("No DevTools connection to Chromium's page", e);
         }
         call("Page.enable", Map.of());
+        call("Network.enable", Map.of());
+        call("Inspector.enable", Map.of());
     }
 
     private String devToolsAddress() throws IOException {
@@ -153,20 +158,50 @@ public final class Chromium implements AutoCloseable {
         return result.path("result").path("value");
     }
 
-    /** Evaluates the expression until its value satisfies the condition, for at most the given time. */
+    /**
+     * Evaluates the expression until its value satisfies the condition, for at most the given time. A wait that times
+     * out says where the page stood and what the browser did lately (requests answered or failed, a renderer crash),
+     * so that a page that never came tells whether the server, the network or the browser held it.
+     */
     public JsonNode await(String expression, Predicate<JsonNode> condition, Duration within) {
-        return org.awaitility.Awaitility.await(expression).atMost(within).pollInterval(Duration.ofMillis(100))
-                .ignoreExceptions().until(() -> eval(expression), condition::test);
+        try {
+            return org.awaitility.Awaitility.await(expression).atMost(within).pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptions().until(() -> eval(expression), condition::test);
+        } catch (org.awaitility.core.ConditionTimeoutException timedOut) {
+            throw new org.awaitility.core.ConditionTimeoutException(timedOut.getMessage() + "\n" + whereItStood());
+        }
+    }
+
+    /** The page's address, state and first words, and the browser's recent network and renderer events. */
+    public String whereItStood() {
+        String page;
+        try {
+            page = evalWithin("location.href + ' | ' + document.readyState + ' | ' + document.title + ' | '"
+                    + " + (document.body ? document.body.innerText.slice(0, 300) : '')", 5).asText();
+        } catch (AssertionError noAnswer) {
+            page = "no answer from the page (" + noAnswer.getMessage() + ")";
+        }
+        return "The page: " + page + "\nThe browser lately (seconds since it started):\n  "
+                + String.join("\n  ", happenings);
+    }
+
+    private JsonNode evalWithin(String expression, int seconds) {
+        JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true), seconds);
+        return result.path("result").path("value");
     }
 
     private JsonNode call(String method, Map<String, Object> params) {
+        return call(method, params, 30);
+    }
+
+    private JsonNode call(String method, Map<String, Object> params, int seconds) {
         int id = ids.incrementAndGet();
         CompletableFuture<JsonNode> answer = new CompletableFuture<>();
         answers.put(id, answer);
         try {
             socket.sendText(JSON.writeValueAsString(Map.of("id", id, "method", method, "params", params)), true)
                     .get(10, TimeUnit.SECONDS);
-            JsonNode message = answer.get(30, TimeUnit.SECONDS);
+            JsonNode message = answer.get(seconds, TimeUnit.SECONDS);
             if (message.has("error")) {
                 throw new AssertionError(method + " failed: " + message.get("error"));
             }
@@ -204,6 +239,33 @@ public final class Chromium implements AutoCloseable {
         }
     }
 
+    /** Keeps the last events that say where a page load went: requests, answers, failures, crashes. */
+    private void remember(String method, JsonNode params) {
+        String what = switch (method) {
+            case "Network.requestWillBeSent" -> "asked " + params.path("request").path("method").asText() + " "
+                    + params.path("request").path("url").asText();
+            case "Network.responseReceived" -> "answered " + params.path("response").path("status").asInt() + " "
+                    + params.path("response").path("url").asText();
+            case "Network.loadingFailed" -> "failed " + params.path("errorText").asText()
+                    + (params.path("canceled").asBoolean() ? " (canceled)" : "");
+            case "Page.frameNavigated" -> params.path("frame").has("parentId") ? null
+                    : "navigated to " + params.path("frame").path("url").asText();
+            case "Page.loadEventFired" -> "load event";
+            case "Inspector.targetCrashed" -> "THE PAGE'S RENDERER CRASHED";
+            case "Inspector.detached" -> "detached: " + params.path("reason").asText();
+            default -> null;
+        };
+        if (what == null || what.contains("data:") || what.startsWith("asked GET") && what.contains("/webjars/")) {
+            return;
+        }
+        happenings.addLast(String.format(java.util.Locale.ROOT, "%.1f %s",
+                Duration.between(started, Instant.now()).toMillis() / 1000.0, what.length() > 200
+                        ? what.substring(0, 200) : what));
+        while (happenings.size() > 40) {
+            happenings.pollFirst();
+        }
+    }
+
     private final class Listener implements WebSocket.Listener {
         private final StringBuilder partial = new StringBuilder();
 
@@ -217,9 +279,11 @@ public final class Chromium implements AutoCloseable {
                             : null;
                     if (waiting != null) {
                         waiting.complete(message);
+                    } else if (message.has("method")) {
+                        remember(message.get("method").asText(), message.path("params"));
                     }
-                } catch (IOException ignored) {
-                    // not JSON: no answer of ours
+                } catch (IOException | RuntimeException ignored) {
+                    // not JSON, or an event of a shape we do not know: no answer of ours
                 }
                 partial.setLength(0);
             }

@@ -146,17 +146,14 @@ class LeadListTests extends ServiceTestBase {
                 // Twice in five full runs the page never came, with nothing in the server's log, while the page answers
                 // when asked (probed): the navigation right after the sign-in's own looks lost in the browser. Say
                 // where the browser stood, and ask again once; a page that fails twice fails the test.
-                String met = browser.eval("location.href + ' | ' + document.readyState + ' | ' + document.title")
-                        .asText();
+                String met = browser.whereItStood();
                 org.slf4j.LoggerFactory.getLogger(LeadListTests.class).warn(
-                        "The leads page did not show within 20 s; the browser was at {}: opening it again", met);
+                        "The leads page did not show within 20 s: opening it again. {}", met);
                 browser.open(url("/leads"));
                 try {
                     browser.await("document.getElementById('q') !== null", v -> v.asBoolean(), Duration.ofSeconds(40));
                 } catch (org.awaitility.core.ConditionTimeoutException again) {
-                    throw new AssertionError("the leads page did not show, twice; the browser met: " + met + ", then "
-                            + browser.eval("location.href + ' | ' + document.title + ' | '"
-                                    + " + document.body.innerText.slice(0, 600)"), again);
+                    throw new AssertionError("the leads page did not show, twice; the first time: " + met, again);
                 }
             }
             // search as a person would: type, choose the sort, press Show
