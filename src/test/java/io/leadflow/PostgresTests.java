@@ -7,10 +7,13 @@ import io.leadflow.support.OwnContext;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -226,6 +229,53 @@ class PostgresTests extends ServiceTestBase {
                 winners.merge(confirmed ? "confirmation" : "expiry", 1, Integer::sum);
             }
             log.info("Confirmation against expiry, won by: {}", winners);
+        }
+
+        /**
+         * Retention started on eight threads at once (nodes whose nightly runs fire together): no two runs overlap,
+         * each silent lead is asked once, and once their time is up each is anonymised once, its ledger saying so.
+         */
+        @Test
+        void asksAndAnonymisesEachSilentLeadOnceWhenRetentionRunsStartTogether() throws Exception {
+            Instant fourYearsAgo = Instant.now().minus(Duration.ofDays(4 * 365));
+            List<String> silent = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String email = "retention-crowd." + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+                String leadId = leadService.capture(request(email), FORM).id();
+                assertThat(consent.confirm(renderedConfirmationToken(leadId), "198.51.100.23", "JUnit"))
+                        .isEqualTo(ConfirmOutcome.CONFIRMED);
+                jdbc.sql("update leads set created_at = ?, confirmed_at = ? where id = ?")
+                        .params(Timestamp.from(fourYearsAgo), Timestamp.from(fourYearsAgo), leadId).update();
+                silent.add(leadId);
+            }
+            var runs = context.getBean(io.leadflow.retention.RetentionRuns.class);
+
+            List<Optional<io.leadflow.retention.RetentionRuns.Run>> first = all(8, i -> runs.run("schedule"));
+            assertThat(first).filteredOn(Optional::isPresent).isNotEmpty();
+            for (String leadId : silent) {
+                jdbc.sql("delete from engagement_events where lead_id = ?").param(leadId).update();
+                assertThat(jdbc.sql("select count(*) from retention_notices where lead_id = ?").param(leadId)
+                        .query(Long.class).single()).as("notices of lead %s", leadId).isOne();
+            }
+            assertThat(jdbc.sql("""
+                    select count(*) from retention_runs a join retention_runs b on a.id < b.id
+                     where a.started_at < b.finished_at and b.started_at < a.finished_at""").query(Long.class)
+                    .single()).as("runs that overlapped").isZero();
+
+            // their month is up without an answer (as if a month had passed)
+            jdbc.sql("update retention_notices set answer_by = :due where lead_id in (:ids)")
+                    .param("due", Timestamp.from(Instant.now().minusSeconds(60))).param("ids", silent).update();
+            all(8, i -> runs.run("schedule"));
+            for (String leadId : silent) {
+                assertThat(leads.get(leadId).erased()).isTrue();
+                assertThat(jdbc.sql("select status from retention_notices where lead_id = ?").param(leadId)
+                        .query(String.class).single()).isEqualTo("ANONYMISED");
+                ledger.seal();
+                assertThat(ledger.entries(leadId)).filteredOn(e -> e.event().equals("RETAINED_EXPIRED")).hasSize(1);
+            }
+            assertThat(ledger.verify().valid()).isTrue();
+            assertThat(jdbc.sql("select count(*) from retention_runs where active = 1").query(Long.class).single())
+                    .isZero();
         }
 
         @Test

@@ -33,7 +33,15 @@ import io.leadflow.platform.Hashing;
 @Component
 public class ConsentLedger {
 
-    public enum Event { SUBMITTED, EMAIL_SENT, CONFIRMED, REMINDED, EXPIRED, UNSUBSCRIBED, PREFERENCES_CHANGED, ERASED, IMPORTED }
+    public enum Event {
+        SUBMITTED, EMAIL_SENT, CONFIRMED, REMINDED, EXPIRED, UNSUBSCRIBED, PREFERENCES_CHANGED, ERASED, IMPORTED,
+        /** Retention asked a silent lead whether it still wants to hear from us (the email went out). */
+        REPERMISSION_SENT,
+        /** The lead answered the retention email: consent renewed. */
+        REPERMITTED,
+        /** No answer in time: the lead was anonymised under the retention rule the detail names. */
+        RETAINED_EXPIRED
+    }
 
     public record Entry(long seq, String leadId, String event, Instant occurredAt, String addressHmac, String ipHmac,
             String userAgentHmac, String ip, String userAgent, String consentText, String detail,

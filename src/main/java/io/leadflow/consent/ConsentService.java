@@ -42,6 +42,9 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
 
     public enum ConfirmOutcome { CONFIRMED, ALREADY_CONFIRMED, GONE }
 
+    /** How long the link of a retention email works; the retention notice decides the lead's fate before that. */
+    static final Duration KEEP_LINK_VALIDITY = Duration.ofDays(365);
+
     private final Leads leads;
     private final ConsentTokens tokens;
     private final ConsentLedger ledger;
@@ -159,6 +162,35 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
                 + settings.resendMinInterval() + " ago (leadflow.doi.resend-min-interval): try again later";
     }
 
+    /**
+     * The answer to a retention email ("keep me"): the ledger records the renewed consent and the retention module
+     * closes its notice ({@link ConsentRenewed}). A second press answers {@code ALREADY_CONFIRMED}; an unknown,
+     * expired or erased lead's link {@code GONE}, as does a lead that unsubscribed meanwhile.
+     */
+    @Transactional
+    @RetryOnConflict
+    public ConfirmOutcome keep(String token, String ip, String userAgent) {
+        Instant now = clock.instant();
+        Optional<ConsentTokens.Token> found = tokens.find(token, Purpose.KEEP);
+        if (found.isEmpty() || found.get().expiresAt().isBefore(now)) {
+            return ConfirmOutcome.GONE;
+        }
+        ConsentTokens.Token t = found.get();
+        Lead lead = leads.lock(t.leadId()).orElse(null);
+        if (lead == null || lead.erased() || lead.consent() != Consent.CONFIRMED) {
+            return ConfirmOutcome.GONE;
+        }
+        if (t.usedAt() != null) {
+            return ConfirmOutcome.ALREADY_CONFIRMED;
+        }
+        tokens.markUsed(t.hash(), now);
+        ledger.append(lead.id(), Event.REPERMITTED, lead.email(), ip, userAgent, lead.consentText(),
+                "retention email " + t.emailId());
+        events.publishEvent(new ConsentRenewed(lead.id(), now));
+        log.info("Lead {} renewed its consent", lead.id());
+        return ConfirmOutcome.CONFIRMED;
+    }
+
     /** The {@code mailto:} unsubscribe: the ledger keeps the sender where a click keeps the user agent. */
     @Override
     @Transactional
@@ -239,6 +271,7 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
         Event event = switch (sent.template()) {
             case MailTemplates.CONFIRMATION -> Event.EMAIL_SENT;
             case MailTemplates.REMINDER -> Event.REMINDED;
+            case MailTemplates.REPERMISSION -> Event.REPERMISSION_SENT;
             default -> null;
         };
         if (event != null) {
@@ -250,7 +283,11 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
     void onErased(LeadErased erased) {
         tokens.deleteFor(erased.leadId());
         ledger.eraseRawValues(erased.leadId());
-        ledger.append(erased.leadId(), Event.ERASED, null, null, null, null, erased.cause());
+        if (LeadErased.RETENTION.equals(erased.cause())) {
+            ledger.append(erased.leadId(), Event.RETAINED_EXPIRED, null, null, null, null, erased.detail());
+        } else {
+            ledger.append(erased.leadId(), Event.ERASED, null, null, null, null, erased.cause());
+        }
     }
 
     /** Links for the email being rendered now: a fresh confirmation token and the unsubscribe link. */
@@ -261,6 +298,10 @@ public class ConsentService implements EmailLinks, UnsubscribeRequests {
         if (MailTemplates.isDoubleOptIn(template)) {
             links.put("confirmUrl", "/optin/confirm?token=" + tokens.issue(lead.id(), Purpose.CONFIRM, now,
                     settings.tokenValidFor(), emailId));
+        }
+        if (MailTemplates.REPERMISSION.equals(template)) {
+            links.put("keepUrl", "/optin/keep?token=" + tokens.issue(lead.id(), Purpose.KEEP, now, KEEP_LINK_VALIDITY,
+                    emailId));
         }
         links.put("unsubscribeUrl", "/optin/unsubscribe?token=" + tokens.issue(lead.id(), Purpose.UNSUBSCRIBE, now,
                 UNSUBSCRIBE_LINK_VALIDITY, emailId));

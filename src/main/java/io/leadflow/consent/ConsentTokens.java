@@ -17,7 +17,7 @@ import io.leadflow.platform.Hashing;
 @Component
 class ConsentTokens {
 
-    enum Purpose { CONFIRM, UNSUBSCRIBE }
+    enum Purpose { CONFIRM, UNSUBSCRIBE, KEEP }
 
     /** @param emailId the email the link was written into; null for a link of no particular email */
     record Token(String hash, String leadId, Purpose purpose, Instant expiresAt, Instant usedAt, String emailId) {

@@ -51,6 +51,25 @@ class OptInController {
         return "optin/confirmed";
     }
 
+    /** The button behind a retention email's "keep me" link. */
+    @GetMapping("/keep")
+    String keepPage(@RequestParam(required = false) String token, Model model) {
+        model.addAttribute("token", token);
+        return "optin/keep";
+    }
+
+    @PostMapping("/keep")
+    String keep(@RequestParam(required = false) String token, HttpServletRequest request,
+            HttpServletResponse response, Model model) {
+        var outcome = consent.keep(token, request.getRemoteAddr(), request.getHeader("User-Agent"));
+        if (outcome == ConsentService.ConfirmOutcome.GONE) {
+            response.setStatus(HttpStatus.GONE.value());
+            return "optin/expired";
+        }
+        model.addAttribute("outcome", outcome.name());
+        return "optin/kept";
+    }
+
     @PostMapping("/resend")
     @ResponseStatus(HttpStatus.ACCEPTED)
     String resend(@RequestParam(required = false) String email, Model model) {

@@ -3,8 +3,6 @@ package io.leadflow.imports;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.IntSupplier;
 
@@ -36,6 +33,7 @@ import io.leadflow.imports.ImportService.Status;
 import io.leadflow.lead.LeadImporter;
 import io.leadflow.platform.Errors;
 import io.leadflow.platform.TableStatistics;
+import io.leadflow.platform.NodeNames;
 import io.leadflow.platform.Texts;
 
 /**
@@ -66,7 +64,7 @@ class ImportRunner {
     private final Clock clock;
     private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
     /** This node, as its claims name it. */
-    private final String node = nodeName();
+    private final String node = NodeNames.unique();
     /** Imports this node holds a claim on: queued or running here, and renewed by {@link #checkClaims()}. */
     private final Set<String> held = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
@@ -418,16 +416,5 @@ class ImportRunner {
             }
         }
         return 0;
-    }
-
-    private static String nodeName() {
-        String host;
-        try {
-            host = InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            host = "node";
-        }
-        return Texts.truncate(host, 60) + "-" + ProcessHandle.current().pid() + "-"
-                + UUID.randomUUID().toString().substring(0, 8);
     }
 }

@@ -65,7 +65,7 @@ class LeadController {
 
     @DeleteMapping("/{id}")
     ResponseEntity<Void> erase(@PathVariable String id) {
-        service.erase(id, "REQUESTED");
+        service.erase(id, LeadErased.REQUESTED);
         return ResponseEntity.noContent().build();
     }
 }

@@ -269,6 +269,18 @@ class LeadRepository {
                  where id = ?""").params(ts(now), ts(now), id).update();
     }
 
+    /**
+     * As {@link #erase}, but the campaign attributes of the lead (source and UTM tags, which name no one) stay, so
+     * that the funnel by source and campaign counts the anonymous lead as before.
+     */
+    void anonymise(String id, Instant now) {
+        jdbc.sql("""
+                update leads set email = null, first_name = null, last_name = null, company = null, job_title = null,
+                       industry = null, company_size = null, country = null, phone = null, language = null,
+                       consent_text = null, crm_id = null, erased_at = ?, updated_at = ?
+                 where id = ?""").params(ts(now), ts(now), id).update();
+    }
+
     static Timestamp ts(Instant instant) {
         return instant == null ? null : Timestamp.from(instant);
     }

@@ -121,6 +121,26 @@ public class LeadService {
         return lead;
     }
 
+    /**
+     * Anonymises a lead a retention rule no longer lets us keep: the person's data goes everywhere, as with
+     * {@link #erase}, while the row stays as an anonymous statistic (stage, dates, scores, source and campaign), so
+     * funnel counts do not change. False when the lead was erased already.
+     */
+    @Transactional
+    @RetryOnConflict
+    public boolean anonymise(String id, String rule) {
+        Lead lead = leads.lock(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
+        if (lead.erased()) {
+            return false;
+        }
+        String addressHash = lead.email() == null ? null : Hashing.sha256(lead.email());
+        leads.anonymise(id, clock.instant());
+        suppressions.forgetAddress(addressHash);
+        events.publishEvent(new LeadErased(id, addressHash, LeadErased.RETENTION, "rule " + rule));
+        log.info("Lead {} anonymised (retention rule {})", id, rule);
+        return true;
+    }
+
     /** Erases the person everywhere: our row here, the other modules' data through {@link LeadErased}. */
     @Transactional
     @RetryOnConflict

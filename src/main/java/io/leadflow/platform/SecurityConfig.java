@@ -143,6 +143,8 @@ public class SecurityConfig {
                         .requestMatchers(post("/api/imports"), path("/imports")).hasAnyRole(INTEGRATOR, MARKETER, ADMIN)
                         .requestMatchers(post("/api/suppressions")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(post("/api/deliverability/resume")).hasAnyRole(MARKETER, ADMIN)
+                        .requestMatchers(post("/api/retention/runs")).hasRole(ADMIN)
+                        .requestMatchers(get("/api/retention/**")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(get("/api/deliverability")).hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
                         .requestMatchers(get("/api/suppressions")).hasRole(ADMIN)
                         // admin only

@@ -75,7 +75,7 @@ class ProcessEvents {
      */
     @EventListener
     void onErased(LeadErased erased) {
-        if (!"REQUESTED".equals(erased.cause())) {
+        if (!erased.endsJourneys()) {
             return;
         }
         correlate(ModelKeys.MSG_LEAD_ERASED, erased.leadId());

@@ -22,6 +22,12 @@ public final class MailTemplates {
         return DOUBLE_OPT_IN.contains(template);
     }
 
+    /**
+     * Retention's question to a confirmed lead silent for years: does it still want to hear from us? A marketing
+     * email in every other respect (consent, pause, warm-up, send window); its {@code links.keepUrl} renews consent.
+     */
+    public static final String REPERMISSION = "retention-repermission";
+
     /** Notifications to our sales people about a lead (the SLA ladder): no unsubscribe link, values in params. */
     public static final String SLA_REMIND = "sla-remind";
     public static final String SLA_ESCALATE = "sla-escalate";

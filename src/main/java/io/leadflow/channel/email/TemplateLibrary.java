@@ -197,6 +197,8 @@ public class TemplateLibrary implements SmartInitializingSingleton {
                 .add("Leadflow: the double opt-in's reminder");
         MailTemplates.STAFF.forEach(name -> usedBy.computeIfAbsent(name, n -> new ArrayList<>())
                 .add("Leadflow: the SLA ladder, to sales"));
+        usedBy.computeIfAbsent(MailTemplates.REPERMISSION, n -> new ArrayList<>())
+                .add("Leadflow: retention's question to leads silent for years (leadflow.retention)");
         TemplateUsers models = users.getIfAvailable();
         if (models != null) {
             models.usedBy().forEach((name, steps) -> usedBy.computeIfAbsent(name, n -> new ArrayList<>())
@@ -357,7 +359,9 @@ public class TemplateLibrary implements SmartInitializingSingleton {
                             + String.join(", lead.", TemplateValues.LEAD_FIELDS) + ", publicUrl, "
                             + (MailTemplates.isStaff(name) ? "params." + String.join(", params.",
                                     TemplateValues.STAFF_PARAMS) : MailTemplates.isDoubleOptIn(name)
-                                    ? "links.confirmUrl, links.unsubscribeUrl" : "links.unsubscribeUrl");
+                                    ? "links.confirmUrl, links.unsubscribeUrl"
+                                    : MailTemplates.REPERMISSION.equals(name) ? "links.keepUrl, links.unsubscribeUrl"
+                                    : "links.unsubscribeUrl");
                 }
                 if (code == SpelMessage.PROPERTY_OR_FIELD_NOT_READABLE_ON_NULL) {
                     return where + "reads into a field that is empty for some leads: test it first, e.g. "

@@ -82,6 +82,9 @@ final class TemplateValues {
         if (MailTemplates.isDoubleOptIn(template)) {
             links.put("confirmUrl", publicUrl + "/optin/confirm?token=sample");
         }
+        if (MailTemplates.REPERMISSION.equals(template)) {
+            links.put("keepUrl", publicUrl + "/optin/keep?token=sample");
+        }
         links.put("unsubscribeUrl", publicUrl + "/optin/unsubscribe?token=sample");
         return links;
     }
