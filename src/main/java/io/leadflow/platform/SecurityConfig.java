@@ -136,7 +136,10 @@ public class SecurityConfig {
                         .requestMatchers(publicPosts).permitAll()
                         .requestMatchers(get("/forms/**"), path("/optin/**"), path("/r/**"), get("/t.js"),
                                 get("/demo/site"), get("/demo/site/**"), get("/actuator/health"), get("/actuator/health/**"), path("/error"), get("/"),
-                                get("/css/**"), get("/js/**"), get("/webjars/**"), get("/login")).permitAll()
+                                get("/css/**"), get("/js/**"), get("/webjars/**"), get("/login"),
+                                // a browser asks for the icon beside the sign-in itself: sent to /login instead, it
+                                // came back with a new anonymous session whose cookie replaced the signed-in one
+                                get("/favicon.ico"), get("/favicon.svg")).permitAll()
                         // integrators
                         .requestMatchers(post("/api/leads"), post("/api/events")).hasAnyRole(INTEGRATOR, ADMIN)
                         .requestMatchers(path("/api/crm/**"), path("/sandbox-crm/**")).hasAnyRole(INTEGRATOR, ADMIN)
