@@ -145,7 +145,11 @@ class SuppressionListTests extends ServiceTestBase {
                 .stream().filter(e -> e.path("purpose").asText().equals("after-the-list")).findFirst().orElse(null),
                 e -> e != null && !e.path("status").asText().equals("PENDING"));
         assertThat(email2.path("status").asText()).isEqualTo("SKIPPED");
-        assertThat(email2.path("lastError").asText()).isEqualTo("on the suppression list: DO_NOT_CONTACT");
+        // the first email prepared after the listing finds the hash and suppresses the lead; when that was the
+        // welcome email, prepared at the same moment, this one finds the lead suppressed already
+        assertThat(email2.path("lastError").asText()).isIn("on the suppression list: DO_NOT_CONTACT",
+                "suppressed: DO_NOT_CONTACT");
+        assertThat(emails(leadId).findValuesAsText("lastError")).contains("on the suppression list: DO_NOT_CONTACT");
         assertThat(leads.get(leadId).suppressedReason()).isEqualTo("DO_NOT_CONTACT");
     }
 
