@@ -89,6 +89,8 @@ public final class BenchMain {
                             Map.entry("spring.mail.host", "127.0.0.1"),
                             Map.entry("spring.mail.port", String.valueOf(smtp.getSmtp().getPort())),
                             Map.entry("leadflow.models.watch", "false"),
+                            // every request of the bench comes from one address: the per-IP limit is for the public
+                            Map.entry("leadflow.ratelimit.per-ip-per-minute", "1000000"),
                             Map.entry("logging.level.root", "WARN"),
                             Map.entry("logging.level.io.leadflow", "WARN"),
                             // One WARN per breached SLA is the product's behaviour; 11,000 of them drown the output.
@@ -130,6 +132,14 @@ public final class BenchMain {
                 if (only.isEmpty() || only.contains("M6")) {
                     metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 500),
                             doubleArg(args, "--node-cpus", 0.5)));
+                }
+                if (only.isEmpty() || only.contains("M12")) {
+                    metrics.add(PersonWaitBench.run(app, intArg(args, "--wait-rate", 100),
+                            intArg(args, "--wait-seconds", 10)));
+                }
+                if (only.isEmpty() || only.contains("M13")) {
+                    metrics.addAll(FootprintBench.run(app, nodeArgs, intArg(args, "--footprint-load", 1000),
+                            stringArg(args, "--m13-jvm", FootprintBench.RECOMMENDED_JVM)));
                 }
                 if (only.isEmpty() || only.contains("M7")) {
                     metrics.add(BacktestBench.run(app, backtestLeads));
@@ -380,6 +390,15 @@ public final class BenchMain {
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals(name)) {
                 return Double.parseDouble(args[i + 1]);
+            }
+        }
+        return fallback;
+    }
+
+    private static String stringArg(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
             }
         }
         return fallback;

@@ -117,8 +117,6 @@ final class ClusterThroughputBench {
         args.removeIf(a -> a.startsWith("--spring.datasource.url="));
         args.add("--spring.datasource.url=" + url);
         args.add("--camunda.bpm.generic-properties.properties.hostname=bench-node-" + node);
-        // One client address sends every request: the per-address limits are for the public, not for a load test.
-        args.add("--leadflow.ratelimit.per-ip-per-minute=1000000");
         return args;
     }
 

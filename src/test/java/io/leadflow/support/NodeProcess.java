@@ -40,9 +40,17 @@ public final class NodeProcess implements AutoCloseable {
      */
     public static NodeProcess start(String name, Class<?> main, int port, Path log, List<String> args)
             throws Exception {
+        return start(name, main, port, log, List.of("-Xmx768m"), args);
+    }
+
+    /** As {@link #start(String, Class, int, Path, List)}, with these JVM options instead of {@code -Xmx768m}. */
+    public static NodeProcess start(String name, Class<?> main, int port, Path log, List<String> jvmOptions,
+            List<String> args) throws Exception {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx768m", "-cp", System.getProperty("java.class.path"), main.getName()));
+                .toString()));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
         args.stream().filter(a -> !a.startsWith("--server.port=") && !a.startsWith("--leadflow.public-url="))
                 .forEach(command::add);
         command.add("--server.port=" + port);
@@ -85,6 +93,24 @@ public final class NodeProcess implements AutoCloseable {
 
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** The node's resident memory now and its peak so far ({@code VmRSS}, {@code VmHWM}), in MB; -1 once gone. */
+    public double[] residentMegabytes() {
+        try {
+            double rss = -1;
+            double peak = -1;
+            for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(process.pid()), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    rss = Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                } else if (line.startsWith("VmHWM:")) {
+                    peak = Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+                }
+            }
+            return new double[] {rss, peak};
+        } catch (IOException gone) {
+            return new double[] {-1, -1};
+        }
     }
 
     public long pid() {
