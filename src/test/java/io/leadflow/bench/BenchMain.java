@@ -133,6 +133,9 @@ public final class BenchMain {
                     metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 500),
                             doubleArg(args, "--node-cpus", 0.5)));
                 }
+                if (only.isEmpty() || only.contains("MC")) {
+                    metrics.add(CommitCeilingBench.run(app, intArg(args, "--ceiling-leads", 200)));
+                }
                 if (only.isEmpty() || only.contains("M12")) {
                     metrics.add(PersonWaitBench.run(app, intArg(args, "--wait-rate", 100),
                             intArg(args, "--wait-seconds", 10)));
