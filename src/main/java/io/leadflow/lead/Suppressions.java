@@ -86,8 +86,9 @@ public class Suppressions {
     }
 
     /** The address in the form the list hashes: trimmed, lower case. */
+    /** As a lead's address is kept (LeadValidator): a listed address and a captured one compare equal. */
     static String normalise(String email) {
-        return email.trim().toLowerCase(Locale.ROOT);
+        return LeadValidator.normaliseEmail(email);
     }
 
     public static String hash(String email) {

@@ -28,9 +28,17 @@ public record EmailSettings(String from, Catcher catcher, Retry retry, int sende
         senders = senders <= 0 ? 4 : senders;
         connections = connections == null ? new Connections(100, Duration.ofSeconds(10)) : connections;
         if ((unsubscribeAddress == null || unsubscribeAddress.isBlank()) && from != null && from.contains("@")) {
-            String domain = from.substring(from.lastIndexOf('@') + 1).replace(">", "").trim();
-            unsubscribeAddress = "unsubscribe@" + domain;
+            unsubscribeAddress = "unsubscribe@" + domainOf(from);
         }
+    }
+
+    /** The sending domain, lower case: that of {@code from} ({@code Leadflow <hello@acme.com>} → {@code acme.com}). */
+    public String fromDomain() {
+        return from == null ? "" : domainOf(from).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static String domainOf(String address) {
+        return address.substring(address.lastIndexOf('@') + 1).replace(">", "").trim();
     }
 
     public record Catcher(boolean enabled, int port) {

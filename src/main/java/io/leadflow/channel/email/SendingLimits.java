@@ -133,8 +133,7 @@ class SendingLimits {
 
     /** The domain marketing email is sent from: that of {@code leadflow.mail.from}. */
     String senderDomain() {
-        String from = mail.from() == null ? "" : mail.from();
-        return from.substring(from.lastIndexOf('@') + 1).replace(">", "").trim().toLowerCase(Locale.ROOT);
+        return mail.fromDomain();
     }
 
     static String domainOf(String address) {
