@@ -259,26 +259,18 @@ class LeadRepository {
         jdbc.sql("update leads set engine_purged_at = ? where id = ?").params(ts(now), id).update();
     }
 
-    /** Wipes every personal field; the row stays as a tombstone so the id answers 410. */
-    void erase(String id, Instant now) {
-        jdbc.sql("""
-                update leads set email = null, first_name = null, last_name = null, company = null, job_title = null,
-                       industry = null, company_size = null, country = null, phone = null, source = null,
-                       utm_source = null, utm_medium = null, utm_campaign = null, language = null,
-                       consent_text = null, crm_id = null, erased_at = ?, updated_at = ?
-                 where id = ?""").params(ts(now), ts(now), id).update();
-    }
-
     /**
-     * As {@link #erase}, but the campaign attributes of the lead (source and UTM tags, which name no one) stay, so
-     * that the funnel by source and campaign counts the anonymous lead as before.
+     * Wipes every personal field; the row stays as a tombstone so the id answers 410. With {@code keepCampaign} the
+     * lead's source and UTM tags (which name no one) stay, so that the funnel by source and campaign counts the
+     * anonymous lead as before (retention); without, they go too (an erasure).
      */
-    void anonymise(String id, Instant now) {
+    void erase(String id, Instant now, boolean keepCampaign) {
         jdbc.sql("""
                 update leads set email = null, first_name = null, last_name = null, company = null, job_title = null,
                        industry = null, company_size = null, country = null, phone = null, language = null,
-                       consent_text = null, crm_id = null, erased_at = ?, updated_at = ?
-                 where id = ?""").params(ts(now), ts(now), id).update();
+                       consent_text = null, crm_id = null, erased_at = ?, updated_at = ?"""
+                + (keepCampaign ? "" : ", source = null, utm_source = null, utm_medium = null, utm_campaign = null")
+                + " where id = ?").params(ts(now), ts(now), id).update();
     }
 
     static Timestamp ts(Instant instant) {

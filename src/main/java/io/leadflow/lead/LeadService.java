@@ -129,30 +129,28 @@ public class LeadService {
     @Transactional
     @RetryOnConflict
     public boolean anonymise(String id, String rule) {
-        Lead lead = leads.lock(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
-        if (lead.erased()) {
-            return false;
-        }
-        String addressHash = lead.email() == null ? null : Hashing.sha256(lead.email());
-        leads.anonymise(id, clock.instant());
-        suppressions.forgetAddress(addressHash);
-        events.publishEvent(new LeadErased(id, addressHash, LeadErased.RETENTION, "rule " + rule));
-        log.info("Lead {} anonymised (retention rule {})", id, rule);
-        return true;
+        return eraseLocked(id, true, LeadErased.RETENTION, "rule " + rule);
     }
 
     /** Erases the person everywhere: our row here, the other modules' data through {@link LeadErased}. */
     @Transactional
     @RetryOnConflict
     public void erase(String id, String cause) {
+        eraseLocked(id, false, cause, null);
+    }
+
+    /** The erasure both kinds share, under the lead's row lock; false when the lead was erased already. */
+    private boolean eraseLocked(String id, boolean keepCampaign, String cause, String detail) {
         Lead lead = leads.lock(id).orElseThrow(() -> new NotFoundException("No lead with id " + id));
         if (lead.erased()) {
-            return;
+            return false;
         }
         String addressHash = lead.email() == null ? null : Hashing.sha256(lead.email());
-        leads.erase(id, clock.instant());
+        leads.erase(id, clock.instant(), keepCampaign);
         suppressions.forgetAddress(addressHash);
-        events.publishEvent(new LeadErased(id, addressHash, cause));
-        log.info("Lead {} erased ({})", id, cause);
+        events.publishEvent(new LeadErased(id, addressHash, cause, detail));
+        log.info("Lead {} {} ({}{})", id, keepCampaign ? "anonymised" : "erased", cause,
+                detail == null ? "" : ", " + detail);
+        return true;
     }
 }

@@ -232,9 +232,7 @@ public class RetentionRuns {
             tx.executeWithoutResult(s -> {
                 Instant now = clock.instant();
                 for (String[] lead : batch) {
-                    Outcome outcome = ask(runId, rule, lead[0], lead[1], now);
-                    counts.merge(rule.name(), RuleCounts.NONE.plus(outcome), (was, one) -> was.plus(outcome));
-                    meters.counter("leadflow.retention.leads", "outcome", outcome.name().toLowerCase()).increment();
+                    tally(counts, rule.name(), ask(runId, rule, lead[0], lead[1], now));
                 }
                 progress(runId, counts);
             });
@@ -279,14 +277,7 @@ public class RetentionRuns {
             for (Notice notice : due) {
                 // one transaction per lead: a lead whose erasure fails is left for the next run, the others go on
                 try {
-                    tx.executeWithoutResult(s -> {
-                        Outcome outcome = decide(notice);
-                        counts.merge(notice.rule(), RuleCounts.NONE.plus(outcome), (was, one) -> was.plus(outcome));
-                        meters.counter("leadflow.retention.leads", "outcome", outcome.name().toLowerCase())
-                                .increment();
-                    });
-                } catch (LostRun lost) {
-                    throw lost;
+                    tx.executeWithoutResult(s -> tally(counts, notice.rule(), decide(notice)));
                 } catch (RuntimeException e) {
                     log.warn("Retention notice {} of lead {} not decided ({}): the next run tries again", notice.id(),
                             notice.leadId(), e.getMessage());
@@ -295,6 +286,13 @@ public class RetentionRuns {
             tx.executeWithoutResult(s -> progress(runId, counts));
             after = due.get(due.size() - 1).id();
         }
+    }
+
+    /** Counts what happened to one lead in the run's report and in {@code leadflow_retention_leads_total}. */
+    private void tally(Map<String, RuleCounts> counts, String rule, Outcome outcome) {
+        counts.merge(rule, RuleCounts.NONE.plus(outcome), (was, one) -> was.plus(outcome));
+        meters.counter("leadflow.retention.leads", "outcome", outcome.name().toLowerCase(java.util.Locale.ROOT))
+                .increment();
     }
 
     private Outcome decide(Notice notice) {

@@ -125,7 +125,7 @@ class LeadTransitionTests extends ServiceTestBase {
     @Test
     void anErasedLeadIsNeverMoved() {
         String id = newLead();
-        tx.executeWithoutResult(s -> repository.erase(id, now()));
+        tx.executeWithoutResult(s -> repository.erase(id, now(), false));
         for (Transition t : Transition.values()) {
             assertThat(inTx(() -> leads.move(id, t, now()))).as(t.name()).isFalse();
         }

@@ -358,10 +358,8 @@ public class TemplateLibrary implements SmartInitializingSingleton {
                     return where + "uses '" + inserts[0] + "', which a template cannot use: lead."
                             + String.join(", lead.", TemplateValues.LEAD_FIELDS) + ", publicUrl, "
                             + (MailTemplates.isStaff(name) ? "params." + String.join(", params.",
-                                    TemplateValues.STAFF_PARAMS) : MailTemplates.isDoubleOptIn(name)
-                                    ? "links.confirmUrl, links.unsubscribeUrl"
-                                    : MailTemplates.REPERMISSION.equals(name) ? "links.keepUrl, links.unsubscribeUrl"
-                                    : "links.unsubscribeUrl");
+                                    TemplateValues.STAFF_PARAMS) : "links." + String.join(", links.",
+                                    TemplateValues.sampleLinks(name, "").keySet()));
                 }
                 if (code == SpelMessage.PROPERTY_OR_FIELD_NOT_READABLE_ON_NULL) {
                     return where + "reads into a field that is empty for some leads: test it first, e.g. "
