@@ -65,7 +65,9 @@ class EmailOutboxTests extends ServiceTestBase {
         outbox.resolveAbandonedClaims();
 
         awaitMail(email, "Reminder: confirm your subscription");
-        assertThat(outbox.find(leadId, "doi-reminder").orElseThrow().status()).isEqualTo(EmailOutbox.Status.SENT);
+        // the row is marked SENT once the SMTP server's answer is recorded, a moment after the server has the email
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                outbox.find(leadId, "doi-reminder").orElseThrow().status()).isEqualTo(EmailOutbox.Status.SENT));
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3))
                 .until(() -> mailsTo(email, "Reminder: confirm your subscription") == 1);
     }
