@@ -110,6 +110,33 @@ class PostgresTests extends ServiceTestBase {
                     .contains("double-opt-in", "lead-qualification", "nurture", "mql-handoff");
         }
 
+        /**
+         * Bench M10 found the job executor reading all of ACT_RU_JOB on each acquisition once a timer waits per lead.
+         * Beside 20,000 timers due next month (rolled back afterwards), the acquisition's condition goes through the
+         * index Leadflow adds, not through the table.
+         */
+        @Test
+        void findsDueJobsThroughTheIndexBesideManyWaitingTimers() {
+            assertThat(jdbc.sql("select count(*) from pg_indexes where tablename = 'act_ru_job'"
+                    + " and indexname = 'lf_idx_job_duedate'").query(Long.class).single()).isEqualTo(1);
+            List<String> plan = tx.execute(status -> {
+                status.setRollbackOnly();
+                jdbc.sql("""
+                        insert into act_ru_job (id_, rev_, type_, exclusive_, retries_, duedate_, handler_type_,
+                                                suspension_state_, priority_, sequence_counter_)
+                        select 'm10-' || g, 1, 'timer', true, 3, now() + interval '30 days' + g * interval '1 minute',
+                               'timer-intermediate-transition', 1, 0, 1
+                          from generate_series(1, 20000) g""").update();
+                jdbc.sql("analyze act_ru_job").update();
+                return jdbc.sql("""
+                        explain select id_ from act_ru_job res
+                         where res.retries_ > 0 and (res.duedate_ is null or res.duedate_ <= now())
+                           and (res.lock_owner_ is null or res.lock_exp_time_ < now()) and res.suspension_state_ = 1
+                         limit 3""").query(String.class).list();
+            });
+            assertThat(String.join("\n", plan)).contains("lf_idx_job_duedate").doesNotContain("Seq Scan");
+        }
+
         @Test
         void refreshesThePlannerStatisticsOfATableABulkImportGrew() {
             assertThat(statistics.refresh("leads")).isTrue();

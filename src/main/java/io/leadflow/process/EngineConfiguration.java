@@ -152,6 +152,7 @@ class EngineConfiguration {
             @Override
             public void postProcessEngineBuild(ProcessEngine engine) {
                 warmDeploymentCache(engine);
+                EngineIndexes.ensure((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration());
                 if (startJobExecutor) {
                     ((ProcessEngineConfigurationImpl) engine.getProcessEngineConfiguration()).getJobExecutor().start();
                 }

@@ -161,6 +161,11 @@ public final class BenchMain {
                 if (only.isEmpty() || only.contains("M4")) {
                     metrics.addAll(TimerDrainBench.run(app, timers, burst));
                 }
+                // After M4, whose timers it leaves alone: its waiting journeys stay in the database.
+                if (only.isEmpty() || only.contains("M10")) {
+                    metrics.addAll(WaitingJourneysBench.run(app, intArg(args, "--waiting-leads", 10_000),
+                            intArg(args, "--waiting-burst", 1000), intArg(args, "--waiting-correlations", 200)));
+                }
                 if (statements > 0) {
                     printStatements(jdbc, statements);
                 }

@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 
 import org.camunda.bpm.engine.RuntimeService;
-import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 
 /**
@@ -29,7 +28,6 @@ final class TimerDrainBench {
     }
 
     private static final Duration DRAIN_LIMIT = Duration.ofMinutes(3);
-    private static long offsetMillis;
 
     private TimerDrainBench() {
     }
@@ -97,9 +95,7 @@ final class TimerDrainBench {
         app.jdbc().execute("analyze");
 
         String end = leadflow ? "EndEvent_BreachRecorded" : "BreachRecorded";
-        offsetMillis += due.getTime() - ClockUtil.now().getTime();
-        ClockUtil.offset(offsetMillis);
-        ((ProcessEngineConfigurationImpl) app.engine().getProcessEngineConfiguration()).getJobExecutor().jobWasAdded();
+        BenchApp.moveEngineClockTo(app, due);
         long start = System.nanoTime();
         // Drained when no job of the definition is due any more (a timer that fired leaves its breach step's
         // asynchronous continuation, so there is always one until the breach is recorded).
