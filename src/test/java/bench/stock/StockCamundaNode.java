@@ -1,7 +1,6 @@
 package bench.stock;
 
 import org.camunda.bpm.engine.RepositoryService;
-import org.springframework.boot.ApplicationRunner;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
@@ -12,8 +11,9 @@ import org.springframework.context.annotation.Bean;
  *
  * <p>The footprint bench's baseline (M13): Camunda 7 as its Spring Boot starter ships it, with its REST API and webapps,
  * on the same class path and JVM settings as a Leadflow node, but none of Leadflow's components (it scans only this
- * package) and no model but the raw start-to-wait one, which the load starts instances of through {@code
- * /engine-rest}. Spring Boot's security is left out: a stock starter answers its REST API openly.
+ * package) and no model but the bench's raw ones: M13's load starts instances of raw-start-to-wait through {@code
+ * /engine-rest}, and M1's and M4's baselines run in it ({@link StockBenchController}). Spring Boot's security is left
+ * out: a stock starter answers its REST API openly.
  */
 @SpringBootApplication(excludeName = {
         "org.springframework.boot.autoconfigure.security.servlet.SecurityAutoConfiguration",
@@ -27,9 +27,12 @@ public class StockCamundaNode {
         SpringApplication.run(StockCamundaNode.class, args);
     }
 
+    /** Deployed while the context starts, before the web server answers: the node is healthy with its models. */
     @Bean
-    ApplicationRunner deployTheRawModel(RepositoryService repository) {
-        return args -> repository.createDeployment().name("stock").enableDuplicateFiltering(true)
-                .addClasspathResource("bench/raw-start-to-wait.bpmn").deploy();
+    org.camunda.bpm.engine.repository.Deployment rawModels(RepositoryService repository) {
+        return repository.createDeployment().name("stock").enableDuplicateFiltering(true)
+                .addClasspathResource("bench/raw-start-to-wait.bpmn")
+                .addClasspathResource("bench/raw-plain-start-to-wait.bpmn")
+                .addClasspathResource("bench/raw-timer.bpmn").deploy();
     }
 }

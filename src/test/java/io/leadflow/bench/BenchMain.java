@@ -120,8 +120,12 @@ public final class BenchMain {
                 if (only.isEmpty() || only.contains("M3")) {
                     metrics.add(m3);
                 }
-                if (only.isEmpty() || only.contains("M1")) {
-                    metrics.add(captureThroughput(ctx, jdbc, engine, leads, rounds));
+                boolean m1 = only.isEmpty() || only.contains("M1");
+                boolean m4 = only.isEmpty() || only.contains("M4");
+                StockBaselines.Figures stock = m1 || m4 ? StockBaselines.measure(app, nodeArgs,
+                        m1 ? intArg(args, "--stock-starts", 2000) : 0, m4 ? timers : 0) : null;
+                if (m1) {
+                    metrics.addAll(captureThroughput(ctx, jdbc, engine, leads, rounds, stock));
                 }
                 if (only.isEmpty() || only.contains("M2")) {
                     metrics.add(ConfirmLatencyBench.run(app, confirms, rawVariables));
@@ -159,7 +163,7 @@ public final class BenchMain {
                 }
                 // Last: it moves the engine's clock forward.
                 if (only.isEmpty() || only.contains("M4")) {
-                    metrics.addAll(TimerDrainBench.run(app, timers, burst));
+                    metrics.addAll(TimerDrainBench.run(app, timers, burst, stock));
                 }
                 // After M4, whose timers it leaves alone: its waiting journeys stay in the database.
                 if (only.isEmpty() || only.contains("M10")) {
@@ -260,8 +264,8 @@ public final class BenchMain {
      * over {@code rounds} rounds (raw first in odd rounds, Leadflow first in even ones, so neither side always
      * meets the bigger tables), and the figures are medians of the rounds.
      */
-    private static Metric captureThroughput(ConfigurableApplicationContext ctx, JdbcTemplate jdbc, ProcessEngine engine,
-            int n, int rounds) throws Exception {
+    private static List<Metric> captureThroughput(ConfigurableApplicationContext ctx, JdbcTemplate jdbc,
+            ProcessEngine engine, int n, int rounds, StockBaselines.Figures stock) throws Exception {
         System.out.println("bench: M1 capture throughput (" + rounds + " rounds of " + n + " leads each side)…");
         LeadService leadService = ctx.getBean(LeadService.class);
         String run = UUID.randomUUID().toString().substring(0, 6);
@@ -307,8 +311,17 @@ public final class BenchMain {
         }
         double leadflowPerSecond = median(leadflowRates);
         double ratio = median(ratios);
-        return new Metric("M1", leadflowPerSecond, "leads/s", median(rawRates), ratio, "ratio>=0.5 and >=100/s",
-                ratio >= 0.5 && leadflowPerSecond >= 100);
+        // The goal is against what a user would run instead: a stock engine in a JVM of its own, starting plain
+        // start → wait instances (a capture has no job before its wait either). The in-process raw engine, on
+        // Leadflow's engine configuration and beside its schedulers, stays beside it.
+        double stockRatio = leadflowPerSecond / stock.startWaitPerSecond();
+        return List.of(
+                new Metric("M1", leadflowPerSecond, "leads/s", stock.startWaitPerSecond(), stockRatio,
+                        "ratio>=0.5 (stock Camunda's plain start to wait, " + stock.bestThreads()
+                                + " client threads) and >=100/s", stockRatio >= 0.5 && leadflowPerSecond >= 100),
+                new Metric("M1I", leadflowPerSecond, "leads/s", median(rawRates), ratio,
+                        "printed (the in-process raw engine's start, async task, wait; the former goal ratio>=0.5)",
+                        true));
     }
 
     private static double median(double[] values) {

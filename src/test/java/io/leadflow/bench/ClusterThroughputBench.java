@@ -104,7 +104,7 @@ final class ClusterThroughputBench {
                                         + limitA.throttledPeriods() + ", node b " + limitB.throttledPeriods() + ")");
                 return List.of(
                         new Metric("M6", two.perSecond, "journeys/s", one.perSecond, ratio,
-                                "ratio>=1.6 and 0 duplicates", ratio >= 1.6 && duplicates == 0),
+                                "ratio>=1.8 and 0 duplicates", ratio >= 1.8 && duplicates == 0),
                         new Metric("M6D", duplicates, "emails", 0, Double.NaN, "=0", duplicates == 0),
                         new Metric("M6L", locking.failureRate(), "%", locking.acquisitionLossRate(), Double.NaN,
                                 "printed (jobs failed by optimistic locking; baseline: acquisitions lost)", true));

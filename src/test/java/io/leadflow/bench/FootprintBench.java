@@ -92,7 +92,7 @@ final class FootprintBench {
         return new Footprint(fresh, again, idle, peak, perSecond);
     }
 
-    private static List<String> args(String[] base, String database, String side) {
+    static List<String> args(String[] base, String database, String side) {
         List<String> args = new ArrayList<>(Arrays.asList(base));
         String url = args.stream().filter(a -> a.startsWith("--spring.datasource.url=")).findFirst().orElseThrow()
                 .replaceFirst("/postgres\\?", "/" + database + "?");

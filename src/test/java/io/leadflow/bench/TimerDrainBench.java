@@ -32,7 +32,8 @@ final class TimerDrainBench {
     private TimerDrainBench() {
     }
 
-    static List<Metric> run(BenchApp app, int timers, int latencyTimers) throws Exception {
+    static List<Metric> run(BenchApp app, int timers, int latencyTimers, StockBaselines.Figures stock)
+            throws Exception {
         System.out.printf("bench: M4 SLA timers due at once (%d, then %d, each side)…%n", timers, latencyTimers);
         Drain leadflow = drain(app, "lf", timers, true);
         Drain raw = drain(app, "raw", timers, false);
@@ -40,17 +41,24 @@ final class TimerDrainBench {
         Drain rawSmall = drain(app, "raw-small", latencyTimers, false);
         double ratio = raw.seconds() / leadflow.seconds();
         boolean complete = leadflow.done() == timers && raw.done() == timers;
-        Metric drain = new Metric("M4", leadflow.seconds(), "s", raw.seconds(), ratio,
-                "ratio>=0.7 (raw drain time / Leadflow drain time of " + timers + " timers; p99 lateness "
-                        + Metric.fmt(leadflow.p99Seconds()) + " s, raw " + Metric.fmt(raw.p99Seconds()) + " s)",
-                complete && ratio >= 0.7);
+        // The goal is against a stock engine draining plain timers in a JVM of its own (StockBaselines); the
+        // in-process raw engine's raw-handoff, on Leadflow's engine configuration, stays beside it.
+        double stockRatio = stock.timersDrainSeconds() / leadflow.seconds();
+        Metric drain = new Metric("M4", leadflow.seconds(), "s", stock.timersDrainSeconds(), stockRatio,
+                "ratio>=0.7 (stock Camunda's drain time of " + stock.timers() + " plain timers / Leadflow's of "
+                        + timers + " SLA timers; p99 lateness " + Metric.fmt(leadflow.p99Seconds()) + " s, stock "
+                        + Metric.fmt(stock.timersP99Seconds()) + " s)",
+                complete && stockRatio >= 0.7);
+        Metric inProcess = new Metric("M4I", leadflow.seconds(), "s", raw.seconds(), ratio,
+                "printed (the in-process raw engine's raw-handoff drain / Leadflow's; p99 lateness raw "
+                        + Metric.fmt(raw.p99Seconds()) + " s; the former goal ratio>=0.7)", complete);
         // The p99 ≤ 5 s goal is for a burst of 1,000 (ENGINEERING.md): 10,000 at the raw engine's ~250 jobs/s cannot
         // be drained in 5 s by any engine settings we keep.
         Metric lateness = new Metric("M4L", leadflowSmall.p99Seconds(), "s", rawSmall.p99Seconds(),
                 rawSmall.p99Seconds() / leadflowSmall.p99Seconds(),
                 "p99_lateness<=5s for " + latencyTimers + " timers due at once (ratio raw p99 / Leadflow p99)",
                 leadflowSmall.done() == latencyTimers && leadflowSmall.p99Seconds() <= 5);
-        return List.of(drain, lateness);
+        return List.of(drain, inProcess, lateness);
     }
 
     private static Drain drain(BenchApp app, String label, int count, boolean leadflow) throws Exception {
