@@ -232,7 +232,7 @@ final class ClusterThroughputBench {
      * Emails beyond the first per recipient and subject among the measured leads: each gets exactly one confirmation
      * and one welcome email.
      */
-    private static long duplicateEmails(GreenMail smtp, String... prefixes) throws Exception {
+    static long duplicateEmails(GreenMail smtp, String... prefixes) throws Exception {
         Map<String, Integer> perRecipient = new HashMap<>();
         for (MimeMessage message : smtp.getReceivedMessages()) {
             String to = ((InternetAddress) message.getAllRecipients()[0]).getAddress();

@@ -105,7 +105,7 @@ final class PersonWaitBench {
     }
 
     /** Fires {@code n} operations at {@code rate} a second, each at its planned instant; answers those instants. */
-    private static Map<Integer, Long> openLoop(int rate, int n, java.util.function.IntConsumer operation)
+    static Map<Integer, Long> openLoop(int rate, int n, java.util.function.IntConsumer operation)
             throws Exception {
         Map<Integer, Long> planned = new ConcurrentHashMap<>();
         ScheduledExecutorService clock = Executors.newSingleThreadScheduledExecutor();
@@ -167,7 +167,7 @@ final class PersonWaitBench {
         return waits;
     }
 
-    private static double percentile(double[] sorted, int p) {
+    static double percentile(double[] sorted, int p) {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
     }
 }
