@@ -10,11 +10,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntConsumer;
@@ -61,6 +56,20 @@ record BenchApp(ConfigurableApplicationContext ctx, JdbcTemplate jdbc, ProcessEn
     /** Captures a lead the way the public form does and answers its id. */
     String capture(String email) {
         return bean(LeadService.class).capture(request(email), new CaptureContext("bench", "127.0.0.1", "bench")).id();
+    }
+
+    /** A lead captured by the bench's form and confirmed by the link in its email; answers its id. */
+    String confirmedLead(String email) throws Exception {
+        String leadId = capture(email);
+        require("the confirmation email to " + email + " sent", () -> count("""
+                select count(*) from email_outbox where lead_id = ? and purpose = 'doi-confirmation'
+                   and status = 'SENT'""", leadId) == 1, Duration.ofMinutes(1));
+        String token = confirmTokens(List.of(email)).get(email);
+        if (bean(io.leadflow.consent.ConsentService.class).confirm(token, "127.0.0.1", "bench")
+                != io.leadflow.consent.ConsentService.ConfirmOutcome.CONFIRMED) {
+            throw new IllegalStateException("Lead " + leadId + " was not confirmed by its link");
+        }
+        return leadId;
     }
 
     static CaptureRequest request(String email) {
@@ -114,23 +123,7 @@ record BenchApp(ConfigurableApplicationContext ctx, JdbcTemplate jdbc, ProcessEn
 
     /** Runs {@code op(0..n-1)} on {@link #THREADS} threads and waits for all of them; the first failure is rethrown. */
     static void parallel(int n, IntConsumer op) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
-        AtomicInteger next = new AtomicInteger();
-        try {
-            List<Future<?>> workers = new ArrayList<>();
-            for (int t = 0; t < THREADS; t++) {
-                workers.add(pool.submit(() -> {
-                    for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
-                        op.accept(i);
-                    }
-                }));
-            }
-            for (Future<?> worker : workers) {
-                worker.get(10, TimeUnit.MINUTES);
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        io.leadflow.support.Parallel.run(n, THREADS, op);
     }
 
     /** Polls {@code done} every {@code every} until it holds; false when {@code limit} passed first. */

@@ -114,72 +114,91 @@ public final class BenchMain {
                         .addClasspathResource("bench/raw-start-to-wait.bpmn")
                         .addClasspathResource("bench/raw-lead-journey.bpmn").deploy();
                 List<Metric> metrics = new ArrayList<>();
+                Laps laps = new Laps();
                 Map<String, Object> rawVariables = new HashMap<>();
                 // M3 first: it also fills the raw journeys' variables that M2 and M5 use.
                 Metric m3 = scoringOverhead(ctx, rawVariables);
                 if (only.isEmpty() || only.contains("M3")) {
                     metrics.add(m3);
                 }
+                laps.lap("M3");
                 boolean m1 = only.isEmpty() || only.contains("M1");
                 boolean m4 = only.isEmpty() || only.contains("M4");
                 StockBaselines.Figures stock = m1 || m4 ? StockBaselines.measure(app, nodeArgs,
                         m1 ? intArg(args, "--stock-starts", 2000) : 0, m4 ? timers : 0) : null;
+                laps.lap("stock");
                 if (m1) {
                     metrics.addAll(captureThroughput(ctx, jdbc, engine, leads, rounds, stock));
+                    laps.lap("M1");
                 }
                 if (only.isEmpty() || only.contains("M2")) {
                     metrics.add(ConfirmLatencyBench.run(app, confirms, rawVariables));
+                    laps.lap("M2");
                 }
                 if (only.isEmpty() || only.contains("M5")) {
                     metrics.add(WalBench.run(app, journeys, rawVariables));
+                    laps.lap("M5");
                 }
                 if (only.isEmpty() || only.contains("M6")) {
-                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 500),
+                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 300),
                             doubleArg(args, "--node-cpus", 0.5)));
+                    laps.lap("M6");
                 }
                 if (only.isEmpty() || only.contains("MC")) {
                     metrics.add(CommitCeilingBench.run(app, intArg(args, "--ceiling-leads", 200)));
+                    laps.lap("MC");
                 }
                 if (only.isEmpty() || only.contains("M12")) {
                     metrics.add(PersonWaitBench.run(app, intArg(args, "--wait-rate", 100),
                             intArg(args, "--wait-seconds", 10)));
+                    laps.lap("M12");
                 }
-                if (only.isEmpty() || only.contains("M12S") || only.contains("M12")) {
+                if (only.isEmpty() || only.contains("M12S")) {
                     // two node JVMs beside PostgreSQL on this machine's two cores carry about 60 captures/s: at 100/s a
                     // queue grows before any stop (BENCHMARKS.md), so the stop is measured at half of M12's rate
                     metrics.addAll(PersonWaitStopBench.run(app, nodeArgs, intArg(args, "--wait-stop-rate", 50),
-                            intArg(args, "--wait-stop-seconds", 20), java.util.Arrays.asList(args).contains("--m12-kill")));
+                            intArg(args, "--wait-stop-seconds", 10), java.util.Arrays.asList(args).contains("--m12-kill")));
+                    laps.lap("M12S");
                 }
                 if (only.isEmpty() || only.contains("M13")) {
                     metrics.addAll(FootprintBench.run(app, nodeArgs, intArg(args, "--footprint-load", 1000),
                             stringArg(args, "--m13-jvm", FootprintBench.RECOMMENDED_JVM)));
+                    laps.lap("M13");
                 }
                 if (only.isEmpty() || only.contains("M7")) {
                     metrics.add(BacktestBench.run(app, backtestLeads));
+                    laps.lap("M7");
                 }
                 if (only.isEmpty() || only.contains("M9")) {
                     metrics.add(AnalyticsBench.run(app, analyticsLeads));
+                    laps.lap("M9");
                 }
                 // After M9, whose year of history it reads (it writes that history itself when M9 did not run).
                 if (only.isEmpty() || only.contains("M14")) {
                     metrics.addAll(WorkspaceBench.run(app, analyticsLeads, intArg(args, "--workspace-requests", 200)));
+                    laps.lap("M14");
                 }
                 if (only.isEmpty() || only.contains("M8")) {
                     metrics.addAll(ImportBench.run(app, importRows));
+                    laps.lap("M8");
                 }
                 // Last: it moves the engine's clock forward.
                 if (only.isEmpty() || only.contains("M4")) {
-                    metrics.addAll(TimerDrainBench.run(app, timers, burst, stock));
+                    metrics.addAll(TimerDrainBench.run(app, timers, burst, stock,
+                            java.util.Arrays.asList(args).contains("--m4-raw")));
+                    laps.lap("M4");
                 }
                 // After M4, whose timers it leaves alone: its waiting journeys stay in the database.
                 if (only.isEmpty() || only.contains("M10")) {
-                    metrics.addAll(WaitingJourneysBench.run(app, intArg(args, "--waiting-leads", 10_000),
+                    metrics.addAll(WaitingJourneysBench.run(app, intArg(args, "--waiting-leads", 5_000),
                             intArg(args, "--waiting-burst", 1000), intArg(args, "--waiting-correlations", 200)));
+                    laps.lap("M10");
                 }
                 if (statements > 0) {
                     printStatements(jdbc, statements);
                 }
                 metrics.forEach(m -> System.out.println(m.line()));
+                System.out.println("bench: seconds per benchmark (the budget is 10 minutes in all): " + laps);
                 long ok = metrics.stream().filter(Metric::ok).count();
                 System.out.printf("bench: %d of %d metrics meet their goal (%.0f s)%n", ok, metrics.size(),
                         (System.nanoTime() - started) / 1e9);
@@ -188,6 +207,24 @@ public final class BenchMain {
                 ctx.close();
                 smtp.stop();
             }
+        }
+    }
+
+    /** Wall time per benchmark, in the order they ran. */
+    private static final class Laps {
+        private final Map<String, Double> seconds = new java.util.LinkedHashMap<>();
+        private long last = System.nanoTime();
+
+        void lap(String name) {
+            long now = System.nanoTime();
+            seconds.merge(name, (now - last) / 1e9, Double::sum);
+            last = now;
+        }
+
+        @Override
+        public String toString() {
+            return seconds.entrySet().stream().map(e -> String.format(java.util.Locale.ROOT, "%s %.0f", e.getKey(),
+                    e.getValue())).collect(java.util.stream.Collectors.joining(", "));
         }
     }
 

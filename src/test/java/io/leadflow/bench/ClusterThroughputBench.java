@@ -68,7 +68,7 @@ final class ClusterThroughputBench {
         // phase as node A had (its warm-up and the one-node phase), so neither phase pays for a colder node.
         int warm = Math.max(100, n / 2);
         try (NodeProcess a = NodeProcess.start("m6-node-a", BenchNode.class, NodeProcess.freePort(),
-                Path.of("target", "bench", "m6-node-a.log"), nodeArgs(nodeArgs, url, "a"));
+                Path.of("target", "bench", "m6-node-a.log"), nodeArgs(nodeArgs, url, "bench-node-a"));
                 var limitA = CpuLimit.create("leadflow-bench-node-a", nodeCpus).orElse(null);
                 var limitB = limitA == null ? null : CpuLimit.create("leadflow-bench-node-b", nodeCpus).orElse(null)) {
             journeys.run("m6w1", warm, List.of(a));
@@ -80,7 +80,7 @@ final class ClusterThroughputBench {
             }
             Phase one = journeys.run("m6one", n, List.of(a));
             try (NodeProcess b = NodeProcess.start("m6-node-b", BenchNode.class, NodeProcess.freePort(),
-                    Path.of("target", "bench", "m6-node-b.log"), nodeArgs(nodeArgs, url, "b"))) {
+                    Path.of("target", "bench", "m6-node-b.log"), nodeArgs(nodeArgs, url, "bench-node-b"))) {
                 journeys.run("m6w2", warm + n, List.of(b));
                 db.execute("analyze");
                 if (limited) {
@@ -112,11 +112,12 @@ final class ClusterThroughputBench {
         }
     }
 
-    private static List<String> nodeArgs(String[] base, String url, String node) {
+    /** The bench node's arguments for a node of its own: its database, and its host name in the engine's job log. */
+    static List<String> nodeArgs(String[] base, String url, String hostname) {
         List<String> args = new ArrayList<>(Arrays.asList(base));
         args.removeIf(a -> a.startsWith("--spring.datasource.url="));
         args.add("--spring.datasource.url=" + url);
-        args.add("--camunda.bpm.generic-properties.properties.hostname=bench-node-" + node);
+        args.add("--camunda.bpm.generic-properties.properties.hostname=" + hostname);
         return args;
     }
 

@@ -1,6 +1,5 @@
 package io.leadflow.bench;
 
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -50,14 +49,14 @@ final class PersonWaitStopBench {
         JdbcTemplate db = new JdbcTemplate(new DriverManagerDataSource(url, "postgres", ""));
         String run = "m12s-" + app.run();
         try (NodeProcess a = NodeProcess.start("m12s-node-a", LeadflowApplication.class, NodeProcess.freePort(),
-                Path.of("target", "bench", "m12s-node-a.log"), args(nodeArgs, url, "a"));
+                Path.of("target", "bench", "m12s-node-a.log"), ClusterThroughputBench.nodeArgs(nodeArgs, url, "bench-m12s-a"));
                 NodeProcess b = NodeProcess.start("m12s-node-b", LeadflowApplication.class, NodeProcess.freePort(),
-                        Path.of("target", "bench", "m12s-node-b.log"), args(nodeArgs, url, "b"))) {
+                        Path.of("target", "bench", "m12s-node-b.log"), ClusterThroughputBench.nodeArgs(nodeArgs, url, "bench-m12s-b"))) {
             AtomicBoolean bDown = new AtomicBoolean();
             AtomicInteger retried = new AtomicInteger();
             // warm both nodes (two fresh JVMs: JIT compilation costs CPU for a while), at half the rate then the
             // rate, and let them send every warm-up email before the measured loop
-            int warm = rate * 10;
+            int warm = rate * 6;
             PersonWaitBench.openLoop(Math.max(1, rate / 2), warm / 2,
                     i -> capture(i % 2 == 0 ? a : b, a, run + "w-" + i, bDown, retried));
             PersonWaitBench.openLoop(rate, warm / 2,
@@ -178,13 +177,5 @@ final class PersonWaitStopBench {
                 .mapToDouble(r -> r[1] - planned.get((int) r[0])).toArray();
         Arrays.sort(waits);
         return waits;
-    }
-
-    private static List<String> args(String[] base, String url, String node) {
-        List<String> args = new ArrayList<>(Arrays.asList(base));
-        args.removeIf(a -> a.startsWith("--spring.datasource.url="));
-        args.add("--spring.datasource.url=" + url);
-        args.add("--camunda.bpm.generic-properties.properties.hostname=bench-m12s-" + node);
-        return args;
     }
 }

@@ -12,8 +12,6 @@ import java.util.UUID;
 
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 
-import io.leadflow.consent.ConsentService.ConfirmOutcome;
-import io.leadflow.consent.ConsentService;
 import io.leadflow.scoring.ScoringService;
 
 /**
@@ -121,15 +119,7 @@ final class WaitingJourneysBench {
 
     /** A lead captured, confirmed and welcomed, its first wait passed, its value email sent: it waits for engagement. */
     private static Side leadflowTemplate(BenchApp app) throws Exception {
-        String email = "m10-template-" + app.run() + "@bench-corp.io";
-        String leadId = app.capture(email);
-        BenchApp.require("the M10 template's confirmation email sent", () -> app.count("""
-                select count(*) from email_outbox where lead_id = ? and purpose = 'doi-confirmation'
-                   and status = 'SENT'""", leadId) == 1, Duration.ofMinutes(1));
-        String token = app.confirmTokens(List.of(email)).get(email);
-        if (app.bean(ConsentService.class).confirm(token, "127.0.0.1", "bench") != ConfirmOutcome.CONFIRMED) {
-            throw new IllegalStateException("The M10 template lead was not confirmed by its link");
-        }
+        String leadId = app.confirmedLead("m10-template-" + app.run() + "@bench-corp.io");
         BenchApp.require("the M10 template in nurture, welcomed", () -> timers(app, leadId).size() == 1
                 && app.count("select count(*) from email_outbox where lead_id = ? and status <> 'SENT'", leadId) == 0,
                 Duration.ofMinutes(1));

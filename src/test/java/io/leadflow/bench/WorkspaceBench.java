@@ -18,7 +18,6 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.leadflow.consent.ConsentService;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.WebappSession;
 
@@ -151,15 +150,7 @@ final class WorkspaceBench {
      * MQL and hands it to sales), and the nurture emails and score changes such a year would add.
      */
     private static String leadWithHistory(BenchApp app) throws Exception {
-        String email = "m14-" + app.run() + "@bench-corp.io";
-        String leadId = app.capture(email);
-        BenchApp.require("confirmation email of the M14 lead sent", () -> app.count("""
-                select count(*) from email_outbox where lead_id = ? and purpose = 'doi-confirmation'
-                   and status = 'SENT'""", leadId) == 1, Duration.ofMinutes(1));
-        String token = app.confirmTokens(List.of(email)).get(email);
-        if (app.bean(ConsentService.class).confirm(token, "127.0.0.1", "bench") != ConsentService.ConfirmOutcome.CONFIRMED) {
-            throw new IllegalStateException("The M14 lead was not confirmed by its link");
-        }
+        String leadId = app.confirmedLead("m14-" + app.run() + "@bench-corp.io");
         BenchApp.require("M14 lead in nurture", () -> app.count("""
                 select count(*) from email_outbox where lead_id = ? and purpose = 'welcome' and status = 'SENT'""",
                 leadId) == 1, Duration.ofMinutes(1));
