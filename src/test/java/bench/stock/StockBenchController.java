@@ -18,6 +18,8 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import io.leadflow.support.Parallel;
+
 /**
  * The raw baselines of M1 and M4 as a user would meet them: measured inside a stock Camunda node, a JVM of its own with
  * the starter's defaults, on a database of its own. The bench calls these over HTTP once the node is healthy and reads
@@ -41,9 +43,9 @@ class StockBenchController {
         AtomicInteger key = new AtomicInteger();
         IntConsumer start = i -> engine.getRuntimeService().startProcessInstanceByKey("raw-plain-start-to-wait",
                 "stock-" + threads + "-" + key.incrementAndGet());
-        parallel(Math.max(100, n / 5), threads, start);
+        Parallel.run(Math.max(100, n / 5), threads, start);
         long t0 = System.nanoTime();
-        parallel(n, threads, start);
+        Parallel.run(n, threads, start);
         double seconds = (System.nanoTime() - t0) / 1e9;
         return Map.of("perSecond", n / seconds, "threads", threads);
     }
@@ -57,7 +59,7 @@ class StockBenchController {
     synchronized Map<String, Object> timers(@RequestParam int n, @RequestParam String label) throws Exception {
         String prefix = "stock-timer-" + label + "-";
         AtomicInteger key = new AtomicInteger();
-        parallel(n, 8, i -> engine.getRuntimeService().startProcessInstanceByKey("raw-timer",
+        Parallel.run(n, 8, i -> engine.getRuntimeService().startProcessInstanceByKey("raw-timer",
                 prefix + key.incrementAndGet()));
         Date due = new Date(ClockUtil.now().getTime() + Duration.ofMinutes(30).toMillis());
         jdbc.update("""
@@ -89,9 +91,5 @@ class StockBenchController {
     private long count(String sql, Object... args) {
         Long n = jdbc.queryForObject(sql, Long.class, args);
         return n == null ? 0 : n;
-    }
-
-    private static void parallel(int n, int threads, IntConsumer op) throws Exception {
-        io.leadflow.support.Parallel.run(n, threads, op);
     }
 }

@@ -85,8 +85,10 @@ public class Suppressions {
         this.clock = clock;
     }
 
-    /** The address in the form the list hashes: trimmed, lower case. */
-    /** As a lead's address is kept (LeadValidator): a listed address and a captured one compare equal. */
+    /**
+     * The address in the form the list hashes, as a lead's address is kept (LeadValidator): a listed address and a
+     * captured one compare equal.
+     */
     static String normalise(String email) {
         return LeadValidator.normaliseEmail(email);
     }

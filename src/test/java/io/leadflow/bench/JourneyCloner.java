@@ -3,7 +3,6 @@ package io.leadflow.bench;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -29,13 +28,15 @@ final class JourneyCloner {
             "process_instance_id_");
 
     private final JdbcTemplate jdbc;
-    private final String leadId;
-    private final List<String> instances;
     private final List<Table> tables = new ArrayList<>();
     private final String idArray;
 
-    /** One table's copy: the rows of the template it holds, and the expression of each column of a copy. */
-    private record Table(String name, String where, List<String> columns, Map<String, String> overrides) {
+    /**
+     * One table's copy: the rows of the template it holds, the columns a copy writes (its text columns may hold ids),
+     * and the columns whose value a copy computes otherwise.
+     */
+    private record Table(String name, String where, List<String> columns, Set<String> text,
+            Map<String, String> overrides) {
     }
 
     /**
@@ -45,8 +46,6 @@ final class JourneyCloner {
      */
     JourneyCloner(JdbcTemplate jdbc, String leadId, List<String> instances, String... moreIds) {
         this.jdbc = jdbc;
-        this.leadId = leadId;
-        this.instances = List.copyOf(instances);
         String inInstances = sqlList(instances);
         Set<String> ids = new LinkedHashSet<>(instances);
         if (leadId != null) {
@@ -77,6 +76,7 @@ final class JourneyCloner {
                 continue;
             }
             List<String> copied = new ArrayList<>();
+            Set<String> text = new java.util.HashSet<>();
             for (Map<String, Object> c : columns) {
                 String name = (String) c.get("column_name");
                 Object defaultValue = c.get("column_default");
@@ -85,12 +85,16 @@ final class JourneyCloner {
                 if (!generated) {
                     copied.add(name);
                 }
+                String type = (String) c.get("data_type");
+                if (type.contains("character") || type.equals("text")) {
+                    text.add(name);
+                }
                 if ((name.equals("id") || name.equals("id_")) && !generated) {
                     ids.addAll(jdbc.queryForList("select t." + name + "::text from " + table + " t where " + where,
                             String.class));
                 }
             }
-            tables.add(new Table(table, where, copied, overrides(table)));
+            tables.add(new Table(table, where, copied, text, overrides(table)));
         }
         // rows that others reference first (foreign keys are checked at each statement's end)
         List<String> first = List.of("leads", "act_ge_bytearray", "act_ru_execution");
@@ -135,7 +139,7 @@ final class JourneyCloner {
                     expressions.add(override);
                 } else if (table.name().equals("act_ru_job") && column.equals("duedate_")) {
                     expressions.add("case when t.type_ = 'timer' then " + dueAt + " else t.duedate_ end");
-                } else if (isText(table.name(), column)) {
+                } else if (table.text().contains(column)) {
                     expressions.add("case when t." + column + " = any(" + idArray + ") then md5(t." + column
                             + " || ':' || g)::uuid::text else t." + column + " end");
                 } else {
@@ -144,34 +148,36 @@ final class JourneyCloner {
             }
             String source = table.name() + " t cross join generate_series(" + from + ", " + to + ") g where "
                     + table.where();
-            if (table.name().equals("consent_ledger")) {
-                // the ledger's sequence goes on from its end, in the template's order within each copy
-                source = "(select t.*, g, row_number() over (order by g, t.seq) as ledger_rank from " + source
-                        + ") t";
-                String insert = "insert into consent_ledger (" + String.join(", ", table.columns()) + ") select "
-                        + String.join(", ", expressions) + " from " + source;
-                jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<Void>) connection -> {
-                    connection.setAutoCommit(false);
-                    try (var statement = connection.createStatement()) {
-                        // the sealer appends at the chain's head: the copies go on from its end, and the head with them
-                        statement.execute("lock table consent_ledger_head in exclusive mode");
-                        statement.executeUpdate(insert);
-                        statement.executeUpdate("update consent_ledger_head set last_seq = (select max(seq)"
-                                + " from consent_ledger) where id = 1");
-                        connection.commit();
-                    } catch (java.sql.SQLException | RuntimeException e) {
-                        connection.rollback();
-                        throw e;
-                    } finally {
-                        connection.setAutoCommit(true);
-                    }
-                    return null;
-                });
-            } else {
-                jdbc.update("insert into " + table.name() + " (" + String.join(", ", table.columns()) + ") select "
-                        + String.join(", ", expressions) + " from " + source);
+            if (!table.name().equals("consent_ledger")) {
+                jdbc.update(insert(table, expressions, source));
+                continue;
             }
+            // the ledger's sequence goes on from its end, in the template's order within each copy
+            String insert = insert(table, expressions,
+                    "(select t.*, g, row_number() over (order by g, t.seq) as ledger_rank from " + source + ") t");
+            jdbc.execute((org.springframework.jdbc.core.ConnectionCallback<Void>) connection -> {
+                connection.setAutoCommit(false);
+                try (var statement = connection.createStatement()) {
+                    // the sealer appends at the chain's head: the copies go on from its end, and the head with them
+                    statement.execute("lock table consent_ledger_head in exclusive mode");
+                    statement.executeUpdate(insert);
+                    statement.executeUpdate("update consent_ledger_head set last_seq = (select max(seq)"
+                            + " from consent_ledger) where id = 1");
+                    connection.commit();
+                } catch (java.sql.SQLException | RuntimeException e) {
+                    connection.rollback();
+                    throw e;
+                } finally {
+                    connection.setAutoCommit(true);
+                }
+                return null;
+            });
         }
+    }
+
+    private static String insert(Table table, List<String> expressions, String source) {
+        return "insert into " + table.name() + " (" + String.join(", ", table.columns()) + ") select "
+                + String.join(", ", expressions) + " from " + source;
     }
 
     /** Copy {@code g}'s id for the template's {@code id}, as the copies hold it. */
@@ -185,26 +191,6 @@ final class JourneyCloner {
                 + ") g";
     }
 
-    String leadId() {
-        return leadId;
-    }
-
-    List<String> instances() {
-        return instances;
-    }
-
-    private final Map<String, Boolean> textColumns = new java.util.HashMap<>();
-
-    private boolean isText(String table, String column) {
-        return textColumns.computeIfAbsent(table + "." + column, k -> {
-            String type = jdbc.queryForObject("""
-                    select data_type from information_schema.columns
-                     where table_schema = current_schema() and table_name = ? and column_name = ?""", String.class,
-                    table, column);
-            return type != null && (type.contains("character") || type.equals("text"));
-        });
-    }
-
     private long count(String table, String where) {
         Long n = jdbc.queryForObject("select count(*) from " + table + " t where " + where, Long.class);
         return n == null ? 0 : n;
@@ -216,11 +202,5 @@ final class JourneyCloner {
 
     static String literal(String value) {
         return "'" + value.replace("'", "''") + "'";
-    }
-
-    @Override
-    public String toString() {
-        return String.format(Locale.ROOT, "template %s (%d instances, %d tables)", leadId, instances.size(),
-                tables.size());
     }
 }

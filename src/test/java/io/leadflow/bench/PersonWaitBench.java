@@ -4,10 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -146,25 +143,38 @@ final class PersonWaitBench {
     /** Waits until every planned operation reached its end, and answers the waits in ms, sorted. */
     private static double[] awaitAndMeasure(BenchApp app, int n, Map<Integer, Long> planned, String sql,
             String like, java.util.function.Function<String, Integer> indexOf) throws InterruptedException {
+        Map<Integer, Double> waits = awaitEnds(app.jdbc(), n, planned, sql, like, indexOf);
+        if (waits.size() < n) {
+            throw new IllegalStateException("only " + waits.size() + " of " + n + " reached their end in 3 minutes");
+        }
+        return sorted(waits.values().stream());
+    }
+
+    /**
+     * Polls {@code sql} (rows of a key and an end instant) until {@code n} operations reached their end, three minutes
+     * at most; answers the wait in ms of each that did, by its index.
+     */
+    static Map<Integer, Double> awaitEnds(org.springframework.jdbc.core.JdbcTemplate jdbc, int n,
+            Map<Integer, Long> planned, String sql, String like, java.util.function.Function<String, Integer> indexOf)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        List<double[]> rows = new ArrayList<>();
+        Map<Integer, Double> waits = new java.util.HashMap<>();
         while (System.nanoTime() < deadline) {
-            rows.clear();
-            app.jdbc().query(sql, rs -> {
-                Timestamp end = rs.getTimestamp(2);
-                rows.add(new double[] {indexOf.apply(rs.getString(1)), end.getTime()});
+            waits.clear();
+            jdbc.query(sql, rs -> {
+                int index = indexOf.apply(rs.getString(1));
+                waits.put(index, (double) (rs.getTimestamp(2).getTime() - planned.get(index)));
             }, like);
-            if (rows.size() >= n) {
+            if (waits.size() >= n) {
                 break;
             }
             TimeUnit.MILLISECONDS.sleep(250);
         }
-        if (rows.size() < n) {
-            throw new IllegalStateException("only " + rows.size() + " of " + n + " reached their end in 3 minutes");
-        }
-        double[] waits = rows.stream().mapToDouble(r -> r[1] - planned.get((int) r[0])).toArray();
-        Arrays.sort(waits);
         return waits;
+    }
+
+    static double[] sorted(java.util.stream.Stream<Double> waits) {
+        return waits.mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
     static double percentile(double[] sorted, int p) {

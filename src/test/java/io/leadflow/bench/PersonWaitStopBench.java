@@ -4,9 +4,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -90,13 +88,16 @@ final class PersonWaitStopBench {
                 }
                 capture(i % 2 == 0 ? a : b, a, run + "-" + i, bDown, retried);
             });
-            double[] all = waits(db, run, n, planned, i -> true);
-            double[] before = waits(db, run, n, planned, i -> i < stopAt);
-            double[] after = waits(db, run, n, planned, i -> i >= stopAt);
-            long sent = db.queryForObject("""
-                    select count(*) from email_outbox o join leads l on l.id = o.lead_id
-                     where l.email like ? and o.purpose = 'doi-confirmation' and o.status = 'SENT'""", Long.class,
-                    run + "-%");
+            Map<Integer, Double> waits = PersonWaitBench.awaitEnds(db, n, planned, """
+                    select l.email, o.sent_at from email_outbox o join leads l on l.id = o.lead_id
+                     where l.email like ? and o.purpose = 'doi-confirmation' and o.status = 'SENT'""", run + "-%",
+                    email -> Integer.parseInt(email.substring(run.length() + 1, email.indexOf('@'))));
+            double[] all = PersonWaitBench.sorted(waits.values().stream());
+            double[] before = PersonWaitBench.sorted(waits.entrySet().stream().filter(e -> e.getKey() < stopAt)
+                    .map(Map.Entry::getValue));
+            double[] after = PersonWaitBench.sorted(waits.entrySet().stream().filter(e -> e.getKey() >= stopAt)
+                    .map(Map.Entry::getValue));
+            long sent = waits.size();
             long duplicates = ClusterThroughputBench.duplicateEmails(app.smtp(), run + "-");
             long lost = n - sent;
             System.out.printf(Locale.ROOT, "bench: M12S %d captures, node b %s after %d; %d requests went to node a"
@@ -151,31 +152,5 @@ final class PersonWaitStopBench {
                         {"email":"%s@bench-corp.io","firstName":"Jane","company":"Bench Corp","jobTitle":"VP Marketing",\
                         "country":"FR","companySize":"1200"}""".formatted(local))).build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
-    }
-
-    /** The waits (ms, sorted) of the captures {@code which} selects, once all {@code n} emails are out (3 minutes). */
-    private static double[] waits(JdbcTemplate db, String run, int n, Map<Integer, Long> planned,
-            java.util.function.IntPredicate which) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        List<double[]> rows = new ArrayList<>();
-        while (System.nanoTime() < deadline) {
-            rows.clear();
-            db.query("""
-                    select l.email, o.sent_at from email_outbox o join leads l on l.id = o.lead_id
-                     where l.email like ? and o.purpose = 'doi-confirmation' and o.status = 'SENT'""", rs -> {
-                String email = rs.getString(1);
-                Timestamp end = rs.getTimestamp(2);
-                rows.add(new double[] {Integer.parseInt(email.substring(run.length() + 1, email.indexOf('@'))),
-                        end.getTime()});
-            }, run + "-%");
-            if (rows.size() >= n) {
-                break;
-            }
-            TimeUnit.MILLISECONDS.sleep(250);
-        }
-        double[] waits = rows.stream().filter(r -> which.test((int) r[0]))
-                .mapToDouble(r -> r[1] - planned.get((int) r[0])).toArray();
-        Arrays.sort(waits);
-        return waits;
     }
 }

@@ -161,32 +161,18 @@ final class WaitingJourneysBench {
     /** Copies on two connections at once (two cores: PostgreSQL spends the time in the indexes of each row). */
     private static void fill(BenchApp app, Side side, int first, int n) throws Exception {
         long t0 = System.nanoTime();
-        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(first);
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        try {
-            List<java.util.concurrent.Future<?>> workers = new ArrayList<>();
-            for (int w = 0; w < 2; w++) {
-                workers.add(pool.submit(() -> {
-                    for (int from = next.getAndAdd(CHUNK); from < first + n; from = next.getAndAdd(CHUNK)) {
-                        int to = Math.min(first + n - 1, from + CHUNK - 1);
-                        side.cloner().copy(from, to, farDue());
-                        int written = done.addAndGet(to - from + 1);
-                        double seconds = (System.nanoTime() - t0) / 1e9;
-                        if (written == n || written % (CHUNK * 10) == 0) {
-                            System.out.printf(Locale.ROOT, "bench: M10 %s: %,d of %,d waiting journeys written"
-                                    + " (%.0f s, %.0f/s)%n", side.label(), written, n, seconds, written / seconds);
-                        }
-                    }
-                    return null;
-                }));
+        java.util.concurrent.atomic.AtomicInteger written = new java.util.concurrent.atomic.AtomicInteger();
+        io.leadflow.support.Parallel.run((n + CHUNK - 1) / CHUNK, 2, chunk -> {
+            int from = first + chunk * CHUNK;
+            int to = Math.min(first + n - 1, from + CHUNK - 1);
+            side.cloner().copy(from, to, farDue());
+            int done = written.addAndGet(to - from + 1);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (done == n || done % (CHUNK * 10) == 0) {
+                System.out.printf(Locale.ROOT, "bench: M10 %s: %,d of %,d waiting journeys written (%.0f s, %.0f/s)%n",
+                        side.label(), done, n, seconds, done / seconds);
             }
-            for (var worker : workers) {
-                worker.get();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+        });
     }
 
     /** Copies [first, first + burst) fall due together; the next {@code correlations} copies get a message each. */
