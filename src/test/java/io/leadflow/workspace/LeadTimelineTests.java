@@ -46,6 +46,10 @@ class LeadTimelineTests extends ServiceTestBase {
         String leadId = handoffOfAnMql(who, Map.of()).path("leadId").asText();
         await().atMost(Duration.ofSeconds(30)).until(() -> read(get("/api/leads/" + leadId + "/timeline", "demo"))
                 .path("journeys").toString().contains("Follow up lead"));
+        // the welcome email queued before the lead qualified is still being decided (sent, or skipped since the
+        // lead left nurture): wait until the timeline stops moving, so a page read later shows the same entries
+        await().atMost(Duration.ofSeconds(30)).until(() -> !read(get("/api/leads/" + leadId + "/timeline", "demo"))
+                .path("entries").toString().contains("waiting to be sent"));
         return leadId;
     }
 
