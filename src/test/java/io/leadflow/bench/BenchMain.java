@@ -68,37 +68,12 @@ public final class BenchMain {
         // --trace: M1 prints its leads, due async jobs and outbox rows by status every half second.
         trace = java.util.Arrays.asList(args).contains("--trace");
         long started = System.nanoTime();
-        var builder = EmbeddedPostgres.builder();
-        if (statements > 0) {
-            builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
-        }
-        try (EmbeddedPostgres pg = builder.setServerConfig("fsync", "on")
-                .setServerConfig("synchronous_commit", "on").setServerConfig("full_page_writes", "on")
-                .setServerConfig("max_connections", "100").start()) {
+        try (EmbeddedPostgres pg = durablePostgres(statements > 0).start()) {
             GreenMail smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
             smtp.start();
             // A fixed free port rather than 0: the sandbox CRM is called over HTTP at leadflow.public-url.
             int port = io.leadflow.support.NodeProcess.freePort();
-            // As command-line arguments: they win over application.yml (default properties would not).
-            String[] nodeArgs = settings(Map.entry("server.port", String.valueOf(port)),
-                            Map.entry("leadflow.public-url", "http://127.0.0.1:" + port),
-                            Map.entry("spring.datasource.url", pg.getJdbcUrl("postgres", "postgres")),
-                            Map.entry("spring.datasource.username", "postgres"),
-                            Map.entry("spring.datasource.password", ""),
-                            Map.entry("leadflow.mail.catcher.enabled", "false"),
-                            Map.entry("spring.mail.host", "127.0.0.1"),
-                            Map.entry("spring.mail.port", String.valueOf(smtp.getSmtp().getPort())),
-                            Map.entry("leadflow.models.watch", "false"),
-                            // every request of the bench comes from one address: the per-IP limit is for the public
-                            Map.entry("leadflow.ratelimit.per-ip-per-minute", "1000000"),
-                            Map.entry("logging.level.root", "WARN"),
-                            Map.entry("logging.level.io.leadflow", "WARN"),
-                            // One WARN per breached SLA is the product's behaviour; 11,000 of them drown the output.
-                            Map.entry("logging.level.io.leadflow.handoff", "ERROR"));
-            // Application settings to try (--camunda.bpm.job-execution.max-jobs-per-acquisition=10): they come last.
-            nodeArgs = java.util.stream.Stream.concat(java.util.Arrays.stream(nodeArgs),
-                    java.util.Arrays.stream(args).filter(a -> a.startsWith("--") && a.contains("=")))
-                    .toArray(String[]::new);
+            String[] nodeArgs = nodeArgs(port, pg.getJdbcUrl("postgres", "postgres"), smtp.getSmtp().getPort(), args);
             ConfigurableApplicationContext ctx = new SpringApplicationBuilder(LeadflowApplication.class).run(nodeArgs);
             try {
                 JdbcTemplate jdbc = new JdbcTemplate(ctx.getBean(DataSource.class));
@@ -194,6 +169,12 @@ public final class BenchMain {
                             intArg(args, "--waiting-burst", 1000), intArg(args, "--waiting-correlations", 200)));
                     laps.lap("M10");
                 }
+                // In a JVM and a PostgreSQL of its own: it moves its clock a year on and measures its whole database.
+                if (only.isEmpty() || only.contains("M11")) {
+                    metrics.addAll(YearOfHistoryBench.run(args, intArg(args, "--year-days", 365),
+                            intArg(args, "--year-leads-per-day", 4)));
+                    laps.lap("M11");
+                }
                 if (statements > 0) {
                     printStatements(jdbc, statements);
                 }
@@ -226,6 +207,42 @@ public final class BenchMain {
             return seconds.entrySet().stream().map(e -> String.format(java.util.Locale.ROOT, "%s %.0f", e.getKey(),
                     e.getValue())).collect(java.util.stream.Collectors.joining(", "));
         }
+    }
+
+    /** The bench's PostgreSQL: its durable defaults, and pg_stat_statements when a benchmark reads it. */
+    static EmbeddedPostgres.Builder durablePostgres(boolean statements) {
+        var builder = EmbeddedPostgres.builder();
+        if (statements) {
+            builder.setServerConfig("shared_preload_libraries", "pg_stat_statements");
+        }
+        return builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on")
+                .setServerConfig("full_page_writes", "on").setServerConfig("max_connections", "100");
+    }
+
+    /**
+     * The command line of a Leadflow under benchmark on {@code port}, its database and SMTP server, as arguments (they
+     * win over application.yml, default properties would not); the bench's own {@code --key=value} arguments, settings
+     * to try such as {@code --camunda.bpm.job-execution.max-jobs-per-acquisition=10}, come last.
+     */
+    static String[] nodeArgs(int port, String jdbcUrl, int smtpPort, String[] args) {
+        String[] base = settings(Map.entry("server.port", String.valueOf(port)),
+                Map.entry("leadflow.public-url", "http://127.0.0.1:" + port),
+                Map.entry("spring.datasource.url", jdbcUrl),
+                Map.entry("spring.datasource.username", "postgres"),
+                Map.entry("spring.datasource.password", ""),
+                Map.entry("leadflow.mail.catcher.enabled", "false"),
+                Map.entry("spring.mail.host", "127.0.0.1"),
+                Map.entry("spring.mail.port", String.valueOf(smtpPort)),
+                Map.entry("leadflow.models.watch", "false"),
+                // every request of the bench comes from one address: the per-IP limit is for the public
+                Map.entry("leadflow.ratelimit.per-ip-per-minute", "1000000"),
+                Map.entry("logging.level.root", "WARN"),
+                Map.entry("logging.level.io.leadflow", "WARN"),
+                // One WARN per breached SLA is the product's behaviour; 11,000 of them drown the output.
+                Map.entry("logging.level.io.leadflow.handoff", "ERROR"));
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+                java.util.Arrays.stream(args).filter(a -> a.startsWith("--") && a.contains("=")))
+                .toArray(String[]::new);
     }
 
     @SafeVarargs
@@ -468,7 +485,7 @@ public final class BenchMain {
         return fallback;
     }
 
-    private static int intArg(String[] args, String name, int fallback) {
+    static int intArg(String[] args, String name, int fallback) {
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals(name)) {
                 return Integer.parseInt(args[i + 1]);

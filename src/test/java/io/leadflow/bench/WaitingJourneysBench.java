@@ -240,7 +240,7 @@ final class WaitingJourneysBench {
     }
 
     /** Bytes on disk of each table, its indexes and TOAST included. */
-    private static Map<String, Long> sizes(BenchApp app) {
+    static Map<String, Long> sizes(BenchApp app) {
         Map<String, Long> sizes = new TreeMap<>();
         app.jdbc().query("""
                 select c.relname, pg_total_relation_size(c.oid) from pg_class c
@@ -253,7 +253,7 @@ final class WaitingJourneysBench {
     }
 
     /** The same, by owner: Leadflow's tables, the engine's runtime, history and the rest. */
-    private static Map<String, Long> parts(Map<String, Long> sizes) {
+    static Map<String, Long> parts(Map<String, Long> sizes) {
         Map<String, Long> parts = new TreeMap<>();
         sizes.forEach((table, bytes) -> parts.merge(table.startsWith("act_ru") ? "engine runtime"
                 : table.startsWith("act_hi") ? "engine history" : table.startsWith("act_") ? "engine other"
@@ -261,7 +261,7 @@ final class WaitingJourneysBench {
         return parts;
     }
 
-    private static long total(Map<String, Long> sizes) {
+    static long total(Map<String, Long> sizes) {
         return sizes.values().stream().mapToLong(Long::longValue).sum();
     }
 
