@@ -172,7 +172,7 @@ public final class BenchMain {
                 // In a JVM and a PostgreSQL of its own: it moves its clock a year on and measures its whole database.
                 if (only.isEmpty() || only.contains("M11")) {
                     metrics.addAll(YearOfHistoryBench.run(args, intArg(args, "--year-days", 365),
-                            intArg(args, "--year-leads-per-day", 4)));
+                            intArg(args, "--year-leads-per-day", 4), intArg(args, "--year-step-days", 7)));
                     laps.lap("M11");
                 }
                 if (statements > 0) {
