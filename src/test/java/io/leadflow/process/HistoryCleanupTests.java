@@ -5,9 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 
 import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ProcessEngine;
+import org.camunda.bpm.engine.batch.Batch;
 import org.camunda.bpm.engine.impl.cfg.ProcessEngineConfigurationImpl;
 import org.camunda.bpm.engine.runtime.Job;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -17,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
 import io.leadflow.platform.ModelKeys;
+import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.EngineTestBase;
 
 /**
@@ -33,6 +36,10 @@ class HistoryCleanupTests extends EngineTestBase {
     ProcessEngine engine;
     @Autowired
     HistoryService history;
+    @Autowired
+    ScoringService scoring;
+    @Autowired
+    EndedJourneyHistory endedJourneys;
 
     private Instant start;
 
@@ -86,6 +93,44 @@ class HistoryCleanupTests extends EngineTestBase {
     }
 
     @Test
+    void givesANurtureThatEndedItsOwnRemovalTimeWhileItsQualificationStillWaits() {
+        ProcessInstance nurture = nurtureAfterWelcome("engaged", "Marketing Manager", "manufacturing");
+        String leadId = nurture.getBusinessKey();
+        at(start.plus(Duration.ofDays(2)));
+        scoring.record(new ScoringService.EventRequest(leadId, null, "CONTENT_DOWNLOADED",
+                "https://acme.example/ebook", null));
+        runGeneralTrack(nurture, start);
+        process(nurture).isEnded();
+        ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
+        process(qualification).isWaitingAt("Event_LeadQualified");
+        long nurtureRows = activities(nurture.getId());
+        long qualificationRows = activities(qualification.getId());
+        assertThat(nurtureRows).isGreaterThan(10);
+        assertThat(history.createHistoricProcessInstanceQuery().processInstanceId(nurture.getId()).singleResult()
+                .getRemovalTime()).as("the engine waits for the qualification to end").isNull();
+
+        Instant night = start.plus(Duration.ofDays(11));
+        at(night);
+        run(endedJourneys.sweep());
+        assertThat(history.createHistoricActivityInstanceQuery().processInstanceId(nurture.getId()).list())
+                .allSatisfy(a -> assertThat(a.getRemovalTime()).isEqualTo(Date.from(night.plus(TIME_TO_LIVE))));
+        assertThat(history.createHistoricActivityInstanceQuery().processInstanceId(qualification.getId()).list())
+                .allSatisfy(a -> assertThat(a.getRemovalTime()).as("the waiting qualification's own").isNull());
+        assertThat(history.createHistoricProcessInstanceQuery().processInstanceId(nurture.getId()).singleResult()
+                .getRemovalTime()).as("so the next nights pass it by").isEqualTo(Date.from(night.plus(TIME_TO_LIVE)));
+
+        at(night.plus(TIME_TO_LIVE).plus(Duration.ofHours(1)));
+        cleanUp();
+        assertThat(history.createHistoricProcessInstanceQuery().processInstanceId(nurture.getId()).count()).isZero();
+        assertThat(activities(nurture.getId())).isZero();
+        assertThat(history.createHistoricVariableInstanceQuery().processInstanceId(nurture.getId()).count()).isZero();
+        assertThat(history.createHistoricDetailQuery().processInstanceId(nurture.getId()).count()).isZero();
+        assertThat(history.createHistoricJobLogQuery().processInstanceId(nurture.getId()).count()).isZero();
+        process(qualification).isWaitingAt("Event_LeadQualified");
+        assertThat(activities(qualification.getId())).isEqualTo(qualificationRows);
+    }
+
+    @Test
     void removesTheCleanupsOwnJobLogAfterAWeek() {
         cleanUp();
         Date firstNight = Date.from(start.plusSeconds(1));
@@ -98,6 +143,19 @@ class HistoryCleanupTests extends EngineTestBase {
         assertThat(history.createHistoricJobLogQuery().jobDefinitionType("history-cleanup").list())
                 .as("a week on, only what the last run wrote").isNotEmpty()
                 .allSatisfy(log -> assertThat(log.getTimestamp()).isAfter(firstNight));
+    }
+
+    /** A removal time batch's jobs run as the job executor would: its seed, the jobs it made, its monitor. */
+    private void run(List<Batch> batches) {
+        for (int round = 0; round < 3; round++) {
+            for (Batch batch : batches) {
+                for (String definition : List.of(batch.getSeedJobDefinitionId(), batch.getBatchJobDefinitionId(),
+                        batch.getMonitorJobDefinitionId())) {
+                    management.createJobQuery().jobDefinitionId(definition).list()
+                            .forEach(job -> management.executeJob(job.getId()));
+                }
+            }
+        }
     }
 
     private long activities(String processInstanceId) {
