@@ -24,6 +24,8 @@ public final class ModelKeys {
     public static final String MSG_LEAD_QUALIFIED = "LeadQualified";
     public static final String MSG_LEAD_ERASED = "LeadErased";
     public static final String MSG_ENGAGEMENT_RECORDED = "EngagementRecorded";
+    /** Starts {@code nurture} at its "Came back" start event: a sunset lead with no journey running engaged again. */
+    public static final String MSG_LEAD_CAME_BACK = "LeadCameBack";
 
     public static final String VAR_LEAD_ID = "leadId";
 

@@ -20,9 +20,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * Gives a called journey that ended (a nurture, a handoff) a removal time of its own while the journey that called it
- * still waits. The engine removes history {@code historyTimeToLive} after the journey at the top ends, and a lead's
- * qualification, at the top of its journeys, waits until the lead qualifies, which may be never: without this, every
- * nurture and handoff a kept lead ever went through stayed in the history (the bench's M11).
+ * still runs. The engine removes history {@code historyTimeToLive} after the journey at the top ends, and a lead's
+ * qualification, at the top of its journeys, may run for weeks after the nurture it interrupted (in a handoff, then a
+ * recycled nurture); old versions of it waited until the lead qualified, which may be never. Without this, every
+ * nurture and handoff under it stayed in the history as long (the bench's M11).
  * <p>
  * Each night, before the engine's cleanup window, it looks at the called journeys that ended in the last week without a
  * removal time and sets one, now plus their model's time to live, through one of the engine's removal time batches per

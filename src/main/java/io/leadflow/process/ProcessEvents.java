@@ -13,6 +13,7 @@ import io.leadflow.consent.Unsubscribed;
 import io.leadflow.imports.RepermissionRequested;
 import io.leadflow.lead.LeadCaptured;
 import io.leadflow.lead.LeadErased;
+import io.leadflow.nurture.NurtureStatus;
 import io.leadflow.platform.ModelKeys;
 import io.leadflow.scoring.EngagementRecorded;
 import io.leadflow.scoring.LeadQualified;
@@ -28,9 +29,11 @@ class ProcessEvents {
     private static final Logger log = LoggerFactory.getLogger(ProcessEvents.class);
 
     private final RuntimeService runtime;
+    private final NurtureStatus nurture;
 
-    ProcessEvents(RuntimeService runtime) {
+    ProcessEvents(RuntimeService runtime, NurtureStatus nurture) {
         this.runtime = runtime;
+        this.nurture = nurture;
     }
 
     @EventListener
@@ -48,10 +51,21 @@ class ProcessEvents {
                 Map.of(ModelKeys.VAR_LEAD_ID, requested.leadId()));
     }
 
-    /** Only nurture instances waiting for engagement (the event-based gateway after the value email) react. */
+    /**
+     * Nurture instances waiting for engagement react. A sunset lead whose journeys have all ended (nurture ends at the
+     * sunset) starts nurture again at its "Came back" start event, unless a journey of its own is running: the one
+     * this same event's {@link LeadQualified} started, or a came-back nurture an earlier event started. The caller
+     * holds the lead's row lock, as the sunset step does, so the sunset this reads is settled.
+     */
     @EventListener
     void onEngagement(EngagementRecorded engagement) {
-        correlate(ModelKeys.MSG_ENGAGEMENT_RECORDED, engagement.leadId());
+        String leadId = engagement.leadId();
+        if (correlate(ModelKeys.MSG_ENGAGEMENT_RECORDED, leadId) == 0
+                && nurture.of(leadId).map(NurtureStatus.View::sunset).orElse(false) && !journeyRunning(leadId)) {
+            runtime.createMessageCorrelation(ModelKeys.MSG_LEAD_CAME_BACK).processInstanceBusinessKey(leadId)
+                    .setVariable(ModelKeys.VAR_LEAD_ID, leadId).correlateAllWithResult();
+            log.info("Lead {} came back after its sunset: nurture starts again at Came back", leadId);
+        }
     }
 
     @EventListener
@@ -59,9 +73,24 @@ class ProcessEvents {
         correlate(ModelKeys.MSG_CONSENT_CONFIRMED, confirmed.leadId());
     }
 
+    /**
+     * The journey waiting in nurture hands the lead to sales. A lead whose qualification ended in nurture
+     * ("Nurtured") gets a new {@code lead-qualification}, which finds it an MQL and hands it over; so does any lead
+     * nurture once had, but not an imported lead that never entered a journey. When a qualification is still running
+     * but not waiting (its scoring step is queued), that step sees the stage. A qualification ending at this moment
+     * on another node is the same execution row this correlation changes: one of the two transactions fails on
+     * optimistic locking and runs again, and then sees the other.
+     */
     @EventListener
     void onQualified(LeadQualified qualified) {
-        correlate(ModelKeys.MSG_LEAD_QUALIFIED, qualified.leadId());
+        String leadId = qualified.leadId();
+        if (correlate(ModelKeys.MSG_LEAD_QUALIFIED, leadId) == 0 && nurture.of(leadId).isPresent()
+                && runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
+                        .processInstanceBusinessKey(leadId).count() == 0) {
+            runtime.startProcessInstanceByKey(ModelKeys.LEAD_QUALIFICATION, leadId,
+                    Map.of(ModelKeys.VAR_LEAD_ID, leadId));
+            log.info("Lead {} qualified after its journey ended: a new lead-qualification hands it to sales", leadId);
+        }
     }
 
     @EventListener
@@ -84,9 +113,17 @@ class ProcessEvents {
                         true, false));
     }
 
-    private void correlate(String message, String leadId) {
+    private int correlate(String message, String leadId) {
         int matched = runtime.createMessageCorrelation(message).processInstanceBusinessKey(leadId)
                 .correlateAllWithResult().size();
         log.debug("Message {} for lead {} reached {} instance(s)", message, leadId, matched);
+        return matched;
+    }
+
+    /** A qualification or a nurture of the lead is running. */
+    private boolean journeyRunning(String leadId) {
+        return runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).list().stream()
+                .map(pi -> pi.getProcessDefinitionId().split(":")[0])
+                .anyMatch(key -> key.equals(ModelKeys.LEAD_QUALIFICATION) || key.equals(ModelKeys.NURTURE));
     }
 }

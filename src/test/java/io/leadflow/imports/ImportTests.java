@@ -51,6 +51,10 @@ class ImportTests extends ServiceTestBase {
     JdbcClient jdbc;
     @Autowired
     io.leadflow.platform.TableStatistics statistics;
+    @Autowired
+    io.leadflow.scoring.ScoringService scoring;
+    @Autowired
+    org.camunda.bpm.engine.RuntimeService runtime;
 
     @Test
     void importsAMessyFrenchSpreadsheetRowByRowWithAReasonForEveryRejectedRow() throws Exception {
@@ -113,6 +117,22 @@ class ImportTests extends ServiceTestBase {
         assertThat(lines.get(4)).startsWith("9,").contains("firstName");
         assertThat(read(get("/api/imports/" + id + "/merges", "demo")).findValuesAsText("changedFields"))
                 .containsExactly("lastName,company,country");
+    }
+
+    @Test
+    void anImportedLeadThatBecomesAnMqlIsScoredButEntersNoJourneyByItself() throws Exception {
+        String email = "exec." + UUID.randomUUID() + "@acme-corp.io";
+        JsonNode done = importAndWait(("email,first name,job title,industry,company size\n" + email
+                + ",Vera,VP Marketing,software,1200\n").getBytes(StandardCharsets.UTF_8), "legalBasis=CONSENT_PROOF");
+        assertThat(done.path("created").asInt()).isEqualTo(1);
+        Lead imported = leads.findByEmail(email).orElseThrow();
+
+        scoring.record(new io.leadflow.scoring.ScoringService.EventRequest(imported.id(), null, "DEMO_REQUESTED",
+                null, null));
+
+        assertThat(leads.get(imported.id()).stage()).isEqualTo(Lead.Stage.MQL);
+        assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(imported.id()).count())
+                .as("the qualification a journey's lead gets when it qualifies later is not started for it").isZero();
     }
 
     @Test

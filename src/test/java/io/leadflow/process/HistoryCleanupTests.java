@@ -94,22 +94,21 @@ class HistoryCleanupTests extends EngineTestBase {
 
     @Test
     void givesANurtureThatEndedItsOwnRemovalTimeWhileItsQualificationStillWaits() {
-        ProcessInstance nurture = nurtureAfterWelcome("engaged", "Marketing Manager", "manufacturing");
+        // a lead that asks for a demo during nurture: its qualification ends nurture and waits for sales
+        ProcessInstance nurture = nurtureAfterWelcome("engaged", "VP Marketing", "software");
         String leadId = nurture.getBusinessKey();
         at(start.plus(Duration.ofDays(2)));
-        scoring.record(new ScoringService.EventRequest(leadId, null, "CONTENT_DOWNLOADED",
-                "https://acme.example/ebook", null));
-        runGeneralTrack(nurture, start);
+        scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
         process(nurture).isEnded();
         ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
-        process(qualification).isWaitingAt("Event_LeadQualified");
+        process(qualification).isWaitingAt("CallActivity_SalesHandoff");
         long nurtureRows = activities(nurture.getId());
         long qualificationRows = activities(qualification.getId());
-        assertThat(nurtureRows).isGreaterThan(10);
+        assertThat(nurtureRows).isGreaterThan(5);
         assertThat(history.createHistoricProcessInstanceQuery().processInstanceId(nurture.getId()).singleResult()
                 .getRemovalTime()).as("the engine waits for the qualification to end").isNull();
 
-        Instant night = start.plus(Duration.ofDays(11));
+        Instant night = start.plus(Duration.ofDays(3));
         at(night);
         run(endedJourneys.sweep());
         assertThat(history.createHistoricActivityInstanceQuery().processInstanceId(nurture.getId()).list())
@@ -126,7 +125,7 @@ class HistoryCleanupTests extends EngineTestBase {
         assertThat(history.createHistoricVariableInstanceQuery().processInstanceId(nurture.getId()).count()).isZero();
         assertThat(history.createHistoricDetailQuery().processInstanceId(nurture.getId()).count()).isZero();
         assertThat(history.createHistoricJobLogQuery().processInstanceId(nurture.getId()).count()).isZero();
-        process(qualification).isWaitingAt("Event_LeadQualified");
+        process(qualification).isWaitingAt("CallActivity_SalesHandoff");
         assertThat(activities(qualification.getId())).isEqualTo(qualificationRows);
     }
 

@@ -143,16 +143,23 @@ class JourneyMessageRaceTests extends EngineTestBase {
                 () -> engage(nurture.getBusinessKey(), "EMAIL_CLICKED"));
 
         if (first == First.STEP) {
-            process(nurture).hasPassed("Event_CameBack").isWaitingAt("Task_LiftSunset");
-            executeJob(nurture, "Task_LiftSunset");
+            // the sunset ended the journey; the engagement found the lead sunset and started it at Came back
+            process(nurture).hasPassed("EndEvent_Sunset").isEnded();
+            ProcessInstance cameBack = instance(ModelKeys.NURTURE, nurture.getBusinessKey());
+            process(cameBack).hasPassed("StartEvent_CameBack").isWaitingAt("Task_LiftSunset");
+            executeJob(cameBack, "Task_LiftSunset");
             assertThat(nurtureStatus.of(nurture.getBusinessKey()).orElseThrow().returnedAt()).isNotNull();
+            executeJob(cameBack, "Task_SendComeBackOffer");
+            process(cameBack).isEnded();
         } else {
-            process(nurture).hasPassed("Gateway_EngagedMeanwhile").hasNotPassed("Event_CameBack")
+            process(nurture).hasPassed("Gateway_EngagedMeanwhile").hasNotPassed("EndEvent_Sunset")
                     .isWaitingAt("Task_SendComeBackOffer");
             assertThat(nurtureStatus.of(nurture.getBusinessKey()).orElseThrow().sunsetAt()).as("never sunset").isNull();
+            executeJob(nurture, "Task_SendComeBackOffer");
+            process(nurture).isEnded();
         }
-        executeJob(nurture, "Task_SendComeBackOffer");
-        process(nurture).isEnded();
+        assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(nurture.getBusinessKey()).count())
+                .as("no journey left running").isZero();
         assertThat(emailsAfterOptIn(outbox, nurture)).filteredOn("nurture-demo-offer"::equals).hasSize(1);
     }
 
@@ -185,7 +192,7 @@ class JourneyMessageRaceTests extends EngineTestBase {
         }
         assertThat(passed(nurture, "Task_SendWelcome")).isFalse();
         assertThat(runtime.createProcessInstanceQuery().processInstanceId(nurture).count()).isZero();
-        process(qualification).isWaitingAt("Event_LeadQualified");
+        process(qualification).hasPassed("EndEvent_Nurtured").isEnded();
         assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template)
                 .allMatch(template -> template.startsWith("doi-"));
     }
@@ -238,15 +245,21 @@ class JourneyMessageRaceTests extends EngineTestBase {
         }, () -> engage(leadId, "DEMO_REQUESTED"));
 
         assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
-        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
-                .processInstanceBusinessKey(leadId).count()).isOne();
         if (first == First.STEP) {
-            // nurture ended first; the parent journey's wait for LeadQualified took the message
-            process(qualification).hasPassed("Event_LeadQualified");
+            // nurture ended first, and its qualification with it; the message found no journey and started a new one
+            process(qualification).hasPassed("EndEvent_Nurtured").isEnded();
+            ProcessInstance again = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
+            executeJob(again, "Task_EvaluateScore");
+            process(again).isWaitingAt("CallActivity_SalesHandoff");
         } else {
             // the message interrupted nurture before its last step could run
-            process(qualification).hasPassed("Event_QualifiedDuringNurture").hasNotPassed("Event_LeadQualified");
+            process(qualification).hasPassed("Event_QualifiedDuringNurture").hasNotPassed("EndEvent_Nurtured")
+                    .isWaitingAt("CallActivity_SalesHandoff");
         }
+        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
+                .processInstanceBusinessKey(leadId).count()).as("handed to sales exactly once").isOne();
+        assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
+                .processInstanceBusinessKey(leadId).unfinished().count()).as("one qualification running").isOne();
     }
 
     @ParameterizedTest

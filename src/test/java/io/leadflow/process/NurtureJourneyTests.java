@@ -1,12 +1,14 @@
 package io.leadflow.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 
+import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
 import org.camunda.bpm.engine.runtime.ProcessInstance;
@@ -44,6 +46,9 @@ class NurtureJourneyTests extends EngineTestBase {
     NurtureStatus nurtureStatus;
     @Autowired
     Analytics analytics;
+
+    @Autowired
+    private HistoryService history;
 
     private Instant start;
 
@@ -159,7 +164,14 @@ class NurtureJourneyTests extends EngineTestBase {
             executeJob(nurture, "Event_WaitBeforeSunset");
             executeJob(nurture, "Task_Sunset");
 
-            process(nurture).isWaitingAt("Event_CameBack");
+            process(nurture).hasPassed("EndEvent_Sunset").isEnded();
+            String qualification = history.createHistoricProcessInstanceQuery()
+                    .processDefinitionKey(ModelKeys.LEAD_QUALIFICATION).processInstanceBusinessKey(leadId).singleResult()
+                    .getId();
+            assertThat(history.createHistoricActivityInstanceQuery().processInstanceId(qualification)
+                    .activityId("EndEvent_Nurtured").count()).as("its qualification ends with it").isOne();
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count())
+                    .as("nothing of the lead waits in the engine").isZero();
             // The case study and the re-engagement email are queued at the same instant (day 10): either may list first.
             List<String> emails = emailsAfterOptIn(outbox, nurture);
             assertThat(emails).hasSize(4).startsWith("welcome", "nurture-value");
@@ -182,10 +194,19 @@ class NurtureJourneyTests extends EngineTestBase {
             scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW", "https://acme.example/pricing",
                     null));
 
-            process(nurture).hasPassed("Event_CameBack").isWaitingAt("Task_LiftSunset");
-            executeJob(nurture, "Task_LiftSunset");
-            executeJob(nurture, "Task_SendComeBackOffer");
-            process(nurture).hasPassed("EndEvent_Reengaged").isEnded();
+            process(nurture).isEnded();
+            ProcessInstance cameBack = instance(ModelKeys.NURTURE, leadId);
+            assertThat(cameBack.getId()).as("a nurture of its own, started at Came back").isNotEqualTo(nurture.getId());
+            process(cameBack).hasPassed("StartEvent_CameBack").isWaitingAt("Task_LiftSunset");
+            scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW", "https://acme.example/docs",
+                    null));
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count())
+                    .as("a second event while it runs starts no other").isOne();
+            executeJob(cameBack, "Task_LiftSunset");
+            executeJob(cameBack, "Task_SendComeBackOffer");
+            process(cameBack).hasPassed("EndEvent_Reengaged").isEnded();
+            assertThat(history.createHistoricProcessInstanceQuery().processInstanceId(cameBack.getId()).singleResult()
+                    .getRemovalTime()).as("a journey of its own: its history goes after its time to live").isNotNull();
             NurtureStatus.View status = nurtureStatus.of(leadId).orElseThrow();
             assertThat(status.sunset()).isFalse();
             assertThat(status.sunsetAt()).as("kept in its history").isNotNull();
@@ -256,23 +277,34 @@ class NurtureJourneyTests extends EngineTestBase {
         }
 
         @Test
-        void stopsASunsetLeadsJourneyWhenItUnsubscribes() {
+        void neverBringsBackASunsetLeadThatUnsubscribed() {
             ProcessInstance nurture = sunsetLead("gone-quiet");
+            String leadId = nurture.getBusinessKey();
 
-            unsubscribe(nurture.getBusinessKey());
+            unsubscribe(leadId);
+            at(start.plus(Duration.ofDays(40)));
+            var visit = scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW",
+                    "https://acme.example/pricing", null));
 
-            process(nurture).hasPassed("EndEvent_Stopped").hasNotPassed("Task_LiftSunset").isEnded();
+            assertThat(visit.scored()).as("an unsubscribed lead's events are kept, not scored").isFalse();
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count())
+                    .as("no journey starts at Came back").isZero();
+            assertThat(nurtureStatus.of(leadId).orElseThrow().sunset()).isTrue();
+            assertThat(emailsAfterOptIn(outbox, nurture)).doesNotContain("nurture-demo-offer");
         }
 
         @Test
-        void endsTheJourneyOfALeadErasedWhileSunset() {
+        void erasesASunsetLeadWithNoJourneyRunningAndNothingBringsItBack() {
             ProcessInstance nurture = sunsetLead("forget-me");
+            String leadId = nurture.getBusinessKey();
 
-            leadService.erase(nurture.getBusinessKey(), "REQUESTED");
+            leadService.erase(leadId, "REQUESTED");
 
-            process(nurture).isEnded();
-            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(nurture.getBusinessKey()).count())
-                    .isZero();
+            assertThat(leads.get(leadId).erased()).isTrue();
+            assertThatThrownBy(() -> scoring.record(new ScoringService.EventRequest(leadId, null, "PAGE_VIEW",
+                    "https://acme.example/pricing", null))).as("no event, so no Came back")
+                    .isInstanceOf(io.leadflow.platform.GoneException.class);
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count()).isZero();
         }
     }
 
@@ -291,7 +323,7 @@ class NurtureJourneyTests extends EngineTestBase {
         at(start.plus(Duration.ofDays(24)));
         executeJob(nurture, "Event_WaitBeforeSunset");
         executeJob(nurture, "Task_Sunset");
-        process(nurture).isWaitingAt("Event_CameBack");
+        process(nurture).hasPassed("EndEvent_Sunset").isEnded();
         return nurture;
     }
 

@@ -11,6 +11,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 
+import org.camunda.bpm.engine.HistoryService;
 import org.camunda.bpm.engine.ProcessEngine;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.impl.util.ClockUtil;
@@ -53,6 +54,8 @@ class ProcessModelTests extends EngineTestBase {
 
     @Autowired
     ProcessEngine engine;
+    @Autowired
+    HistoryService history;
     @Autowired
     TaskService tasks;
     @Autowired
@@ -315,7 +318,7 @@ class ProcessModelTests extends EngineTestBase {
     class LeadLifecycle {
 
         @Test
-        void nurturesAGeneralLeadWithTheValueEmailAfterThreeDaysAndTheCaseStudyAfterTenThenAwaitsQualification() {
+        void nurturesAGeneralLeadWithTheValueEmailAfterThreeDaysAndTheCaseStudyAfterTenThenQualifiesItInANewJourney() {
             String leadId = confirmedLead("sequence", GENERAL_TITLE, GENERAL_INDUSTRY);
             ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
             executeJob(qualification, "Task_EvaluateScore");
@@ -333,12 +336,22 @@ class ProcessModelTests extends EngineTestBase {
             process(nurture).hasPassed("EndEvent_SequenceDone").isEnded();
             assertThat(outbox.forLead(leadId)).extracting(EmailOutbox.Row::template)
                     .contains("welcome", "nurture-value", "nurture-case-study");
-            process(qualification).hasPassed("Gateway_QualifiedMeanwhile").isWaitingAt("Event_LeadQualified");
+            process(qualification).hasPassed("Gateway_QualifiedMeanwhile", "EndEvent_Nurtured").isEnded();
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count())
+                    .as("the lead waits in our tables, not in the engine").isZero();
 
+            // weeks later the lead asks for a demo: a new qualification hands it over
+            at(start.plus(Duration.ofDays(60)));
             scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
 
-            process(qualification).hasPassed("Event_LeadQualified").isWaitingAt("CallActivity_SalesHandoff");
+            ProcessInstance again = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
+            assertThat(again.getId()).isNotEqualTo(qualification.getId());
+            executeJob(again, "Task_EvaluateScore");
+            process(again).hasPassed("Gateway_Mql", "Gateway_JoinHandoff").hasNotPassed("CallActivity_Nurture")
+                    .isWaitingAt("CallActivity_SalesHandoff");
             process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
+            assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
+                    .processInstanceBusinessKey(leadId).count()).as("handed over once").isOne();
         }
 
         @Test
@@ -401,7 +414,7 @@ class ProcessModelTests extends EngineTestBase {
             process(nurture).hasPassed("EndEvent_Stopped").hasNotPassed("Task_SendValueEmail").isEnded();
             assertThat(leads.get(leadId).consent()).isEqualTo(Lead.Consent.UNSUBSCRIBED);
             assertThat(ledger.entries(leadId)).extracting(ConsentLedger.Entry::event).contains("UNSUBSCRIBED");
-            process(qualification).isWaitingAt("Event_LeadQualified");
+            process(qualification).hasPassed("EndEvent_Nurtured").isEnded();
         }
 
         @Test
