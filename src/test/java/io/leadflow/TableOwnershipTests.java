@@ -70,7 +70,10 @@ class TableOwnershipTests {
             Map.entry("experiment_variants", "experiment"),
             Map.entry("experiment_assignments", "experiment"),
             Map.entry("retention_runs", "retention"),
-            Map.entry("retention_notices", "retention"));
+            Map.entry("retention_notices", "retention"),
+            Map.entry("accounts", "account"),
+            Map.entry("account_domains", "account"),
+            Map.entry("account_members", "account"));
 
     /** Modules that may read (never write) any table, to report and to export. */
     static final Set<String> READ_MODELS = Set.of("analytics", "portability", "workspace", "retention");

@@ -126,7 +126,7 @@ class MyLeads {
         }
         String name = String.join(" ", nonBlank(lead.firstName()), nonBlank(lead.lastName())).trim();
         return new LeadFacts(lead.id(), name.isEmpty() ? null : name, lead.email(), lead.company(),
-                lead.jobTitle(), lead.country(), lead.grade(), LeadView.of(lead).score());
+                lead.jobTitle(), lead.country(), lead.grade(), LeadView.scoreOf(lead));
     }
 
     private static String nonBlank(String s) {

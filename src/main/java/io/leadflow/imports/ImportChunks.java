@@ -46,8 +46,11 @@ class ImportChunks {
     private final ImportSettings settings;
     private final Clock clock;
 
+    private final io.leadflow.account.Accounts accounts;
+
     ImportChunks(JdbcClient jdbc, JdbcTemplate batch, LeadImporter importer, ConsentLedger ledger,
-            ImportSettings settings, Clock clock) {
+            ImportSettings settings, Clock clock, io.leadflow.account.Accounts accounts) {
+        this.accounts = accounts;
         this.jdbc = jdbc;
         this.batch = batch;
         this.importer = importer;
@@ -98,6 +101,7 @@ class ImportChunks {
         List<Object[]> merges = new ArrayList<>();
         List<ConsentLedger.Proof> proofs = new ArrayList<>();
         List<Object[]> repermissions = new ArrayList<>();
+        List<io.leadflow.account.Accounts.Candidate> newLeads = new ArrayList<>();
         for (int i = 0; i < results.size(); i++) {
             Row row = accepted.get(i);
             LeadImporter.Result result = results.get(i);
@@ -108,6 +112,8 @@ class ImportChunks {
             LeadImporter.Outcome outcome = result.outcome();
             if (outcome.created()) {
                 c.created++;
+                newLeads.add(new io.leadflow.account.Accounts.Candidate(outcome.leadId(), outcome.email(),
+                        requests.get(i).company()));
             } else if (outcome.changedFields().isEmpty() && !outcome.confirmedNow()) {
                 c.unchanged++;
             } else {
@@ -125,6 +131,7 @@ class ImportChunks {
             }
         }
         c.rejected = rejections.size();
+        accounts.place(newLeads);
         batch.batchUpdate("insert into import_rejections (import_id, line_no, reason, raw, address_hashes)"
                 + " values (?, ?, ?, ?, ?)", rejections);
         batch.batchUpdate("insert into import_merges (import_id, line_no, lead_id, changed_fields) values (?, ?, ?, ?)",

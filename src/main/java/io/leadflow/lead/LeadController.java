@@ -28,10 +28,12 @@ class LeadController {
 
     private final LeadService service;
     private final LeadRepository leads;
+    private final LeadAccounts accounts;
 
-    LeadController(LeadService service, LeadRepository leads) {
+    LeadController(LeadService service, LeadRepository leads, LeadAccounts accounts) {
         this.service = service;
         this.leads = leads;
+        this.accounts = accounts;
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
@@ -51,7 +53,7 @@ class LeadController {
         if (!LeadAccess.mayRead(lead, user)) {
             throw new NotFoundException("No lead with id " + id);
         }
-        return LeadView.of(lead);
+        return LeadView.of(lead, accounts);
     }
 
     @GetMapping
@@ -59,7 +61,7 @@ class LeadController {
         if (email == null || email.isBlank()) {
             throw InvalidInputException.of("email", "is required: GET /api/leads?email=<address>");
         }
-        return leads.findByEmail(email).filter(l -> !l.erased()).filter(l -> LeadAccess.mayRead(l, user)).map(LeadView::of)
+        return leads.findByEmail(email).filter(l -> !l.erased()).filter(l -> LeadAccess.mayRead(l, user)).map(l -> LeadView.of(l, accounts))
                 .stream().toList();
     }
 

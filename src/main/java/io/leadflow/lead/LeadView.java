@@ -6,7 +6,7 @@ import java.time.Instant;
 public record LeadView(String id, String email, String firstName, String lastName, String company,
         String jobTitle, String industry, Integer companySize, String country, Lead.Consent consent,
         Lead.Stage stage, Score score, String grade, String owner, String team, Suppression suppressed,
-        Instant createdAt, Instant updatedAt) {
+        Instant createdAt, Instant updatedAt, String accountId) {
 
     public record Score(Integer fit, Double engagement, Double total) {
     }
@@ -14,13 +14,18 @@ public record LeadView(String id, String email, String firstName, String lastNam
     public record Suppression(String reason, Instant since) {
     }
 
-    public static LeadView of(Lead l) {
+    /** Fit, engagement and their sum (null when the lead was never scored). */
+    public static Score scoreOf(Lead l) {
         Double total = l.fitScore() == null && l.engagementScore() == null ? null
                 : (l.fitScore() == null ? 0 : l.fitScore()) + (l.engagementScore() == null ? 0 : l.engagementScore());
+        return new Score(l.fitScore(), l.engagementScore(), total);
+    }
+
+    /** The lead with its account ({@code accountId} null when it has none). */
+    public static LeadView of(Lead l, LeadAccounts accounts) {
         return new LeadView(l.id(), l.email(), l.firstName(), l.lastName(), l.company(), l.jobTitle(),
-                l.industry(), l.companySize(), l.country(), l.consent(), l.stage(),
-                new Score(l.fitScore(), l.engagementScore(), total), l.grade(), l.owner(), l.team(),
+                l.industry(), l.companySize(), l.country(), l.consent(), l.stage(), scoreOf(l), l.grade(), l.owner(), l.team(),
                 l.suppressedReason() == null ? null : new Suppression(l.suppressedReason(), l.suppressedAt()),
-                l.createdAt(), l.updatedAt());
+                l.createdAt(), l.updatedAt(), accounts.accountOf(l.id()).orElse(null));
     }
 }

@@ -169,6 +169,11 @@ public class SecurityConfig {
                         // a rep may mark only themself away: SalesTeamsController checks whom
                         .requestMatchers(put("/api/sales/reps/*/away")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(get("/api/sales/teams")).hasAnyRole(SALES_MANAGER, ADMIN)
+                        // accounts: marketers move leads and merge accounts; everyone who reads leads reads them
+                        .requestMatchers(post("/api/accounts/*/contacts"), delete("/api/accounts/*/contacts/*"),
+                                post("/api/accounts/*/merge")).hasAnyRole(MARKETER, ADMIN)
+                        .requestMatchers(get("/api/accounts"), get("/api/accounts/*"))
+                        .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(get("/api/leads"), get("/api/leads/**"), get("/leads"), get("/leads/*"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
                         // any signed-in user

@@ -62,8 +62,11 @@ public class LeadTimelines {
     private final JdbcClient jdbc;
     private final Clock clock;
 
+    private final io.leadflow.lead.LeadAccounts accounts;
+
     LeadTimelines(LeadService leads, ConsentLedger ledger, ScoringService scoring, HandoffService handoffs,
-            JourneyPositions journeys, JdbcClient jdbc, Clock clock) {
+            JourneyPositions journeys, JdbcClient jdbc, Clock clock, io.leadflow.lead.LeadAccounts accounts) {
+        this.accounts = accounts;
         this.leads = leads;
         this.ledger = ledger;
         this.scoring = scoring;
@@ -124,7 +127,7 @@ public class LeadTimelines {
         Handoff latest = handoffs.latestForLead(leadId).orElse(null);
         String track = jdbc.sql("select track from nurture_status where lead_id = ?").param(leadId)
                 .query(String.class).optional().orElse(null);
-        return new Timeline(LeadView.of(lead), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
+        return new Timeline(LeadView.of(lead, accounts), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
                 lead.utmCampaign(), lead.language()), track, lead.crmId(), entries, scores, journeys.of(leadId),
                 latest == null ? null : handoffNow(latest, now), actions(lead, latest, viewer));
     }

@@ -1,0 +1,306 @@
+package io.leadflow.account;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.TransactionDefinition;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
+
+import io.leadflow.lead.LeadAccounts;
+import io.leadflow.lead.Leads;
+import io.leadflow.platform.InvalidInputException;
+import io.leadflow.platform.NotFoundException;
+
+/**
+ * Leads grouped by company. A lead joins the account that owns its email domain or a domain above it
+ * ({@code eu.acme.com} finds {@code acme.com}); an unknown company domain gets an account of its own, named after the
+ * lead's company field. A free-mail address (a person's, not a company's) joins an account only when its company field
+ * names an existing one. Each lead's membership says how it was decided, and a marketer may move a lead or merge two
+ * accounts; a lead moved by hand stays where it was put.
+ */
+@Service
+public class Accounts implements LeadAccounts {
+
+    private static final Logger log = LoggerFactory.getLogger(Accounts.class);
+
+    /** How a lead came to be in its account, or in none. */
+    public enum How { DOMAIN, COMPANY, MOVED, NONE }
+
+    /** A lead to place: its id, address and company field as captured. */
+    public record Candidate(String leadId, String email, String company) {
+    }
+
+    /** Where a lead stands: its account (null for none), how and why. */
+    public record Membership(String leadId, String accountId, How how, String reason, Instant decidedAt) {
+    }
+
+    /** An account: its domains and the leads in it (ids, oldest first). */
+    public record Account(String id, String name, List<String> domains, List<String> contacts, Instant createdAt) {
+    }
+
+    private final JdbcClient jdbc;
+    private final org.springframework.jdbc.core.JdbcTemplate batch;
+    private final Leads leads;
+    private final AccountSettings settings;
+    private final Set<String> freeMail;
+    private final Clock clock;
+    private final TransactionTemplate ownTransaction;
+
+    Accounts(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batch, Leads leads, AccountSettings settings,
+            Clock clock, PlatformTransactionManager tx) {
+        this.jdbc = jdbc;
+        this.batch = batch;
+        this.leads = leads;
+        this.settings = settings;
+        this.freeMail = settings.freeMail();
+        this.clock = clock;
+        this.ownTransaction = new TransactionTemplate(tx);
+        this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
+    }
+
+    @Override
+    public Optional<String> accountOf(String leadId) {
+        return jdbc.sql("select account_id from account_members where lead_id = ?").param(leadId)
+                .query((rs, n) -> Optional.ofNullable(rs.getString(1))).optional().flatMap(a -> a);
+    }
+
+    public Optional<Membership> membership(String leadId) {
+        return jdbc.sql("select lead_id, account_id, how, reason, decided_at from account_members where lead_id = ?")
+                .param(leadId).query((rs, n) -> new Membership(rs.getString(1), rs.getString(2),
+                        How.valueOf(rs.getString(3)), rs.getString(4), rs.getTimestamp(5).toInstant()))
+                .optional();
+    }
+
+    public Optional<Account> find(String id) {
+        return jdbc.sql("select id, name, created_at from accounts where id = ? and merged_into is null").param(id)
+                .query((rs, n) -> new Account(rs.getString(1), rs.getString(2), domains(id), contacts(id),
+                        rs.getTimestamp(3).toInstant()))
+                .optional();
+    }
+
+    /** The account an account id now stands for: itself, or the one it was merged into. */
+    public Optional<String> mergedInto(String id) {
+        return jdbc.sql("select merged_into from accounts where id = ?").param(id).query(String.class).optional();
+    }
+
+    /** The account that owns this domain or one above it, as a lead of that domain would find it. */
+    public Optional<Account> byDomain(String domain) {
+        String d = AccountDomains.normalise(domain);
+        if (d == null) {
+            throw InvalidInputException.of("domain", "'" + domain + "' is not a domain: give one such as acme.com");
+        }
+        Map<String, String> owners = owners(AccountDomains.lookups(d));
+        return AccountDomains.lookups(d).stream().filter(owners::containsKey).findFirst()
+                .flatMap(found -> find(owners.get(found)));
+    }
+
+    /**
+     * Places these leads, in the caller's transaction (the capture's, an import chunk's): a few statements whatever
+     * their number. Leads already placed stay where they are. An account a new company domain needs is created in a
+     * transaction of its own, so two nodes creating the same one at once both end up with it.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void place(Collection<Candidate> candidates) {
+        if (candidates.isEmpty()) {
+            return;
+        }
+        Set<String> placed = Set.copyOf(jdbc.sql("select lead_id from account_members where lead_id in ("
+                + marks(candidates.size()) + ")").params(candidates.stream().map(Candidate::leadId).toList())
+                .query(String.class).list());
+        List<Candidate> todo = candidates.stream().filter(c -> !placed.contains(c.leadId())).toList();
+        Map<String, String> domains = new HashMap<>();
+        Map<String, String> companyKeys = new HashMap<>();
+        Set<String> lookups = new java.util.HashSet<>();
+        for (Candidate c : todo) {
+            String domain = AccountDomains.ofEmail(c.email());
+            if (domain == null) {
+                continue;
+            }
+            domains.put(c.leadId(), domain);
+            if (AccountDomains.isFreeMail(domain, freeMail)) {
+                String key = AccountDomains.nameKey(c.company());
+                if (key != null) {
+                    companyKeys.put(c.leadId(), key);
+                }
+            } else {
+                lookups.addAll(AccountDomains.lookups(domain));
+            }
+        }
+        Map<String, String> owners = owners(lookups);
+        Map<String, String> newDomains = new LinkedHashMap<>();
+        for (Candidate c : todo) {
+            String domain = domains.get(c.leadId());
+            if (domain != null && !AccountDomains.isFreeMail(domain, freeMail)
+                    && AccountDomains.lookups(domain).stream().noneMatch(owners::containsKey)) {
+                newDomains.putIfAbsent(AccountDomains.registered(domain), c.company());
+            }
+        }
+        newDomains.forEach((domain, company) -> owners.put(domain, create(domain, company)));
+        Map<String, String> byName = named(companyKeys.values());
+        Timestamp now = Timestamp.from(clock.instant());
+        List<Object[]> rows = new ArrayList<>();
+        for (Candidate c : todo) {
+            String domain = domains.get(c.leadId());
+            Membership m;
+            if (domain == null) {
+                m = new Membership(c.leadId(), null, How.NONE, "no email domain", null);
+            } else if (!AccountDomains.isFreeMail(domain, freeMail)) {
+                String found = AccountDomains.lookups(domain).stream().filter(owners::containsKey).findFirst()
+                        .orElseThrow();
+                m = new Membership(c.leadId(), owners.get(found), How.DOMAIN, found.equals(domain)
+                        ? "email domain " + domain : "email domain " + domain + " belongs to " + found, null);
+            } else if (companyKeys.containsKey(c.leadId()) && byName.containsKey(companyKeys.get(c.leadId()))) {
+                m = new Membership(c.leadId(), byName.get(companyKeys.get(c.leadId())), How.COMPANY,
+                        "free-mail address (" + domain + "); its company field names this account", null);
+            } else {
+                m = new Membership(c.leadId(), null, How.NONE, "free-mail address (" + domain
+                        + ")" + (companyKeys.containsKey(c.leadId()) ? " and no account of that company name"
+                                : " and no company given"), null);
+            }
+            rows.add(new Object[] {m.leadId(), m.accountId(), m.how().name(), m.reason(), now});
+        }
+        batch.batchUpdate("insert into account_members (lead_id, account_id, how, reason, decided_at)"
+                + " values (?, ?, ?, ?, ?)", rows);
+    }
+
+    /** A marketer puts the lead in this account; it stays there whatever its domain says. */
+    @Transactional
+    public Membership move(String leadId, String accountId, String by) {
+        liveLead(leadId);
+        Account account = find(accountId).orElseThrow(() -> new NotFoundException("No account with id " + accountId));
+        return decide(leadId, account.id(), How.MOVED, "moved here by " + by);
+    }
+
+    /** A marketer takes the lead out of its account: it stays in none. */
+    @Transactional
+    public Membership detach(String leadId, String accountId, String by) {
+        liveLead(leadId);
+        if (!accountId.equals(accountOf(leadId).orElse(null))) {
+            throw new NotFoundException("Lead " + leadId + " is not in account " + accountId);
+        }
+        return decide(leadId, null, How.NONE, "taken out of account " + accountId + " by " + by);
+    }
+
+    /**
+     * Merges {@code fromId} into {@code intoId}: its domains and leads move, and its id answers with the account it
+     * went into. Leads keep how they were placed.
+     */
+    @Transactional
+    public Account merge(String intoId, String fromId, String by) {
+        if (intoId.equals(fromId)) {
+            throw InvalidInputException.of("accountId", "is this account itself: give the id of the account to merge into it");
+        }
+        find(intoId).orElseThrow(() -> new NotFoundException("No account with id " + intoId));
+        find(fromId).orElseThrow(() -> InvalidInputException.of("accountId", "no account with id " + fromId
+                + " (merged already?)"));
+        jdbc.sql("update account_domains set account_id = ? where account_id = ?").params(intoId, fromId).update();
+        jdbc.sql("update account_members set account_id = ?, reason = reason || ' (account merged by ' || ? || ')'"
+                + " where account_id = ?").params(intoId, by, fromId).update();
+        jdbc.sql("update accounts set merged_into = ?, updated_at = ? where id = ?")
+                .params(intoId, Timestamp.from(clock.instant()), fromId).update();
+        jdbc.sql("update accounts set merged_into = ? where merged_into = ?").params(intoId, fromId).update();
+        log.info("Account {} merged into {} by {}", fromId, intoId, by);
+        return find(intoId).orElseThrow();
+    }
+
+    /** An erased person belongs to no account any more. */
+    void forget(String leadId) {
+        jdbc.sql("delete from account_members where lead_id = ?").param(leadId).update();
+    }
+
+    int chunkSize() {
+        return settings.backfillChunk();
+    }
+
+    private Membership decide(String leadId, String accountId, How how, String reason) {
+        Instant now = clock.instant();
+        int updated = jdbc.sql("update account_members set account_id = ?, how = ?, reason = ?, decided_at = ?"
+                + " where lead_id = ?").params(accountId, how.name(), reason, Timestamp.from(now), leadId).update();
+        if (updated == 0) {
+            jdbc.sql("insert into account_members (lead_id, account_id, how, reason, decided_at) values (?, ?, ?, ?, ?)")
+                    .params(leadId, accountId, how.name(), reason, Timestamp.from(now)).update();
+        }
+        return new Membership(leadId, accountId, how, reason, now);
+    }
+
+    private void liveLead(String leadId) {
+        if (leads.find(leadId).filter(l -> !l.erased()).isEmpty()) {
+            throw InvalidInputException.of("leadId", "no lead with id " + leadId);
+        }
+    }
+
+    private String create(String domain, String company) {
+        String name = company == null || company.isBlank() ? domain : company.trim();
+        String id = UUID.randomUUID().toString();
+        Timestamp now = Timestamp.from(clock.instant());
+        try {
+            ownTransaction.executeWithoutResult(tx -> {
+                jdbc.sql("insert into accounts (id, name, name_key, created_at, updated_at) values (?, ?, ?, ?, ?)")
+                        .params(id, io.leadflow.platform.Texts.truncate(name, 200),
+                                AccountDomains.nameKey(name) == null ? domain : AccountDomains.nameKey(name), now, now)
+                        .update();
+                jdbc.sql("insert into account_domains (domain, account_id, added_at) values (?, ?, ?)")
+                        .params(domain, id, now).update();
+            });
+            log.info("Account {} created for {}", id, domain);
+            return id;
+        } catch (DuplicateKeyException anotherNodeCreatedIt) {
+            log.info("Account for {} created meanwhile by another transaction: the lead joins it", domain);
+            return owners(List.of(domain)).get(domain);
+        }
+    }
+
+    private Map<String, String> owners(Collection<String> domains) {
+        if (domains.isEmpty()) {
+            return new HashMap<>();
+        }
+        Map<String, String> owners = new HashMap<>();
+        jdbc.sql("select domain, account_id from account_domains where domain in (" + marks(domains.size()) + ")")
+                .params(List.copyOf(domains)).query((rs, n) -> owners.put(rs.getString(1), rs.getString(2))).list();
+        return owners;
+    }
+
+    private Map<String, String> named(Collection<String> keys) {
+        Map<String, String> byName = new HashMap<>();
+        if (keys.isEmpty()) {
+            return byName;
+        }
+        // the oldest account of a name wins when two share it
+        jdbc.sql("select name_key, id from accounts where merged_into is null and name_key in (" + marks(keys.size())
+                + ") order by created_at desc").params(List.copyOf(Set.copyOf(keys)))
+                .query((rs, n) -> byName.put(rs.getString(1), rs.getString(2))).list();
+        return byName;
+    }
+
+    private List<String> domains(String id) {
+        return jdbc.sql("select domain from account_domains where account_id = ? order by added_at, domain").param(id)
+                .query(String.class).list();
+    }
+
+    private List<String> contacts(String id) {
+        return jdbc.sql("select lead_id from account_members where account_id = ? order by decided_at, lead_id")
+                .param(id).query(String.class).list();
+    }
+
+    private static String marks(int n) {
+        return String.join(",", java.util.Collections.nCopies(n, "?"));
+    }
+}
