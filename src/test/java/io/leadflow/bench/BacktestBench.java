@@ -67,8 +67,10 @@ final class BacktestBench {
                             result.mqlCandidate()));
         }
         double ratio = rawSeconds / leadflowSeconds;
+        // the goal is 10 s for 100,000 leads; a backtest reads and scores each lead once, so it scales with them
+        double goal = 10.0 * n / 100_000;
         return new Metric("M7", leadflowSeconds, "s", rawSeconds, ratio,
-                "<=10s for " + (n / 1000) + "k leads", leadflowSeconds <= 10);
+                "<=%.1fs for %dk leads (10 s per 100k)".formatted(goal, n / 1000), leadflowSeconds <= goal);
     }
 
     /** The backtest without Leadflow: leads {@code [count, mql now, mql candidate]}. */

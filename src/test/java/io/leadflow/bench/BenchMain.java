@@ -52,16 +52,16 @@ public final class BenchMain {
     private static final Duration PHASE_LIMIT = Duration.ofMinutes(3);
 
     public static void main(String[] args) throws Exception {
-        int leads = intArg(args, "--leads", 1000);
+        int leads = intArg(args, "--leads", 300);
         // M1 alternates its two sides over this many rounds of --leads each and reports the medians.
         int rounds = Math.max(1, intArg(args, "--rounds", 3));
-        int confirms = intArg(args, "--confirms", 100);
+        int confirms = intArg(args, "--confirms", 50);
         int journeys = intArg(args, "--journeys", 50);
-        int timers = intArg(args, "--timers", 10_000);
+        int timers = intArg(args, "--timers", 4_000);
         int burst = intArg(args, "--burst", 1000);
-        int backtestLeads = intArg(args, "--backtest-leads", 100_000);
-        int analyticsLeads = intArg(args, "--analytics-leads", 100_000);
-        int importRows = intArg(args, "--import-rows", 100_000);
+        int backtestLeads = intArg(args, "--backtest-leads", 50_000);
+        int analyticsLeads = intArg(args, "--analytics-leads", 50_000);
+        int importRows = intArg(args, "--import-rows", 50_000);
         java.util.Set<String> only = onlyArg(args);
         // --statements 15: PostgreSQL's 15 costliest statements of the run, to see where its time went.
         int statements = intArg(args, "--statements", 0);
@@ -100,7 +100,7 @@ public final class BenchMain {
                 boolean m1 = only.isEmpty() || only.contains("M1");
                 boolean m4 = only.isEmpty() || only.contains("M4");
                 StockBaselines.Figures stock = m1 || m4 ? StockBaselines.measure(app, nodeArgs,
-                        m1 ? intArg(args, "--stock-starts", 2000) : 0, m4 ? timers : 0) : null;
+                        m1 ? intArg(args, "--stock-starts", 1000) : 0, m4 ? timers : 0) : null;
                 laps.lap("stock");
                 if (m1) {
                     metrics.addAll(captureThroughput(ctx, jdbc, engine, leads, rounds, stock));
@@ -115,7 +115,7 @@ public final class BenchMain {
                     laps.lap("M5");
                 }
                 if (only.isEmpty() || only.contains("M6")) {
-                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 300),
+                    metrics.addAll(ClusterThroughputBench.run(app, nodeArgs, intArg(args, "--cluster-leads", 100),
                             doubleArg(args, "--node-cpus", 0.5)));
                     laps.lap("M6");
                 }
@@ -136,7 +136,7 @@ public final class BenchMain {
                     laps.lap("M12S");
                 }
                 if (only.isEmpty() || only.contains("M13")) {
-                    metrics.addAll(FootprintBench.run(app, nodeArgs, intArg(args, "--footprint-load", 1000),
+                    metrics.addAll(FootprintBench.run(app, nodeArgs, intArg(args, "--footprint-load", 300),
                             stringArg(args, "--m13-jvm", FootprintBench.RECOMMENDED_JVM)));
                     laps.lap("M13");
                 }
@@ -165,14 +165,15 @@ public final class BenchMain {
                 }
                 // After M4, whose timers it leaves alone: its waiting journeys stay in the database.
                 if (only.isEmpty() || only.contains("M10")) {
-                    metrics.addAll(WaitingJourneysBench.run(app, intArg(args, "--waiting-leads", 5_000),
+                    metrics.addAll(WaitingJourneysBench.run(app, intArg(args, "--waiting-leads", 2_000),
                             intArg(args, "--waiting-burst", 1000), intArg(args, "--waiting-correlations", 200)));
                     laps.lap("M10");
                 }
                 // In a JVM and a PostgreSQL of its own: it moves its clock a year on and measures its whole database.
                 if (only.isEmpty() || only.contains("M11")) {
-                    metrics.addAll(YearOfHistoryBench.run(args, intArg(args, "--year-days", 365),
-                            intArg(args, "--year-leads-per-day", 4), intArg(args, "--year-step-days", 7)));
+                    metrics.addAll(YearOfHistoryBench.run(args, intArg(args, "--year-days", YearOfHistoryBench.DAYS),
+                            intArg(args, "--year-leads-per-day", YearOfHistoryBench.LEADS_PER_DAY),
+                            intArg(args, "--year-step-days", YearOfHistoryBench.STEP_DAYS)));
                     laps.lap("M11");
                 }
                 if (statements > 0) {

@@ -47,16 +47,18 @@ final class PersonWaitBench {
      * half rate says what the wait is below saturation.
      */
     static Metric run(BenchApp app, int rate, int seconds) throws Exception {
-        System.out.printf(Locale.ROOT, "bench: M12 the person's wait at %d and %d captures/s for %d s each (open"
-                + " loop)…%n", rate, Math.max(1, rate / 2), seconds);
+        System.out.printf(Locale.ROOT, "bench: M12 the person's wait at %d captures/s for %d s, and at %d for %d s"
+                + " (open loop)…%n", rate, seconds, Math.max(1, rate / 2), Math.max(1, seconds / 2));
         String base = "http://127.0.0.1:" + app.ctx().getEnvironment().getProperty("local.server.port");
         String run = "m12-" + app.run();
         // warm: the paths compiled, the tables analysed
         openLoop(Math.max(1, rate / 2), rate * 5, i -> capture(base, run + "w" + i));
-        openLoop(Math.max(1, rate / 2), rate * 5, i -> app.engine().getRuntimeService()
+        // the raw side has little to compile: a second of it is warm
+        openLoop(Math.max(1, rate / 2), Math.max(1, rate / 2), i -> app.engine().getRuntimeService()
                 .startProcessInstanceByKey("raw-start-to-wait", run + "-rawwarm-" + i));
         app.jdbc().execute("analyze");
-        Waits half = measure(app, base, run + "h", Math.max(1, rate / 2), seconds);
+        // half the rate for half the time: the figure the goal reads is the full rate's
+        Waits half = measure(app, base, run + "h", Math.max(1, rate / 2), Math.max(1, seconds / 2));
         Waits full = measure(app, base, run + "f", rate, seconds);
         for (Waits w : List.of(half, full)) {
             System.out.printf(Locale.ROOT, "bench: M12 at %d/s: form POST → SMTP accepted p50 %.0f ms, p99 %.0f ms,"

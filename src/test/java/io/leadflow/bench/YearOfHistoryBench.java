@@ -68,6 +68,11 @@ final class YearOfHistoryBench {
     }
 
     /** The year in a JVM of its own; its log is target/bench/m11.log, its METRIC lines are the answer. */
+    /** The default year: {@code --year-days}, {@code --year-leads-per-day}, {@code --year-step-days}. */
+    static final int DAYS = 365;
+    static final int LEADS_PER_DAY = 1;
+    static final int STEP_DAYS = 7;
+
     static List<Metric> run(String[] benchArgs, int days, int leadsPerDay, int step) throws Exception {
         Path log = Path.of("target", "bench", "m11.log");
         Files.createDirectories(log.getParent());
@@ -112,9 +117,9 @@ final class YearOfHistoryBench {
      * step's leads come at its start, its timers fire at the next step.
      */
     public static void main(String[] args) throws Exception {
-        int days = BenchMain.intArg(args, "--year-days", 365);
-        int leadsPerDay = BenchMain.intArg(args, "--year-leads-per-day", 4);
-        int step = BenchMain.intArg(args, "--year-step-days", 7);
+        int days = BenchMain.intArg(args, "--year-days", DAYS);
+        int leadsPerDay = BenchMain.intArg(args, "--year-leads-per-day", LEADS_PER_DAY);
+        int step = BenchMain.intArg(args, "--year-step-days", STEP_DAYS);
         try (EmbeddedPostgres pg = BenchMain.durablePostgres(true).start()) {
             GreenMail smtp = new GreenMail(new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort());
             smtp.start();
@@ -252,8 +257,8 @@ final class YearOfHistoryBench {
             for (int day = from, n = 0; day < to; day++) {
                 List<String> confirmedThatDay = new ArrayList<>();
                 for (int i = 0; i < leadsPerDay; i++, n++) {
-                    if (i % 4 == 3) {
-                        continue; // one in four never confirms: the double opt-in reminds, then erases it
+                    if ((day * leadsPerDay + i) % 4 == 3) {
+                        continue; // one lead in four never confirms: the double opt-in reminds, then erases it
                     }
                     if (app.bean(ConsentService.class).confirm(tokens.get(emails.get(n).toLowerCase(Locale.ROOT)),
                             "127.0.0.1", "bench") == ConsentService.ConfirmOutcome.CONFIRMED) {
