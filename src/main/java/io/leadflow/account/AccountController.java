@@ -24,10 +24,12 @@ import io.leadflow.platform.NotFoundException;
 class AccountController {
 
     private final Accounts accounts;
+    private final AccountScoring scoring;
     private final Leads leads;
 
-    AccountController(Accounts accounts, Leads leads) {
+    AccountController(Accounts accounts, AccountScoring scoring, Leads leads) {
         this.accounts = accounts;
+        this.scoring = scoring;
         this.leads = leads;
     }
 
@@ -36,6 +38,13 @@ class AccountController {
         return accounts.find(id).orElseThrow(() -> new NotFoundException(accounts.mergedInto(id)
                 .map(into -> "Account " + id + " was merged into " + into + ": GET /api/accounts/" + into)
                 .orElse("No account with id " + id)));
+    }
+
+    /** How the {@code account-score} table scores the account now: its inputs, rule and answer, and the best contact. */
+    @GetMapping("/api/accounts/{id}/score")
+    AccountScoring.Explanation score(@PathVariable String id) {
+        get(id);
+        return scoring.explain(id);
     }
 
     /** The account a lead of that domain would join: a list of one, or empty. */

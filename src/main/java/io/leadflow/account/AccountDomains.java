@@ -65,7 +65,7 @@ final class AccountDomains {
 
     /** Whether the domain or one it belongs to is a free-mail provider's. */
     static boolean isFreeMail(String domain, Set<String> freeMail) {
-        return lookups(domain).stream().anyMatch(freeMail::contains) || freeMail.contains(domain);
+        return lookups(domain).stream().anyMatch(freeMail::contains);
     }
 
     /** What two spellings of a company's name share: lower case, no accents, punctuation or legal form; null if empty. */

@@ -15,9 +15,15 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  *                        built-in list when set; {@code extra-free-mail-domains} adds to it instead.
  * @param extraFreeMailDomains domains added to the free-mail list (a local provider, a university)
  * @param backfillChunk   leads matched per transaction when a node matches the leads that have no account yet
+ * @param engagedAt       engagement points (decayed, as the lead's score shows them) from which a contact counts as
+ *                        engaged for the {@code account-score} table
+ * @param mqaHandoff      whether an account that becomes a marketing qualified account hands its best contact to
+ *                        sales (as an MQL); off, the table still scores accounts
+ * @param rescoreEvery    how often a node scores again the accounts whose contacts engaged since
  */
 @ConfigurationProperties("leadflow.accounts")
-record AccountSettings(List<String> freeMailDomains, List<String> extraFreeMailDomains, Integer backfillChunk) {
+record AccountSettings(List<String> freeMailDomains, List<String> extraFreeMailDomains, Integer backfillChunk,
+        Double engagedAt, Boolean mqaHandoff, java.time.Duration rescoreEvery) {
 
     /** The usual consumer mailboxes, in Europe and beyond. */
     static final List<String> BUILT_IN_FREE_MAIL = List.of("gmail.com", "googlemail.com", "outlook.com",
@@ -37,6 +43,15 @@ record AccountSettings(List<String> freeMailDomains, List<String> extraFreeMailD
         backfillChunk = backfillChunk == null ? 500 : backfillChunk;
         if (backfillChunk < 1 || backfillChunk > 10_000) {
             throw new IllegalArgumentException("leadflow.accounts.backfill-chunk: between 1 and 10000");
+        }
+        engagedAt = engagedAt == null ? 10.0 : engagedAt;
+        if (engagedAt <= 0) {
+            throw new IllegalArgumentException("leadflow.accounts.engaged-at: a number of points above 0, such as 10");
+        }
+        mqaHandoff = mqaHandoff == null || mqaHandoff;
+        rescoreEvery = rescoreEvery == null ? java.time.Duration.ofSeconds(5) : rescoreEvery;
+        if (rescoreEvery.isNegative() || rescoreEvery.isZero()) {
+            throw new IllegalArgumentException("leadflow.accounts.rescore-every: a duration such as PT5S");
         }
     }
 

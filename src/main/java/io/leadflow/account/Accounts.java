@@ -52,8 +52,13 @@ public class Accounts implements LeadAccounts {
     public record Membership(String leadId, String accountId, How how, String reason, Instant decidedAt) {
     }
 
-    /** An account: its domains and the leads in it (ids, oldest first). */
-    public record Account(String id, String name, List<String> domains, List<String> contacts, Instant createdAt) {
+    /**
+     * An account: its first domain and all of them, the {@code account-score} table's last answer (score, whether it
+     * is a marketing qualified account and why, null before its first scoring), and the leads in it (ids, oldest
+     * first).
+     */
+    public record Account(String id, String name, String domain, List<String> domains, Integer score, boolean mqa,
+            String scoreReason, Instant scoredAt, Instant mqaAt, List<String> contacts, Instant createdAt) {
     }
 
     private final JdbcClient jdbc;
@@ -90,9 +95,17 @@ public class Accounts implements LeadAccounts {
     }
 
     public Optional<Account> find(String id) {
-        return jdbc.sql("select id, name, created_at from accounts where id = ? and merged_into is null").param(id)
-                .query((rs, n) -> new Account(rs.getString(1), rs.getString(2), domains(id), contacts(id),
-                        rs.getTimestamp(3).toInstant()))
+        return jdbc.sql("""
+                select id, name, created_at, score, mqa, score_reason, scored_at, mqa_at
+                  from accounts where id = ? and merged_into is null""").param(id)
+                .query((rs, n) -> {
+                    List<String> domains = domains(id);
+                    int score = rs.getInt(4);
+                    return new Account(rs.getString(1), rs.getString(2), domains.isEmpty() ? null : domains.get(0),
+                            domains, rs.wasNull() ? null : score, rs.getBoolean(5), rs.getString(6),
+                            instant(rs.getTimestamp(7)), instant(rs.getTimestamp(8)), contacts(id),
+                            rs.getTimestamp(3).toInstant());
+                })
                 .optional();
     }
 
@@ -145,15 +158,15 @@ public class Accounts implements LeadAccounts {
             }
         }
         Map<String, String> owners = owners(lookups);
-        Map<String, String> newDomains = new LinkedHashMap<>();
+        Map<String, Candidate> newDomains = new LinkedHashMap<>();
         for (Candidate c : todo) {
             String domain = domains.get(c.leadId());
             if (domain != null && !AccountDomains.isFreeMail(domain, freeMail)
                     && AccountDomains.lookups(domain).stream().noneMatch(owners::containsKey)) {
-                newDomains.putIfAbsent(AccountDomains.registered(domain), c.company());
+                newDomains.putIfAbsent(AccountDomains.registered(domain), c);
             }
         }
-        newDomains.forEach((domain, company) -> owners.put(domain, create(domain, company)));
+        newDomains.forEach((domain, first) -> owners.put(domain, create(domain, first)));
         Map<String, String> byName = named(companyKeys.values());
         Timestamp now = Timestamp.from(clock.instant());
         List<Object[]> rows = new ArrayList<>();
@@ -186,6 +199,7 @@ public class Accounts implements LeadAccounts {
     public Membership move(String leadId, String accountId, String by) {
         liveLead(leadId);
         Account account = find(accountId).orElseThrow(() -> new NotFoundException("No account with id " + accountId));
+        due(accountOf(leadId).orElse(null), account.id());
         return decide(leadId, account.id(), How.MOVED, "moved here by " + by);
     }
 
@@ -196,6 +210,7 @@ public class Accounts implements LeadAccounts {
         if (!accountId.equals(accountOf(leadId).orElse(null))) {
             throw new NotFoundException("Lead " + leadId + " is not in account " + accountId);
         }
+        due(accountId);
         return decide(leadId, null, How.NONE, "taken out of account " + accountId + " by " + by);
     }
 
@@ -217,13 +232,30 @@ public class Accounts implements LeadAccounts {
         jdbc.sql("update accounts set merged_into = ?, updated_at = ? where id = ?")
                 .params(intoId, Timestamp.from(clock.instant()), fromId).update();
         jdbc.sql("update accounts set merged_into = ? where merged_into = ?").params(intoId, fromId).update();
+        due(intoId);
         log.info("Account {} merged into {} by {}", fromId, intoId, by);
         return find(intoId).orElseThrow();
     }
 
-    /** An erased person belongs to no account any more. */
+    /**
+     * An erased person belongs to no account any more; an account named after the company field they typed takes its
+     * domain's name, and an account left without contacts goes with its domains (a domain may be the person's own).
+     */
     void forget(String leadId) {
+        String accountId = accountOf(leadId).orElse(null);
         jdbc.sql("delete from account_members where lead_id = ?").param(leadId).update();
+        jdbc.sql("select id from accounts where named_by = ?").param(leadId).query(String.class).list()
+                .forEach(named -> {
+                    String domain = domains(named).stream().findFirst().orElse("account " + named);
+                    jdbc.sql("update accounts set name = ?, name_key = ?, named_by = null where id = ?")
+                            .params(domain, domain, named).update();
+                });
+        if (accountId != null && contacts(accountId).isEmpty()) {
+            jdbc.sql("delete from account_domains where account_id = ?").param(accountId).update();
+            jdbc.sql("delete from accounts where id = ?").param(accountId).update();
+            jdbc.sql("delete from accounts where merged_into = ?").param(accountId).update();
+            log.info("Account {} removed: its last contact was erased", accountId);
+        }
     }
 
     int chunkSize() {
@@ -247,15 +279,20 @@ public class Accounts implements LeadAccounts {
         }
     }
 
-    private String create(String domain, String company) {
-        String name = company == null || company.isBlank() ? domain : company.trim();
+    private String create(String domain, Candidate first) {
+        String company = first.company();
+        boolean named = company != null && !company.isBlank();
+        String name = named ? company.trim() : domain;
         String id = UUID.randomUUID().toString();
         Timestamp now = Timestamp.from(clock.instant());
         try {
             ownTransaction.executeWithoutResult(tx -> {
-                jdbc.sql("insert into accounts (id, name, name_key, created_at, updated_at) values (?, ?, ?, ?, ?)")
+                jdbc.sql("""
+                        insert into accounts (id, name, name_key, named_by, created_at, updated_at)
+                        values (?, ?, ?, ?, ?, ?)""")
                         .params(id, io.leadflow.platform.Texts.truncate(name, 200),
-                                AccountDomains.nameKey(name) == null ? domain : AccountDomains.nameKey(name), now, now)
+                                AccountDomains.nameKey(name) == null ? domain : AccountDomains.nameKey(name),
+                                named ? first.leadId() : null, now, now)
                         .update();
                 jdbc.sql("insert into account_domains (domain, account_id, added_at) values (?, ?, ?)")
                         .params(domain, id, now).update();
@@ -298,6 +335,18 @@ public class Accounts implements LeadAccounts {
     private List<String> contacts(String id) {
         return jdbc.sql("select lead_id from account_members where account_id = ? order by decided_at, lead_id")
                 .param(id).query(String.class).list();
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private void due(String... accountIds) {
+        for (String id : accountIds) {
+            if (id != null) {
+                jdbc.sql("update accounts set rescore_due = true where id = ?").param(id).update();
+            }
+        }
     }
 
     private static String marks(int n) {

@@ -38,6 +38,18 @@ class LeadRepository {
         return jdbc.sql("select * from leads where id = ?").param(id).query(LeadRepository::map).optional();
     }
 
+    List<Lead> findAll(Collection<String> ids) {
+        List<String> all = List.copyOf(ids);
+        List<Lead> found = new java.util.ArrayList<>(all.size());
+        for (int from = 0; from < all.size(); from += 500) {
+            List<String> part = all.subList(from, Math.min(all.size(), from + 500));
+            found.addAll(jdbc.sql("select * from leads where id in ("
+                    + String.join(",", java.util.Collections.nCopies(part.size(), "?")) + ")").params(part)
+                    .query(LeadRepository::map).list());
+        }
+        return found;
+    }
+
     Lead get(String id) {
         return find(id).orElseThrow(() -> new IllegalStateException("Lead " + id + " does not exist"));
     }

@@ -18,6 +18,7 @@ public final class ModelKeys {
     public static final String DECISION_NURTURE_TRACK = "nurture-track";
     public static final String DECISION_ASSIGNMENT = "lead-assignment";
     public static final String DECISION_SALES_SLA = "sales-sla";
+    public static final String DECISION_ACCOUNT_SCORE = "account-score";
 
     public static final String MSG_CONSENT_CONFIRMED = "ConsentConfirmed";
     public static final String MSG_UNSUBSCRIBED = "Unsubscribed";

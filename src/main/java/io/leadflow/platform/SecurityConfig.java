@@ -172,7 +172,7 @@ public class SecurityConfig {
                         // accounts: marketers move leads and merge accounts; everyone who reads leads reads them
                         .requestMatchers(post("/api/accounts/*/contacts"), delete("/api/accounts/*/contacts/*"),
                                 post("/api/accounts/*/merge")).hasAnyRole(MARKETER, ADMIN)
-                        .requestMatchers(get("/api/accounts"), get("/api/accounts/*"))
+                        .requestMatchers(get("/api/accounts"), get("/api/accounts/*"), get("/api/accounts/*/score"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(get("/api/leads"), get("/api/leads/**"), get("/leads"), get("/leads/*"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)

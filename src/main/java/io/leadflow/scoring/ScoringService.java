@@ -192,6 +192,23 @@ public class ScoringService {
         return rescore(lead, liveScorer(decisions.latest(ENGAGEMENT)), true).score();
     }
 
+    /**
+     * The lead's account became a marketing qualified account and chose this lead, its best contact, for sales: it
+     * becomes an MQL whatever its own score, and its journey hands it over as for any MQL ({@link LeadQualified}).
+     * False when nothing changed: the lead is erased, not confirmed, or an MQL or beyond already.
+     */
+    @Transactional
+    public boolean qualifyForAccount(String leadId, String accountReason) {
+        Lead lead = leads.lock(leadId).orElse(null);
+        if (lead == null || lead.erased() || lead.consent() != Lead.Consent.CONFIRMED
+                || !leads.qualify(lead.id(), clock.instant())) {
+            return false;
+        }
+        log.info("Lead {} is now an MQL for its account: {}", lead.id(), accountReason);
+        events.publishEvent(new LeadQualified(lead.id(), lead.grade()));
+        return true;
+    }
+
     /** What a rescore did to one lead, for the bulk rescore's counts. */
     record Rescored(Score score, boolean changed, boolean becameMql, boolean gradeChanged) {
     }

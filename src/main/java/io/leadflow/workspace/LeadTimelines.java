@@ -127,8 +127,19 @@ public class LeadTimelines {
         Handoff latest = handoffs.latestForLead(leadId).orElse(null);
         String track = jdbc.sql("select track from nurture_status where lead_id = ?").param(leadId)
                 .query(String.class).optional().orElse(null);
+        Timeline.AccountNow account = jdbc.sql("""
+                select a.id, a.name, (select d.domain from account_domains d where d.account_id = a.id
+                                       order by d.added_at, d.domain fetch first 1 rows only),
+                       a.score, a.mqa, m.reason
+                  from account_members m join accounts a on a.id = m.account_id
+                 where m.lead_id = ?""").param(leadId)
+                .query((rs, n) -> {
+                    int score = rs.getInt(4);
+                    return new Timeline.AccountNow(rs.getString(1), rs.getString(2), rs.getString(3),
+                            rs.wasNull() ? null : score, rs.getBoolean(5), rs.getString(6));
+                }).optional().orElse(null);
         return new Timeline(LeadView.of(lead, accounts), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
-                lead.utmCampaign(), lead.language()), track, lead.crmId(), entries, scores, journeys.of(leadId),
+                lead.utmCampaign(), lead.language()), track, lead.crmId(), account, entries, scores, journeys.of(leadId),
                 latest == null ? null : handoffNow(latest, now), actions(lead, latest, viewer));
     }
 

@@ -12,15 +12,24 @@ import io.leadflow.lead.LeadView;
  * @param capture   how the lead came in (source, campaign, language)
  * @param track     the nurture track chosen for it, or null
  * @param crmId     the CRM's id for it once pushed, or null
+ * @param account   the account it belongs to, or null
  * @param scores    fit and engagement over time: each kept score change, then now
  * @param journeys  where it waits in each journey now
  * @param handoff   its latest handoff with the SLA ladder, or null
  * @param actions   what the viewer may do from the page: {@code resendConfirmation}, {@code rescore},
  *                  {@code accept}, {@code qualify}, {@code reject}, {@code export}, {@code erase}
  */
-public record Timeline(LeadView lead, Capture capture, String track, String crmId, List<Entry> entries,
+public record Timeline(LeadView lead, Capture capture, String track, String crmId, AccountNow account,
+        List<Entry> entries,
         List<ScorePoint> scores, List<JourneyPositions.Position> journeys, HandoffNow handoff,
         List<String> actions) {
+
+    /**
+     * The lead's account: its name and first domain, the {@code account-score} table's last answer (null before the
+     * first scoring), and why the lead is in it.
+     */
+    public record AccountNow(String id, String name, String domain, Integer score, boolean mqa, String reason) {
+    }
 
     public record Capture(String source, String utmSource, String utmMedium, String utmCampaign, String language) {
 

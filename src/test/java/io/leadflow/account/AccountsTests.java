@@ -103,6 +103,21 @@ class AccountsTests extends ServiceTestBase {
             leadService.erase(older, "REQUESTED");
             assertThat(texts(onlyAccount(domain).path("contacts"))).containsExactly(kept);
         }
+
+        @Test
+        void forgetsTheCompanyAnErasedPersonTypedAndAnAccountLeftWithoutContacts() {
+            String namer = capture("first@" + domain, "Named by " + company);
+            String other = capture("second@" + domain, null);
+            String accountId = onlyAccount(domain).path("id").asText();
+            assertThat(onlyAccount(domain).path("name").asText()).isEqualTo("Named by " + company);
+
+            leadService.erase(namer, "REQUESTED");
+
+            assertThat(onlyAccount(domain).path("name").asText()).as("the domain's name instead").isEqualTo(domain);
+            leadService.erase(other, "REQUESTED");
+            assertThat(read(get("/api/accounts?domain=" + domain, "demo"))).isEmpty();
+            assertThat(get("/api/accounts/" + accountId, "demo").getStatusCode().value()).isEqualTo(404);
+        }
     }
 
     @Nested

@@ -22,7 +22,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import io.leadflow.support.EngineTestBase;
 
 /**
- * Every rule of the six deployed DMN tables ({@code dmn/*.dmn}, deployed from the working directory at start-up),
+ * Every rule of the seven deployed DMN tables ({@code dmn/*.dmn}, deployed from the working directory at start-up),
  * evaluated the way the service evaluates them: through {@link DecisionEvaluator}. Each table's rows name the rule
  * they exercise, and a check per table makes sure no rule of the deployed table is left without a row.
  */
@@ -181,6 +181,40 @@ class DecisionTableTests extends EngineTestBase {
         @Test
         void hasARowForEveryRuleOfTheDeployedTable() {
             assertThat(rulesUnderTest(ROWS, "Rule_MqlDecision_")).isEqualTo(deployedRules("mql-decision"));
+        }
+    }
+
+    @Nested
+    class AccountScore {
+
+        /** rule | engagedContacts | bestFit | engagementSum | seniorityLevels | score | mqa. */
+        static final String ROWS = """
+                01 | 3 | 30 |   0    | 0 | 90 | true
+                01 | 7 | 85 | 400    | 3 | 90 | true
+                02 | 2 | 10 |  40    | 2 | 75 | true
+                02 | 3 | 29 |  99.5  | 4 | 75 | true
+                03 | 2 | 90 |  39.99 | 2 | 50 | false
+                03 | 2 | 90 | 120    | 1 | 50 | false
+                04 | 1 | 90 | 200    | 1 | 25 | false
+                05 | 0 | 90 | 200    | 0 |  0 | false
+                """;
+
+        @ParameterizedTest(name = "rule {0}: {1} engaged, best fit {2}, engagement {3}, {4} levels → {5}, mqa {6}")
+        @CsvSource(delimiter = '|', textBlock = ROWS)
+        void scoresAnAccountFromItsContactsTogether(String rule, int engagedContacts, int bestFit, double engagementSum,
+                int seniorityLevels, int score, boolean mqa) {
+            var evaluation = decisions.evaluate("account-score", Map.of("engagedContacts", engagedContacts, "bestFit",
+                    bestFit, "engagementSum", engagementSum, "seniorityLevels", seniorityLevels));
+
+            assertThat(((Number) evaluation.value("score")).intValue()).isEqualTo(score);
+            assertThat(evaluation.value("mqa")).isEqualTo(mqa);
+            assertThat((String) evaluation.value("reason")).isNotBlank();
+            assertThat(ruleIds(evaluation)).containsExactly("Rule_AccountScore_" + rule);
+        }
+
+        @Test
+        void hasARowForEveryRuleOfTheDeployedTable() {
+            assertThat(rulesUnderTest(ROWS, "Rule_AccountScore_")).isEqualTo(deployedRules("account-score"));
         }
     }
 

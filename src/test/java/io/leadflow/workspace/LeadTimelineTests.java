@@ -183,6 +183,12 @@ class LeadTimelineTests extends ServiceTestBase {
             assertThat(browser.eval("document.getElementById('lead-stage').textContent").asText()).isEqualTo("MQL");
             assertThat(browser.eval("document.getElementById('lead-grade').textContent").asText())
                     .isEqualTo(t.path("lead").path("grade").asText());
+            JsonNode account = t.path("account");
+            assertThat(account.path("name").asText()).as("the account of its company's domain").isNotBlank();
+            assertThat(browser.eval("document.getElementById('lead-account').textContent").asText())
+                    .startsWith(account.path("name").asText() + " (" + account.path("domain").asText() + ")");
+            assertThat(browser.eval("document.getElementById('lead-account').title").asText())
+                    .isEqualTo(account.path("reason").asText());
             assertThat(browser.eval("document.querySelectorAll('#journeys li.journey').length").asInt())
                     .isEqualTo(t.path("journeys").size());
             assertThat(browser.eval("document.querySelectorAll('#score-chart polyline').length").asInt())
