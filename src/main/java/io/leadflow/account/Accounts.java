@@ -99,10 +99,10 @@ public class Accounts implements LeadAccounts {
                 select id, name, created_at, score, mqa, score_reason, scored_at, mqa_at
                   from accounts where id = ? and merged_into is null""").param(id)
                 .query((rs, n) -> {
+                    Integer score = rs.getObject(4) == null ? null : rs.getInt(4);
                     List<String> domains = domains(id);
-                    int score = rs.getInt(4);
                     return new Account(rs.getString(1), rs.getString(2), domains.isEmpty() ? null : domains.get(0),
-                            domains, rs.wasNull() ? null : score, rs.getBoolean(5), rs.getString(6),
+                            domains, score, rs.getBoolean(5), rs.getString(6),
                             instant(rs.getTimestamp(7)), instant(rs.getTimestamp(8)), contacts(id),
                             rs.getTimestamp(3).toInstant());
                 })

@@ -134,9 +134,9 @@ public class LeadTimelines {
                   from account_members m join accounts a on a.id = m.account_id
                  where m.lead_id = ?""").param(leadId)
                 .query((rs, n) -> {
-                    int score = rs.getInt(4);
-                    return new Timeline.AccountNow(rs.getString(1), rs.getString(2), rs.getString(3),
-                            rs.wasNull() ? null : score, rs.getBoolean(5), rs.getString(6));
+                    Integer score = rs.getObject(4) == null ? null : rs.getInt(4);
+                    return new Timeline.AccountNow(rs.getString(1), rs.getString(2), rs.getString(3), score,
+                            rs.getBoolean(5), rs.getString(6));
                 }).optional().orElse(null);
         return new Timeline(LeadView.of(lead, accounts), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
                 lead.utmCampaign(), lead.language()), track, lead.crmId(), account, entries, scores, journeys.of(leadId),

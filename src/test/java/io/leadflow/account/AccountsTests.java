@@ -44,6 +44,8 @@ class AccountsTests extends ServiceTestBase {
 
             JsonNode account = onlyAccount(domain);
             assertThat(account.path("name").asText()).isEqualTo("Acme " + company + " SAS");
+            assertThat(account.path("domain").asText()).isEqualTo(domain);
+            assertThat(account.has("score")).as("not scored before a contact engages").isFalse();
             assertThat(texts(account.path("domains"))).containsExactly(domain);
             assertThat(texts(account.path("contacts"))).containsExactlyInAnyOrder(first, second);
             assertThat(accountIdOf(second))
