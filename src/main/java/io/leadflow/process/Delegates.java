@@ -192,12 +192,7 @@ class Delegates {
                 return;
             }
             leads.enterNurture(leadId, clock.instant());
-            boolean running = runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
-                    .processInstanceBusinessKey(leadId).count() > 0;
-            if (!running) {
-                runtime.startProcessInstanceByKey(ModelKeys.LEAD_QUALIFICATION, leadId,
-                        Map.of(ModelKeys.VAR_LEAD_ID, leadId));
-            }
+            ProcessEvents.startQualificationUnlessRunning(runtime, leadId);
         };
     }
 

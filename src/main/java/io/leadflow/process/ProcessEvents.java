@@ -85,12 +85,19 @@ class ProcessEvents {
     void onQualified(LeadQualified qualified) {
         String leadId = qualified.leadId();
         if (correlate(ModelKeys.MSG_LEAD_QUALIFIED, leadId) == 0 && nurture.of(leadId).isPresent()
-                && runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
-                        .processInstanceBusinessKey(leadId).count() == 0) {
-            runtime.startProcessInstanceByKey(ModelKeys.LEAD_QUALIFICATION, leadId,
-                    Map.of(ModelKeys.VAR_LEAD_ID, leadId));
+                && startQualificationUnlessRunning(runtime, leadId)) {
             log.info("Lead {} qualified after its journey ended: a new lead-qualification hands it to sales", leadId);
         }
+    }
+
+    /** Starts the lead's {@code lead-qualification} unless one is running; whether it started one. */
+    static boolean startQualificationUnlessRunning(RuntimeService runtime, String leadId) {
+        if (runtime.createProcessInstanceQuery().processDefinitionKey(ModelKeys.LEAD_QUALIFICATION)
+                .processInstanceBusinessKey(leadId).count() > 0) {
+            return false;
+        }
+        runtime.startProcessInstanceByKey(ModelKeys.LEAD_QUALIFICATION, leadId, Map.of(ModelKeys.VAR_LEAD_ID, leadId));
+        return true;
     }
 
     @EventListener
