@@ -96,23 +96,21 @@ public class AccountScoring {
         Instant at = clock.instant();
         boolean wasMqa = Boolean.TRUE.equals(jdbc.sql("select mqa from accounts where id = ?").param(accountId)
                 .query(Boolean.class).optional().orElse(false));
-        String handedOver = null;
-        if (now.mqa() && !wasMqa && settings.mqaHandoff() && now.bestContact() != null
-                && scoring.qualifyForAccount(now.bestContact(), "account " + accountId + " is an MQA: " + now.reason())) {
-            handedOver = now.bestContact();
-        }
-        String lead = handedOver;
+        boolean becameMqa = now.mqa() && !wasMqa;
+        String lead = becameMqa && settings.mqaHandoff() && now.bestContact() != null
+                && scoring.qualifyForAccount(now.bestContact(), "account " + accountId + " is an MQA: " + now.reason())
+                ? now.bestContact() : null;
         own.executeWithoutResult(tx -> {
             jdbc.sql("update accounts set score = ?, mqa = ?, score_reason = ?, scored_at = ? where id = ?")
                     .params(now.score(), now.mqa(), io.leadflow.platform.Texts.truncate(now.reason(), 400),
                             Timestamp.from(at), accountId)
                     .update();
-            if (now.mqa() && !wasMqa) {
+            if (becameMqa) {
                 jdbc.sql("update accounts set mqa_at = ?, mqa_lead_id = ? where id = ?")
                         .params(Timestamp.from(at), lead, accountId).update();
             }
         });
-        if (now.mqa() && !wasMqa) {
+        if (becameMqa) {
             log.info("Account {} is a marketing qualified account ({}){}", accountId, now.reason(),
                     lead == null ? "" : ": lead " + lead + " goes to sales");
         }
@@ -128,7 +126,7 @@ public class AccountScoring {
         List<Lead> engaged = contacts.stream().filter(l -> engagement(l) >= settings.engagedAt()).toList();
         Map<String, Object> in = new LinkedHashMap<>();
         in.put("engagedContacts", engaged.size());
-        in.put("bestFit", contacts.stream().mapToInt(l -> l.fitScore() == null ? 0 : l.fitScore()).max().orElse(0));
+        in.put("bestFit", contacts.stream().mapToInt(AccountScoring::fit).max().orElse(0));
         in.put("engagementSum", Math.round(contacts.stream().mapToDouble(AccountScoring::engagement).sum() * 100)
                 / 100.0);
         in.put("seniorityLevels", (int) engaged.stream().map(l -> LeadAttributes.seniority(l.jobTitle()))
@@ -138,7 +136,7 @@ public class AccountScoring {
         Object score = answer.value("score");
         Optional<DecisionEvaluator.MatchedRule> rule = answer.matchedRules().stream().findFirst();
         String best = contacts.stream().filter(l -> HANDED_OVER_FROM.contains(l.stage()))
-                .max(Comparator.comparingDouble((Lead l) -> (l.fitScore() == null ? 0 : l.fitScore()) + engagement(l))
+                .max(Comparator.comparingDouble((Lead l) -> fit(l) + engagement(l))
                         .thenComparing(Lead::id))
                 .map(Lead::id).orElse(null);
         return new Explanation(accountId, in, table.version(), rule.map(DecisionEvaluator.MatchedRule::ruleId)
@@ -159,6 +157,10 @@ public class AccountScoring {
             due(accountId);
             log.warn("Accounts: scoring account {} failed ({}); it stays due", accountId, e.toString());
         }
+    }
+
+    private static int fit(Lead l) {
+        return l.fitScore() == null ? 0 : l.fitScore();
     }
 
     private static double engagement(Lead l) {

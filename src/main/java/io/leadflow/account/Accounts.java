@@ -64,16 +64,18 @@ public class Accounts implements LeadAccounts {
     private final JdbcClient jdbc;
     private final org.springframework.jdbc.core.JdbcTemplate batch;
     private final Leads leads;
+    private final AccountScoring scoring;
     private final AccountSettings settings;
     private final Set<String> freeMail;
     private final Clock clock;
     private final TransactionTemplate ownTransaction;
 
-    Accounts(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batch, Leads leads, AccountSettings settings,
-            Clock clock, PlatformTransactionManager tx) {
+    Accounts(JdbcClient jdbc, org.springframework.jdbc.core.JdbcTemplate batch, Leads leads, AccountScoring scoring,
+            AccountSettings settings, Clock clock, PlatformTransactionManager tx) {
         this.jdbc = jdbc;
         this.batch = batch;
         this.leads = leads;
+        this.scoring = scoring;
         this.settings = settings;
         this.freeMail = settings.freeMail();
         this.clock = clock;
@@ -121,8 +123,7 @@ public class Accounts implements LeadAccounts {
             throw InvalidInputException.of("domain", "'" + domain + "' is not a domain: give one such as acme.com");
         }
         Map<String, String> owners = owners(AccountDomains.lookups(d));
-        return AccountDomains.lookups(d).stream().filter(owners::containsKey).findFirst()
-                .flatMap(found -> find(owners.get(found)));
+        return firstOwned(d, owners).flatMap(found -> find(owners.get(found)));
     }
 
     /**
@@ -139,30 +140,28 @@ public class Accounts implements LeadAccounts {
                 + marks(candidates.size()) + ")").params(candidates.stream().map(Candidate::leadId).toList())
                 .query(String.class).list());
         List<Candidate> todo = candidates.stream().filter(c -> !placed.contains(c.leadId())).toList();
+        // by lead: its domain, split into company domains and free-mail ones (with the company field's key)
         Map<String, String> domains = new HashMap<>();
+        Map<String, String> companyDomains = new HashMap<>();
         Map<String, String> companyKeys = new HashMap<>();
-        Set<String> lookups = new java.util.HashSet<>();
         for (Candidate c : todo) {
             String domain = AccountDomains.ofEmail(c.email());
             if (domain == null) {
                 continue;
             }
             domains.put(c.leadId(), domain);
-            if (AccountDomains.isFreeMail(domain, freeMail)) {
-                String key = AccountDomains.nameKey(c.company());
-                if (key != null) {
-                    companyKeys.put(c.leadId(), key);
-                }
-            } else {
-                lookups.addAll(AccountDomains.lookups(domain));
+            if (!AccountDomains.isFreeMail(domain, freeMail)) {
+                companyDomains.put(c.leadId(), domain);
+            } else if (AccountDomains.nameKey(c.company()) != null) {
+                companyKeys.put(c.leadId(), AccountDomains.nameKey(c.company()));
             }
         }
-        Map<String, String> owners = owners(lookups);
+        Map<String, String> owners = owners(companyDomains.values().stream()
+                .flatMap(d -> AccountDomains.lookups(d).stream()).collect(java.util.stream.Collectors.toSet()));
         Map<String, Candidate> newDomains = new LinkedHashMap<>();
         for (Candidate c : todo) {
-            String domain = domains.get(c.leadId());
-            if (domain != null && !AccountDomains.isFreeMail(domain, freeMail)
-                    && AccountDomains.lookups(domain).stream().noneMatch(owners::containsKey)) {
+            String domain = companyDomains.get(c.leadId());
+            if (domain != null && firstOwned(domain, owners).isEmpty()) {
                 newDomains.putIfAbsent(AccountDomains.registered(domain), c);
             }
         }
@@ -175,9 +174,8 @@ public class Accounts implements LeadAccounts {
             Membership m;
             if (domain == null) {
                 m = new Membership(c.leadId(), null, How.NONE, "no email domain", null);
-            } else if (!AccountDomains.isFreeMail(domain, freeMail)) {
-                String found = AccountDomains.lookups(domain).stream().filter(owners::containsKey).findFirst()
-                        .orElseThrow();
+            } else if (companyDomains.containsKey(c.leadId())) {
+                String found = firstOwned(domain, owners).orElseThrow();
                 m = new Membership(c.leadId(), owners.get(found), How.DOMAIN, found.equals(domain)
                         ? "email domain " + domain : "email domain " + domain + " belongs to " + found, null);
             } else if (companyKeys.containsKey(c.leadId()) && byName.containsKey(companyKeys.get(c.leadId()))) {
@@ -199,7 +197,8 @@ public class Accounts implements LeadAccounts {
     public Membership move(String leadId, String accountId, String by) {
         liveLead(leadId);
         Account account = find(accountId).orElseThrow(() -> new NotFoundException("No account with id " + accountId));
-        due(accountOf(leadId).orElse(null), account.id());
+        accountOf(leadId).ifPresent(scoring::due);
+        scoring.due(account.id());
         return decide(leadId, account.id(), How.MOVED, "moved here by " + by);
     }
 
@@ -210,7 +209,7 @@ public class Accounts implements LeadAccounts {
         if (!accountId.equals(accountOf(leadId).orElse(null))) {
             throw new NotFoundException("Lead " + leadId + " is not in account " + accountId);
         }
-        due(accountId);
+        scoring.due(accountId);
         return decide(leadId, null, How.NONE, "taken out of account " + accountId + " by " + by);
     }
 
@@ -232,7 +231,7 @@ public class Accounts implements LeadAccounts {
         jdbc.sql("update accounts set merged_into = ?, updated_at = ? where id = ?")
                 .params(intoId, Timestamp.from(clock.instant()), fromId).update();
         jdbc.sql("update accounts set merged_into = ? where merged_into = ?").params(intoId, fromId).update();
-        due(intoId);
+        scoring.due(intoId);
         log.info("Account {} merged into {} by {}", fromId, intoId, by);
         return find(intoId).orElseThrow();
     }
@@ -305,6 +304,11 @@ public class Accounts implements LeadAccounts {
         }
     }
 
+    /** The most precise of the domain's lookups that an account owns. */
+    private static Optional<String> firstOwned(String domain, Map<String, String> owners) {
+        return AccountDomains.lookups(domain).stream().filter(owners::containsKey).findFirst();
+    }
+
     private Map<String, String> owners(Collection<String> domains) {
         if (domains.isEmpty()) {
             return new HashMap<>();
@@ -339,14 +343,6 @@ public class Accounts implements LeadAccounts {
 
     private static Instant instant(Timestamp t) {
         return t == null ? null : t.toInstant();
-    }
-
-    private void due(String... accountIds) {
-        for (String id : accountIds) {
-            if (id != null) {
-                jdbc.sql("update accounts set rescore_due = true where id = ?").param(id).update();
-            }
-        }
     }
 
     private static String marks(int n) {

@@ -62,11 +62,8 @@ public class LeadTimelines {
     private final JdbcClient jdbc;
     private final Clock clock;
 
-    private final io.leadflow.lead.LeadAccounts accounts;
-
     LeadTimelines(LeadService leads, ConsentLedger ledger, ScoringService scoring, HandoffService handoffs,
-            JourneyPositions journeys, JdbcClient jdbc, Clock clock, io.leadflow.lead.LeadAccounts accounts) {
-        this.accounts = accounts;
+            JourneyPositions journeys, JdbcClient jdbc, Clock clock) {
         this.leads = leads;
         this.ledger = ledger;
         this.scoring = scoring;
@@ -138,7 +135,9 @@ public class LeadTimelines {
                     return new Timeline.AccountNow(rs.getString(1), rs.getString(2), rs.getString(3), score,
                             rs.getBoolean(5), rs.getString(6));
                 }).optional().orElse(null);
-        return new Timeline(LeadView.of(lead, accounts), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
+        // the lead's account id as the account just read says it: no second look at its membership
+        String accountId = account == null ? null : account.id();
+        return new Timeline(LeadView.of(lead, id -> java.util.Optional.ofNullable(accountId)), new Timeline.Capture(lead.source(), lead.utmSource(), lead.utmMedium(),
                 lead.utmCampaign(), lead.language()), track, lead.crmId(), account, entries, scores, journeys.of(leadId),
                 latest == null ? null : handoffNow(latest, now), actions(lead, latest, viewer));
     }
