@@ -75,16 +75,12 @@ final class YearOfHistoryBench {
 
     static List<Metric> run(String[] benchArgs, int days, int leadsPerDay, int step) throws Exception {
         Path log = Path.of("target", "bench", "m11.log");
-        Files.createDirectories(log.getParent());
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-Xmx1g", "-cp", System.getProperty("java.class.path"),
-                YearOfHistoryBench.class.getName(), "--year-days", String.valueOf(days), "--year-leads-per-day",
+        List<String> args = new ArrayList<>(List.of("--year-days", String.valueOf(days), "--year-leads-per-day",
                 String.valueOf(leadsPerDay), "--year-step-days", String.valueOf(step)));
-        java.util.Arrays.stream(benchArgs).filter(a -> a.startsWith("--") && a.contains("=")).forEach(command::add);
+        java.util.Arrays.stream(benchArgs).filter(a -> a.startsWith("--") && a.contains("=")).forEach(args::add);
         System.out.printf("bench: M11 runs %d days of %d leads a day, %d day(s) a step, in a JVM of its own (%s)%n",
                 days, leadsPerDay, step, log);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        Process process = NodeProcess.launch(YearOfHistoryBench.class, List.of("-Xmx1g"), args, log);
         if (!process.waitFor(30, TimeUnit.MINUTES)) {
             process.destroyForcibly();
             throw new IllegalStateException("M11 did not end within 30 minutes: see " + log);

@@ -46,20 +46,31 @@ public final class NodeProcess implements AutoCloseable {
     /** As {@link #start(String, Class, int, Path, List)}, with these JVM options instead of {@code -Xmx768m}. */
     public static NodeProcess start(String name, Class<?> main, int port, Path log, List<String> jvmOptions,
             List<String> args) throws Exception {
+        List<String> nodeArgs = new ArrayList<>();
+        args.stream().filter(a -> !a.startsWith("--server.port=") && !a.startsWith("--leadflow.public-url="))
+                .forEach(nodeArgs::add);
+        nodeArgs.add("--server.port=" + port);
+        nodeArgs.add("--leadflow.public-url=http://127.0.0.1:" + port);
+        NodeProcess node = new NodeProcess(name, port, launch(main, jvmOptions, nodeArgs, log), log);
+        node.awaitHealthy();
+        return node;
+    }
+
+    /**
+     * Runs {@code main} in a JVM of its own on this JVM's class path, its output in {@code log}; the JVM is killed if
+     * this one ends first.
+     */
+    public static Process launch(Class<?> main, List<String> jvmOptions, List<String> args, Path log)
+            throws IOException {
         Files.createDirectories(log.getParent());
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
         command.addAll(jvmOptions);
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), main.getName()));
-        args.stream().filter(a -> !a.startsWith("--server.port=") && !a.startsWith("--leadflow.public-url="))
-                .forEach(command::add);
-        command.add("--server.port=" + port);
-        command.add("--leadflow.public-url=http://127.0.0.1:" + port);
+        command.addAll(args);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        NodeProcess node = new NodeProcess(name, port, process, log);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        node.awaitHealthy();
-        return node;
+        return process;
     }
 
     /** A TCP port nothing listens on at the moment, for a node to start on. */
