@@ -46,6 +46,8 @@ class TableOwnershipTests {
             Map.entry("nurture_status", "nurture"),
             Map.entry("handoffs", "handoff"),
             Map.entry("team_cursor", "handoff"),
+            Map.entry("handoff_routings", "handoff"),
+            Map.entry("opportunities", "handoff"),
             Map.entry("email_outbox", "channel.email"),
             Map.entry("email_template_versions", "channel.email"),
             Map.entry("email_template_files", "channel.email"),

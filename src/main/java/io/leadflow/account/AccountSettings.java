@@ -20,10 +20,12 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
  * @param mqaHandoff      whether an account that becomes a marketing qualified account hands its best contact to
  *                        sales (as an MQL); off, the table still scores accounts
  * @param rescoreEvery    how often a node scores again the accounts whose contacts engaged since
+ * @param ownerOnAccept   whether the rep who accepts the handoff of a contact of an account without owner becomes its
+ *                        owner, so that the account's next MQLs go to them (the {@code sticky} routing rule)
  */
 @ConfigurationProperties("leadflow.accounts")
 record AccountSettings(List<String> freeMailDomains, List<String> extraFreeMailDomains, Integer backfillChunk,
-        Double engagedAt, Boolean mqaHandoff, java.time.Duration rescoreEvery) {
+        Double engagedAt, Boolean mqaHandoff, java.time.Duration rescoreEvery, Boolean ownerOnAccept) {
 
     /** The usual consumer mailboxes, in Europe and beyond. */
     static final List<String> BUILT_IN_FREE_MAIL = List.of("gmail.com", "googlemail.com", "outlook.com",
@@ -49,6 +51,8 @@ record AccountSettings(List<String> freeMailDomains, List<String> extraFreeMailD
             throw new IllegalArgumentException("leadflow.accounts.engaged-at: a number of points above 0, such as 10");
         }
         mqaHandoff = mqaHandoff == null || mqaHandoff;
+        ownerOnAccept = ownerOnAccept == null || ownerOnAccept;
+
         rescoreEvery = rescoreEvery == null ? java.time.Duration.ofSeconds(5) : rescoreEvery;
         if (rescoreEvery.isNegative() || rescoreEvery.isZero()) {
             throw new IllegalArgumentException("leadflow.accounts.rescore-every: a duration such as PT5S");

@@ -55,11 +55,20 @@ public class Accounts implements LeadAccounts {
     /**
      * An account: its first domain and all of them, the {@code account-score} table's last answer (score, whether it
      * is a marketing qualified account and why, null before its first scoring), and the leads in it (ids, oldest
-     * first).
+     * first), and its owner in sales (null before one is set) and who set them ({@code HANDOFF} when accepting a
+     * contact's handoff made them owner).
      */
     public record Account(String id, String name, String domain, List<String> domains, Integer score, boolean mqa,
-            String scoreReason, Instant scoredAt, Instant mqaAt, List<String> contacts, Instant createdAt) {
+            String owner, Instant ownerSince, String ownerSetBy, String scoreReason, Instant scoredAt, Instant mqaAt,
+            List<String> contacts, Instant createdAt) {
     }
+
+    /** The owner of the account a lead belongs to, as routing's {@code sticky} rule asks. */
+    public record Ownership(String accountId, String domain, String owner) {
+    }
+
+    /** Who made an owner: the acceptance of a contact's handoff. */
+    public static final String SET_BY_HANDOFF = "HANDOFF";
 
     private final JdbcClient jdbc;
     private final org.springframework.jdbc.core.JdbcTemplate batch;
@@ -98,17 +107,65 @@ public class Accounts implements LeadAccounts {
 
     public Optional<Account> find(String id) {
         return jdbc.sql("""
-                select id, name, created_at, score, mqa, score_reason, scored_at, mqa_at
+                select id, name, created_at, score, mqa, score_reason, scored_at, mqa_at, owner, owner_since,
+                       owner_set_by
                   from accounts where id = ? and merged_into is null""").param(id)
                 .query((rs, n) -> {
                     Integer score = rs.getObject(4) == null ? null : rs.getInt(4);
                     List<String> domains = domains(id);
                     return new Account(rs.getString(1), rs.getString(2), domains.isEmpty() ? null : domains.get(0),
-                            domains, score, rs.getBoolean(5), rs.getString(6),
+                            domains, score, rs.getBoolean(5), rs.getString(9), instant(rs.getTimestamp(10)),
+                            rs.getString(11), rs.getString(6),
                             instant(rs.getTimestamp(7)), instant(rs.getTimestamp(8)), contacts(id),
                             rs.getTimestamp(3).toInstant());
                 })
                 .optional();
+    }
+
+    /** The owner of the lead's account, when the lead has an account and the account an owner. */
+    public Optional<Ownership> ownerOfLead(String leadId) {
+        return jdbc.sql("""
+                select a.id, a.owner from account_members m join accounts a on a.id = m.account_id
+                 where m.lead_id = ? and a.owner is not null""").param(leadId)
+                .query((rs, n) -> new Ownership(rs.getString(1), null, rs.getString(2))).optional()
+                .map(o -> new Ownership(o.accountId(), firstDomain(o.accountId()), o.owner()));
+    }
+
+    private String firstDomain(String accountId) {
+        List<String> domains = domains(accountId);
+        return domains.isEmpty() ? accountId : domains.get(0);
+    }
+
+    /**
+     * Makes the user the owner of the lead's account when it has none yet: a rep accepting a contact's handoff takes
+     * the account. False when the lead has no account or its account an owner already.
+     */
+    @Transactional
+    public boolean claim(String leadId, String user) {
+        String accountId = accountOf(leadId).orElse(null);
+        if (accountId == null || user == null || !settings.ownerOnAccept()) {
+            return false;
+        }
+        Timestamp now
+ = Timestamp.from(clock.instant());
+        boolean claimed = jdbc.sql("""
+                update accounts set owner = ?, owner_since = ?, owner_set_by = ?, updated_at = ?
+                 where id = ? and owner is null""").params(user, now, SET_BY_HANDOFF, now, accountId).update() == 1;
+        if (claimed) {
+            log.info("Account {} now owned by {}, who accepted the handoff of lead {}", accountId, user, leadId);
+        }
+        return claimed;
+    }
+
+    /** Sets (or with null, clears) the account's owner; the caller has checked that the user is in sales. */
+    @Transactional
+    public Account setOwner(String accountId, String owner, String by) {
+        find(accountId).orElseThrow(() -> new NotFoundException("No account with id " + accountId));
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.sql("update accounts set owner = ?, owner_since = ?, owner_set_by = ?, updated_at = ? where id = ?")
+                .params(owner, owner == null ? null : now, owner == null ? null : by, now, accountId).update();
+        log.info("Account {} owner set to {} by {}", accountId, owner, by);
+        return find(accountId).orElseThrow();
     }
 
     /** The account an account id now stands for: itself, or the one it was merged into. */
@@ -230,6 +287,13 @@ public class Accounts implements LeadAccounts {
                 + " where account_id = ?").params(intoId, by, fromId).update();
         jdbc.sql("update accounts set merged_into = ?, updated_at = ? where id = ?")
                 .params(intoId, Timestamp.from(clock.instant()), fromId).update();
+        // the account merged into keeps its owner; one without takes the other's
+        jdbc.sql("""
+                update accounts set owner = (select f.owner from accounts f where f.id = ?),
+                       owner_since = (select f.owner_since from accounts f where f.id = ?),
+                       owner_set_by = (select f.owner_set_by from accounts f where f.id = ?)
+                 where id = ? and owner is null""").params(fromId, fromId, fromId, intoId).update();
+
         jdbc.sql("update accounts set merged_into = ? where merged_into = ?").params(intoId, fromId).update();
         scoring.due(intoId);
         log.info("Account {} merged into {} by {}", fromId, intoId, by);

@@ -80,6 +80,27 @@ public class BusinessCalendar {
                 : workingTimeBetween(cal, working, from, to);
     }
 
+    /**
+     * Whether the instant falls in the calendar's working hours on a working day, in its zone: what routing asks of a
+     * rep's own calendar at the instant the SLA clock starts.
+     */
+    public boolean isWorkingAt(String calendarId, Instant at) {
+        CalendarSettings.Calendar cal = settings.calendar().get(calendarId);
+        if (cal == null) {
+            throw new IllegalStateException("No business calendar '" + calendarId
+                    + "': configure leadflow.calendar." + calendarId + ".{zone,days,hours}");
+        }
+        ZonedDateTime local = at.atZone(cal.zone());
+        LocalTime time = local.toLocalTime();
+        return workingDays(calendarId, cal).test(local.toLocalDate()) && !time.isBefore(cal.opens())
+                && time.isBefore(cal.closes());
+    }
+
+    /** Whether a calendar of this id is configured. */
+    public boolean exists(String calendarId) {
+        return calendarId != null && settings.calendar().containsKey(calendarId);
+    }
+
     /** Whether a day of this calendar has working time: a working weekday, no configured or public holiday. */
     public boolean isWorkingDay(String calendarId, LocalDate day) {
         CalendarSettings.Calendar cal = settings.calendar().get(calendarId);

@@ -21,17 +21,21 @@ import org.springframework.http.HttpStatus;
 class HandoffController {
 
     /**
-     * @param ladder when each SLA step is due and when it happened (remind, escalate, reassign)
+     * @param ladder  when each SLA step is due and when it happened (remind, escalate, reassign)
+     * @param firstTouch the first call, email or meeting sales logged in the CRM since the handoff; absent before
+     * @param routing why the handoff went to its owner, assignment first, then each reassignment; only in the answer
+     *                about one handoff ({@code GET /api/handoffs/{id}}, an action's)
      */
     record HandoffView(String id, String leadId, String owner, String team, Instant createdAt, Instant dueAt,
             long remainingSeconds, boolean breached, int escalationLevel, Handoff.Status status, String rejectReason,
-            String opportunityId, Instant remindAt, Handoff.Ladder ladder) {
+            String opportunityId, Instant remindAt, Handoff.Ladder ladder, Handoff.FirstTouch firstTouch,
+            List<Routing> routing) {
 
         /** The handoff as every endpoint answers it, its clock read at {@code now}. */
-        static HandoffView of(Handoff h, Instant now) {
+        static HandoffView of(Handoff h, Instant now, List<Routing> routing) {
             return new HandoffView(h.id(), h.leadId(), h.owner(), h.team(), h.createdAt(), h.dueAt(),
                     Duration.between(now, h.dueAt()).toSeconds(), h.breached(now), h.escalationLevel(), h.status(),
-                    h.rejectReason(), h.opportunityId(), h.remindAt(), h.ladder());
+                    h.rejectReason(), h.opportunityId(), h.remindAt(), h.ladder(), h.firstTouch(), routing);
         }
     }
 
@@ -52,7 +56,8 @@ class HandoffController {
 
     @GetMapping
     List<HandoffView> list(@RequestParam(required = false) String status, Authentication user) {
-        return service.list(status).stream().filter(h -> visible(h, user)).map(this::view).toList();
+        return service.list(status).stream().filter(h -> visible(h, user))
+                .map(h -> HandoffView.of(h, clock.instant(), null)).toList();
     }
 
     /** Per team and owner over a period: MQLs received, time to answer, SLA compliance, rejection reasons. */
@@ -101,6 +106,7 @@ class HandoffController {
     }
 
     private HandoffView view(Handoff h) {
-        return HandoffView.of(h, clock.instant());
+        return HandoffView.of(h, clock.instant(), service.routings(h.id()));
     }
+
 }

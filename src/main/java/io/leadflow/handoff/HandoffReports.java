@@ -1,5 +1,6 @@
 package io.leadflow.handoff;
 
+import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +9,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -32,10 +34,39 @@ public class HandoffReports {
      *                               reject), median; null without answers
      * @param slaCompliancePercent   answered by the due date, out of those answered or past due; null when none is
      * @param breached               not answered by the due date (answered late or still waiting)
+     * @param touched                handoffs whose lead sales called, emailed or met (the CRM's first logged activity)
+     * @param medianBusinessMinutesToFirstTouch working minutes on the team's calendar from the handoff to that first
+     *                               touch, median; null without touches
+     * @param opportunities          opportunities the CRM reported for these handoffs (created, won or lost)
+     * @param won                    of those, won
+     * @param pipeline               the amount of all of them, per currency ({@code unknown} when the CRM gave none)
+     * @param wonRevenue             the amount of those won, per currency
      */
     public record Row(String team, String owner, int handoffs, int accepted, int qualified, int rejected,
             int waiting, int breached, Double medianMinutesToAccept, Double slaCompliancePercent,
-            Map<String, Integer> rejectionReasons) {
+            Map<String, Integer> rejectionReasons, int touched, Double medianBusinessMinutesToFirstTouch,
+            int opportunities, int won, Map<String, BigDecimal> pipeline, Map<String, BigDecimal> wonRevenue) {
+    }
+
+    /** What happened after the handoffs: their opportunities, and the working time to a first touch. */
+    interface AfterHandoff {
+
+        AfterHandoff NONE = new AfterHandoff() {
+            @Override
+            public List<Opportunity> opportunities(Handoff h) {
+                return List.of();
+            }
+
+            @Override
+            public Duration toFirstTouch(Handoff h) {
+                return null;
+            }
+        };
+
+        List<Opportunity> opportunities(Handoff h);
+
+        /** Working time from the handoff to its first touch on the team's calendar; null before one. */
+        Duration toFirstTouch(Handoff h);
     }
 
     public record Report(Instant from, Instant to, List<Row> rows, Row total) {
@@ -43,10 +74,14 @@ public class HandoffReports {
 
     private final HandoffRepository handoffs;
     private final Clock clock;
+    private final BusinessCalendar calendar;
+    private final SalesDirectory sales;
 
-    HandoffReports(HandoffRepository handoffs, Clock clock) {
+    HandoffReports(HandoffRepository handoffs, Clock clock, BusinessCalendar calendar, SalesDirectory sales) {
         this.handoffs = handoffs;
         this.clock = clock;
+        this.calendar = calendar;
+        this.sales = sales;
     }
 
     /**
@@ -66,6 +101,26 @@ public class HandoffReports {
         Map<String, List<Handoff>> byOwner = new TreeMap<>();
         Map<String, List<Handoff>> byTeam = new TreeMap<>();
         List<Handoff> all = handoffs.createdBetween(start, end);
+        Map<String, List<Opportunity>> opportunities = new HashMap<>();
+        handoffs.opportunitiesOfHandoffs(all.stream().map(Handoff::id).toList())
+                .forEach(o -> opportunities.computeIfAbsent(o.handoffId(), k -> new ArrayList<>()).add(o));
+        Map<String, String> calendars = new HashMap<>();
+        AfterHandoff after = new AfterHandoff() {
+            @Override
+            public List<Opportunity> opportunities(Handoff h) {
+                return opportunities.getOrDefault(h.id(), List.of());
+            }
+
+            @Override
+            public Duration toFirstTouch(Handoff h) {
+                if (h.firstTouch() == null) {
+                    return null;
+                }
+                String cal = calendars.computeIfAbsent(h.team(), sales::calendar);
+                return cal == null ? Duration.between(h.createdAt(), h.firstTouch().at())
+                        : calendar.workingTime(cal, h.createdAt(), h.firstTouch().at());
+            }
+        };
         for (Handoff h : all) {
             byTeam.computeIfAbsent(h.team(), k -> new ArrayList<>()).add(h);
             byOwner.computeIfAbsent(h.team() + "\n" + (h.owner() == null ? "" : h.owner()), k -> new ArrayList<>())
@@ -73,22 +128,44 @@ public class HandoffReports {
         }
         List<Row> rows = new ArrayList<>();
         byTeam.forEach((team, list) -> {
-            rows.add(row(team, null, list, now));
+            rows.add(row(team, null, list, now, after));
             byOwner.forEach((key, owned) -> {
                 String[] parts = key.split("\n", -1);
                 if (parts[0].equals(team)) {
-                    rows.add(row(team, parts[1].isEmpty() ? "(unassigned)" : parts[1], owned, now));
+                    rows.add(row(team, parts[1].isEmpty() ? "(unassigned)" : parts[1], owned, now, after));
                 }
             });
         });
-        return new Report(start, end, rows, row(null, null, all, now));
+        return new Report(start, end, rows, row(null, null, all, now, after));
     }
 
     static Row row(String team, String owner, List<Handoff> list, Instant now) {
+        return row(team, owner, list, now, AfterHandoff.NONE);
+    }
+
+    static Row row(String team, String owner, List<Handoff> list, Instant now, AfterHandoff after) {
         int accepted = 0, qualified = 0, rejected = 0, waiting = 0, breached = 0, inTime = 0, decided = 0;
+        int opportunities = 0, won = 0;
         List<Long> minutes = new ArrayList<>();
+        List<Long> toTouch = new ArrayList<>();
         Map<String, Integer> reasons = new TreeMap<>();
+        Map<String, BigDecimal> pipeline = new TreeMap<>();
+        Map<String, BigDecimal> wonRevenue = new TreeMap<>();
         for (Handoff h : list) {
+            Duration touch = after.toFirstTouch(h);
+            if (touch != null) {
+                toTouch.add(touch.toMinutes());
+            }
+            for (Opportunity o : after.opportunities(h)) {
+                opportunities++;
+                String currency = o.currency() == null ? "unknown" : o.currency();
+                BigDecimal amount = o.amount() == null ? BigDecimal.ZERO : o.amount();
+                pipeline.merge(currency, amount, BigDecimal::add);
+                if (Opportunity.WON.equals(o.status())) {
+                    won++;
+                    wonRevenue.merge(currency, amount, BigDecimal::add);
+                }
+            }
             Instant answered = h.acceptedAt() != null ? h.acceptedAt() : h.closedAt();
             switch (h.status()) {
                 case ACCEPTED -> accepted++;
@@ -113,7 +190,8 @@ public class HandoffReports {
             }
         }
         return new Row(team, owner, list.size(), accepted, qualified, rejected, waiting, breached, median(minutes),
-                decided == 0 ? null : Math.round(1000.0 * inTime / decided) / 10.0, reasons);
+                decided == 0 ? null : Math.round(1000.0 * inTime / decided) / 10.0, reasons, toTouch.size(),
+                median(toTouch), opportunities, won, pipeline, wonRevenue);
     }
 
     static Double median(List<Long> values) {

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Optional;
 
 import org.springframework.dao.DuplicateKeyException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.PlatformTransactionManager;
@@ -19,11 +22,18 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Repository
 class HandoffRepository {
 
+    private static final TypeReference<List<Routing.Candidate>> CANDIDATES = new TypeReference<>() {
+    };
+    /** Enough for every rep of a few large teams; a longer list is cut, its reason still says who got the lead. */
+    private static final int CANDIDATES_LENGTH = 16000;
+
     private final JdbcClient jdbc;
     private final TransactionTemplate ownTransaction;
+    private final ObjectMapper json;
 
-    HandoffRepository(JdbcClient jdbc, PlatformTransactionManager transactions) {
+    HandoffRepository(JdbcClient jdbc, PlatformTransactionManager transactions, ObjectMapper json) {
         this.jdbc = jdbc;
+        this.json = json;
         this.ownTransaction = new TransactionTemplate(transactions);
         this.ownTransaction.setPropagationBehavior(
                 TransactionDefinition.PROPAGATION_REQUIRES_NEW);
@@ -107,12 +117,130 @@ class HandoffRepository {
                  where id = ? and escalated_at is null and status = 'OPEN'""").params(ts(now), id).update() == 1;
     }
 
-    void reassign(String id, String owner, String previousOwner, Instant now) {
+    void reassign(String id, String team, String owner, String previousOwner, Instant now) {
         jdbc.sql("""
-                update handoffs set owner = ?, previous_owner = ?, reassigned_at = ?,
+                update handoffs set team = ?, owner = ?, previous_owner = ?, reassigned_at = ?,
                        escalation_level = case when escalation_level < 2 then 2 else escalation_level end
-                 where id = ?""").params(owner, previousOwner, ts(now), id).update();
+                 where id = ?""").params(team, owner, previousOwner, ts(now), id).update();
     }
+
+    /** Open handoffs (waiting for sales or accepted) of each of these users, in every team. */
+    Map<String, Integer> openPerOwner(List<String> users) {
+        Map<String, Integer> counts = new HashMap<>();
+        if (users.isEmpty()) {
+            return counts;
+        }
+        jdbc.sql("""
+                select owner, count(*) from handoffs
+                 where status in ('OPEN', 'ACCEPTED', 'CRM_FAILED') and owner in (:users) group by owner""")
+                .param("users", users).query(rs -> {
+                    counts.put(rs.getString(1), rs.getInt(2));
+                });
+        return counts;
+    }
+
+    void insertRouting(String handoffId, Routing r) {
+        String candidates;
+        try {
+            List<Routing.Candidate> kept = r.candidates();
+            candidates = json.writeValueAsString(kept);
+            while (candidates.length() > CANDIDATES_LENGTH && !kept.isEmpty()) {
+                kept = kept.subList(0, kept.size() / 2);
+                candidates = json.writeValueAsString(kept);
+            }
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        jdbc.sql("""
+                insert into handoff_routings (id, handoff_id, step, decided_at, rule, table_team, team,
+                                              fallback_team, fallback_used, owner, reason, clock_starts_at, candidates)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(java.util.UUID.randomUUID().toString(), handoffId, r.step(), ts(r.decidedAt()), r.rule(),
+                        r.tableTeam(), r.team(), r.fallbackTeam(), r.fallbackUsed(), r.owner(), r.reason(), ts(r.clockStartsAt()),
+                        candidates)
+                .update();
+    }
+
+    /** Records the first touch unless one is recorded already; false then. */
+    boolean firstTouch(String id, Instant at, String activity) {
+        return jdbc.sql("""
+                update handoffs set first_touch_at = ?, first_touch_activity = ? where id = ? and first_touch_at is null""")
+                .params(ts(at), activity, id).update() == 1;
+    }
+
+    /**
+     * Creates the opportunity or moves it on: a status already {@code WON} or {@code LOST} stays unless the event
+     * closes it again (a CRM may deliver "created" after "won"); an amount, currency, close date the event leaves
+     * out stay as they were.
+     */
+    void upsertOpportunity(String leadId, String accountId, String handoffId, Opportunity o, String eventId,
+            Instant now) {
+        int updated = jdbc.sql("""
+                update opportunities
+                   set status = case when ? = 'OPEN' then status else ? end,
+                       amount = coalesce(?, amount), currency = coalesce(?, currency),
+                       close_date = coalesce(?, close_date), lost_reason = coalesce(?, lost_reason),
+                       closed_at = case when ? = 'OPEN' then closed_at else ? end,
+                       updated_at = ?, last_event_id = ?
+                 where id = ?""")
+                .params(o.status(), o.status(), o.amount(), o.currency(), date(o.closeDate()), o.lostReason(),
+                        o.status(), ts(o.at()), ts(now), eventId, o.id())
+                .update();
+        if (updated == 0) {
+            jdbc.sql("""
+                    insert into opportunities (id, lead_id, account_id, handoff_id, status, amount, currency, close_date,
+                                               lost_reason, created_at, closed_at, updated_at, last_event_id)
+                    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                    .params(o.id(), leadId, accountId, handoffId, o.status(), o.amount(), o.currency(),
+                            date(o.closeDate()), o.lostReason(), ts(o.at()),
+                            "OPEN".equals(o.status()) ? null : ts(o.at()), ts(now), eventId)
+                    .update();
+        }
+    }
+
+    List<Opportunity> opportunitiesOfHandoffs(List<String> handoffIds) {
+        if (handoffIds.isEmpty()) {
+            return List.of();
+        }
+        return jdbc.sql("select * from opportunities where handoff_id in (:ids)").param("ids", handoffIds)
+                .query(HandoffRepository::opportunity).list();
+    }
+
+    List<Opportunity> opportunitiesOfLead(String leadId) {
+        return jdbc.sql("select * from opportunities where lead_id = ? order by created_at").param(leadId)
+                .query(HandoffRepository::opportunity).list();
+    }
+
+    private static Opportunity opportunity(ResultSet rs, int n) throws SQLException {
+        java.sql.Date close = rs.getDate("close_date");
+        return new Opportunity(rs.getString("id"), rs.getString("handoff_id"), rs.getString("status"),
+                rs.getBigDecimal("amount"), rs.getString("currency"), close == null ? null : close.toLocalDate(),
+                rs.getString("lost_reason"), at(rs, "created_at"), at(rs, "closed_at"));
+    }
+
+    private static java.sql.Date date(java.time.LocalDate d) {
+        return d == null ? null : java.sql.Date.valueOf(d);
+    }
+
+    /** How the handoff was routed, assignment first. */
+    List<Routing> routings(String handoffId) {
+        return jdbc.sql("""
+                select step, decided_at, rule, table_team, team, fallback_team, fallback_used, owner, reason, clock_starts_at,
+                       candidates
+                  from handoff_routings where handoff_id = ? order by decided_at, step""").param(handoffId)
+                .query((rs, n) -> {
+                    List<Routing.Candidate> candidates;
+                    try {
+                        candidates = json.readValue(rs.getString("candidates"), CANDIDATES);
+                    } catch (JsonProcessingException e) {
+                        throw new IllegalStateException("Routing of handoff " + handoffId + " unreadable", e);
+                    }
+                    return new Routing(rs.getString("step"), at(rs, "decided_at"), rs.getString("rule"),
+                            rs.getString("table_team"), rs.getString("team"), rs.getString("fallback_team"), rs.getBoolean("fallback_used"),
+                            rs.getString("owner"), rs.getString("reason"), at(rs, "clock_starts_at"), candidates);
+                }).list();
+    }
+
 
     /** Handoffs created in [from, to), for reports. */
     List<Handoff> createdBetween(Instant from, Instant to) {
@@ -156,6 +284,8 @@ class HandoffRepository {
                 at(rs, "accepted_at"), at(rs, "closed_at"), rs.getString("reject_reason"),
                 rs.getString("opportunity_id"), new Handoff.Ladder(at(rs, "escalate_at"), at(rs, "reassign_at"),
                         at(rs, "reminded_at"), at(rs, "escalated_at"), at(rs, "reassigned_at"),
-                        rs.getString("previous_owner")));
+                        rs.getString("previous_owner")),
+                at(rs, "first_touch_at") == null ? null
+                        : new Handoff.FirstTouch(at(rs, "first_touch_at"), rs.getString("first_touch_activity")));
     }
 }

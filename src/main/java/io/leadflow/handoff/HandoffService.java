@@ -19,7 +19,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 
+import io.leadflow.account.Accounts;
 import io.leadflow.channel.email.EmailOutbox;
+
 import io.leadflow.channel.email.MailTemplates;
 import io.leadflow.handoff.Handoff.Status;
 import io.leadflow.lead.Lead;
@@ -64,10 +66,14 @@ public class HandoffService {
     private final Counter breaches;
     private final EmailOutbox outbox;
     private final LeadflowSettings leadflow;
+    private final Router router;
+    private final Accounts accounts;
 
     HandoffService(HandoffRepository handoffs, Leads leads, DecisionEvaluator decisions, SalesDirectory sales,
             BusinessCalendar calendar, HandoffTasks tasks, Clock clock, MeterRegistry registry, EmailOutbox outbox,
-            LeadflowSettings leadflow) {
+            LeadflowSettings leadflow, Router router, Accounts accounts) {
+        this.router = router;
+        this.accounts = accounts;
         this.outbox = outbox;
         this.leadflow = leadflow;
         this.handoffs = handoffs;
@@ -83,7 +89,7 @@ public class HandoffService {
                 .description("Handoffs waiting for sales").register(registry);
     }
 
-    /** Assigns the lead and starts its SLA clock. */
+    /** Assigns the lead (the lead-assignment table, then {@link Router}) and starts its SLA clock. */
     @Transactional
     public Opened open(String leadId) {
         Lead lead = leads.get(leadId);
@@ -92,33 +98,50 @@ public class HandoffService {
         in.put("companySize", lead.companySize());
         in.put("industry", lead.industry());
         var assignment = decisions.evaluate(ModelKeys.DECISION_ASSIGNMENT, in);
-        String team = (String) assignment.value("team");
-        if (team == null || team.isBlank()) {
+        String tableTeam = (String) assignment.value("team");
+        if (tableTeam == null || tableTeam.isBlank()) {
             throw new IllegalStateException("The lead-assignment table gave no team for lead " + leadId
                     + ": add a catch-all rule");
         }
-        requireTeam(team);
-        String teamCalendar = sales.calendar(team);
-        String owner = (String) assignment.value("owner");
-        if (owner == null || owner.isBlank()) {
-            owner = nextRep(team, null);
+        requireTeam(tableTeam);
+        RoutingRule rule;
+        try {
+            rule = RoutingRule.parse(text(assignment.value("rule")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("The lead-assignment table's rule for lead " + leadId + ": "
+                    + e.getMessage(), e);
         }
+        Instant now = clock.instant();
+        Routing routing = router.assign(leadId, new Router.Ask(tableTeam, text(assignment.value("owner")), rule,
+                text(assignment.value("fallbackTeam"))), now).at(now);
+        String team = routing.team();
+        String teamCalendar = sales.calendar(team);
+        String owner = routing.owner();
         Map<String, Object> slaIn = new HashMap<>();
         slaIn.put("grade", lead.grade());
         slaIn.put("team", team);
         var sla = decisions.evaluate(ModelKeys.DECISION_SALES_SLA, slaIn);
-        Instant now = clock.instant();
         Instant dueAt = calendar.add(teamCalendar, now, (String) sla.value("acceptWithin"));
         Instant remindAt = step(teamCalendar, now, sla.value("remindAfter"));
         Instant escalateAt = step(teamCalendar, now, sla.value("escalateAfter"));
         Instant reassignAt = step(teamCalendar, now, sla.value("reassignAfter"));
         Handoff h = new Handoff(UUID.randomUUID().toString(), leadId, team, owner, lead.grade(), Status.OPEN, now,
                 dueAt, remindAt, null, 0, null, null, null, null,
-                new Handoff.Ladder(escalateAt, reassignAt, null, null, null, null));
+                new Handoff.Ladder(escalateAt, reassignAt, null, null, null, null), null);
         handoffs.insert(h);
+        handoffs.insertRouting(h.id(), routing);
         leads.assign(leadId, team, owner, now);
-        log.info("Lead {} handed to team {} (owner {}), due {}", leadId, team, owner, dueAt);
+        log.info("Lead {} handed to team {} (owner {}: {}), due {}", leadId, team, owner, routing.reason(), dueAt);
         return new Opened(h.id(), team, owner, dueAt, remindAt, escalateAt, reassignAt);
+    }
+
+    private static String text(Object value) {
+        return value == null || value.toString().isBlank() ? null : value.toString().trim();
+    }
+
+    /** How the handoff was routed: its assignment, then each reassignment. */
+    public List<Routing> routings(String handoffId) {
+        return handoffs.routings(handoffId);
     }
 
     /**
@@ -139,27 +162,6 @@ public class HandoffService {
                 : calendar.add(teamCalendar, from, offset.toString());
     }
 
-    /**
-     * The next rep of the team in turn, skipping people marked away and {@code notThisOne}; null when nobody is
-     * available (the team's queue in Tasklist still shows the task). The shared cursor keeps turns fair across
-     * nodes and restarts.
-     */
-    private String nextRep(String team, String notThisOne) {
-        List<String> reps = sales.reps(team);
-        if (reps.isEmpty()) {
-            log.warn("Team {} has no reps (members of its Camunda group who are also in {}): the handoff waits in "
-                    + "the team's queue", team, SalesDirectory.REP_ROLE);
-            return null;
-        }
-        for (int tries = 0; tries < reps.size(); tries++) {
-            String rep = reps.get(handoffs.nextIndex(team) % reps.size());
-            if (!sales.away(rep) && !rep.equals(notThisOne)) {
-                return rep;
-            }
-        }
-        log.warn("Nobody of team {} is available (all away): the handoff waits in the team's queue", team);
-        return null;
-    }
 
     /** SLA step 1: reminds the owner that the lead waits. False when the handoff moved on meanwhile. */
     @Transactional
@@ -186,8 +188,8 @@ public class HandoffService {
     }
 
     /**
-     * SLA step 3: gives the lead to the next available rep of the team. The SLA clock keeps running from the
-     * handoff's creation (docs/api.md §6).
+     * SLA step 3: gives the lead to the next available rep of the team (or of the fallback team), by the rule it was
+     * assigned with. The SLA clock keeps running from the handoff's creation (docs/api.md §6).
      *
      * @return the new owner, or empty when the handoff moved on or nobody else is available
      */
@@ -197,14 +199,19 @@ public class HandoffService {
         if (h.status() != Status.OPEN || h.ladder().reassignedAt() != null) {
             return Optional.empty();
         }
-        String next = nextRep(h.team(), h.owner());
+        Instant now = clock.instant();
+        Optional<Routing> assigned = handoffs.routings(id).stream().filter(r -> r.step().equals(Routing.ASSIGN))
+                .findFirst();
+        Routing routing = router.reassign(h, assigned, now).at(now);
+        handoffs.insertRouting(id, routing);
+        String next = routing.owner();
         if (next == null) {
+            log.warn("Handoff {} not reassigned: {}", id, routing.reason());
             return Optional.empty();
         }
-        Instant now = clock.instant();
-        handoffs.reassign(id, next, h.owner(), now);
-        leads.assign(h.leadId(), h.team(), next, now);
-        log.warn("Handoff {} reassigned from {} to {}", id, h.owner(), next);
+        handoffs.reassign(id, routing.team(), next, h.owner(), now);
+        leads.assign(h.leadId(), routing.team(), next, now);
+        log.warn("Handoff {} reassigned from {} to {}: {}", id, h.owner(), next, routing.reason());
         notify(get(id), next, "reassign", MailTemplates.SLA_REASSIGNED);
         return Optional.of(next);
     }
@@ -309,10 +316,12 @@ public class HandoffService {
             case accept -> {
                 handoffs.update(id, Status.ACCEPTED, now, null, null, null);
                 leads.acceptBySales(h.leadId(), now);
+                accounts.claim(h.leadId(), h.owner());
             }
             case qualify -> {
                 handoffs.update(id, Status.QUALIFIED, now, now, null, opportunityId);
                 leads.convert(h.leadId(), now);
+                accounts.claim(h.leadId(), h.owner());
             }
             case reject -> {
                 if (reason == null || !REJECT_REASONS.contains(reason)) {
@@ -323,6 +332,34 @@ public class HandoffService {
             }
         }
         log.info("Handoff {} of lead {}: {}", id, h.leadId(), action);
+    }
+
+    /**
+     * An opportunity the CRM reported for the lead (created, won, lost), kept with the lead, the lead's account now
+     * and the handoff it came from; a repeated report moves it on, never back ({@link HandoffRepository}).
+     */
+    @Transactional
+    public void recordOpportunity(String leadId, Opportunity o, String eventId) {
+        handoffs.upsertOpportunity(leadId, accounts.accountOf(leadId).orElse(null), o.handoffId(), o, eventId,
+                clock.instant());
+    }
+
+    /**
+     * The first call, email or meeting sales logged for the lead stops its latest handoff's "time to first touch";
+     * one logged before the handoff counts from the handoff. False when there is no handoff or it was touched already.
+     */
+    @Transactional
+    public boolean recordFirstTouch(String leadId, String activity, Instant at) {
+        Handoff h = handoffs.latestForLead(leadId).orElse(null);
+        if (h == null) {
+            return false;
+        }
+        return handoffs.firstTouch(h.id(), at.isBefore(h.createdAt()) ? h.createdAt() : at, activity);
+    }
+
+    /** The opportunities the CRM reported for the lead, oldest first. */
+    public List<Opportunity> opportunities(String leadId) {
+        return handoffs.opportunitiesOfLead(leadId);
     }
 
     @Transactional

@@ -116,7 +116,7 @@ class MyLeads {
     private MyLead row(Handoff h, String teamCalendar, Instant now) {
         Lead lead = leads.find(h.leadId()).orElse(null);
         Duration left = calendar.workingTime(teamCalendar, now, h.dueAt());
-        return new MyLead(HandoffController.HandoffView.of(h, now), facts(h.leadId(), lead), whyMql(lead),
+        return new MyLead(HandoffController.HandoffView.of(h, now, null), facts(h.leadId(), lead), whyMql(lead),
                 left.toSeconds(), inWords(left), teamCalendar, tasks.taskId(h.id()).orElse(null));
     }
 

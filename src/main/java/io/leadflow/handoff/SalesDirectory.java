@@ -38,6 +38,29 @@ public interface SalesDirectory {
     String calendar(String team);
 
     /**
+     * How routing treats the rep: {@link #setRouting} when set, else {@code leadflow.sales.reps.<user>.{weight,
+     * capacity,calendar}}, else weight 1, no capacity and the team's calendar.
+     */
+    RepRouting routing(String user);
+
+    /**
+     * Sets the rep's weight, capacity and calendar (Camunda Admin has no field for them).
+     *
+     * @throws io.leadflow.platform.NotFoundException when there is no such user
+     */
+    void setRouting(String user, RepRouting routing);
+
+    /**
+     * @param weight   the rep's share in a team routed {@code weighted}, at least 1
+     * @param capacity the most open handoffs the rep takes before routing passes them by; null for no limit
+     * @param calendar the business calendar of the rep's working hours; null for the team's
+     */
+    record RepRouting(int weight, Integer capacity, String calendar) {
+
+        public static final RepRouting DEFAULT = new RepRouting(1, null, null);
+    }
+
+    /**
      * Marks a user away (skipped by round robin and reassignment) or back.
      *
      * @throws io.leadflow.platform.NotFoundException when there is no such user

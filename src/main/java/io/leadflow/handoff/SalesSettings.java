@@ -22,10 +22,16 @@ public record SalesSettings(Map<String, Team> teams, Map<String, Rep> reps) {
      * A person of sales ({@code leadflow.sales.reps.<user id>}).
      *
      * @param email where SLA reminders, escalations and reassignments reach them while their Camunda user has none
-     * @param away  skipped by round robin and reassignment (holidays, sick leave) while true and not set otherwise
-     *              through {@code PUT /api/sales/reps/{user}/away}
+     * @param away     skipped by routing and reassignment (holidays, sick leave) while true and not set otherwise
+     *                 through {@code PUT /api/sales/reps/{user}/away}
+     * @param weight   the rep's share in a team routed {@code weighted} (default 1): a rep of weight 2 takes two leads
+     *                 for each one of a rep of weight 1
+     * @param capacity at most this many open handoffs (waiting for sales or accepted) before routing passes the rep
+     *                 by; unlimited when not set
+     * @param calendar the business calendar of the rep's own working hours and zone ({@code leadflow.calendar.<id>});
+     *                 routing passes the rep by outside them. The team's calendar when not set
      */
-    public record Rep(String email, boolean away) {
+    public record Rep(String email, boolean away, Integer weight, Integer capacity, String calendar) {
     }
 
     public SalesSettings {
@@ -36,6 +42,16 @@ public record SalesSettings(Map<String, Team> teams, Map<String, Rep> reps) {
     public boolean away(String user) {
         Rep rep = user == null ? null : reps.get(user);
         return rep != null && rep.away();
+    }
+
+    /** The configured routing of a sales user: weight 1, no capacity, the team's calendar unless configured. */
+    public SalesDirectory.RepRouting routing(String user) {
+        Rep rep = user == null ? null : reps.get(user);
+        if (rep == null) {
+            return SalesDirectory.RepRouting.DEFAULT;
+        }
+        return new SalesDirectory.RepRouting(rep.weight() == null ? 1 : rep.weight(), rep.capacity(),
+                rep.calendar() == null || rep.calendar().isBlank() ? null : rep.calendar());
     }
 
     /** The configured address of a sales user, or null when none is configured. */

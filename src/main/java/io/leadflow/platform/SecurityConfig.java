@@ -168,11 +168,16 @@ public class SecurityConfig {
                         .requestMatchers(get("/my-leads")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         // a rep may mark only themself away: SalesTeamsController checks whom
                         .requestMatchers(put("/api/sales/reps/*/away")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
-                        .requestMatchers(get("/api/sales/teams")).hasAnyRole(SALES_MANAGER, ADMIN)
+                        .requestMatchers(get("/api/sales/teams"), put("/api/sales/reps/*/routing"))
+                        .hasAnyRole(SALES_MANAGER, ADMIN)
+                        // an account's owner in sales: new MQLs of the account go to them (sticky routing)
+                        .requestMatchers(put("/api/accounts/*/owner")).hasAnyRole(SALES_MANAGER, ADMIN)
+
                         // accounts: marketers move leads and merge accounts; everyone who reads leads reads them
                         .requestMatchers(post("/api/accounts/*/contacts"), delete("/api/accounts/*/contacts/*"),
                                 post("/api/accounts/*/merge")).hasAnyRole(MARKETER, ADMIN)
-                        .requestMatchers(get("/api/accounts"), get("/api/accounts/*"), get("/api/accounts/*/score"))
+                        .requestMatchers(get("/api/accounts"), get("/api/accounts/*"), get("/api/accounts/*/score"),
+                                get("/api/accounts/*/overview"), get("/accounts/*"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(get("/api/leads"), get("/api/leads/**"), get("/leads"), get("/leads/*"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)

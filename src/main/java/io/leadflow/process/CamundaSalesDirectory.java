@@ -26,6 +26,11 @@ import io.leadflow.platform.NotFoundException;
 class CamundaSalesDirectory implements SalesDirectory, StaffAddresses {
 
     static final String AWAY = "away";
+    static final String WEIGHT = "routing.weight";
+    static final String CAPACITY = "routing.capacity";
+    static final String CALENDAR = "routing.calendar";
+    /** Written with the three above, so that "no capacity" set through the API overrides a configured one. */
+    static final String ROUTING_SET = "routing.set";
 
     private final IdentityService identity;
     private final SalesSettings sales;
@@ -104,6 +109,30 @@ class CamundaSalesDirectory implements SalesDirectory, StaffAddresses {
         SalesSettings.Team configured = sales.teams().get(team);
         return configured != null && configured.calendar() != null && !configured.calendar().isBlank()
                 ? configured.calendar() : calendars.defaultCalendar();
+    }
+
+    @Override
+    public RepRouting routing(String user) {
+        if (user == null || identity.getUserInfo(user, ROUTING_SET) == null) {
+            return sales.routing(user);
+        }
+        String weight = identity.getUserInfo(user, WEIGHT);
+        String capacity = identity.getUserInfo(user, CAPACITY);
+        String calendar = identity.getUserInfo(user, CALENDAR);
+        return new RepRouting(weight == null || weight.isBlank() ? 1 : Integer.parseInt(weight.trim()),
+                capacity == null || capacity.isBlank() ? null : Integer.valueOf(capacity.trim()),
+                calendar == null || calendar.isBlank() ? null : calendar.trim());
+    }
+
+    @Override
+    public void setRouting(String user, RepRouting routing) {
+        if (user == null || identity.createUserQuery().userId(user).count() == 0) {
+            throw new NotFoundException("No user " + user + ": add them in Camunda Admin (Users) first");
+        }
+        identity.setUserInfo(user, WEIGHT, Integer.toString(routing.weight()));
+        identity.setUserInfo(user, CAPACITY, routing.capacity() == null ? "" : routing.capacity().toString());
+        identity.setUserInfo(user, CALENDAR, routing.calendar() == null ? "" : routing.calendar());
+        identity.setUserInfo(user, ROUTING_SET, "true");
     }
 
     @Override

@@ -31,6 +31,7 @@ import org.camunda.bpm.model.dmn.instance.Text;
 import org.springframework.stereotype.Component;
 
 import io.leadflow.handoff.BusinessCalendar;
+import io.leadflow.handoff.RoutingRule;
 import io.leadflow.handoff.SalesDirectory;
 import io.leadflow.platform.ModelKeys;
 
@@ -40,8 +41,9 @@ import io.leadflow.platform.ModelKeys;
  * <ul>
  * <li>{@code sales-sla}: every duration is a business duration in quotes ({@code "PT4H"}, {@code "P2D"}), the
  * acceptance deadline is always given, and on each team's calendar remind &lt; escalate &lt; reassign &le; due;</li>
- * <li>{@code lead-assignment}: every team it can choose exists (a Camunda group of type SALES_TEAM), and a last rule
- * matches every lead;</li>
+ * <li>{@code lead-assignment}: every team and fallback team it can choose exists (a Camunda group of type
+ * SALES_TEAM), every routing rule it gives is made of known words ({@link RoutingRule}), and a last rule matches
+ * every lead;</li>
  * <li>{@code nurture-track}: every track it can choose has its flow in the {@code nurture} journey (the table's
  * catch-all track may take the gateway's default flow), checked from either side when one of them is saved.</li>
  * </ul>
@@ -225,24 +227,37 @@ class DecisionContracts {
 
     private List<ModelLinter.Problem> assignment(String file, DecisionTable table) {
         List<ModelLinter.Problem> problems = new ArrayList<>();
-        int team = outputNames(table).indexOf("team");
+        List<String> outputs = outputNames(table);
+        int team = outputs.indexOf("team");
+        int fallback = outputs.indexOf("fallbackTeam");
+        int routingRule = outputs.indexOf("rule");
         Set<String> teams = sales.teams();
         boolean catchAll = false;
         for (Rule rule : table.getRules()) {
             catchAll |= isCatchAll(rule);
-            if (team < 0 || team >= rule.getOutputEntries().size()) {
-                continue;
+            List<OutputEntry> entries = List.copyOf(rule.getOutputEntries());
+            if (team >= 0 && team < entries.size()) {
+                String text = text(entries.get(team).getText());
+                if (text.isEmpty()) {
+                    problems.add(new ModelLinter.Problem(file, describe(rule), "chooses no team: every rule names one"));
+                } else {
+                    unknownTeam(file, rule, "chooses team ", text, teams).ifPresent(problems::add);
+                }
             }
-            String text = text(List.copyOf(rule.getOutputEntries()).get(team).getText());
-            Matcher literal = STRING_LITERAL.matcher(text);
-            if (text.isEmpty()) {
-                problems.add(new ModelLinter.Problem(file, describe(rule), "chooses no team: every rule names one"));
-            } else if (literal.matches() && !teams.contains(literal.group(1))) {
-                problems.add(new ModelLinter.Problem(file, describe(rule), "chooses team " + text
-                        + ", which does not exist: use one of " + List.copyOf(teams) + ", or add the team in "
-                        + "Camunda Admin (Groups: a new group '" + literal.group(1) + "' of type "
-                        + SalesDirectory.TEAM_GROUP_TYPE + ", then its reps as members) and save again; "
-                        + "leadflow.sales.teams." + literal.group(1) + " adds it only at the next start"));
+            if (fallback >= 0 && fallback < entries.size() && !text(entries.get(fallback).getText()).isEmpty()) {
+                unknownTeam(file, rule, "falls back to team ", text(entries.get(fallback).getText()), teams)
+                        .ifPresent(problems::add);
+            }
+            if (routingRule >= 0 && routingRule < entries.size()) {
+                Matcher literal = STRING_LITERAL.matcher(text(entries.get(routingRule).getText()));
+                if (literal.matches()) {
+                    try {
+                        RoutingRule.parse(literal.group(1));
+                    } catch (IllegalArgumentException e) {
+                        problems.add(new ModelLinter.Problem(file, describe(rule), "has rule "
+                                + literal.group() + ": " + e.getMessage()));
+                    }
+                }
             }
         }
         if (!catchAll) {
@@ -253,8 +268,22 @@ class DecisionContracts {
         return problems;
     }
 
+    private static Optional<ModelLinter.Problem> unknownTeam(String file, Rule rule, String what, String text,
+            Set<String> teams) {
+        Matcher literal = STRING_LITERAL.matcher(text);
+        if (!literal.matches() || teams.contains(literal.group(1))) {
+            return Optional.empty();
+        }
+        return Optional.of(new ModelLinter.Problem(file, describe(rule), what + text
+                + ", which does not exist: use one of " + List.copyOf(teams) + ", or add the team in "
+                + "Camunda Admin (Groups: a new group '" + literal.group(1) + "' of type "
+                + SalesDirectory.TEAM_GROUP_TYPE + ", then its reps as members) and save again; "
+                + "leadflow.sales.teams." + literal.group(1) + " adds it only at the next start"));
+    }
+
     /**
-     * A table saved: every track it can choose has a flow taking it in the journey, except the catch-all rule's,
+     * A table saved: every track it can choose
+ has a flow taking it in the journey, except the catch-all rule's,
      * which may take the gateway's default flow (a misspelt or new track would otherwise go there unnoticed). A
      * journey saved: no lead on a track the table chooses is left without a way on, which would be an incident; a
      * track with no flow of its own may take a default flow, as journeys that branch on fewer tracks do.

@@ -215,8 +215,14 @@ public class LeadTimelines {
         List<Entry> out = new ArrayList<>();
         jdbc.sql("""
                 select team, owner, status, created_at, due_at, accepted_at, closed_at, breached_at, reject_reason,
-                       opportunity_id
+                       opportunity_id, first_touch_at, first_touch_activity
                   from handoffs where lead_id = ?""").param(leadId).query((rs, i) -> {
+                    if (rs.getTimestamp("first_touch_at") != null) {
+                        String activity = rs.getString("first_touch_activity");
+                        out.add(Entry.of(rs.getTimestamp("first_touch_at").toInstant(), "HANDOFF",
+                                "First touch by sales: " + (activity == null ? "activity"
+                                        : activity.toLowerCase(Locale.ROOT)), "logged in the CRM"));
+                    }
                     String who = rs.getString("owner") == null ? "team " + rs.getString("team")
                             : rs.getString("owner") + " (team " + rs.getString("team") + ")";
                     out.add(Entry.of(rs.getTimestamp("created_at").toInstant(), "HANDOFF", "Handed to sales: " + who,
@@ -239,10 +245,42 @@ public class LeadTimelines {
                     }
                     return null;
                 }).list();
+        jdbc.sql("""
+                select r.step, r.decided_at, r.owner, r.team, r.reason, r.fallback_used from handoff_routings r
+                  join handoffs h on h.id = r.handoff_id where h.lead_id = ? order by r.decided_at""").param(leadId)
+                .query((rs, i) -> {
+                    boolean reassign = "REASSIGN".equals(rs.getString("step"));
+                    String owner = rs.getString("owner");
+                    String title = owner == null
+                            ? (reassign ? "Not reassigned: nobody available" : "Routed to the team's queue")
+                            : (reassign ? "Reassigned to " : "Routed to ") + owner + " (team " + rs.getString("team")
+                                    + (rs.getBoolean("fallback_used") ? ", fallback" : "") + ")";
+                    out.add(Entry.of(rs.getTimestamp("decided_at").toInstant(), "ROUTING", title,
+                            rs.getString("reason")));
+                    return null;
+                }).list();
+        jdbc.sql("""
+                select id, status, amount, currency, close_date, created_at, closed_at from opportunities
+                 where lead_id = ?""").param(leadId).query((rs, i) -> {
+                    String value = rs.getBigDecimal("amount") == null ? null
+                            : rs.getBigDecimal("amount").toPlainString() + " " + (rs.getString("currency") == null ? ""
+                                    : rs.getString("currency"));
+                    String close = rs.getDate("close_date") == null ? null
+                            : "close date " + rs.getDate("close_date").toLocalDate();
+                    out.add(Entry.of(rs.getTimestamp("created_at").toInstant(), "OPPORTUNITY",
+                            "Opportunity " + rs.getString("id") + " in the CRM", join(value, close)));
+                    if (rs.getTimestamp("closed_at") != null) {
+                        out.add(Entry.of(rs.getTimestamp("closed_at").toInstant(), "OPPORTUNITY",
+                                "Opportunity " + rs.getString("id") + " " + rs.getString("status").toLowerCase(
+                                        Locale.ROOT), value));
+                    }
+                    return null;
+                }).list();
         return out;
     }
 
-    /** The CRM pushes that failed, and when a failed one went through in the end. */
+    /** The CRM pushes that failed
+, and when a failed one went through in the end. */
     private List<Entry> crmEntries(String leadId) {
         List<Entry> out = new ArrayList<>();
         jdbc.sql("""

@@ -22,7 +22,7 @@ class AccountDomainsTests {
 
     @Test
     void knowsAFreeMailAddressAlsoAtAProvidersSubdomain() {
-        Set<String> freeMail = new AccountSettings(null, java.util.List.of("Univ-Example.EDU"), null, null, null, null).freeMail();
+        Set<String> freeMail = new AccountSettings(null, java.util.List.of("Univ-Example.EDU"), null, null, null, null, null).freeMail();
 
         assertThat(AccountDomains.isFreeMail("gmail.com", freeMail)).isTrue();
         assertThat(AccountDomains.isFreeMail("orange.fr", freeMail)).isTrue();

@@ -23,6 +23,7 @@ import io.leadflow.support.ServiceTestBase;
  */
 @Tag(OwnContext.TAG)
 @TestPropertySource(properties = {"leadflow.accounts.mqa-handoff=true", "leadflow.accounts.rescore-every=PT0.2S",
+        "leadflow.accounts.owner-on-accept=true",
         "camunda.bpm.generate-unique-process-engine-name=true"})
 class AccountScoringTests extends ServiceTestBase {
 
@@ -56,6 +57,29 @@ class AccountScoringTests extends ServiceTestBase {
                 .findParents("leadId").stream().anyMatch(h -> h.path("leadId").asText().equals(vp)));
         assertThat(read(get("/api/leads/" + manager, "demo")).path("stage").asText()).isEqualTo("NURTURE");
         assertThat(read(get("/api/leads/" + quiet, "demo")).path("stage").asText()).isEqualTo("NURTURE");
+    }
+
+    @Test
+    void theRepWhoAcceptsAContactsHandoffOwnsTheAccountAndGetsItsNextMql() {
+        String owned = "o" + UUID.randomUUID().toString().substring(0, 8) + "-corp.io";
+        JsonNode first = handoffOfAnMql("ola", Map.of("email", "ola@" + owned));
+        String owner = first.path("owner").asText();
+        String accountId = read(get("/api/accounts?domain=" + owned, "demo")).get(0).path("id").asText();
+        assertThat(read(get("/api/accounts/" + accountId, "demo")).path("owner").isMissingNode())
+                .as("no owner before sales accepts").isTrue();
+
+        // the handoff waits for sales once its CRM push is through: until then the API answers 409, try again
+        await().atMost(Duration.ofSeconds(30)).until(() -> postJson("/api/handoffs/" + first.path("id").asText()
+                + "/accept", owner, Map.of()).getStatusCode().is2xxSuccessful());
+
+        JsonNode account = await().atMost(Duration.ofSeconds(30)).until(
+                () -> read(get("/api/accounts/" + accountId, "demo")), a -> a.path("owner").asText().equals(owner));
+        assertThat(account.path("ownerSetBy").asText()).isEqualTo("HANDOFF");
+        // round robin would give the next lead to the other rep of the team: the account keeps its owner
+        JsonNode second = handoffOfAnMql("per", Map.of("email", "per@" + owned));
+        assertThat(second.path("owner").asText()).isEqualTo(owner);
+        JsonNode why = read(get("/api/handoffs/" + second.path("id").asText(), "demo")).path("routing").get(0);
+        assertThat(why.path("reason").asText()).isEqualTo(owner + " owns account " + owned + " (sticky)");
     }
 
     /** Captured from the newsletter form at this address and confirmed through the emailed link; its lead id. */

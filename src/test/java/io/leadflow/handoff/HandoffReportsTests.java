@@ -43,6 +43,51 @@ class HandoffReportsTests {
     }
 
     @Test
+    void addsUpPipelineAndWonRevenuePerCurrencyAndTheMedianWorkingTimeToFirstTouch() {
+        Handoff a = handoff(Status.QUALIFIED, 30, 90, null);
+        Handoff b = handoff(Status.QUALIFIED, 20, 60, null);
+        Handoff c = handoff(Status.ACCEPTED, 10, null, null);
+        Handoff d = handoff(Status.OPEN, null, null, null);
+        Map<Handoff, List<Opportunity>> opportunities = Map.of(
+                a, List.of(opportunity(a, "WON", "15000.00", "EUR"), opportunity(a, "LOST", "5000", "EUR")),
+                b, List.of(opportunity(b, "WON", "2500.50", "EUR"), opportunity(b, "OPEN", "8000", "USD")),
+                c, List.of(opportunity(c, "OPEN", null, null)));
+        // working minutes to the first call: 45, 15 and 120; d not touched yet
+        Map<Handoff, Duration> touches = Map.of(a, Duration.ofMinutes(45), b, Duration.ofMinutes(15),
+                c, Duration.ofMinutes(120));
+        HandoffReports.AfterHandoff after = new HandoffReports.AfterHandoff() {
+            @Override
+            public List<Opportunity> opportunities(Handoff h) {
+                return opportunities.getOrDefault(h, List.of());
+            }
+
+            @Override
+            public Duration toFirstTouch(Handoff h) {
+                return touches.get(h);
+            }
+        };
+
+        HandoffReports.Row row = HandoffReports.row("enterprise", "alice", List.of(a, b, c, d), NOW, after);
+
+        assertThat(row.touched()).isEqualTo(3);
+        assertThat(row.medianBusinessMinutesToFirstTouch()).as("median of 15, 45, 120").isEqualTo(45.0);
+        assertThat(row.opportunities()).isEqualTo(5);
+        assertThat(row.won()).isEqualTo(2);
+        assertThat(row.pipeline()).as("won, lost and open together; no amount counts 0")
+                .containsOnlyKeys("EUR", "USD", "unknown");
+        assertThat(row.pipeline().get("EUR")).isEqualByComparingTo("22500.50");
+        assertThat(row.pipeline().get("USD")).isEqualByComparingTo("8000");
+        assertThat(row.pipeline().get("unknown")).isEqualByComparingTo("0");
+        assertThat(row.wonRevenue()).containsOnlyKeys("EUR");
+        assertThat(row.wonRevenue().get("EUR")).isEqualByComparingTo("17500.50");
+    }
+
+    private static Opportunity opportunity(Handoff h, String status, String amount, String currency) {
+        return new Opportunity("o-" + Math.random(), h.id(), status, amount == null ? null : new java.math.BigDecimal(amount),
+                currency, null, null, T0, "OPEN".equals(status) ? null : NOW);
+    }
+
+    @Test
     void answersWithoutNumbersForAnEmptyPeriod() {
         HandoffReports.Row row = HandoffReports.row("smb", null, List.of(), NOW);
 
@@ -63,7 +108,8 @@ class HandoffReportsTests {
 
     @Test
     void refusesAPeriodThatIsBackwardsTooLongOrUnreadableNamingTheField() {
-        HandoffReports reports = new HandoffReports(null, java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC));
+        HandoffReports reports = new HandoffReports(null, java.time.Clock.fixed(NOW, java.time.ZoneOffset.UTC), null,
+                null);
 
         assertThatThrownBy(() -> reports.report("2026-11-30", "2026-11-01")).isInstanceOf(InvalidInputException.class)
                 .satisfies(e -> assertThat(((InvalidInputException) e).errors().get(0).field()).isEqualTo("from"));
@@ -77,13 +123,13 @@ class HandoffReportsTests {
     private static Handoff handoff(Status status, Integer acceptedAfter, Integer closedAfter, String reason) {
         return new Handoff("h-" + Math.random(), "lead", "enterprise", "alice", "A", status, T0,
                 T0.plus(Duration.ofHours(1)), null, null, 0, at(acceptedAfter), at(closedAfter), reason, null,
-                new Handoff.Ladder(null, null, null, null, null, null));
+                new Handoff.Ladder(null, null, null, null, null, null), null);
     }
 
     private static Handoff handoffDueLater(Status status) {
         return new Handoff("h-" + Math.random(), "lead", "enterprise", "alice", "A", status, NOW.minusSeconds(60),
                 NOW.plus(Duration.ofHours(1)), null, null, 0, null, null, null, null,
-                new Handoff.Ladder(null, null, null, null, null, null));
+                new Handoff.Ladder(null, null, null, null, null, null), null);
     }
 
     private static Instant at(Integer minutes) {

@@ -159,6 +159,9 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/handoffs/mine"),
                 Call.get("/api/sales/teams"),
                 Call.put("/api/sales/reps/" + SALES + "/away", AWAY),
+                Call.put("/api/sales/reps/" + SALES + "/routing", ROUTING),
+                Call.put(UNKNOWN_ACCOUNT + "/owner", OWNER),
+                Call.get(UNKNOWN_ACCOUNT + "/overview"),
                 Call.get("/mailbox"),
                 Call.get("/sandbox-crm"),
                 Call.get("/sandbox-crm/api/leads"),
@@ -176,6 +179,11 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get(UNKNOWN_RESCORE),
                 Call.deployRefusedModel());
     }
+
+    /** A rep's routing and an account's owner, set on a user and an account that do not exist: nothing changes. */
+    private static final String ROUTING = "{\"weight\": 2}";
+    private static final String UNKNOWN_ACCOUNT = "/api/accounts/00000000-0000-0000-0000-000000000000";
+    private static final String OWNER = "{\"owner\": null}";
 
     /** A bulk rescore nobody started: the right role gets 404, and nothing is rescored. */
     private static final String UNKNOWN_RESCORE = "/api/scoring/rescore/00000000-0000-0000-0000-000000000000";
@@ -220,6 +228,12 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(INTEGRATOR),
                 // a rep marks only themself away
                 Call.put("/api/sales/reps/" + ADMIN + "/away", AWAY).as(SALES),
+                // routing and account owners are the managers'
+                Call.put("/api/sales/reps/" + SALES + "/routing", ROUTING).as(SALES),
+                Call.put("/api/sales/reps/" + SALES + "/routing", ROUTING).as(MARKETER),
+                Call.put(UNKNOWN_ACCOUNT + "/owner", OWNER).as(SALES),
+                Call.put(UNKNOWN_ACCOUNT + "/owner", OWNER).as(MARKETER),
+                Call.get(UNKNOWN_ACCOUNT + "/overview").as(INTEGRATOR),
                 Call.post("/api/journeys/nurture/migrate?dryRun=true", "").as(SALES_MANAGER),
                 Call.post("/api/scoring/backtest", "{}").as(SALES),
                 Call.get("/scoring").as(SALES).accepting(MediaType.TEXT_HTML),
@@ -309,6 +323,9 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 allowed(Call.get("/api/sales/teams").as(SALES_MANAGER), 200),
                 allowed(Call.put("/api/sales/reps/" + SALES + "/away", AWAY).as(SALES), 200),
                 allowed(Call.put("/api/sales/reps/nobody-matrix/away", AWAY).as(SALES_MANAGER), 404),
+                allowed(Call.put("/api/sales/reps/nobody-matrix/routing", ROUTING).as(SALES_MANAGER), 404),
+                allowed(Call.put(UNKNOWN_ACCOUNT + "/owner", OWNER).as(SALES_MANAGER), 404),
+                allowed(Call.get(UNKNOWN_ACCOUNT + "/overview").as(SALES), 404),
                 allowed(Call.post("/api/journeys/nurture/migrate?dryRun=true", "").as(MARKETER), 200),
                 allowed(Call.get("/scoring").as(MARKETER).accepting(MediaType.TEXT_HTML), 200),
                 allowed(Call.get("/api/scoring/tables").as(MARKETER), 200),

@@ -89,9 +89,29 @@ class DecisionContractTests extends ServiceTestBase {
 
         @Test
         void refusesATeamThatDoesNotExist() {
-            assertRefused("lead-assignment.dmn", edit("dmn/lead-assignment.dmn", "<text>\"smb\"</text>",
-                    "<text>\"smbb\"</text>"), "\"smbb\"", "does not exist", "[enterprise, smb]",
-                    "Camunda Admin", "type SALES_TEAM", "leadflow.sales.teams.smbb");
+            String table = edit("dmn/lead-assignment.dmn", "<outputEntry id=\"OutputEntry_LeadAssignment_02_1\">\n"
+                    + "          <text>\"smb\"</text>", "<outputEntry id=\"OutputEntry_LeadAssignment_02_1\">\n"
+                    + "          <text>\"smbb\"</text>");
+            assertRefused("lead-assignment.dmn", table, "chooses team \"smbb\"", "does not exist",
+                    "[enterprise, smb]", "Camunda Admin", "type SALES_TEAM", "leadflow.sales.teams.smbb");
+        }
+
+        @Test
+        void refusesAFallbackTeamThatDoesNotExist() {
+            String table = edit("dmn/lead-assignment.dmn", "<outputEntry id=\"OutputEntry_LeadAssignment_01_4\">\n"
+                    + "          <text>\"smb\"</text>", "<outputEntry id=\"OutputEntry_LeadAssignment_01_4\">\n"
+                    + "          <text>\"smb-east\"</text>");
+            assertRefused("lead-assignment.dmn", table, "falls back to team \"smb-east\"", "does not exist",
+                    "[enterprise, smb]");
+        }
+
+        @Test
+        void refusesARoutingRuleItDoesNotKnow() {
+            String table = edit("dmn/lead-assignment.dmn", "<outputEntry id=\"OutputEntry_LeadAssignment_02_3\">\n"
+                    + "          <text>\"sticky, weighted\"</text>", "<outputEntry id=\"OutputEntry_LeadAssignment_02_3\">\n"
+                    + "          <text>\"sticky, by-seniority\"</text>");
+            assertRefused("lead-assignment.dmn", table, "'by-seniority' is no routing rule",
+                    "[sticky, round-robin, weighted]");
         }
 
         @Test

@@ -221,18 +221,22 @@ class DecisionTableTests extends EngineTestBase {
     @Nested
     class LeadAssignment {
 
-        /** rule | country | companySize | industry | team (the owner is always left to the round robin). */
+        /**
+         * rule | country | companySize | industry | team | routing rule | fallback team (the owner is always left to
+         * the routing rule).
+         */
         static final String ROWS = """
-                01 | FR | 1000  | software | enterprise
-                01 |    | 25000 |          | enterprise
-                02 | FR | 999   | software | smb
-                02 | US | 0     | retail   | smb
-                02 |    |       |          | smb
+                01 | FR | 1000  | software | enterprise | sticky, weighted | smb
+                01 |    | 25000 |          | enterprise | sticky, weighted | smb
+                02 | FR | 999   | software | smb        | sticky, weighted |
+                02 | US | 0     | retail   | smb        | sticky, weighted |
+                02 |    |       |          | smb        | sticky, weighted |
                 """;
 
-        @ParameterizedTest(name = "rule {0}: {1}, {2}, {3} → {4}")
+        @ParameterizedTest(name = "rule {0}: {1}, {2}, {3} → {4} ({5}, else {6})")
         @CsvSource(delimiter = '|', textBlock = ROWS)
-        void routesTheLeadToATeam(String rule, String country, Integer companySize, String industry, String team) {
+        void routesTheLeadToATeam(String rule, String country, Integer companySize, String industry, String team,
+                String routingRule, String fallbackTeam) {
             Map<String, Object> in = new HashMap<>();
             in.put("country", country);
             in.put("companySize", companySize);
@@ -242,6 +246,8 @@ class DecisionTableTests extends EngineTestBase {
 
             assertThat(evaluation.value("team")).isEqualTo(team);
             assertThat(evaluation.value("owner")).isNull();
+            assertThat(evaluation.value("rule")).isEqualTo(routingRule);
+            assertThat(evaluation.value("fallbackTeam")).isEqualTo(fallbackTeam);
             assertThat(ruleIds(evaluation)).containsExactly("Rule_LeadAssignment_" + rule);
         }
 

@@ -148,6 +148,13 @@ public final class Chromium implements AutoCloseable {
         call("Page.navigate", Map.of("url", url));
     }
 
+    /** Saves what the page shows now as a PNG, to look at a page rather than assume it renders. */
+    public void screenshot(java.nio.file.Path png) throws IOException {
+        String data = call("Page.captureScreenshot", Map.of("format", "png", "captureBeyondViewport", true))
+                .path("data").asText();
+        java.nio.file.Files.write(png, java.util.Base64.getDecoder().decode(data));
+    }
+
     /** Runs an expression in the page and answers its value (JSON-compatible). */
     public JsonNode eval(String expression) {
         JsonNode result = call("Runtime.evaluate", Map.of("expression", expression, "returnByValue", true,

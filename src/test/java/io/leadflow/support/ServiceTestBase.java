@@ -130,9 +130,10 @@ public abstract class ServiceTestBase {
         return confirmedDecisionMaker(who, Map.of());
     }
 
-    /** The same, with more form fields or other values ({@code lastName}, {@code phone}…). */
+    /** The same, with more form fields or other values ({@code lastName}, {@code phone}, {@code email}…). */
     protected String confirmedDecisionMaker(String who, Map<String, String> fields) {
-        String email = who + "." + java.util.UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io";
+        String email = fields.getOrDefault("email",
+                who + "." + java.util.UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io");
         Map<String, String> form = new java.util.HashMap<>(Map.of("email", email, "firstName", "Jane",
                 "jobTitle", "VP Marketing", "company", "Acme", "companySize", "1200", "country", "FR",
                 "industry", "software"));

@@ -1,9 +1,11 @@
 package io.leadflow.channel.crm;
 
+import java.math.BigDecimal;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +31,7 @@ import io.micrometer.core.instrument.Metrics;
 
 import io.leadflow.handoff.Handoff;
 import io.leadflow.handoff.HandoffService;
+import io.leadflow.handoff.Opportunity;
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadErased;
 import io.leadflow.lead.Leads;
@@ -46,18 +49,37 @@ import io.leadflow.platform.RetryOnConflict;
 class CrmEvents {
 
     private static final Logger log = LoggerFactory.getLogger(CrmEvents.class);
-    static final Set<String> TYPES = Set.of("LEAD_ACCEPTED", "LEAD_QUALIFIED", "LEAD_REJECTED", "OPPORTUNITY_WON",
-            "OPPORTUNITY_LOST");
+    static final Set<String> TYPES = Set.of("LEAD_ACCEPTED", "LEAD_QUALIFIED", "LEAD_REJECTED", "OPPORTUNITY_CREATED",
+            "OPPORTUNITY_WON", "OPPORTUNITY_LOST", "ACTIVITY_LOGGED");
+    static final Set<String> ACTIVITIES = Set.of("CALL", "EMAIL", "MEETING");
+    static final BigDecimal MOST = new BigDecimal("1000000000000");
 
+    /**
+     * @param amount     an opportunity's value ({@code OPPORTUNITY_*}), in {@code currency} (ISO 4217)
+     * @param closeDate  an opportunity's close date (expected, or when it was won or lost), {@code 2026-12-31}
+     * @param activity   what sales logged ({@code ACTIVITY_LOGGED}): {@code CALL}, {@code EMAIL} or {@code MEETING}
+     */
     record Event(String eventId, String type, String leadId, String crmId, String reason, String opportunityId,
-            String occurredAt) {
+            String occurredAt, BigDecimal amount, String currency, String closeDate, String activity) {
+
+        Event(String eventId, String type, String leadId, String crmId, String reason, String opportunityId,
+                String occurredAt) {
+            this(eventId, type, leadId, crmId, reason, opportunityId, occurredAt, null, null, null, null);
+        }
     }
 
     /**
      * {@code status}: {@code APPLIED}, {@code UNCHANGED} (the handoff was already there), {@code DUPLICATE}, or
-     * {@code PENDING} (kept until the handoff waits for sales, then applied once).
+     * {@code PENDING} (kept until the handoff waits for sales, then applied once). {@code recorded}: what the event
+     * added to the lead's closed loop whatever became of the handoff (an opportunity's state, the first touch), or
+     * null.
      */
-    record Outcome(String eventId, String status, String leadId, String handoffId, Handoff.Status handoffStatus) {
+    record Outcome(String eventId, String status, String leadId, String handoffId, Handoff.Status handoffStatus,
+            String recorded) {
+
+        Outcome(String eventId, String status, String leadId, String handoffId, Handoff.Status handoffStatus) {
+            this(eventId, status, leadId, handoffId, handoffStatus, null);
+        }
     }
 
     private final JdbcMetadataStore applied;
@@ -113,6 +135,30 @@ class CrmEvents {
                 errors.add(new InvalidInputException.FieldError("occurredAt", "must be an ISO-8601 instant"));
             }
         }
+        if ("OPPORTUNITY_CREATED".equals(e.type()) && blank(e.opportunityId())) {
+            errors.add(new InvalidInputException.FieldError("opportunityId", "is required for OPPORTUNITY_CREATED"));
+        }
+        if (e.opportunityId() != null && e.opportunityId().length() > 200) {
+            errors.add(new InvalidInputException.FieldError("opportunityId", "at most 200 characters"));
+        }
+        if (e.amount() != null && (e.amount().signum() < 0 || e.amount().compareTo(MOST) >= 0
+                || e.amount().scale() > 2)) {
+            errors.add(new InvalidInputException.FieldError("amount",
+                    "must be a number from 0 below 10^12 with at most two decimals"));
+        }
+        if (e.currency() != null && !e.currency().matches("[A-Za-z]{3}")) {
+            errors.add(new InvalidInputException.FieldError("currency", "must be an ISO 4217 code such as EUR"));
+        }
+        if (e.closeDate() != null) {
+            try {
+                LocalDate.parse(e.closeDate());
+            } catch (DateTimeParseException bad) {
+                errors.add(new InvalidInputException.FieldError("closeDate", "must be a date such as 2026-12-31"));
+            }
+        }
+        if ("ACTIVITY_LOGGED".equals(e.type()) && (e.activity() == null || !ACTIVITIES.contains(e.activity()))) {
+            errors.add(new InvalidInputException.FieldError("activity", "must be one of " + ACTIVITIES));
+        }
         if (!errors.isEmpty()) {
             throw new InvalidInputException(errors);
         }
@@ -130,8 +176,14 @@ class CrmEvents {
             log.info("CRM event {} ({}) already applied: ignored", e.eventId(), e.type());
             return new Outcome(e.eventId(), "DUPLICATE", lead.id(), null, null);
         }
-        Handoff handoff = handoffs.latestForLead(lead.id())
+        Optional<Handoff> latest = handoffs.latestForLead(lead.id());
+        if (latest.isEmpty() && "ACTIVITY_LOGGED".equals(e.type())) {
+            // sales log activities on every lead in the CRM; one never handed over has no clock to stop
+            return new Outcome(e.eventId(), "UNCHANGED", lead.id(), null, null, null);
+        }
+        Handoff handoff = latest
                 .orElseThrow(() -> new NotFoundException("Lead " + lead.id() + " has no handoff to sales"));
+        String recorded = recordFacts(e, lead.id(), handoff);
         boolean behindKeptEvents = jdbc.sql("select count(*) from crm_pending_events where handoff_id = ?")
                 .param(handoff.id()).query(Long.class).single() > 0;
         if (behindKeptEvents || actsOn(e, handoff) && !handoffs.awaitsDecision(handoff.id())) {
@@ -147,20 +199,58 @@ class CrmEvents {
                     .update();
             log.info("CRM event {} ({}) for handoff {} arrived before the handoff waits for sales: kept", e.eventId(),
                     e.type(), handoff.id());
-            return new Outcome(e.eventId(), PENDING, lead.id(), handoff.id(), handoff.status());
+            return new Outcome(e.eventId(), PENDING, lead.id(), handoff.id(), handoff.status(), recorded);
         }
         Handoff.Status before = handoff.status();
         Handoff after = effect(e, handoff);
-        log.info("CRM event {} ({}) on handoff {} of lead {}: {} -> {}", e.eventId(), e.type(), handoff.id(), lead.id(),
-                before, after.status());
+        log.info("CRM event {} ({}) on handoff {} of lead {}: {} -> {}{}", e.eventId(), e.type(), handoff.id(),
+                lead.id(), before, after.status(), recorded == null ? "" : "; " + recorded);
         return new Outcome(e.eventId(), after.status() == before ? "UNCHANGED" : "APPLIED", lead.id(), handoff.id(),
-                after.status());
+                after.status(), recorded);
+    }
+
+    /**
+     * What the event tells of the lead's closed loop, kept at once (before the handoff is moved, or the event kept
+     * for later): an opportunity created, won or lost, with its amount; the first touch. Null when nothing.
+     */
+    private String recordFacts(Event e, String leadId, Handoff handoff) {
+        Instant at = e.occurredAt() == null ? clock.instant() : Instant.parse(e.occurredAt());
+        String status = switch (e.type()) {
+            case "OPPORTUNITY_CREATED" -> Opportunity.OPEN;
+            case "LEAD_QUALIFIED" -> e.opportunityId() == null ? null : Opportunity.OPEN;
+            case "OPPORTUNITY_WON" -> Opportunity.WON;
+            case "OPPORTUNITY_LOST" -> Opportunity.LOST;
+            case "ACTIVITY_LOGGED" -> {
+                boolean first = handoffs.recordFirstTouch(leadId, e.activity(), at);
+                yield first ? "TOUCH" : null;
+            }
+            default -> null;
+        };
+        if (status == null) {
+            return null;
+        }
+        if (status.equals("TOUCH")) {
+            return "first touch (" + e.activity() + ")";
+        }
+        String id = e.opportunityId() != null ? e.opportunityId() : handoff.opportunityId();
+        if (id == null) {
+            log.warn("CRM event {} ({}) names no opportunity, nor does handoff {}: its amount is not kept; send "
+                    + "opportunityId", e.eventId(), e.type(), handoff.id());
+            return null;
+        }
+        handoffs.recordOpportunity(leadId, new Opportunity(id, handoff.id(), status, e.amount(),
+                e.currency() == null ? null : e.currency().toUpperCase(java.util.Locale.ROOT),
+                e.closeDate() == null ? null : LocalDate.parse(e.closeDate()),
+                Opportunity.LOST.equals(status) ? (e.reason() == null ? "NOT_A_FIT" : e.reason()) : null, at, null),
+                e.eventId());
+        return "opportunity " + id + " " + status;
     }
 
     /** Whether the event changes the handoff (and so needs its sales task), rather than repeating its state. */
     private static boolean actsOn(Event e, Handoff handoff) {
         return !handoff.closed() && switch (e.type()) {
             case "LEAD_ACCEPTED" -> handoff.status() == Handoff.Status.OPEN;
+            case "ACTIVITY_LOGGED" -> false;
             default -> true;
         };
     }
@@ -170,12 +260,13 @@ class CrmEvents {
             case "LEAD_ACCEPTED" -> handoffs.act(handoff.id(), HandoffService.Action.accept, null, null);
             case "LEAD_QUALIFIED" -> handoffs.act(handoff.id(), HandoffService.Action.qualify, null, e.opportunityId());
             case "LEAD_REJECTED" -> handoffs.act(handoff.id(), HandoffService.Action.reject, e.reason(), null);
-            // a won opportunity is the last word on a qualified lead; a lost one closes a handoff still open
-            case "OPPORTUNITY_WON" -> handoff.closed() ? handoff
+            // an opportunity created or won is the last word on a qualified lead; a lost one closes a handoff still open
+            case "OPPORTUNITY_CREATED", "OPPORTUNITY_WON" -> handoff.closed() ? handoff
                     : handoffs.act(handoff.id(), HandoffService.Action.qualify, null, e.opportunityId());
             case "OPPORTUNITY_LOST" -> handoff.closed() ? handoff
                     : handoffs.act(handoff.id(), HandoffService.Action.reject,
                             e.reason() == null ? "NOT_A_FIT" : e.reason(), null);
+            case "ACTIVITY_LOGGED" -> handoff;
             default -> throw new IllegalStateException("validated: " + e.type());
         };
     }
@@ -287,7 +378,7 @@ class CrmEvents {
     private static Handoff.Status targetOf(Event e) {
         return switch (e.type()) {
             case "LEAD_ACCEPTED" -> Handoff.Status.ACCEPTED;
-            case "LEAD_QUALIFIED", "OPPORTUNITY_WON" -> Handoff.Status.QUALIFIED;
+            case "LEAD_QUALIFIED", "OPPORTUNITY_CREATED", "OPPORTUNITY_WON" -> Handoff.Status.QUALIFIED;
             default -> Handoff.Status.REJECTED;
         };
     }

@@ -9,6 +9,8 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -29,6 +31,8 @@ import org.springframework.http.ResponseEntity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.leadflow.handoff.HandoffService;
+import io.leadflow.handoff.Opportunity;
 import io.leadflow.lead.Leads;
 import io.leadflow.scoring.ScoringService;
 import io.leadflow.support.ExternalServers;
@@ -51,6 +55,8 @@ class CrmWebhookTests extends ServiceTestBase {
     ScoringService scoring;
     @Autowired
     Leads leads;
+    @Autowired
+    HandoffService handoffs;
     @Autowired
     org.springframework.transaction.support.TransactionTemplate tx;
     @Autowired
@@ -231,6 +237,82 @@ class CrmWebhookTests extends ServiceTestBase {
             assertThat(bad.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
             assertThat(read(bad).findValuesAsText("field")).contains("eventId", "type");
             assertThat(handoff().path("status").asText()).isEqualTo("OPEN");
+        }
+    }
+
+    /** What became of the lead after the handoff: opportunities with their amounts, and the first touch. */
+    @Nested
+    class ClosedLoop {
+
+        @Test
+        void keepsEachOpportunityWithItsAmountAndOutcomeOnceAndNeverMovesItBack() {
+            ResponseEntity<String> created = send(event("OPPORTUNITY_CREATED", "leadId", leadId, "opportunityId",
+                    "OPP-C1", "amount", "12000.50", "currency", "eur", "closeDate", "2027-01-31"));
+
+            assertThat(created.getStatusCode()).as(created.getBody()).isEqualTo(HttpStatus.OK);
+            assertThat(read(created).path("handoffStatus").asText()).as("an opportunity: a sales qualified lead")
+                    .isEqualTo("QUALIFIED");
+            assertThat(read(created).path("recorded").asText()).isEqualTo("opportunity OPP-C1 OPEN");
+            Opportunity open = handoffs.opportunities(leadId).get(0);
+            assertThat(open.status()).isEqualTo("OPEN");
+            assertThat(open.amount()).isEqualByComparingTo("12000.50");
+            assertThat(open.currency()).isEqualTo("EUR");
+            assertThat(open.closeDate()).isEqualTo(LocalDate.parse("2027-01-31"));
+            assertThat(open.handoffId()).isEqualTo(handoffId);
+
+            String won = eventWithId(UUID.randomUUID().toString(), "OPPORTUNITY_WON", "leadId", leadId,
+                    "opportunityId", "OPP-C1", "amount", "15000");
+            assertThat(read(send(won)).path("recorded").asText()).isEqualTo("opportunity OPP-C1 WON");
+            assertThat(read(send(won)).path("status").asText()).as("delivered again").isEqualTo("DUPLICATE");
+            send(event("OPPORTUNITY_CREATED", "leadId", leadId, "opportunityId", "OPP-C1", "amount", "9000"));
+
+            List<Opportunity> kept = handoffs.opportunities(leadId);
+            assertThat(kept).hasSize(1);
+            assertThat(kept.get(0).status()).as("a late 'created' does not reopen it").isEqualTo("WON");
+            assertThat(kept.get(0).amount()).as("the latest amount the CRM gave").isEqualByComparingTo("9000");
+            assertThat(kept.get(0).closedAt()).isNotNull();
+            assertThat(kept.get(0).closeDate()).isEqualTo(LocalDate.parse("2027-01-31"));
+        }
+
+        @Test
+        void stopsTheFirstTouchClockAtTheFirstActivitySalesLogged() {
+            ResponseEntity<String> call = send(event("ACTIVITY_LOGGED", "crmId", crmId, "activity", "CALL"));
+
+            assertThat(call.getStatusCode()).as(call.getBody()).isEqualTo(HttpStatus.OK);
+            assertThat(read(call).path("status").asText()).as("the handoff itself does not move")
+                    .isEqualTo("UNCHANGED");
+            assertThat(read(call).path("recorded").asText()).isEqualTo("first touch (CALL)");
+            JsonNode touched = handoff().path("firstTouch");
+            assertThat(touched.path("activity").asText()).isEqualTo("CALL");
+            Instant at = Instant.parse(touched.path("at").asText());
+
+            ResponseEntity<String> email = send(event("ACTIVITY_LOGGED", "crmId", crmId, "activity", "EMAIL"));
+            assertThat(read(email).path("recorded").isMissingNode()).isTrue();
+            assertThat(handoff().path("firstTouch").path("activity").asText()).isEqualTo("CALL");
+            assertThat(Instant.parse(handoff().path("firstTouch").path("at").asText())).isEqualTo(at);
+            assertThat(handoff().path("status").asText()).isEqualTo("OPEN");
+
+            String untouched = read(postJson("/api/leads", "demo", Map.of("email", "nohandoff."
+                    + UUID.randomUUID().toString().substring(0, 8) + "@acme-corp.io"))).path("id").asText();
+            ResponseEntity<String> elsewhere = send(event("ACTIVITY_LOGGED", "leadId", untouched, "activity",
+                    "MEETING"));
+            assertThat(elsewhere.getStatusCode()).as("a lead sales never got: nothing to stop, no retries")
+                    .isEqualTo(HttpStatus.OK);
+            JsonNode report = read(get("/api/handoffs/report", "demo")).path("total");
+            assertThat(report.path("touched").asInt()).isPositive();
+            assertThat(report.path("medianBusinessMinutesToFirstTouch").isNumber()).isTrue();
+        }
+
+        @Test
+        void namesTheOutcomeFieldsItCannotUse() {
+            ResponseEntity<String> bad = send(event("OPPORTUNITY_CREATED", "leadId", leadId, "amount", "-5",
+                    "currency", "euros", "closeDate", "31/01/2027"));
+            assertThat(bad.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(bad.getBody()).contains("opportunityId", "amount", "currency", "closeDate");
+            ResponseEntity<String> noActivity = send(event("ACTIVITY_LOGGED", "leadId", leadId));
+            assertThat(noActivity.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(noActivity.getBody()).contains("activity", "CALL, EMAIL, MEETING");
+            assertThat(handoffs.opportunities(leadId)).isEmpty();
         }
     }
 
