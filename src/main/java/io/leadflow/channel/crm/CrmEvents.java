@@ -51,7 +51,7 @@ class CrmEvents {
     private static final Logger log = LoggerFactory.getLogger(CrmEvents.class);
     static final Set<String> TYPES = Set.of("LEAD_ACCEPTED", "LEAD_QUALIFIED", "LEAD_REJECTED", "OPPORTUNITY_CREATED",
             "OPPORTUNITY_WON", "OPPORTUNITY_LOST", "ACTIVITY_LOGGED");
-    static final Set<String> ACTIVITIES = Set.of("CALL", "EMAIL", "MEETING");
+    static final List<String> ACTIVITIES = List.of("CALL", "EMAIL", "MEETING");
     static final BigDecimal MOST = new BigDecimal("1000000000000");
 
     /**
