@@ -32,10 +32,25 @@ class AnalyticsController {
 
     private final Analytics analytics;
     private final DeliverabilityReport deliverability;
+    private final Attribution attribution;
 
-    AnalyticsController(Analytics analytics, DeliverabilityReport deliverability) {
+    AnalyticsController(Analytics analytics, DeliverabilityReport deliverability, Attribution attribution) {
         this.analytics = analytics;
         this.deliverability = deliverability;
+        this.attribution = attribution;
+    }
+
+    /**
+     * Pipeline and won revenue of the opportunities created in the period, credited to what brought their leads
+     * ({@code by} source, campaign, track or experiment) by a {@code model} (first, last or linear touch).
+     */
+    @GetMapping(value = "/api/analytics/attribution", produces = MediaType.APPLICATION_JSON_VALUE)
+    @ResponseBody
+    Attribution.Report attribution(@RequestParam(required = false) String from,
+            @RequestParam(required = false) String to, @RequestParam(required = false) String by,
+            @RequestParam(required = false) String model) {
+        return attribution.report(analytics.period(from, to), AttributionModel.By.of(by),
+                AttributionModel.Model.of(model));
     }
 
     @GetMapping("/analytics")
@@ -88,7 +103,8 @@ class AnalyticsController {
 
     @GetMapping(value = "/api/analytics/{report}.csv", produces = "text/csv")
     ResponseEntity<byte[]> csv(@PathVariable String report, @RequestParam(required = false) String from,
-            @RequestParam(required = false) String to) {
+            @RequestParam(required = false) String to, @RequestParam(required = false) String by,
+            @RequestParam(required = false) String model) {
         Analytics.Period p = analytics.period(from, to);
         StringBuilder csv = new StringBuilder();
         switch (report) {
@@ -135,8 +151,18 @@ class AnalyticsController {
                 row(csv, d.unsubscribes().count(), d.unsubscribes().marketingEmailsSentAfter(),
                         d.unsubscribes().longestMinutesToHonour());
             }
+            case "attribution" -> {
+                Attribution.Report a = attribution.report(p, AttributionModel.By.of(by),
+                        AttributionModel.Model.of(model));
+                csv.append(a.by()).append(",currency,opportunities,pipeline,won_opportunities,won,model\r\n");
+                a.rows().forEach(r -> row(csv, r.key(), r.currency(), r.opportunities(), r.pipeline().toPlainString(),
+                        r.wonOpportunities(), r.won().toPlainString(), a.model()));
+                csv.append("\r\ncurrency,opportunities,pipeline,won_opportunities,won\r\n");
+                a.total().forEach(t -> row(csv, t.currency(), t.opportunities(), t.pipeline().toPlainString(),
+                        t.wonOpportunities(), t.won().toPlainString()));
+            }
             default -> throw new NotFoundException("No report '" + report
-                    + "': funnel, sources, tracks, doi, emails or deliverability");
+                    + "': funnel, sources, tracks, doi, emails, deliverability or attribution");
         }
         return ResponseEntity.ok().contentType(new MediaType("text", "csv", StandardCharsets.UTF_8))
                 .header("Content-Disposition", "attachment; filename=\"" + report + "-" + p.from() + "-" + p.to()

@@ -6,6 +6,7 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -92,6 +93,80 @@ class AnalyticsTests {
                 + "values (?, ?, 'EMAIL_CLICKED', 'https://acme.example', ?, ?, 5, true)")
                 .params(UUID.randomUUID().toString(), id("A"), ts(a.plus(Duration.ofDays(4))), ts(a.plus(Duration.ofDays(4))))
                 .update();
+        // attribution: A came back from LinkedIn, then its opportunity was won, then a tweet (too late to count)
+        event("A", "PAGE_VIEW", "https://acme.example/pricing?utm_source=linkedin&utm_campaign=retarget",
+                a.plus(Duration.ofDays(5)));
+        opportunity("O-A", "A", "WON", "3000", "EUR", a.plus(Duration.ofDays(6)));
+        event("A", "PAGE_VIEW", "https://acme.example/?utm_source=twitter", a.plus(Duration.ofDays(7)));
+        opportunity("O-D", "D", "OPEN", "1000", "EUR", Instant.parse("2026-06-08T09:00:00Z"));
+        opportunity("O-B", "B", "LOST", "500", "USD", Instant.parse("2026-06-10T09:00:00Z"));
+        // outside the period: not counted
+        opportunity("O-D2", "D", "WON", "7000", "EUR", Instant.parse("2026-05-25T09:00:00Z"));
+    }
+
+    private void event(String name, String type, String url, Instant at) {
+        jdbc.sql("insert into engagement_events (id, lead_id, type, url, occurred_at, received_at, points, scored) "
+                + "values (?, ?, ?, ?, ?, ?, 5, true)")
+                .params(UUID.randomUUID().toString(), id(name), type, url, ts(at), ts(at)).update();
+    }
+
+    private void opportunity(String id, String name, String status, String amount, String currency, Instant at) {
+        jdbc.sql("""
+                insert into opportunities (id, lead_id, status, amount, currency, created_at, closed_at, updated_at,
+                                           last_event_id)
+                values (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
+                .params(id, id(name), status, new java.math.BigDecimal(amount), currency, ts(at),
+                        status.equals("OPEN") ? null : ts(at), ts(at), "evt-" + id)
+                .update();
+    }
+
+    @Test
+    void creditsPipelineAndRevenueToSourcesCampaignsTracksAndExperimentsByEachModel() throws Exception {
+        String period = "from=2026-06-01&to=2026-06-14";
+        JsonNode linear = get("/api/analytics/attribution?" + period + "&by=source&model=linear");
+        assertThat(linear.path("by").asText()).isEqualTo("source");
+        assertThat(linear.path("model").asText()).isEqualTo("linear");
+        // O-A (3,000 EUR won) a third each to its capture (webinar), email click and LinkedIn visit
+        assertThat(rows(linear)).containsExactly("email EUR 0.333 1000.00 1000.00", "linkedin EUR 0.333 1000.00 1000.00",
+                "webinar EUR 0.333 1000.00 1000.00", "ads EUR 1.0 1000.00 0.00", "webinar USD 1.0 500.00 0.00");
+        List<String> totals = new java.util.ArrayList<>();
+        linear.path("total").forEach(t -> totals.add(t.path("currency").asText() + " " + t.path("opportunities").asInt()
+                + " " + t.path("pipeline").decimalValue().setScale(2) + " " + t.path("won").decimalValue().setScale(2)
+                + " " + t.path("wonOpportunities").asInt()));
+        assertThat(totals).as("every opportunity once").containsExactly("EUR 2 4000.00 3000.00 1", "USD 1 500.00 0.00 0");
+        assertThat(rows(get("/api/analytics/attribution?" + period + "&by=source&model=first")))
+                .containsExactly("webinar EUR 1.0 3000.00 3000.00", "ads EUR 1.0 1000.00 0.00",
+                        "webinar USD 1.0 500.00 0.00");
+        assertThat(rows(get("/api/analytics/attribution?" + period + "&by=source&model=last")))
+                .as("the tweet came after the opportunity").containsExactly("linkedin EUR 1.0 3000.00 3000.00",
+                        "ads EUR 1.0 1000.00 0.00", "webinar USD 1.0 500.00 0.00");
+        assertThat(rows(get("/api/analytics/attribution?" + period + "&by=campaign&model=linear")))
+                .containsExactly("(none) EUR 0.333 1000.00 1000.00", "june EUR 0.333 1000.00 1000.00",
+                        "retarget EUR 0.333 1000.00 1000.00", "may EUR 1.0 1000.00 0.00", "june USD 1.0 500.00 0.00");
+        assertThat(rows(get("/api/analytics/attribution?" + period + "&by=track")))
+                .containsExactly("executive EUR 1.0 3000.00 3000.00", "technical EUR 1.0 1000.00 0.00",
+                        "executive USD 1.0 500.00 0.00");
+        assertThat(rows(get("/api/analytics/attribution?" + period + "&by=experiment")))
+                .containsExactly("(none) EUR 2.0 4000.00 3000.00", "(none) USD 1.0 500.00 0.00");
+
+        ResponseEntity<String> csv = rest.withBasicAuth("demo", "demo").getForEntity(
+                "/api/analytics/attribution.csv?" + period + "&by=source&model=first", String.class);
+        assertThat(csv.getHeaders().getContentType().toString()).startsWith("text/csv");
+        assertThat(csv.getBody()).startsWith("source,currency,opportunities,pipeline,won_opportunities,won,model\r\n"
+                + "webinar,EUR,1.0,3000.00,1.0,3000.00,first\r\n")
+                .contains("\r\ncurrency,opportunities,pipeline,won_opportunities,won\r\nEUR,2,4000.00,1,3000.00\r\n");
+        ResponseEntity<String> bad = rest.withBasicAuth("demo", "demo").getForEntity(
+                "/api/analytics/attribution?by=country", String.class);
+        assertThat(bad.getStatusCode().value()).isEqualTo(400);
+        assertThat(bad.getBody()).contains("\"field\":\"by\"");
+    }
+
+    private static List<String> rows(JsonNode report) {
+        List<String> rows = new java.util.ArrayList<>();
+        report.path("rows").forEach(r -> rows.add(r.path("key").asText() + " " + r.path("currency").asText() + " "
+                + r.path("opportunities").asDouble() + " " + r.path("pipeline").decimalValue().setScale(2) + " "
+                + r.path("won").decimalValue().setScale(2)));
+        return rows;
     }
 
     @Test
@@ -373,6 +448,21 @@ class AnalyticsTests {
             assertThat(browser.eval("document.getElementById('doi').textContent").asText())
                     .isEqualTo("3 submitted, 2 confirmed (66.7 %), median time to confirm 60 min.");
             assertThat(browser.eval("document.querySelectorAll('#tracks-table tr').length").asInt()).isEqualTo(3);
+            browser.await("document.querySelectorAll('#attribution tr.attribution-row').length", v -> v.asInt() == 5,
+                    Duration.ofSeconds(20));
+            assertThat(browser.eval("document.querySelector('#attribution tr.attribution-row').innerText").asText())
+                    .isEqualTo("email\tEUR\t0.333\t1,000.00\t0.333\t1,000.00");
+            // the marketer switches to first touch by campaign: the table and its CSV link follow
+            browser.eval("document.getElementById('attribution-by').value = 'campaign';"
+                    + " document.getElementById('attribution-model').value = 'first';"
+                    + " document.getElementById('attribution-model').dispatchEvent(new Event('change')); true");
+            browser.await("document.querySelector('#attribution tr.attribution-row').innerText",
+                    v -> v.asText().equals("june\tEUR\t1\t3,000.00\t1\t3,000.00"), Duration.ofSeconds(20));
+            assertThat(browser.eval("document.getElementById('attribution-csv').getAttribute('href')").asText())
+                    .isEqualTo("/api/analytics/attribution.csv?from=2026-06-01&to=2026-06-14&by=campaign&model=first");
+            assertThat(browser.eval("document.getElementById('attribution-total').textContent").asText())
+                    .isEqualTo("All: 2 opportunities, 4,000.00 EUR pipeline, 3,000.00 EUR won; 1 opportunity, "
+                            + "500.00 USD pipeline, 0.00 USD won.");
 
             // the date filter, as a marketer uses it: one day, 9 June, holds lead C alone
             browser.eval("document.querySelector('input[name=from]').value = '2026-06-09';"
