@@ -1,7 +1,9 @@
 package io.leadflow.account;
 
+import java.net.URI;
 import java.util.List;
 
+import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -26,11 +28,31 @@ class AccountController {
     private final Accounts accounts;
     private final AccountScoring scoring;
     private final Leads leads;
+    private final AccountBacktests backtests;
 
-    AccountController(Accounts accounts, AccountScoring scoring, Leads leads) {
+    AccountController(Accounts accounts, AccountScoring scoring, Leads leads, AccountBacktests backtests) {
+        this.backtests = backtests;
         this.accounts = accounts;
         this.scoring = scoring;
         this.leads = leads;
+    }
+
+    /**
+     * The {@code account-score} table's backtest: {@code 200} with the result when it ends in time, else {@code 202}
+     * with its progress and a {@code Location} to follow.
+     */
+    @PostMapping("/api/accounts/backtest")
+    ResponseEntity<AccountBacktests.Run> backtest(@RequestBody(required = false) AccountBacktests.Request request) {
+        AccountBacktests.Run run = backtests.start(request);
+        URI location = URI.create("/api/accounts/backtest/" + run.id());
+        return run.status() == AccountBacktests.Status.RUNNING ? ResponseEntity.accepted().location(location).body(run)
+                : ResponseEntity.ok().location(location).body(run);
+    }
+
+    @GetMapping("/api/accounts/backtest/{id}")
+    AccountBacktests.Run backtestRun(@PathVariable String id) {
+        return backtests.find(id).orElseThrow(() -> new NotFoundException("No account backtest " + id
+                + " on this node (the last 20 runs are kept in memory until a restart)"));
     }
 
     @GetMapping("/api/accounts/{id}")

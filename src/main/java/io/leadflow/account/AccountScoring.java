@@ -121,16 +121,8 @@ public class AccountScoring {
     public Explanation explain(String accountId) {
         List<String> ids = jdbc.sql("select lead_id from account_members where account_id = ?").param(accountId)
                 .query(String.class).list();
-        List<Lead> contacts = leads.findAll(ids).stream()
-                .filter(l -> !l.erased() && l.consent() == Lead.Consent.CONFIRMED).toList();
-        List<Lead> engaged = contacts.stream().filter(l -> engagement(l) >= settings.engagedAt()).toList();
-        Map<String, Object> in = new LinkedHashMap<>();
-        in.put("engagedContacts", engaged.size());
-        in.put("bestFit", contacts.stream().mapToInt(AccountScoring::fit).max().orElse(0));
-        in.put("engagementSum", Math.round(contacts.stream().mapToDouble(AccountScoring::engagement).sum() * 100)
-                / 100.0);
-        in.put("seniorityLevels", (int) engaged.stream().map(l -> LeadAttributes.seniority(l.jobTitle()))
-                .filter(s -> !s.equals("UNKNOWN")).distinct().count());
+        List<Lead> contacts = scored(leads.findAll(ids));
+        Map<String, Object> in = inputs(contacts);
         DecisionEvaluator.Decision table = decisions.latest(ModelKeys.DECISION_ACCOUNT_SCORE);
         DecisionEvaluator.Evaluation answer = table.evaluate(in);
         Object score = answer.value("score");
@@ -143,6 +135,24 @@ public class AccountScoring {
                 .orElse(null), rule.map(DecisionEvaluator.MatchedRule::annotation).orElse(null),
                 score instanceof Number n ? n.intValue() : null, Boolean.TRUE.equals(answer.value("mqa")),
                 answer.value("reason") == null ? null : answer.value("reason").toString(), best);
+    }
+
+    /** The contacts the table scores an account on: confirmed, not erased. */
+    static List<Lead> scored(List<Lead> members) {
+        return members.stream().filter(l -> !l.erased() && l.consent() == Lead.Consent.CONFIRMED).toList();
+    }
+
+    /** The {@code account-score} table's inputs for these contacts ({@link #scored}). */
+    Map<String, Object> inputs(List<Lead> contacts) {
+        List<Lead> engaged = contacts.stream().filter(l -> engagement(l) >= settings.engagedAt()).toList();
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("engagedContacts", engaged.size());
+        in.put("bestFit", contacts.stream().mapToInt(AccountScoring::fit).max().orElse(0));
+        in.put("engagementSum", Math.round(contacts.stream().mapToDouble(AccountScoring::engagement).sum() * 100)
+                / 100.0);
+        in.put("seniorityLevels", (int) engaged.stream().map(l -> LeadAttributes.seniority(l.jobTitle()))
+                .filter(s -> !s.equals("UNKNOWN")).distinct().count());
+        return in;
     }
 
     private void scoreIfStillDue(String accountId) {

@@ -175,7 +175,8 @@ public class SecurityConfig {
 
                         // accounts: marketers move leads and merge accounts; everyone who reads leads reads them
                         .requestMatchers(post("/api/accounts/*/contacts"), delete("/api/accounts/*/contacts/*"),
-                                post("/api/accounts/*/merge")).hasAnyRole(MARKETER, ADMIN)
+                                post("/api/accounts/*/merge"), post("/api/accounts/backtest"),
+                                get("/api/accounts/backtest/*")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(get("/api/accounts"), get("/api/accounts/*"), get("/api/accounts/*/score"),
                                 get("/api/accounts/*/overview"), get("/accounts/*"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
