@@ -83,6 +83,11 @@ class RoutingTests extends SalesTestBase {
         assertThat(max.openHandoffs()).isEqualTo(2);
         assertThat(max.capacity()).isEqualTo(2);
         assertThat(candidate(why, "rt-kim").weight()).isEqualTo(3);
+        String page = get("/sla", "demo").getBody();
+        String maxRow = page.substring(page.indexOf("data-user=\"rt-max\""));
+        maxRow = maxRow.substring(0, maxRow.indexOf("</tr>"));
+        assertThat(maxRow).as("the sales manager's page says why max gets no more leads").contains("at capacity",
+                "2 of 2");
         JsonNode team = teamOf(read(get("/api/sales/teams", "demo")), "rt-apac");
         assertThat(team.path("reps").get(0).path("weight").asInt()).isEqualTo(3);
         assertThat(team.path("reps").get(2).path("capacity").asInt()).isEqualTo(2);
