@@ -235,6 +235,10 @@ public final class BenchMain {
                 Map.entry("spring.mail.host", "127.0.0.1"),
                 Map.entry("spring.mail.port", String.valueOf(smtpPort)),
                 Map.entry("leadflow.models.watch", "false"),
+                // the bench runs at any hour: the send window would hold marketing email from 20:00 in Paris, and
+                // M10's template, waiting for its value email to be sent, would wait until the morning
+                Map.entry("leadflow.mail.send-window.days", "MONDAY,TUESDAY,WEDNESDAY,THURSDAY,FRIDAY,SATURDAY,SUNDAY"),
+                Map.entry("leadflow.mail.send-window.hours", "00:00-23:59:59.999999999"),
                 // every request of the bench comes from one address: the per-IP limit is for the public
                 Map.entry("leadflow.ratelimit.per-ip-per-minute", "1000000"),
                 Map.entry("logging.level.root", "WARN"),
