@@ -38,7 +38,7 @@ class RoutingTests extends SalesTestBase {
     @Autowired
     Router router;
 
-    private final List<String> opened = new ArrayList<>();
+    private final List<String> opened = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @AfterEach
     void openedHandoffsClosed() {
@@ -216,7 +216,7 @@ class RoutingTests extends SalesTestBase {
     // --- helpers ---------------------------------------------------------------------------------------------------
 
     /** A lead captured from the newsletter form in that country at that company domain (not confirmed: routing needs none). */
-    private String leadFrom(String country, String domain) {
+    String leadFrom(String country, String domain) {
         String email = "p" + UUID.randomUUID().toString().substring(0, 8) + "@" + domain;
         postForm("/forms/newsletter", Map.of("email", email, "firstName", "Pat", "jobTitle", "VP Sales", "company",
                 "Routed Ltd", "companySize", "1200", "country", country, "industry", "software"),
@@ -224,7 +224,7 @@ class RoutingTests extends SalesTestBase {
         return leadIdOf(email);
     }
 
-    private Handoff open(String leadId) {
+    Handoff open(String leadId) {
         String id = handoffs.open(leadId).handoffId();
         opened.add(id);
         return handoffs.get(id);

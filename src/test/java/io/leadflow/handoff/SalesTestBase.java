@@ -48,6 +48,9 @@ abstract class SalesTestBase extends ServiceTestBase {
     @Autowired
     protected DecisionEvaluator decisions;
 
+    @Autowired
+    org.camunda.bpm.engine.ProcessEngine engine;
+
     private final List<String> groupsMade = new ArrayList<>();
     private final List<String> usersMade = new ArrayList<>();
     private final List<String> countriesRouted = new ArrayList<>();
@@ -136,8 +139,10 @@ abstract class SalesTestBase extends ServiceTestBase {
         });
         HttpHeaders headers = basic("demo");
         headers.setContentType(MediaType.MULTIPART_FORM_DATA);
-        return rest.exchange(url("/engine-rest/deployment/create"), HttpMethod.POST, new HttpEntity<>(body, headers),
-                String.class);
+        // a context of its own names its engine uniquely: the Modeler then deploys to /engine-rest/engine/{name}
+        String path = engine.getName().equals("default") ? "/engine-rest/deployment/create"
+                : "/engine-rest/engine/" + engine.getName() + "/deployment/create";
+        return rest.exchange(url(path), HttpMethod.POST, new HttpEntity<>(body, headers), String.class);
     }
 
     /** Saves a table routing the country's leads and waits until every node evaluates it. */
