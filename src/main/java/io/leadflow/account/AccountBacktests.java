@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -23,7 +22,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Service;
 
 import io.leadflow.lead.Lead;
@@ -31,6 +29,7 @@ import io.leadflow.lead.Leads;
 import io.leadflow.platform.Errors;
 import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.ModelKeys;
+import io.leadflow.platform.SingleRunner;
 import io.leadflow.platform.TooManyRequestsException;
 import io.leadflow.scoring.DecisionEvaluator;
 
@@ -77,7 +76,7 @@ public class AccountBacktests {
     private final AccountScoring scoring;
     private final Clock clock;
     private final Duration answerWithin;
-    private final ThreadPoolTaskExecutor executor = new ThreadPoolTaskExecutor();
+    private final SingleRunner runner = new SingleRunner("account-backtest-");
     private final Map<String, Run> runs = Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Run> eldest) {
@@ -93,17 +92,11 @@ public class AccountBacktests {
         this.scoring = scoring;
         this.clock = clock;
         this.answerWithin = answerWithin;
-        executor.setThreadNamePrefix("account-backtest-");
-        executor.setCorePoolSize(1);
-        executor.setMaxPoolSize(1);
-        executor.setQueueCapacity(2);
-        executor.setWaitForTasksToCompleteOnShutdown(false);
-        executor.initialize();
     }
 
     @PreDestroy
     void stop() {
-        executor.shutdown();
+        runner.close();
     }
 
     public Run start(Request request) {
@@ -115,11 +108,11 @@ public class AccountBacktests {
         runs.put(id, new Run(id, Status.RUNNING, total, 0, started, null, null, null));
         CompletableFuture<Result> done;
         try {
-            done = CompletableFuture.supplyAsync(() -> run(id, total, started, current, candidate), executor);
-        } catch (RejectedExecutionException busy) {
+            done = runner.submit(() -> run(id, total, started, current, candidate),
+                    "Account backtests are already running; ask again when one has finished");
+        } catch (TooManyRequestsException busy) {
             runs.remove(id);
-            throw new TooManyRequestsException("Account backtests are already running; ask again when one has "
-                    + "finished", 30);
+            throw busy;
         }
         done.whenComplete((result, failure) -> runs.computeIfPresent(id, (k, r) -> new Run(id,
                 failure == null ? Status.DONE : Status.FAILED, total, failure == null ? total : r.processed(),

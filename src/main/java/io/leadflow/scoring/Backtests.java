@@ -17,7 +17,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,14 +26,13 @@ import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.concurrent.ThreadPoolTaskExecutor;
 import org.springframework.stereotype.Service;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.Leads;
 import io.leadflow.platform.Errors;
 import io.leadflow.platform.InvalidInputException;
-import io.leadflow.platform.TooManyRequestsException;
+import io.leadflow.platform.SingleRunner;
 
 /**
  * Backtests a candidate scoring table over every confirmed lead: how many are MQL under the deployed tables now,
@@ -83,7 +81,7 @@ public class Backtests {
     private final JdbcClient jdbc;
     private final ScoringSettings settings;
     private final Clock clock;
-    private final ThreadPoolTaskExecutor executor;
+    private final SingleRunner runner = new SingleRunner("backtest-");
     private final Map<String, Tracker> runs = Collections.synchronizedMap(new LinkedHashMap<>() {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Tracker> eldest) {
@@ -98,19 +96,12 @@ public class Backtests {
         this.jdbc = jdbc;
         this.settings = settings;
         this.clock = clock;
-        this.executor = new ThreadPoolTaskExecutor();
-        executor.setThreadNamePrefix("backtest-");
-        executor.setCorePoolSize(1);
-        executor.setMaxPoolSize(1);
-        executor.setQueueCapacity(2);
-        executor.setWaitForTasksToCompleteOnShutdown(false);
-        executor.initialize();
     }
 
     /** A stopping node abandons its running backtest (it changes nothing; its caller asks again elsewhere). */
     @PreDestroy
     void stop() {
-        executor.shutdown();
+        runner.close();
     }
 
     /** Starts a backtest and waits for its result up to {@code leadflow.scoring.backtest.answer-within}. */
@@ -118,12 +109,8 @@ public class Backtests {
         DecisionEvaluator.Decision candidate = candidate(request);
         Tracker tracker = new Tracker(UUID.randomUUID().toString(), leads.count(Lead.Consent.CONFIRMED),
                 clock.instant());
-        CompletableFuture<Result> done;
-        try {
-            done = CompletableFuture.supplyAsync(() -> run(candidate, tracker), executor);
-        } catch (RejectedExecutionException busy) {
-            throw new TooManyRequestsException("Backtests are already running; ask again when one has finished", 30);
-        }
+        CompletableFuture<Result> done = runner.submit(() -> run(candidate, tracker),
+                "Backtests are already running; ask again when one has finished");
         runs.put(tracker.id, tracker);
         done.whenComplete((result, failure) -> tracker.finish(result, failure, clock.instant()));
         try {
