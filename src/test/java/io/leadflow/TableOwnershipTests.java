@@ -75,7 +75,8 @@ class TableOwnershipTests {
             Map.entry("retention_notices", "retention"),
             Map.entry("accounts", "account"),
             Map.entry("account_domains", "account"),
-            Map.entry("account_members", "account"));
+            Map.entry("account_members", "account"),
+            Map.entry("qualifications", "qualification"));
 
     /** Modules that may read (never write) any table, to report and to export. */
     static final Set<String> READ_MODELS = Set.of("analytics", "portability", "workspace", "retention");

@@ -92,6 +92,12 @@ public class Accounts implements LeadAccounts {
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
+    /** Whether the address is at a free-mail provider's domain (the person's own mailbox, not a company's). */
+    public boolean isFreeMail(String email) {
+        String domain = AccountDomains.ofEmail(email);
+        return domain != null && AccountDomains.isFreeMail(domain, freeMail);
+    }
+
     @Override
     public Optional<String> accountOf(String leadId) {
         return jdbc.sql("select account_id from account_members where lead_id = ?").param(leadId)

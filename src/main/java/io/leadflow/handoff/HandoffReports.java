@@ -4,9 +4,6 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -16,7 +13,7 @@ import java.util.TreeMap;
 
 import org.springframework.stereotype.Service;
 
-import io.leadflow.platform.InvalidInputException;
+import io.leadflow.platform.ReportPeriod;
 
 /**
  * The numbers of the monthly marketing–sales meeting: per team and owner, how many MQLs sales received, how fast
@@ -24,8 +21,6 @@ import io.leadflow.platform.InvalidInputException;
  */
 @Service
 public class HandoffReports {
-
-    static final Duration LONGEST = Duration.ofDays(366);
 
     /**
      * One team and owner (owner null: the team's total; team null: everyone).
@@ -89,14 +84,9 @@ public class HandoffReports {
      * @param to   last day (ISO date, inclusive) or instant (exclusive); default now
      */
     public Report report(String from, String to) {
-        Instant end = to == null || to.isBlank() ? clock.instant() : parse("to", to, true);
-        Instant start = from == null || from.isBlank() ? end.minus(Duration.ofDays(30)) : parse("from", from, false);
-        if (!start.isBefore(end)) {
-            throw InvalidInputException.of("from", "must be before 'to'");
-        }
-        if (Duration.between(start, end).compareTo(LONGEST) > 0) {
-            throw InvalidInputException.of("to", "the period may be at most 366 days");
-        }
+        ReportPeriod period = ReportPeriod.of(from, to, clock.instant());
+        Instant start = period.start();
+        Instant end = period.end();
         Instant now = clock.instant();
         Map<String, List<Handoff>> byOwner = new TreeMap<>();
         Map<String, List<Handoff>> byTeam = new TreeMap<>();
@@ -194,26 +184,14 @@ public class HandoffReports {
                 median(toTouch), opportunities, won, pipeline, wonRevenue);
     }
 
-    static Double median(List<Long> values) {
+    /** The median of the values; null when there are none. */
+    public static Double median(List<Long> values) {
         if (values.isEmpty()) {
             return null;
         }
         List<Long> sorted = values.stream().sorted(Comparator.naturalOrder()).toList();
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2).doubleValue() : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
-    }
-
-    private static Instant parse(String field, String value, boolean endOfDay) {
-        try {
-            if (value.length() == 10) {
-                LocalDate day = LocalDate.parse(value);
-                return (endOfDay ? day.plusDays(1) : day).atStartOfDay(ZoneOffset.UTC).toInstant();
-            }
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            throw InvalidInputException.of(field, "must be a date such as 2026-11-01 or an instant such as "
-                    + "2026-11-01T00:00:00Z");
-        }
     }
 
     /** Open handoffs grouped by team, then owner, soonest due first: the /sla page. */

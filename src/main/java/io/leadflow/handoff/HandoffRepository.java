@@ -206,6 +206,11 @@ class HandoffRepository {
                 .query(HandoffRepository::opportunity).list();
     }
 
+    List<Opportunity> openOpportunitiesOfAccount(String accountId) {
+        return jdbc.sql("select * from opportunities where account_id = ? and status = 'OPEN' order by created_at")
+                .param(accountId).query(HandoffRepository::opportunity).list();
+    }
+
     List<Opportunity> opportunitiesOfLead(String leadId) {
         return jdbc.sql("select * from opportunities where lead_id = ? order by created_at").param(leadId)
                 .query(HandoffRepository::opportunity).list();

@@ -92,28 +92,21 @@ public class HandoffService {
     /** Assigns the lead (the lead-assignment table, then {@link Router}) and starts its SLA clock. */
     @Transactional
     public Opened open(String leadId) {
+        return open(leadId, null);
+    }
+
+    /**
+     * As {@link #open(String)}; a {@code chosenTeam} given (the qualification desk sent a partner request to the partner
+     * team) replaces the table's choice, and its reps take the lead in turn.
+     */
+    @Transactional
+    public Opened open(String leadId, String chosenTeam) {
         Lead lead = leads.get(leadId);
-        Map<String, Object> in = new HashMap<>();
-        in.put("country", lead.country());
-        in.put("companySize", lead.companySize());
-        in.put("industry", lead.industry());
-        var assignment = decisions.evaluate(ModelKeys.DECISION_ASSIGNMENT, in);
-        String tableTeam = (String) assignment.value("team");
-        if (tableTeam == null || tableTeam.isBlank()) {
-            throw new IllegalStateException("The lead-assignment table gave no team for lead " + leadId
-                    + ": add a catch-all rule");
-        }
-        requireTeam(tableTeam);
-        RoutingRule rule;
-        try {
-            rule = RoutingRule.parse(text(assignment.value("rule")));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalStateException("The lead-assignment table's rule for lead " + leadId + ": "
-                    + e.getMessage(), e);
-        }
+        Router.Ask ask = chosenTeam != null ? new Router.Ask(chosenTeam, null, RoutingRule.parse("round-robin"), null)
+                : ask(leadId, lead);
+        requireTeam(ask.team());
         Instant now = clock.instant();
-        Routing routing = router.assign(leadId, new Router.Ask(tableTeam, text(assignment.value("owner")), rule,
-                text(assignment.value("fallbackTeam"))), now).at(now);
+        Routing routing = router.assign(leadId, ask, now).at(now);
         String team = routing.team();
         String teamCalendar = sales.calendar(team);
         String owner = routing.owner();
@@ -133,6 +126,44 @@ public class HandoffService {
         leads.assign(leadId, team, owner, now);
         log.info("Lead {} handed to team {} (owner {}: {}), due {}", leadId, team, owner, routing.reason(), dueAt);
         return new Opened(h.id(), team, owner, dueAt, remindAt, escalateAt, reassignAt);
+    }
+
+    /** The team table's question about the lead, and its answer: the team, maybe an owner, the rule, a fallback. */
+    private Router.Ask ask(String leadId, Lead lead) {
+        var assignment = decisions.evaluate(ModelKeys.DECISION_ASSIGNMENT, assignmentInputs(lead));
+        String tableTeam = (String) assignment.value("team");
+        if (tableTeam == null || tableTeam.isBlank()) {
+            throw new IllegalStateException("The lead-assignment table gave no team for lead " + leadId
+                    + ": add a catch-all rule");
+        }
+        RoutingRule rule;
+        try {
+            rule = RoutingRule.parse(text(assignment.value("rule")));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("The lead-assignment table's rule for lead " + leadId + ": "
+                    + e.getMessage(), e);
+        }
+        return new Router.Ask(tableTeam, text(assignment.value("owner")), rule, text(assignment.value("fallbackTeam")));
+    }
+
+    /** The team the lead-assignment table would choose for the lead now, before any rep is picked. */
+    public String tableTeam(String leadId) {
+        Lead lead = leads.get(leadId);
+        Object team = decisions.evaluate(ModelKeys.DECISION_ASSIGNMENT, assignmentInputs(lead)).value("team");
+        return text(team);
+    }
+
+    private static Map<String, Object> assignmentInputs(Lead lead) {
+        Map<String, Object> in = new HashMap<>();
+        in.put("country", lead.country());
+        in.put("companySize", lead.companySize());
+        in.put("industry", lead.industry());
+        return in;
+    }
+
+    /** Whether the team exists (a Camunda group of type SALES_TEAM). */
+    public boolean isTeam(String team) {
+        return team != null && sales.teams().contains(team);
     }
 
     private static String text(Object value) {
@@ -355,6 +386,11 @@ public class HandoffService {
             return false;
         }
         return handoffs.firstTouch(h.id(), at.isBefore(h.createdAt()) ? h.createdAt() : at, activity);
+    }
+
+    /** The account's opportunities the CRM reported open (not yet won or lost), oldest first. */
+    public List<Opportunity> openOpportunitiesOfAccount(String accountId) {
+        return handoffs.openOpportunitiesOfAccount(accountId);
     }
 
     /** The opportunities the CRM reported for the lead, oldest first. */

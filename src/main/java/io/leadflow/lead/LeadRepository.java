@@ -75,6 +75,27 @@ class LeadRepository {
         return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
     }
 
+    List<Lead> sameNameAndCompany(Lead lead, int limit) {
+        if (blank(lead.firstName()) || blank(lead.lastName()) || blank(lead.company())) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                select * from leads
+                 where id <> ? and erased_at is null and lower(last_name) = ? and lower(first_name) = ?
+                   and lower(company) = ?
+                 order by created_at fetch first ? rows only""")
+                .params(lead.id(), lower(lead.lastName()), lower(lead.firstName()), lower(lead.company()), limit)
+                .query(LeadRepository::map).list();
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+
+    private static String lower(String s) {
+        return s.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
     Optional<Lead> findByEmail(String email) {
         return jdbc.sql("select * from leads where email = ?").param(LeadValidator.normaliseEmail(email))
                 .query(LeadRepository::map).optional();

@@ -49,6 +49,14 @@ public class Leads {
         return repository.findByEmail(email);
     }
 
+    /**
+     * Other leads, not erased, with the same first name, last name and company as this one (case and spaces aside):
+     * maybe the same person under a second address. At most {@code limit}, the oldest first.
+     */
+    public List<Lead> sameNameAndCompany(Lead lead, int limit) {
+        return repository.sameNameAndCompany(lead, limit);
+    }
+
     /** The lead the CRM knows under this id (the one its push answered with). */
     public Optional<Lead> findByCrmId(String crmId) {
         return repository.findByCrmId(crmId);

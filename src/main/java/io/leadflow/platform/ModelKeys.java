@@ -11,6 +11,8 @@ public final class ModelKeys {
     public static final String LEAD_QUALIFICATION = "lead-qualification";
     public static final String NURTURE = "nurture";
     public static final String MQL_HANDOFF = "mql-handoff";
+    /** Called by {@code mql-handoff} first: the qualification desk, when the qualification-route table sends it there. */
+    public static final String QUALIFICATION = "qualification";
 
     public static final String DECISION_FIT = "lead-fit-score";
     public static final String DECISION_ENGAGEMENT = "engagement-points";
@@ -19,6 +21,7 @@ public final class ModelKeys {
     public static final String DECISION_ASSIGNMENT = "lead-assignment";
     public static final String DECISION_SALES_SLA = "sales-sla";
     public static final String DECISION_ACCOUNT_SCORE = "account-score";
+    public static final String DECISION_QUALIFICATION_ROUTE = "qualification-route";
 
     public static final String MSG_CONSENT_CONFIRMED = "ConsentConfirmed";
     public static final String MSG_UNSUBSCRIBED = "Unsubscribed";

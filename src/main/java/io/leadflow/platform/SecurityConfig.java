@@ -35,6 +35,7 @@ public class SecurityConfig {
     private static final String SALES_MANAGER = "SALES_MANAGER";
     private static final String SALES = "SALES";
     private static final String INTEGRATOR = "INTEGRATOR";
+    private static final String QUALIFIER = "QUALIFIER";
 
     /** A sign-in refused unchecked (too many failures) answers 429 with Retry-After; any other failure as before. */
     private static AuthenticationEntryPoint throttleAware(LoginThrottle throttle, AuthenticationEntryPoint otherwise) {
@@ -161,6 +162,13 @@ public class SecurityConfig {
                         .hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(path("/analytics"), path("/api/analytics/**"))
                         .hasAnyRole(MARKETER, SALES_MANAGER, ADMIN)
+                        // the qualification desk: a sales manager watches it, only qualifiers decide
+                        .requestMatchers(post("/api/qualifications/*/decide")).hasAnyRole(QUALIFIER, ADMIN)
+                        .requestMatchers(get("/api/qualifications/report"))
+                        .hasAnyRole(QUALIFIER, MARKETER, SALES_MANAGER, ADMIN)
+                        .requestMatchers(path("/desk")).hasAnyRole(QUALIFIER, SALES_MANAGER, ADMIN)
+                        .requestMatchers(get("/api/qualifications"), get("/api/qualifications/**"))
+                        .hasAnyRole(QUALIFIER, SALES_MANAGER, ADMIN)
                         // sales
                         .requestMatchers(path("/api/handoffs/**"), path("/api/handoffs")).hasAnyRole(SALES_MANAGER, SALES, ADMIN)
                         .requestMatchers(path("/sla")).hasAnyRole(SALES_MANAGER, ADMIN)

@@ -45,7 +45,9 @@ import io.leadflow.platform.ModelKeys;
  * SALES_TEAM), every routing rule it gives is made of known words ({@link RoutingRule}), and a last rule matches
  * every lead;</li>
  * <li>{@code nurture-track}: every track it can choose has its flow in the {@code nurture} journey (the table's
- * catch-all track may take the gateway's default flow), checked from either side when one of them is saved.</li>
+ * catch-all track may take the gateway's default flow), checked from either side when one of them is saved;</li>
+ * <li>{@code qualification-route}: every route is {@code "desk"} or {@code "direct"}, a desk route has a business
+ * duration to decide within, and a last rule matches every MQL.</li>
  * </ul>
  */
 @Component
@@ -106,6 +108,8 @@ class DecisionContracts {
                 .ifPresent(t -> problems.addAll(salesSla(decisionFiles.get(ModelKeys.DECISION_SALES_SLA), t)));
         table(decisions, ModelKeys.DECISION_ASSIGNMENT)
                 .ifPresent(t -> problems.addAll(assignment(decisionFiles.get(ModelKeys.DECISION_ASSIGNMENT), t)));
+        table(decisions, ModelKeys.DECISION_QUALIFICATION_ROUTE).ifPresent(t -> problems.addAll(
+                qualificationRoute(decisionFiles.get(ModelKeys.DECISION_QUALIFICATION_ROUTE), t)));
         Optional<DecisionTable> tracks = table(decisions, ModelKeys.DECISION_NURTURE_TRACK);
         if (tracks.isPresent() || nurture != null) {
             Optional<DecisionTable> trackTable = tracks.isPresent() ? tracks
@@ -223,6 +227,43 @@ class DecisionContracts {
             }
         }
         return Optional.empty();
+    }
+
+    /** Every route is "desk" or "direct"; a desk route gives the desk a business duration; a rule matches every MQL. */
+    private static List<ModelLinter.Problem> qualificationRoute(String file, DecisionTable table) {
+        List<ModelLinter.Problem> problems = new ArrayList<>();
+        List<String> outputs = outputNames(table);
+        int route = outputs.indexOf("route");
+        int within = outputs.indexOf("decideWithin");
+        boolean catchAll = false;
+        for (Rule rule : table.getRules()) {
+            catchAll |= isCatchAll(rule);
+            List<OutputEntry> entries = List.copyOf(rule.getOutputEntries());
+            if (route < 0 || route >= entries.size()) {
+                continue;
+            }
+            Matcher literal = STRING_LITERAL.matcher(text(entries.get(route).getText()));
+            if (!literal.matches() || !List.of("desk", "direct").contains(literal.group(1))) {
+                problems.add(new ModelLinter.Problem(file, describe(rule), "routes to "
+                        + text(entries.get(route).getText()) + ": write \"desk\" (the qualification desk first) or "
+                        + "\"direct\" (straight to sales)"));
+            } else if (literal.group(1).equals("desk")) {
+                String duration = within < 0 || within >= entries.size() ? "" : text(entries.get(within).getText());
+                Matcher quoted = STRING_LITERAL.matcher(duration);
+                if (!quoted.matches() || !BUSINESS_DURATION.matcher(quoted.group(1)).matches()) {
+                    problems.add(new ModelLinter.Problem(file, describe(rule), "sends leads to the desk with "
+                            + (duration.isEmpty() ? "no 'Decide within'" : "'Decide within' " + duration)
+                            + ": give the desk's deadline as a business duration in double quotes, e.g. \"PT4H\" "
+                            + "(4 working hours) or \"P1D\" (1 working day)"));
+                }
+            }
+        }
+        if (!catchAll) {
+            problems.add(new ModelLinter.Problem(file, "decision '" + ModelKeys.DECISION_QUALIFICATION_ROUTE + "'",
+                    "has no rule for every MQL: add a last rule with '-' in every input, so that an MQL no other "
+                            + "rule matches still goes somewhere"));
+        }
+        return problems;
     }
 
     private List<ModelLinter.Problem> assignment(String file, DecisionTable table) {

@@ -11,12 +11,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.camunda.bpm.engine.IdentityService;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.delegate.BpmnError;
 import org.camunda.bpm.engine.delegate.DelegateExecution;
 import org.camunda.bpm.engine.delegate.JavaDelegate;
 import org.camunda.bpm.engine.impl.context.Context;
+import org.camunda.bpm.engine.impl.form.validator.FormFieldValidationException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Lazy;
@@ -32,7 +34,10 @@ import io.leadflow.lead.Lead;
 import io.leadflow.lead.LeadService;
 import io.leadflow.lead.Leads;
 import io.leadflow.nurture.NurtureStatus;
+import io.leadflow.platform.InvalidInputException;
 import io.leadflow.platform.ModelKeys;
+import io.leadflow.qualification.Qualification;
+import io.leadflow.qualification.Qualifications;
 import io.leadflow.scoring.DecisionEvaluator;
 import io.leadflow.scoring.LeadAttributes;
 import io.leadflow.scoring.ScoringService;
@@ -247,10 +252,74 @@ class Delegates {
         return execution -> nurture.cameBack(leadId(execution));
     }
 
+    /**
+     * The qualification's first step: the qualification-route table sends the MQL straight to sales or to the desk,
+     * with the desk's deadline.
+     */
+    @Bean
+    JavaDelegate routeQualification(Qualifications qualifications) {
+        return execution -> {
+            var routed = qualifications.route(leadId(execution), execution.getProcessInstanceId());
+            execution.setVariable("qualificationId", routed.qualificationId());
+            execution.setVariable("route", routed.route());
+            execution.setVariable("toSales", routed.dueAt() == null);
+            if (routed.dueAt() != null) {
+                execution.setVariable("deskDueAt", Date.from(routed.dueAt()));
+            }
+        };
+    }
+
+    /**
+     * After "Qualify at desk": the API recorded the decision already (it completes the task after); from Tasklist,
+     * the task's form fields are the decision, recorded here in the task's transaction by the signed-in qualifier.
+     */
+    @Bean
+    JavaDelegate recordDisposition(Qualifications qualifications, @Lazy IdentityService identity) {
+        return execution -> {
+            String id = (String) execution.getVariable("qualificationId");
+            Qualifications.Decided decided;
+            if (Qualification.OPEN.equals(qualifications.get(id).status())) {
+                var auth = identity.getCurrentAuthentication();
+                String by = auth != null ? auth.getUserId() : text(execution, "decidedBy");
+                try {
+                    decided = qualifications.decide(id, new Qualifications.Decision(text(execution, "disposition"),
+                            text(execution, "reason"), text(execution, "duplicateOf"), new Qualification.Bant(
+                                    text(execution, "budget"), text(execution, "budgetRange"),
+                                    text(execution, "authority"), text(execution, "need"),
+                                    text(execution, "timeline")), text(execution, "note")),
+                            by == null ? "tasklist" : by);
+                } catch (InvalidInputException wrong) {
+                    // a form field's refusal: Tasklist shows the engine's 400 with this sentence; the task stays
+                    throw new FormFieldValidationException(wrong.errors().get(0).field(),
+                            "The desk's decision is not complete: " + wrong.getMessage());
+                }
+                // the free texts live in the qualifications table, erased with the person, not in the engine
+                List.of("budgetRange", "need", "note").forEach(execution::removeVariable);
+            } else {
+                decided = qualifications.outcomeOf(id);
+            }
+            execution.setVariable("disposition", decided.qualification().disposition());
+            execution.setVariable("toSales", decided.toSales());
+            execution.setVariable("deskTeam", decided.team());
+            execution.setVariable("outcome", decided.outcome());
+        };
+    }
+
+    /** The desk's deadline passed: the qualification is marked late (the task stays). */
+    @Bean
+    JavaDelegate markDeskBreached(Qualifications qualifications) {
+        return execution -> qualifications.markBreached((String) execution.getVariable("qualificationId"));
+    }
+
+    private static String text(DelegateExecution execution, String name) {
+        Object value = execution.getVariable(name);
+        return value == null ? null : value.toString();
+    }
+
     @Bean
     JavaDelegate openHandoff(HandoffService handoffs) {
         return execution -> {
-            var opened = handoffs.open(leadId(execution));
+            var opened = handoffs.open(leadId(execution), (String) execution.getVariable("deskTeam"));
             execution.setVariable("handoffId", opened.handoffId());
             execution.setVariable("team", opened.team());
             execution.setVariable("owner", opened.owner());

@@ -34,7 +34,7 @@ class EngineMetrics implements MeterBinder {
         Gauge.builder("leadflow.engine.incidents", runtime, r -> r.createIncidentQuery().count())
                 .description("Open incidents: see Cockpit").register(registry);
         for (String key : new String[] {ModelKeys.DOUBLE_OPT_IN, ModelKeys.LEAD_QUALIFICATION, ModelKeys.NURTURE,
-                ModelKeys.MQL_HANDOFF}) {
+                ModelKeys.MQL_HANDOFF, ModelKeys.QUALIFICATION}) {
             Gauge.builder("leadflow.engine.instances", runtime,
                     r -> r.createProcessInstanceQuery().processDefinitionKey(key).count())
                     .tag("process", key).description("Running process instances").register(registry);

@@ -47,7 +47,8 @@ import io.leadflow.handoff.SalesSettings;
 class IdentitySetup implements SmartInitializingSingleton {
 
     private static final Logger log = LoggerFactory.getLogger(IdentitySetup.class);
-    static final List<String> ROLES = List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES", "INTEGRATOR");
+    static final List<String> ROLES = List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES", "INTEGRATOR",
+            "QUALIFIER");
     static final List<String> DEMO_USERS = List.of("demo", "alice", "bob");
     static final String DEMO_PASSWORD = "demo";
 
@@ -76,7 +77,7 @@ class IdentitySetup implements SmartInitializingSingleton {
         Map<String, UsersSettings.User> all = new LinkedHashMap<>();
         if (users.demoUsers().enabled()) {
             all.put("demo", new UsersSettings.User(DEMO_PASSWORD, List.of("ADMIN", "MARKETER", "SALES_MANAGER",
-                    "SALES", "INTEGRATOR", "enterprise", "smb"), "demo@leadflow.local"));
+                    "SALES", "INTEGRATOR", "QUALIFIER", "enterprise", "smb"), "demo@leadflow.local"));
             all.put("alice", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "enterprise"),
                     "alice@leadflow.local"));
             all.put("bob", new UsersSettings.User(DEMO_PASSWORD, List.of("SALES", "smb"), "bob@leadflow.local"));
@@ -211,7 +212,7 @@ class IdentitySetup implements SmartInitializingSingleton {
             grant(role, Resources.DEPLOYMENT, "*", Permissions.READ);
         }
         grant("MARKETER", Resources.DEPLOYMENT, "*", Permissions.READ, Permissions.CREATE);
-        for (String role : List.of("SALES_MANAGER", "SALES", "INTEGRATOR", "MARKETER")) {
+        for (String role : List.of("SALES_MANAGER", "SALES", "INTEGRATOR", "MARKETER", "QUALIFIER")) {
             grant(role, Resources.APPLICATION, "tasklist", Permissions.ACCESS);
             grant(role, Resources.FILTER, "*", Permissions.READ);
             grant(role, Resources.PROCESS_DEFINITION, "*", Permissions.READ);

@@ -2,6 +2,8 @@ package io.leadflow.scoring;
 
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -21,6 +23,21 @@ public class EngagementHistory {
     public Optional<Instant> lastOccurredAt(String leadId) {
         return jdbc.sql("select max(occurred_at) from engagement_events where lead_id = ? and scored").param(leadId)
                 .query((rs, n) -> Optional.ofNullable(rs.getTimestamp(1)).map(Timestamp::toInstant)).single();
+    }
+
+    /**
+     * The addresses of the lead's events whose URL contains one of the fragments ({@code /careers}), case aside: the
+     * latest first, at most {@code limit}.
+     */
+    public List<String> urlsContaining(String leadId, Collection<String> fragments, int limit) {
+        if (fragments.isEmpty()) {
+            return List.of();
+        }
+        List<String> wanted = fragments.stream().map(f -> f.toLowerCase(java.util.Locale.ROOT)).toList();
+        return jdbc.sql("select url from engagement_events where lead_id = ? and url is not null order by occurred_at desc")
+                .param(leadId).query(String.class).list().stream()
+                .filter(url -> wanted.stream().anyMatch(url.toLowerCase(java.util.Locale.ROOT)::contains))
+                .limit(limit).toList();
     }
 
     /**

@@ -260,6 +260,33 @@ public class LeadTimelines {
                     return null;
                 }).list();
         jdbc.sql("""
+                select route, route_reason, status, created_at, due_at, breached_at, decided_at, decided_by,
+                       disposition, reason, duplicate_of, routed_team, need, note
+                  from qualifications where lead_id = ? order by created_at""").param(leadId).query((rs, i) -> {
+                    boolean desk = "DESK".equals(rs.getString("route"));
+                    out.add(Entry.of(rs.getTimestamp("created_at").toInstant(), "DESK",
+                            desk ? "Sent to the qualification desk" : "Straight to sales (no desk)",
+                            join(rs.getString("route_reason"), rs.getTimestamp("due_at") == null ? null
+                                    : "decide by " + rs.getTimestamp("due_at").toInstant())));
+                    if (rs.getTimestamp("decided_at") != null) {
+                        String disposition = rs.getString("disposition");
+                        String title = switch (disposition) {
+                            case "PROSPECT" -> "Desk: prospect, to sales";
+                            case "NURTURE" -> "Desk: back to nurture";
+                            default -> rs.getString("routed_team") != null
+                                    ? "Desk: to team " + rs.getString("routed_team")
+                                    : "Desk: disqualified";
+                        };
+                        out.add(Entry.of(rs.getTimestamp("decided_at").toInstant(), "DESK", title, join(join(
+                                rs.getString("reason") == null ? null : rs.getString("reason")
+                                        + (rs.getString("duplicate_of") == null ? ""
+                                                : " of lead " + rs.getString("duplicate_of")),
+                                "by " + rs.getString("decided_by")), join(rs.getString("need"),
+                                rs.getString("note")))));
+                    }
+                    return null;
+                }).list();
+        jdbc.sql("""
                 select id, status, amount, currency, close_date, created_at, closed_at from opportunities
                  where lead_id = ?""").param(leadId).query((rs, i) -> {
                     String value = rs.getBigDecimal("amount") == null ? null

@@ -288,11 +288,26 @@ final class YearOfHistoryBench {
             }
         }
 
-        /** Sales accept what is open since yesterday, then qualify or reject (back to nurture) a week on. */
+        /**
+         * The qualification desk decides what waits since yesterday (a prospect, or back to nurture every third);
+         * sales accept what is open since yesterday, then qualify or reject (back to nurture) a week on.
+         */
         private void actOnHandoffs() {
             HandoffService handoffs = app.bean(HandoffService.class);
             Instant now = org.camunda.bpm.engine.impl.util.ClockUtil.now().toInstant();
             Timestamp dayAgo = Timestamp.from(now.minus(Duration.ofDays(1)));
+            io.leadflow.qualification.Qualifications desk = app.bean(io.leadflow.qualification.Qualifications.class);
+            for (String id : app.jdbc().queryForList("select id from qualifications where status = 'OPEN'"
+                    + " and created_at <= ?", String.class, dayAgo)) {
+                boolean nurture = Math.floorMod(id.hashCode(), 3) == 0;
+                try {
+                    desk.decideAtDesk(id, new io.leadflow.qualification.Qualifications.Decision(
+                            nurture ? "NURTURE" : "PROSPECT", nurture ? "TIMING" : null, null, null, null), "bench");
+                    actions++;
+                } catch (ConflictException notYet) {
+                    // its task is not there yet: tomorrow
+                }
+            }
             for (String id : app.jdbc().queryForList("select id from handoffs where status = 'OPEN'"
                     + " and created_at <= ?", String.class, dayAgo)) {
                 act(handoffs, id, HandoffService.Action.accept, null);

@@ -44,9 +44,11 @@ class AuthorizationMatrixTests extends ServiceTestBase {
     static final String SALES = "m_sales";
     static final String SALES_MANAGER = "m_manager";
     static final String INTEGRATOR = "m_integrator";
+    static final String QUALIFIER = "m_qualifier";
 
     private static final Map<String, String> SINGLE_ROLE_USERS = Map.of(MARKETER, "MARKETER", SALES, "SALES",
-            SALES_MANAGER, "SALES_MANAGER", INTEGRATOR, "INTEGRATOR");
+            SALES_MANAGER, "SALES_MANAGER", INTEGRATOR, "INTEGRATOR", QUALIFIER, "QUALIFIER");
+    private static final String UNKNOWN_QUALIFICATION = "/api/qualifications/00000000-0000-0000-0000-000000000000";
 
     @Autowired
     IdentityService identity;
@@ -218,6 +220,18 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 Call.get("/api/handoffs").as(MARKETER),
                 Call.get("/api/handoffs").as(INTEGRATOR),
                 Call.get("/sla").as(SALES),
+                Call.get("/sla").as(QUALIFIER),
+                Call.get("/api/qualifications").as(SALES),
+                Call.get("/api/qualifications").as(MARKETER),
+                Call.get("/api/qualifications").as(INTEGRATOR),
+                Call.get(UNKNOWN_QUALIFICATION).as(SALES),
+                Call.post(UNKNOWN_QUALIFICATION + "/decide", "{}").as(SALES),
+                Call.post(UNKNOWN_QUALIFICATION + "/decide", "{}").as(SALES_MANAGER),
+                Call.post(UNKNOWN_QUALIFICATION + "/decide", "{}").as(MARKETER),
+                Call.get("/api/qualifications/report").as(SALES),
+                Call.get("/desk").as(SALES).accepting(MediaType.TEXT_HTML),
+                Call.get("/desk").as(MARKETER).accepting(MediaType.TEXT_HTML),
+                Call.get("/api/handoffs").as(QUALIFIER),
                 Call.get("/api/handoffs/mine").as(MARKETER),
                 Call.get("/api/handoffs/mine").as(INTEGRATOR),
                 Call.get("/my-leads").as(MARKETER).accepting(MediaType.TEXT_HTML),
@@ -314,6 +328,14 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 allowed(Call.get("/api/handoffs").as(SALES_MANAGER), 200),
                 allowed(Call.get("/api/handoffs?status=open").as(SALES), 200),
                 allowed(Call.get("/sla").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/api/qualifications").as(QUALIFIER), 200),
+                allowed(Call.get("/api/qualifications?status=done").as(SALES_MANAGER), 200),
+                allowed(Call.get(UNKNOWN_QUALIFICATION).as(SALES_MANAGER), 404),
+                allowed(Call.post(UNKNOWN_QUALIFICATION + "/decide", "{\"disposition\": \"PROSPECT\"}").as(QUALIFIER), 404),
+                allowed(Call.get("/api/qualifications/report").as(MARKETER), 200),
+                allowed(Call.get("/api/qualifications/codes").as(QUALIFIER), 200),
+                allowed(Call.get("/desk").as(QUALIFIER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/desk").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML), 200),
                 allowed(Call.get("/api/handoffs/mine").as(SALES), 200),
                 allowed(Call.get("/api/handoffs/mine?team=enterprise").as(SALES_MANAGER), 200),
                 allowed(Call.get("/api/handoffs/mine?team=nowhere").as(SALES_MANAGER), 400),

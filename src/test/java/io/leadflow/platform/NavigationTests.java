@@ -28,7 +28,9 @@ class NavigationTests extends ServiceTestBase {
     /** One user per role besides demo (every role) and alice (SALES). */
     private static final Map<String, List<String>> USERS = Map.of("nav-marketer", List.of("MARKETER"),
             "nav-integrator", List.of("INTEGRATOR"), "nav-manager", List.of("SALES_MANAGER"),
-            "demo", List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES", "INTEGRATOR"), "alice", List.of("SALES"));
+            "nav-qualifier", List.of("QUALIFIER"),
+            "demo", List.of("ADMIN", "MARKETER", "SALES_MANAGER", "SALES", "INTEGRATOR", "QUALIFIER"),
+            "alice", List.of("SALES"));
 
     @Autowired
     IdentityService identity;

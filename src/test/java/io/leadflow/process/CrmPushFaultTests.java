@@ -319,6 +319,9 @@ class CrmPushFaultTests extends EngineTestBase {
         scoring.rescore(leadId);
         ProcessInstance handoff = runtime.startProcessInstanceByKey(ModelKeys.MQL_HANDOFF, leadId,
                 Map.of(ModelKeys.VAR_LEAD_ID, leadId));
+        ProcessInstance qualification = runtime.createProcessInstanceQuery().superProcessInstanceId(handoff.getId())
+                .singleResult();
+        management.executeJob(job(qualification, "Task_RouteQualification").getId());
         management.executeJob(job(handoff, "Task_AssignLead").getId());
         BpmnAwareTests.assertThat(handoff).isWaitingAt("Task_PushToCrm");
         return handoff;

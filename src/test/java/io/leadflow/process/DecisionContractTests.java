@@ -126,6 +126,44 @@ class DecisionContractTests extends ServiceTestBase {
     }
 
     @Nested
+    class QualificationRoute {
+
+        @Test
+        void refusesARouteOtherThanDeskOrDirect() {
+            String table = edit("dmn/qualification-route.dmn", "<outputEntry id=\"OutputEntry_QualificationRoute_02_1\">\n"
+                    + "          <text>\"desk\"</text>", "<outputEntry id=\"OutputEntry_QualificationRoute_02_1\">\n"
+                    + "          <text>\"qualify\"</text>");
+            assertRefused("qualification-route.dmn", table, "routes to \"qualify\"", "\"desk\"", "\"direct\"");
+        }
+
+        @Test
+        void refusesADeskRouteWithoutABusinessDuration() {
+            String table = edit("dmn/qualification-route.dmn", "<outputEntry id=\"OutputEntry_QualificationRoute_02_2\">\n"
+                    + "          <text>\"PT4H\"</text>", "<outputEntry id=\"OutputEntry_QualificationRoute_02_2\">\n"
+                    + "          <text>\"4 hours\"</text>");
+            assertRefused("qualification-route.dmn", table, "'Decide within' \"4 hours\"", "\"PT4H\"");
+            String empty = edit("dmn/qualification-route.dmn", "<outputEntry id=\"OutputEntry_QualificationRoute_03_2\">\n"
+                    + "          <text>\"P1D\"</text>", "<outputEntry id=\"OutputEntry_QualificationRoute_03_2\">\n"
+                    + "          <text></text>");
+            assertRefused("qualification-route.dmn", empty, "no 'Decide within'");
+        }
+
+        @Test
+        void refusesATableWithoutARuleForEveryMql() {
+            String shipped = read("dmn/qualification-route.dmn");
+            int last = shipped.indexOf("<rule id=\"Rule_QualificationRoute_04\">");
+            String withoutCatchAll = shipped.substring(0, last)
+                    + shipped.substring(shipped.indexOf("</rule>", last) + "</rule>".length());
+            assertRefused("qualification-route.dmn", withoutCatchAll, "no rule for every MQL");
+        }
+
+        @Test
+        void takesTheShippedTable() {
+            assertThat(problems("qualification-route.dmn", read("dmn/qualification-route.dmn"))).isEmpty();
+        }
+    }
+
+    @Nested
     class NurtureTracks {
 
         @Test

@@ -35,7 +35,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class DiagramReadabilityTests {
 
     /** Leadflow tasks that evaluate decision tables (a business rule task always does). */
-    private static final Set<String> TABLE_DELEGATES = Set.of("${evaluateScore}", "${openHandoff}",
+    private static final Set<String> TABLE_DELEGATES = Set.of("${evaluateScore}", "${openHandoff}", "${routeQualification}",
             "${chooseNurtureTrack}");
 
     record Box(String what, Bounds bounds, boolean container) {

@@ -349,7 +349,11 @@ class ProcessModelTests extends EngineTestBase {
             executeJob(again, "Task_EvaluateScore");
             process(again).hasPassed("Gateway_Mql", "Gateway_JoinHandoff").hasNotPassed("CallActivity_Nurture")
                     .isWaitingAt("CallActivity_SalesHandoff");
-            process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
+            process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("CallActivity_Qualification");
+            routeQualification(leadId);
+            // a manager in manufacturing is a grade B: the qualification desk looks before sales
+            assertThat(leads.get(leadId).grade()).isEqualTo("B");
+            process(instance(ModelKeys.QUALIFICATION, leadId)).isWaitingAt("Task_QualifyAtDesk");
             assertThat(history.createHistoricProcessInstanceQuery().processDefinitionKey(ModelKeys.MQL_HANDOFF)
                     .processInstanceBusinessKey(leadId).count()).as("handed over once").isOne();
         }
@@ -396,6 +400,8 @@ class ProcessModelTests extends EngineTestBase {
             process(qualification).hasPassed("Gateway_Mql", "Gateway_JoinHandoff").hasNotPassed("CallActivity_Nurture")
                     .isWaitingAt("CallActivity_SalesHandoff");
             assertThat(runtime.getVariable(qualification.getId(), "mql")).isEqualTo(true);
+            process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("CallActivity_Qualification");
+            routeQualification(leadId);
             process(instance(ModelKeys.MQL_HANDOFF, leadId)).isWaitingAt("Task_AssignLead");
         }
 
@@ -624,13 +630,79 @@ class ProcessModelTests extends EngineTestBase {
             process(nurture).isEnded();
             ProcessInstance second = instance(ModelKeys.MQL_HANDOFF, leadId);
             assertThat(second.getId()).isNotEqualTo(handoff.getId());
+            routeQualification(leadId);
             executeJob(second, "Task_AssignLead");
             assertThat(handoffs.get(handoffId(second)).status()).isEqualTo(Handoff.Status.OPEN);
             assertThat(handoffs.get(firstHandoff).status()).isEqualTo(Handoff.Status.REJECTED);
         }
+
+        @Test
+        void sendsAGradeBLeadToTheDeskFirstAndToSalesOnceTheDeskCallsItAProspect() {
+            ProcessInstance handoff = gradeBAtTheDesk("deskprospect");
+            String leadId = handoff.getBusinessKey();
+            ProcessInstance desk = instance(ModelKeys.QUALIFICATION, leadId);
+            assertThat(job(desk, "Event_DeskDue").getDuedate())
+                    .isEqualTo(runtime.getVariable(desk.getId(), "deskDueAt"))
+                    .isEqualTo(Date.from(start.plus(Duration.ofHours(4))));
+            var task = tasks.createTaskQuery().processInstanceId(desk.getId()).singleResult();
+            assertThat(tasks.getIdentityLinksForTask(task.getId())).anySatisfy(link ->
+                    assertThat(link.getGroupId()).isEqualTo("QUALIFIER"));
+
+            tasks.complete(task.getId(), Map.of("disposition", "PROSPECT", "budget", "PLANNED", "timeline", "NOW"));
+
+            process(desk).hasPassed("Task_RecordDisposition", "EndEvent_Decided").isEnded();
+            process(handoff).hasPassed("Gateway_ToSales").isWaitingAt("Task_AssignLead");
+            assertThat(runtime.getVariable(handoff.getId(), "disposition")).isEqualTo("PROSPECT");
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.MQL);
+        }
+
+        @Test
+        void endsTheHandoffAndTheLeadsJourneyWhenTheDeskDisqualifies() {
+            ProcessInstance handoff = gradeBAtTheDesk("deskspam");
+            String leadId = handoff.getBusinessKey();
+            ProcessInstance qualification = instance(ModelKeys.LEAD_QUALIFICATION, leadId);
+            ProcessInstance desk = instance(ModelKeys.QUALIFICATION, leadId);
+            var task = tasks.createTaskQuery().processInstanceId(desk.getId()).singleResult();
+
+            tasks.complete(task.getId(), Map.of("disposition", "DISQUALIFIED", "reason", "SPAM"));
+
+            process(handoff).hasPassed("EndEvent_KeptByDesk").hasNotPassed("Task_AssignLead").isEnded();
+            process(qualification).hasPassed("EndEvent_Disqualified").isEnded();
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.DISQUALIFIED);
+            assertThat(runtime.createProcessInstanceQuery().processInstanceBusinessKey(leadId).count()).isZero();
+        }
+
+        @Test
+        void sendsTheLeadBackToNurtureOnTheRecycledTrackWhenTheDeskSaysSo() {
+            ProcessInstance handoff = gradeBAtTheDesk("desknurture");
+            String leadId = handoff.getBusinessKey();
+            ProcessInstance desk = instance(ModelKeys.QUALIFICATION, leadId);
+            var task = tasks.createTaskQuery().processInstanceId(desk.getId()).singleResult();
+
+            tasks.complete(task.getId(), Map.of("disposition", "NURTURE", "reason", "TIMING"));
+
+            process(handoff).hasPassed("EndEvent_KeptByDesk").isEnded();
+            ProcessInstance nurture = instance(ModelKeys.NURTURE, leadId);
+            assertThat(runtime.getVariable(nurture.getId(), "recycled")).isEqualTo(true);
+            assertThat(leads.get(leadId).stage()).isEqualTo(Lead.Stage.RECYCLED);
+        }
     }
 
     // --- driving the models -----------------------------------------------------------------------------------
+
+    /** A confirmed grade-B lead (an analyst) who asked for a demo: its handoff called the qualification, at the desk. */
+    private ProcessInstance gradeBAtTheDesk(String name) {
+        String leadId = confirmedLead(name, "Marketing Analyst", "software");
+        executeJob(instance(ModelKeys.LEAD_QUALIFICATION, leadId), "Task_EvaluateScore");
+        scoring.record(new ScoringService.EventRequest(leadId, null, "DEMO_REQUESTED", null, null));
+        assertThat(leads.get(leadId).grade()).isEqualTo("B");
+        ProcessInstance handoff = instance(ModelKeys.MQL_HANDOFF, leadId);
+        process(handoff).isWaitingAt("CallActivity_Qualification");
+        ProcessInstance desk = instance(ModelKeys.QUALIFICATION, leadId);
+        executeJob(desk, "Task_RouteQualification");
+        process(desk).hasPassed("Gateway_Route").isWaitingAt("Task_QualifyAtDesk");
+        return handoff;
+    }
 
     /** A confirmed grade-A lead, engaged enough to be an MQL, whose handoff is assigned and about to be pushed. */
     private ProcessInstance handoffAssigned(String name) {
@@ -648,6 +720,7 @@ class ProcessModelTests extends EngineTestBase {
         assertThat(recorded.scored()).isTrue();
 
         ProcessInstance handoff = instance(ModelKeys.MQL_HANDOFF, leadId);
+        routeQualification(leadId);
         executeJob(handoff, "Task_AssignLead");
         process(handoff).isWaitingAt("Task_PushToCrm");
         return handoff;

@@ -294,6 +294,45 @@ class DecisionTableTests extends EngineTestBase {
     }
 
     @Nested
+    class QualificationRoute {
+
+        /** rule | grade | team | source | accountMqa | openOpportunity | flags | route | decideWithin. */
+        static final String ROWS = """
+                01 | A | enterprise | newsletter | false | false | 0 | direct |
+                01 | A | smb        | webinar    | true  | true  | 3 | direct |
+                02 | B | enterprise | newsletter | false | false | 0 | desk   | PT4H
+                02 | B | smb        |            | true  | false | 1 | desk   | PT4H
+                03 | C | enterprise | import     | false | true  | 2 | desk   | P1D
+                03 | D | smb        | newsletter | false | false | 0 | desk   | P1D
+                04 |   | enterprise | newsletter | false | false | 0 | desk   | P1D
+                """;
+
+        @ParameterizedTest(name = "rule {0}: grade {1} → {7} {8}")
+        @CsvSource(delimiter = '|', textBlock = ROWS)
+        void sendsGradeAStraightOnAndTheOthersToTheDesk(String rule, String grade, String team, String source,
+                boolean accountMqa, boolean openOpportunity, int flags, String route, String decideWithin) {
+            Map<String, Object> in = new HashMap<>();
+            in.put("grade", grade);
+            in.put("team", team);
+            in.put("source", source);
+            in.put("accountMqa", accountMqa);
+            in.put("openOpportunity", openOpportunity);
+            in.put("flags", flags);
+
+            var evaluation = decisions.evaluate("qualification-route", in);
+
+            assertThat(evaluation.result().get("route")).isEqualTo(route);
+            assertThat(evaluation.result().get("decideWithin")).isEqualTo(decideWithin);
+            assertThat(ruleIds(evaluation)).containsExactly("Rule_QualificationRoute_" + rule);
+        }
+
+        @Test
+        void hasARowForEveryRuleOfTheDeployedTable() {
+            assertThat(rulesUnderTest(ROWS, "Rule_QualificationRoute_")).isEqualTo(deployedRules("qualification-route"));
+        }
+    }
+
+    @Nested
     class NurtureTrack {
 
         /** rule | recycled | seniority | industry | fitScore | track. */

@@ -162,6 +162,14 @@ public abstract class EngineTestBase {
         management.executeJob(job.getId());
     }
 
+    /**
+     * Runs the route step of the qualification {@code mql-handoff} calls first; the shipped table sends a grade A
+     * lead straight on, so its handoff then waits at Assign lead.
+     */
+    protected void routeQualification(String leadId) {
+        executeJob(instance(io.leadflow.platform.ModelKeys.QUALIFICATION, leadId), "Task_RouteQualification");
+    }
+
     protected static ProcessInstanceAssert process(ProcessInstance pi) {
         return BpmnAwareTests.assertThat(pi);
     }

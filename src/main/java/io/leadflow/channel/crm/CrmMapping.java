@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import io.leadflow.lead.Lead;
+import io.leadflow.qualification.Qualifications;
 
 /**
  * Our lead fields → the CRM's fields ({@code leadflow.crm.mapping.<our field>: <CRM field> [| format]…}), plus
@@ -24,6 +25,8 @@ final class CrmMapping {
 
     /** The fields of ours that can be sent, by name. */
     static final Map<String, Function<Lead, Object>> FIELDS = fields();
+    /** The qualification desk's facts about the lead (BANT and its note), when the desk saw it. */
+    static final java.util.Set<String> DESK_FIELDS = Qualifications.CRM_FIELDS;
 
     private record Entry(String source, String target, List<Function<Object, Object>> formats) {
     }
@@ -70,9 +73,14 @@ final class CrmMapping {
 
     /** The CRM's fields for the lead; empty values are left out. */
     Map<String, Object> apply(Lead lead) {
+        return apply(lead, Map.of());
+    }
+
+    /** As {@link #apply(Lead)}, with the desk's facts ({@link #DESK_FIELDS}) when it saw the lead. */
+    Map<String, Object> apply(Lead lead, Map<String, Object> desk) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Entry e : entries) {
-            Object value = FIELDS.get(e.source()).apply(lead);
+            Object value = FIELDS.containsKey(e.source()) ? FIELDS.get(e.source()).apply(lead) : desk.get(e.source());
             for (Function<Object, Object> format : e.formats()) {
                 value = format.apply(value);
             }
@@ -100,9 +108,10 @@ final class CrmMapping {
     /** Keys may come as firstName, first-name or FIRSTNAME (environment variables). */
     private static String field(String key, String where) {
         String wanted = normalise(key);
-        return FIELDS.keySet().stream().filter(f -> normalise(f).equals(wanted)).findFirst()
+        return java.util.stream.Stream.concat(FIELDS.keySet().stream(), DESK_FIELDS.stream().sorted())
+                .filter(f -> normalise(f).equals(wanted)).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(where + ": '" + key + "' is none of our fields; use one of "
-                        + FIELDS.keySet()));
+                        + FIELDS.keySet() + " or the desk's " + DESK_FIELDS.stream().sorted().toList()));
     }
 
     private static String normalise(String key) {

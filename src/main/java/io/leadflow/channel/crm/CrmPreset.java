@@ -31,6 +31,11 @@ public enum CrmPreset {
                     "owner")) {
                 m.put(field, field);
             }
+            // what the qualification desk recorded, when it saw the lead (absent otherwise)
+            for (String field : List.of("budget", "budgetRange", "authority", "need", "timeline")) {
+                m.put(field, "bant." + field);
+            }
+            m.put("deskNote", "deskNote");
             return m;
         }
 

@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.leadflow.lead.Lead;
 import io.leadflow.lead.Leads;
+import io.leadflow.qualification.Qualifications;
 import io.leadflow.platform.Errors;
 
 /**
@@ -38,10 +39,13 @@ public class CrmPushService {
     private final CrmFailures failures;
     private final Clock clock;
     private final CrmPushesTaken taken;
+    private final Qualifications desk;
 
     CrmPushService(CrmGateway gateway, Leads leads, CrmSettings settings, ObjectMapper json,
-            CrmMetrics metrics, CrmFailures failures, Clock clock, CrmPushesTaken taken) {
+            CrmMetrics metrics, CrmFailures failures, Clock clock, CrmPushesTaken taken,
+            @org.springframework.context.annotation.Lazy Qualifications desk) {
         this.taken = taken;
+        this.desk = desk;
         this.gateway = gateway;
         this.leads = leads;
         this.settings = settings;
@@ -85,7 +89,7 @@ public class CrmPushService {
         }
         Lead lead = leads.get(leadId);
         CrmPreset preset = settings.preset();
-        CrmPreset.Request request = preset.request(lead, mapping.apply(lead), settings);
+        CrmPreset.Request request = preset.request(lead, mapping.apply(lead, desk.crmFields(leadId)), settings);
         long started = System.nanoTime();
         ResponseEntity<String> response;
         try {
