@@ -18,7 +18,8 @@ public final class LeadAccess {
     /** Whether the user has a role wider than a sales rep's, one that reads every lead. */
     public static boolean readsEveryLead(Authentication user) {
         return user.getAuthorities().stream().map(GrantedAuthority::getAuthority)
-                .anyMatch(a -> a.equals("ROLE_ADMIN") || a.equals("ROLE_MARKETER") || a.equals("ROLE_SALES_MANAGER"));
+                .anyMatch(a -> a.equals("ROLE_ADMIN") || a.equals("ROLE_MARKETER") || a.equals("ROLE_SALES_MANAGER")
+                        || a.equals("ROLE_QUALIFIER"));
     }
 
     /** Answers another rep's lead as unknown (404), so ids of other people's leads cannot be probed. */

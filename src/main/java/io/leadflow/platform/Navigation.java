@@ -32,7 +32,7 @@ public class Navigation {
 
     public static final List<Page> PAGES = List.of(
             new Page("/leads", "Leads", "Find a lead and see everything that happened to it",
-                    Set.of("MARKETER", "SALES_MANAGER", "SALES", "ADMIN"), null),
+                    Set.of("MARKETER", "SALES_MANAGER", "SALES", "QUALIFIER", "ADMIN"), null),
             new Page("/emails", "Emails",
                     "Your email templates: preview each language, versions, send a test to yourself",
                     Set.of("MARKETER", "ADMIN"), null),

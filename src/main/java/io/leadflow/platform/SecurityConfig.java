@@ -187,9 +187,10 @@ public class SecurityConfig {
                                 get("/api/accounts/backtest/*")).hasAnyRole(MARKETER, ADMIN)
                         .requestMatchers(get("/api/accounts"), get("/api/accounts/*"), get("/api/accounts/*/score"),
                                 get("/api/accounts/*/overview"), get("/accounts/*"))
-                        .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
+                        .hasAnyRole(MARKETER, SALES_MANAGER, SALES, QUALIFIER, ADMIN)
+                        // the qualification desk reads every lead, as it must look at a lead before sales has it
                         .requestMatchers(get("/api/leads"), get("/api/leads/**"), get("/leads"), get("/leads/*"))
-                        .hasAnyRole(MARKETER, SALES_MANAGER, SALES, ADMIN)
+                        .hasAnyRole(MARKETER, SALES_MANAGER, SALES, QUALIFIER, ADMIN)
                         // any signed-in user
                         .requestMatchers(path("/v3/api-docs/**"), path("/swagger-ui/**"), path("/swagger-ui.html"),
                                 path("/camunda/**"), get("/home")).authenticated()

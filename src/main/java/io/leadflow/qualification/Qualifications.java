@@ -35,6 +35,7 @@ import io.leadflow.qualification.Qualification.Bant;
 import io.leadflow.qualification.Qualification.Flag;
 import io.leadflow.scoring.DecisionEvaluator;
 import io.leadflow.scoring.EngagementHistory;
+import io.leadflow.scoring.ScoringService;
 
 /**
  * The qualification desk: routes each MQL by the {@code qualification-route} table, computes the hints the desk sees,
@@ -88,11 +89,13 @@ public class Qualifications {
     private final BusinessCalendar calendar;
     private final Clock clock;
     private final QualificationTasks tasks;
+    private final ScoringService scoring;
 
     Qualifications(QualificationRepository repository, QualificationSettings settings, Leads leads, Accounts accounts,
             HandoffService handoffs, EngagementHistory engagement, DecisionEvaluator decisions,
-            BusinessCalendar calendar, Clock clock, QualificationTasks tasks) {
+            BusinessCalendar calendar, Clock clock, QualificationTasks tasks, ScoringService scoring) {
         this.tasks = tasks;
+        this.scoring = scoring;
         this.repository = repository;
         this.settings = settings;
         this.leads = leads;
@@ -244,6 +247,9 @@ public class Qualifications {
             } else {
                 leads.disqualify(q.leadId(), now);
                 outcome = "disqualified";
+                if ("DUPLICATE".equals(d.reason())) {
+                    scoring.moveEvents(q.leadId(), d.duplicateOf());
+                }
             }
         }
         if (!repository.decide(id, now, by, d.disposition(), d.reason(), d.duplicateOf(), team, d.bant(), d.note())) {

@@ -209,6 +209,28 @@ public class ScoringService {
         return true;
     }
 
+    /**
+     * The qualification desk found a lead to be a duplicate of another: its engagement events become the kept lead's,
+     * and both are scored again (the kept one may become an MQL and go to sales; the duplicate keeps no engagement).
+     *
+     * @return the events moved
+     */
+    @Transactional
+    public int moveEvents(String duplicateId, String keptId) {
+        Lead kept = leads.lock(keptId).orElse(null);
+        Lead duplicate = leads.lock(duplicateId).orElse(null);
+        int moved = jdbc.sql("update engagement_events set lead_id = ? where lead_id = ?").params(keptId, duplicateId)
+                .update();
+        Scorer scorer = liveScorer(decisions.latest(ENGAGEMENT));
+        for (Lead lead : java.util.Arrays.asList(kept, duplicate)) {
+            if (moved > 0 && lead != null && !lead.erased() && lead.consent() == Lead.Consent.CONFIRMED) {
+                rescore(leads.get(lead.id()), scorer, true);
+            }
+        }
+        log.info("{} engagement events of lead {} moved to lead {}, its duplicate", moved, duplicateId, keptId);
+        return moved;
+    }
+
     /** What a rescore did to one lead, for the bulk rescore's counts. */
     record Rescored(Score score, boolean changed, boolean becameMql, boolean gradeChanged) {
     }

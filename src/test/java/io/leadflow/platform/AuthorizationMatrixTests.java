@@ -335,6 +335,8 @@ class AuthorizationMatrixTests extends ServiceTestBase {
                 allowed(Call.get("/api/qualifications/report").as(MARKETER), 200),
                 allowed(Call.get("/api/qualifications/codes").as(QUALIFIER), 200),
                 allowed(Call.get("/desk").as(QUALIFIER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get("/leads").as(QUALIFIER).accepting(MediaType.TEXT_HTML), 200),
+                allowed(Call.get(UNKNOWN_LEAD + "/timeline").as(QUALIFIER), 404),
                 allowed(Call.get("/desk").as(SALES_MANAGER).accepting(MediaType.TEXT_HTML), 200),
                 allowed(Call.get("/api/handoffs/mine").as(SALES), 200),
                 allowed(Call.get("/api/handoffs/mine?team=enterprise").as(SALES_MANAGER), 200),

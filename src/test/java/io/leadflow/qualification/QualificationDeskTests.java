@@ -29,7 +29,11 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +44,7 @@ import io.leadflow.handoff.SalesDirectory;
 import io.leadflow.support.Chromium;
 import io.leadflow.support.ExternalServers;
 import io.leadflow.support.ServiceTestBase;
+import io.leadflow.support.WebhookSignatures;
 
 /**
  * The qualification desk through the real journeys: the shipped qualification-route table sends grade A straight to
@@ -65,6 +70,8 @@ class QualificationDeskTests extends ServiceTestBase {
     ManagementService management;
     @Autowired
     BusinessCalendar calendar;
+    @org.springframework.beans.factory.annotation.Value("${leadflow.crm.webhook-secret}")
+    String webhookSecret;
 
     private final List<String> groupsMade = new ArrayList<>();
     private final List<String> usersMade = new ArrayList<>();
@@ -254,6 +261,12 @@ class QualificationDeskTests extends ServiceTestBase {
                     "duplicateOf", kept)).getStatusCode()).isEqualTo(HttpStatus.OK);
             assertThat(qualifications.get(id).duplicateOf()).isEqualTo(kept);
             assertThat(lead(leadId).path("stage").asText()).isEqualTo("DISQUALIFIED");
+            // merged: the duplicate's engagement is the kept lead's now, which is a grade A MQL with it, straight on
+            assertThat(read(get("/api/leads/" + leadId + "/score", "demo")).path("engagement").asDouble()).isZero();
+            assertThat(read(get("/api/leads/" + kept + "/score", "demo")).path("engagement").asDouble())
+                    .isGreaterThanOrEqualTo(30);
+            assertThat(lead(kept).path("stage").asText()).isEqualTo("MQL");
+            assertThat(handoffOf(kept).path("leadId").asText()).isEqualTo(kept);
         }
 
         @Test
@@ -375,11 +388,46 @@ class QualificationDeskTests extends ServiceTestBase {
             assertThat(q.path("flags").findValuesAsText("code")).containsExactly("COMPETITOR", "CAREERS_PAGES");
             assertThat(q.path("flags").toString()).contains("rival-soft.example").contains("/careers/sales-engineer");
 
-            String home = mql("home", Map.of("jobTitle", "Marketing Analyst",
+            // a company of its own: the suite's usual one (Acme) has other tests' opportunities
+            String home = mql("home", Map.of("jobTitle", "Marketing Analyst", "company", "Home " + System.nanoTime(),
                     "email", "home." + System.nanoTime() + "@gmail.com"), 4);
             JsonNode personal = atDesk(home);
             assertThat(personal.path("grade").asText()).isEqualTo("C");
             assertThat(personal.path("flags").findValuesAsText("code")).containsExactly("FREE_MAIL");
+        }
+
+        @Test
+        void flagsAnOpenOpportunityOnTheAccountAndShowsTheAccountsOtherLeads() {
+            String domain = "deal-" + System.nanoTime() + ".io";
+            String buyer = leadIdOf(confirmedDecisionMaker("buyer", Map.of("email", "buyer@" + domain,
+                    "company", "Deal Corp")));
+            handoffOf(engaged(buyer));
+            String body = "{\"eventId\": \"" + java.util.UUID.randomUUID() + "\", \"type\": \"OPPORTUNITY_CREATED\", "
+                    + "\"leadId\": \"" + buyer + "\", \"opportunityId\": \"OPP-" + domain + "\", \"amount\": \"12000\", "
+                    + "\"currency\": \"EUR\", \"occurredAt\": \"" + Instant.now() + "\"}";
+            HttpHeaders headers = new HttpHeaders();
+            headers.setContentType(MediaType.APPLICATION_JSON);
+            headers.set("X-Leadflow-Signature", WebhookSignatures.signatureNow(webhookSecret, body));
+            ResponseEntity<String> created = rest.exchange(url("/api/crm/events"), HttpMethod.POST,
+                    new HttpEntity<>(body, headers), String.class);
+            assertThat(created.getStatusCode().is2xxSuccessful()).as(created.getBody()).isTrue();
+
+            String colleague = mql("colleague", Map.of("jobTitle", "Marketing Analyst", "company", "Deal Corp",
+                    "email", "colleague@" + domain), 3);
+            JsonNode q = atDesk(colleague);
+            assertThat(q.path("flags").findValuesAsText("code")).containsExactly("OPEN_OPPORTUNITY");
+            assertThat(q.path("flags").toString()).contains("OPP-" + domain);
+            JsonNode detail = read(get("/api/qualifications/" + q.path("id").asText(), "demo"));
+            assertThat(detail.path("account").path("domain").asText()).isEqualTo(domain);
+            assertThat(detail.path("account").path("otherContacts").findValuesAsText("id")).containsExactly(buyer);
+        }
+
+        /** Three events make the lead an MQL; its id. */
+        private String engaged(String leadId) {
+            for (String type : List.of("PRICING_PAGE_VIEW", "WEBINAR_ATTENDED", "DEMO_REQUESTED")) {
+                postJson("/api/events", "demo", Map.of("leadId", leadId, "type", type));
+            }
+            return leadId;
         }
     }
 
@@ -516,10 +564,12 @@ class QualificationDeskTests extends ServiceTestBase {
         /** The desk page lists what waits, with its hints, and decides through the API. */
         @Test
         void theDeskPageShowsTheWaitingLeadAndDecidesIt() throws Exception {
+            // an account of their own: the suite's usual domain has other tests' open opportunities (another hint)
+            String domain = "dupes-" + System.nanoTime() + ".io";
             String kept = leadIdOf(confirmedDecisionMaker("pagekept", Map.of("firstName", "Ola", "lastName", "Berg",
-                    "company", "Page Dupes")));
+                    "company", "Page Dupes", "email", "ola@" + domain)));
             String leadId = mql("pagedupe", Map.of("jobTitle", "Marketing Analyst", "firstName", "Ola",
-                    "lastName", "Berg", "company", "Page Dupes"), 3);
+                    "lastName", "Berg", "company", "Page Dupes", "email", "ola.berg@" + domain), 3);
             String id = atDesk(leadId).path("id").asText();
             try (Chromium browser = new Chromium(Chromium.required(), profile,
                     "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0")) {
