@@ -53,6 +53,10 @@ class QualificationRepository {
                 .params(status, limit).query(QualificationRepository::map).list();
     }
 
+    long countOpen() {
+        return jdbc.sql("select count(*) from qualifications where status = 'OPEN'").query(Long.class).single();
+    }
+
     List<Qualification> ofLead(String leadId) {
         return jdbc.sql("select * from qualifications where lead_id = ? order by created_at, id").param(leadId)
                 .query(QualificationRepository::map).list();

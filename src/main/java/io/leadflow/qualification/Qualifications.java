@@ -18,6 +18,9 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import io.leadflow.account.Accounts;
 import io.leadflow.handoff.BusinessCalendar;
 import io.leadflow.handoff.HandoffService;
@@ -90,12 +93,17 @@ public class Qualifications {
     private final Clock clock;
     private final QualificationTasks tasks;
     private final ScoringService scoring;
+    private final MeterRegistry registry;
 
     Qualifications(QualificationRepository repository, QualificationSettings settings, Leads leads, Accounts accounts,
             HandoffService handoffs, EngagementHistory engagement, DecisionEvaluator decisions,
-            BusinessCalendar calendar, Clock clock, QualificationTasks tasks, ScoringService scoring) {
+            BusinessCalendar calendar, Clock clock, QualificationTasks tasks, ScoringService scoring,
+            MeterRegistry registry) {
         this.tasks = tasks;
         this.scoring = scoring;
+        this.registry = registry;
+        Gauge.builder("leadflow.qualifications.open", repository, QualificationRepository::countOpen)
+                .description("MQLs waiting at the qualification desk").register(registry);
         this.repository = repository;
         this.settings = settings;
         this.leads = leads;
@@ -255,6 +263,7 @@ public class Qualifications {
         if (!repository.decide(id, now, by, d.disposition(), d.reason(), d.duplicateOf(), team, d.bant(), d.note())) {
             throw new ConflictException("The qualification " + id + " was decided meanwhile");
         }
+        registry.counter("leadflow.qualifications.decided", "disposition", d.disposition()).increment();
         log.info("Desk decided lead {}: {}{}{}", q.leadId(), d.disposition(), d.reason() == null ? "" : " (" + d.reason()
                 + ")", team == null ? "" : ", to team " + team);
         return new Decided(repository.find(id).orElseThrow(), toSales, team, outcome);
@@ -346,6 +355,7 @@ public class Qualifications {
     public boolean markBreached(String id) {
         boolean marked = repository.markBreached(id, clock.instant());
         if (marked) {
+            registry.counter("leadflow.qualifications.late").increment();
             log.warn("Qualification {} is past the desk's deadline", id);
         }
         return marked;

@@ -457,6 +457,9 @@ class QualificationDeskTests extends ServiceTestBase {
             assertThat(late.path("breached").asBoolean()).isTrue();
             // the task stays: a late decision is still a decision
             assertThat(read(get("/api/qualifications/" + q.id(), "demo")).path("taskId").asText()).isNotBlank();
+            String metrics = get("/actuator/prometheus", "demo").getBody();
+            assertThat(metrics).containsPattern("leadflow_qualifications_late_total [1-9]")
+                    .containsPattern("leadflow_qualifications_open(\\{[^}]*\\})? [1-9]");
         }
     }
 
