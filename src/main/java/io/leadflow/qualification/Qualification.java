@@ -29,9 +29,5 @@ public record Qualification(String id, String leadId, String accountId, String p
 
     /** Budget, Authority, Need, Timeline, as the qualifier recorded them. */
     public record Bant(String budget, String budgetRange, String authority, String need, String timeline) {
-
-        public boolean isEmpty() {
-            return budget == null && budgetRange == null && authority == null && need == null && timeline == null;
-        }
     }
 }
