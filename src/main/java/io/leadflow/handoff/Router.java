@@ -132,22 +132,8 @@ class Router {
         }
         // the cursor row first: it is locked until this transaction ends, so the loads read next are the latest
         int first = handoffs.nextIndex(team);
-        Map<String, Integer> open = handoffs.openPerOwner(reps);
-        List<Integer> weights = new ArrayList<>();
-        List<Routing.Candidate> candidates = new ArrayList<>();
-        for (String rep : reps) {
-            SalesDirectory.RepRouting r = sales.routing(rep);
-            weights.add(Math.max(1, r.weight()));
-            int load = open.getOrDefault(rep, 0);
-            String why = rep.equals(notThisOne) ? "the owner it is taken from"
-                    : sales.away(rep) ? "away"
-                    : outsideHours(r, clockStart) ? "outside working hours (calendar " + r.calendar() + ")"
-                    : r.capacity() != null && load >= r.capacity() ? "at capacity (" + load + " of " + r.capacity()
-                            + " open)"
-                    : null;
-            candidates.add(new Routing.Candidate(rep, team, load, r.capacity(), Math.max(1, r.weight()), why == null,
-                    why));
-        }
+        List<Routing.Candidate> candidates = assess(team, reps, notThisOne, clockStart);
+        List<Integer> weights = candidates.stream().map(Routing.Candidate::weight).toList();
         if (candidates.stream().noneMatch(Routing.Candidate::available)) {
             seen.addAll(candidates);
             log.warn("Nobody of team {} can take a lead now (away, outside working hours or at capacity)", team);
@@ -175,6 +161,33 @@ class Router {
             index = handoffs.nextIndex(team);
         }
         throw new IllegalStateException("A rep of team " + team + " is available but not in the turns: " + turns);
+    }
+
+    /**
+     * The team's reps as the next routing into the team would judge them now, without taking a turn: what
+     * {@code /sla} shows, so that the page and the routing never disagree.
+     */
+    List<Routing.Candidate> candidatesNow(String team, Instant now) {
+        return assess(team, sales.reps(team), null, clockStart(team, now));
+    }
+
+    /** Each rep, available or not and why, for a handoff whose SLA clock starts at {@code clockStart}. */
+    private List<Routing.Candidate> assess(String team, List<String> reps, String notThisOne, Instant clockStart) {
+        Map<String, Integer> open = handoffs.openPerOwner(reps);
+        List<Routing.Candidate> candidates = new ArrayList<>();
+        for (String rep : reps) {
+            SalesDirectory.RepRouting r = sales.routing(rep);
+            int load = open.getOrDefault(rep, 0);
+            String why = rep.equals(notThisOne) ? "the owner it is taken from"
+                    : sales.away(rep) ? "away"
+                    : outsideHours(r, clockStart) ? "outside working hours (calendar " + r.calendar() + ")"
+                    : r.capacity() != null && load >= r.capacity() ? "at capacity (" + load + " of " + r.capacity()
+                            + " open)"
+                    : null;
+            candidates.add(new Routing.Candidate(rep, team, load, r.capacity(), Math.max(1, r.weight()), why == null,
+                    why));
+        }
+        return candidates;
     }
 
     private boolean outsideHours(SalesDirectory.RepRouting r, Instant clockStart) {

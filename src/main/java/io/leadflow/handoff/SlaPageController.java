@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
@@ -18,47 +17,40 @@ import org.springframework.web.bind.annotation.GetMapping;
 class SlaPageController {
 
     /**
-     * A rep as the next routing would see them.
+     * A rep as the next routing into the team would see them ({@link Router#candidatesNow}).
      *
-     * @param working      within their working hours now (their calendar, else the team's)
+     * @param availability "yes", or why routing passes them by (away, outside working hours, at capacity)
      * @param openHandoffs their open handoffs in every team, against {@code capacity} (null: no limit)
+     * @param calendar     their own working hours, else the team's
      */
-    record RepRow(String team, String user, boolean away, boolean working, int openHandoffs, Integer capacity,
-            int weight, String calendar) {
-
-        public boolean full() {
-            return capacity != null && openHandoffs >= capacity;
-        }
+    record RepRow(String team, String user, String availability, boolean available, int openHandoffs,
+            Integer capacity, int weight, String calendar) {
     }
 
     private final HandoffService handoffs;
     private final HandoffReports reports;
     private final Clock clock;
     private final SalesDirectory sales;
-    private final BusinessCalendar calendar;
-    private final HandoffRepository repository;
+    private final Router router;
 
     SlaPageController(HandoffService handoffs, HandoffReports reports, Clock clock, SalesDirectory sales,
-            BusinessCalendar calendar, HandoffRepository repository) {
+            Router router) {
         this.handoffs = handoffs;
         this.reports = reports;
         this.clock = clock;
         this.sales = sales;
-        this.calendar = calendar;
-        this.repository = repository;
+        this.router = router;
     }
 
     private List<RepRow> reps() {
         Instant now = clock.instant();
         List<RepRow> rows = new ArrayList<>();
         for (String team : sales.teams()) {
-            List<String> reps = sales.reps(team);
-            Map<String, Integer> open = repository.openPerOwner(reps);
-            for (String rep : reps) {
-                SalesDirectory.RepRouting r = sales.routing(rep);
-                String cal = r.calendar() != null && calendar.exists(r.calendar()) ? r.calendar() : sales.calendar(team);
-                rows.add(new RepRow(team, rep, sales.away(rep), cal == null || calendar.isWorkingAt(cal, now),
-                        open.getOrDefault(rep, 0), r.capacity(), r.weight(), cal));
+            for (Routing.Candidate c : router.candidatesNow(team, now)) {
+                String own = sales.routing(c.user()).calendar();
+                rows.add(new RepRow(team, c.user(), c.available() ? "yes" : c.note(), c.available(),
+                        c.openHandoffs(), c.capacity(), c.weight(),
+                        own != null ? own : sales.calendar(team) + " (the team's)"));
             }
         }
         return rows;
