@@ -14,6 +14,8 @@ import java.util.Map;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
+import io.leadflow.handoff.Revenue;
+
 /**
  * Pipeline and won revenue by what brought the leads: the opportunities the CRM reported in a period (created in it),
  * each credited to its lead's sources, campaigns, nurture track or experiments by {@link AttributionModel}. Reads the
@@ -49,8 +51,8 @@ class Attribution {
         List<AttributionModel.Case> cases = cases(period, by);
         Map<String, Total> totals = new java.util.TreeMap<>();
         for (AttributionModel.Case c : cases) {
-            String currency = c.currency() == null ? "unknown" : c.currency();
-            BigDecimal amount = c.amount() == null ? BigDecimal.ZERO : c.amount();
+            String currency = Revenue.currencyOf(c.currency());
+            BigDecimal amount = Revenue.amountOf(c.amount());
             boolean won = "WON".equals(c.status());
             totals.merge(currency, new Total(currency, 1, amount, won ? amount : BigDecimal.ZERO, won ? 1 : 0),
                     (a, b) -> new Total(currency, a.opportunities() + b.opportunities(), a.pipeline().add(b.pipeline()),

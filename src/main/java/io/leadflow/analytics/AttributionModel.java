@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.leadflow.handoff.Revenue;
+
 /**
  * Who gets the credit for an opportunity: its amount shared between the lead's touches of one dimension (source,
  * campaign, nurture track, experiment) by a model, the first touch, the last, or each touch equally (linear). Pure
@@ -97,8 +99,8 @@ final class AttributionModel {
         }
         Map<List<String>, Sum> sums = new LinkedHashMap<>();
         for (Case c : cases) {
-            String currency = c.currency() == null ? "unknown" : c.currency();
-            BigDecimal amount = c.amount() == null ? BigDecimal.ZERO : c.amount();
+            String currency = Revenue.currencyOf(c.currency());
+            BigDecimal amount = Revenue.amountOf(c.amount());
             boolean won = "WON".equals(c.status());
             shares(c, by, model).forEach((key, share) -> sums.merge(List.of(key, currency),
                     new Sum(0, BigDecimal.ZERO, BigDecimal.ZERO, 0).add(share, amount, won),

@@ -139,8 +139,7 @@ public class HandoffReports {
         List<Long> minutes = new ArrayList<>();
         List<Long> toTouch = new ArrayList<>();
         Map<String, Integer> reasons = new TreeMap<>();
-        Map<String, BigDecimal> pipeline = new TreeMap<>();
-        Map<String, BigDecimal> wonRevenue = new TreeMap<>();
+        Revenue revenue = new Revenue();
         for (Handoff h : list) {
             Duration touch = after.toFirstTouch(h);
             if (touch != null) {
@@ -148,12 +147,9 @@ public class HandoffReports {
             }
             for (Opportunity o : after.opportunities(h)) {
                 opportunities++;
-                String currency = o.currency() == null ? "unknown" : o.currency();
-                BigDecimal amount = o.amount() == null ? BigDecimal.ZERO : o.amount();
-                pipeline.merge(currency, amount, BigDecimal::add);
+                revenue.add(o.amount(), o.currency(), o.status());
                 if (Opportunity.WON.equals(o.status())) {
                     won++;
-                    wonRevenue.merge(currency, amount, BigDecimal::add);
                 }
             }
             Instant answered = h.acceptedAt() != null ? h.acceptedAt() : h.closedAt();
@@ -181,7 +177,7 @@ public class HandoffReports {
         }
         return new Row(team, owner, list.size(), accepted, qualified, rejected, waiting, breached, median(minutes),
                 decided == 0 ? null : Math.round(1000.0 * inTime / decided) / 10.0, reasons, toTouch.size(),
-                median(toTouch), opportunities, won, pipeline, wonRevenue);
+                median(toTouch), opportunities, won, revenue.pipeline(), revenue.won());
     }
 
     /** The median of the values; null when there are none. */

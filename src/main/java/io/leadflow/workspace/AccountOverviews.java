@@ -2,16 +2,14 @@ package io.leadflow.workspace;
 
 import java.sql.Timestamp;
 import java.time.Clock;
-import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Component;
 
+import io.leadflow.handoff.Revenue;
 import io.leadflow.lead.LeadAccess;
 import io.leadflow.platform.NotFoundException;
 
@@ -104,17 +102,10 @@ class AccountOverviews {
                         rs.getBigDecimal(4), rs.getString(5), rs.getDate(6) == null ? null : rs.getDate(6).toLocalDate(),
                         rs.getTimestamp(7).toInstant(), instant(rs.getTimestamp(8))))
                 .list();
-        Map<String, BigDecimal> pipeline = new TreeMap<>();
-        Map<String, BigDecimal> won = new TreeMap<>();
-        for (AccountOverview.Opportunity o : opportunities) {
-            String currency = o.currency() == null ? "unknown" : o.currency();
-            BigDecimal amount = o.amount() == null ? BigDecimal.ZERO : o.amount();
-            pipeline.merge(currency, amount, BigDecimal::add);
-            if ("WON".equals(o.status())) {
-                won.merge(currency, amount, BigDecimal::add);
-            }
-        }
-        return new AccountOverview(account, ownerLoad, count, contacts, open, opportunities, pipeline, won);
+        Revenue revenue = new Revenue();
+        opportunities.forEach(o -> revenue.add(o.amount(), o.currency(), o.status()));
+        return new AccountOverview(account, ownerLoad, count, contacts, open, opportunities, revenue.pipeline(),
+                revenue.won());
     }
 
     private List<String> domains(String accountId) {
