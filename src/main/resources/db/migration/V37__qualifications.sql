@@ -1,5 +1,6 @@
 -- The qualification desk (issue 32): how each MQL was routed (straight to sales or to the desk first), and what the
--- desk decided. Runs on PostgreSQL and on H2. Notes and BANT answers are the person's data: erased with the lead.
+-- desk decided. Runs on PostgreSQL and on H2. The person's words (need, note, budget range), the hints and what ties
+-- the row to the person (account, source, campaign) are erased with the lead; the coded answers stay for the reports.
 create table qualifications (
     id                  varchar(36)   primary key,
     lead_id             varchar(36)   not null,
@@ -7,10 +8,10 @@ create table qualifications (
     process_instance_id varchar(64),
     -- DESK or DIRECT, by the qualification-route table; why, in words
     route               varchar(8)    not null,
-    route_reason        varchar(500),
+    route_reason        varchar(1000),
     grade               varchar(8),
     team                varchar(64),
-    source              varchar(64),
+    source              varchar(200),
     campaign            varchar(255),
     -- hints for the desk, one per line: CODE|detail
     flags               varchar(4000),

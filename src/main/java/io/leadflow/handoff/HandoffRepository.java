@@ -64,6 +64,12 @@ class HandoffRepository {
     }
 
     /** The lead's most recent handoff (a recycled lead may have had earlier ones). */
+    Optional<Handoff> firstForLeadSince(String leadId, Instant since) {
+        return jdbc.sql("select * from handoffs where lead_id = ? and created_at >= ? order by created_at, id"
+                        + " fetch first 1 rows only")
+                .params(leadId, java.sql.Timestamp.from(since)).query(HandoffRepository::map).optional();
+    }
+
     Optional<Handoff> latestForLead(String leadId) {
         return jdbc.sql("select * from handoffs where lead_id = ? order by created_at desc").param(leadId)
                 .query(HandoffRepository::map).list().stream().findFirst();

@@ -279,6 +279,11 @@ public class HandoffService {
         return handoffs.find(id).orElseThrow(() -> new NotFoundException("No handoff with id " + id));
     }
 
+    /** The lead's first handoff opened at or after the instant (the one a routing or a desk decision led to). */
+    public Optional<Handoff> firstForLeadSince(String leadId, Instant since) {
+        return handoffs.firstForLeadSince(leadId, since);
+    }
+
     /** The lead's most recent handoff, e.g. for a CRM event that names the lead rather than the handoff. */
     public Optional<Handoff> latestForLead(String leadId) {
         return handoffs.latestForLead(leadId);

@@ -81,7 +81,8 @@ class LeadRepository {
         }
         return jdbc.sql("""
                 select * from leads
-                 where id <> ? and erased_at is null and lower(last_name) = ? and lower(first_name) = ?
+                 where id <> ? and erased_at is null and stage <> 'DISQUALIFIED' and lower(last_name) = ?
+                   and lower(first_name) = ?
                    and lower(company) = ?
                  order by created_at fetch first ? rows only""")
                 .params(lead.id(), lower(lead.lastName()), lower(lead.firstName()), lower(lead.company()), limit)

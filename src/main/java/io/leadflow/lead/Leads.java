@@ -50,7 +50,8 @@ public class Leads {
     }
 
     /**
-     * Other leads, not erased, with the same first name, last name and company as this one (case and spaces aside):
+     * Other leads, neither erased nor disqualified, with the same first name, last name and company as this one (case
+     * and spaces aside):
      * maybe the same person under a second address. At most {@code limit}, the oldest first.
      */
     public List<Lead> sameNameAndCompany(Lead lead, int limit) {

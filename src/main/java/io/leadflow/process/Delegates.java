@@ -11,7 +11,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 
+import org.camunda.bpm.engine.AuthorizationException;
 import org.camunda.bpm.engine.IdentityService;
+import org.camunda.bpm.engine.authorization.Groups;
 import org.camunda.bpm.engine.RuntimeService;
 import org.camunda.bpm.engine.TaskService;
 import org.camunda.bpm.engine.delegate.BpmnError;
@@ -280,6 +282,12 @@ class Delegates {
             Qualifications.Decided decided;
             if (Qualification.OPEN.equals(qualifications.get(id).status())) {
                 var auth = identity.getCurrentAuthentication();
+                if (auth != null && (auth.getGroupIds() == null
+                        || auth.getGroupIds().stream().noneMatch(DESK_DECIDERS::contains))) {
+                    // a sales manager's task grant reaches the desk's task too: only the desk decides (docs/api.md §14)
+                    throw new AuthorizationException(auth.getUserId() + " may not decide a qualification: only the "
+                            + "QUALIFIER group (or an administrator) does; a sales manager watches the desk at /desk");
+                }
                 String by = auth != null ? auth.getUserId() : text(execution, "decidedBy");
                 try {
                     decided = qualifications.decide(id, new Qualifications.Decision(text(execution, "disposition"),
@@ -310,6 +318,9 @@ class Delegates {
     JavaDelegate markDeskBreached(Qualifications qualifications) {
         return execution -> qualifications.markBreached((String) execution.getVariable("qualificationId"));
     }
+
+    /** Who may complete the desk's task, whatever the engine's task grants say. */
+    static final Set<String> DESK_DECIDERS = Set.of("QUALIFIER", "ADMIN", Groups.CAMUNDA_ADMIN);
 
     private static String text(DelegateExecution execution, String name) {
         Object value = execution.getVariable(name);

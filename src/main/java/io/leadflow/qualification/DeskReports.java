@@ -89,8 +89,7 @@ public class DeskReports {
             }
             minutes.add(calendar.workingTime(settings.calendar(), q.createdAt(), q.decidedAt()).toMinutes());
         }
-        int late = (int) desk.stream().filter(q -> q.dueAt() != null && (q.breachedAt() != null
-                || (q.decidedAt() == null ? now : q.decidedAt()).isAfter(q.dueAt()))).count();
+        int late = (int) desk.stream().filter(q -> QualificationController.QualificationView.breached(q, now)).count();
         int open = (int) desk.stream().filter(q -> Qualification.OPEN.equals(q.status())).count();
         List<Qualification> prospects = decided.stream()
                 .filter(q -> Qualifications.PROSPECT.equals(q.disposition())).toList();
@@ -135,8 +134,7 @@ public class DeskReports {
         int rejected = 0;
         int waiting = 0;
         for (Qualification q : sent) {
-            Optional<Handoff> h = handoffs.latestForLead(q.leadId())
-                    .filter(x -> !x.createdAt().isBefore(since.apply(q)));
+            Optional<Handoff> h = handoffs.firstForLeadSince(q.leadId(), since.apply(q));
             if (h.isEmpty()) {
                 continue;
             }

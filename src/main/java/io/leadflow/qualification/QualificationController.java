@@ -40,7 +40,12 @@ class QualificationController {
             if (q.dueAt() == null) {
                 return false;
             }
-            return q.breachedAt() != null || (q.decidedAt() == null ? now : q.decidedAt()).isAfter(q.dueAt());
+            if (q.breachedAt() != null) {
+                return true;
+            }
+            // waiting: against now; decided: against its decision; cancelled (the lead erased): it was not late then
+            Instant against = Qualification.OPEN.equals(q.status()) ? now : q.decidedAt();
+            return against != null && against.isAfter(q.dueAt());
         }
     }
 

@@ -89,7 +89,8 @@ class QualificationRepository {
     void forget(String leadId) {
         jdbc.sql("""
                 update qualifications
-                   set need = null, note = null, budget_range = null, flags = null,
+                   set need = null, note = null, budget_range = null, flags = null, account_id = null, source = null,
+                       campaign = null, duplicate_of = null,
                        status = case when status = 'OPEN' then 'CANCELLED' else status end
                  where lead_id = ?""").param(leadId).update();
     }

@@ -17,6 +17,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionSynchronization;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -34,6 +36,7 @@ import io.leadflow.platform.InvalidInputException.FieldError;
 import io.leadflow.platform.ModelKeys;
 import io.leadflow.platform.NotFoundException;
 import io.leadflow.platform.RetryOnConflict;
+import io.leadflow.platform.Texts;
 import io.leadflow.qualification.Qualification.Bant;
 import io.leadflow.qualification.Qualification.Flag;
 import io.leadflow.scoring.DecisionEvaluator;
@@ -158,7 +161,8 @@ public class Qualifications {
         String reason = evaluation.matchedRules().isEmpty() ? null : evaluation.matchedRules().get(0).annotation();
         Qualification q = new Qualification(UUID.randomUUID().toString(), leadId, accountId, processInstanceId,
                 dueAt == null ? Qualification.DIRECT : Qualification.DESK,
-                reason == null ? "qualification-route v" + evaluation.version() : reason, lead.grade(), team,
+                reason == null ? "qualification-route v" + evaluation.version() : Texts.truncate(reason, 1000),
+                lead.grade(), team,
                 lead.source(), lead.utmCampaign(), flags,
                 dueAt == null ? Qualification.DIRECT : Qualification.OPEN, now, dueAt, null, null, null, null, null,
                 null, null, new Bant(null, null, null, null, null), null);
@@ -238,6 +242,8 @@ public class Qualifications {
      */
     @Transactional
     public Decided decide(String id, Decision decision, String by) {
+        // the lead first, then the row, as an erasure does: two such transactions never wait on each other in a circle
+        leads.lock(get(id).leadId());
         Qualification q = repository.lock(id).orElseThrow(() -> new NotFoundException("No qualification " + id));
         requireOpen(q);
         Decision d = validate(q, decision);
@@ -263,7 +269,8 @@ public class Qualifications {
         if (!repository.decide(id, now, by, d.disposition(), d.reason(), d.duplicateOf(), team, d.bant(), d.note())) {
             throw new ConflictException("The qualification " + id + " was decided meanwhile");
         }
-        registry.counter("leadflow.qualifications.decided", "disposition", d.disposition()).increment();
+        afterCommit(() -> registry.counter("leadflow.qualifications.decided", "disposition", d.disposition())
+                .increment());
         log.info("Desk decided lead {}: {}{}{}", q.leadId(), d.disposition(), d.reason() == null ? "" : " (" + d.reason()
                 + ")", team == null ? "" : ", to team " + team);
         return new Decided(repository.find(id).orElseThrow(), toSales, team, outcome);
@@ -304,8 +311,14 @@ public class Qualifications {
                 errors.add(new FieldError("duplicateOf", "is required for DUPLICATE: the id of the lead to keep"));
             } else if (duplicateOf.equals(q.leadId())) {
                 errors.add(new FieldError("duplicateOf", "is this lead itself: give the id of the lead to keep"));
-            } else if (leads.find(duplicateOf).filter(l -> !l.erased()).isEmpty()) {
-                errors.add(new FieldError("duplicateOf", "no lead " + duplicateOf));
+            } else {
+                Lead kept = leads.find(duplicateOf).filter(l -> !l.erased()).orElse(null);
+                if (kept == null) {
+                    errors.add(new FieldError("duplicateOf", "no lead " + duplicateOf));
+                } else if (kept.stage() == Lead.Stage.DISQUALIFIED) {
+                    errors.add(new FieldError("duplicateOf", "lead " + duplicateOf + " is disqualified: keep a lead"
+                            + " sales may still get, or disqualify this one for another reason"));
+                }
             }
         } else if (duplicateOf != null) {
             errors.add(new FieldError("duplicateOf", "is for DISQUALIFIED with reason DUPLICATE only"));
@@ -355,7 +368,7 @@ public class Qualifications {
     public boolean markBreached(String id) {
         boolean marked = repository.markBreached(id, clock.instant());
         if (marked) {
-            registry.counter("leadflow.qualifications.late").increment();
+            afterCommit(() -> registry.counter("leadflow.qualifications.late").increment());
             log.warn("Qualification {} is past the desk's deadline", id);
         }
         return marked;
@@ -385,8 +398,9 @@ public class Qualifications {
      */
     public Map<String, Object> crmFields(String leadId) {
         Map<String, Object> fields = new LinkedHashMap<>();
-        Optional<Qualification> latest = repository.ofLead(leadId).stream()
-                .filter(q -> Qualification.DONE.equals(q.status())).reduce((a, b) -> b);
+        // the latest passage's only: older answers (a nurture months ago) would reach the CRM as if current
+        Optional<Qualification> latest = repository.ofLead(leadId).stream().reduce((a, b) -> b)
+                .filter(q -> Qualification.DONE.equals(q.status()));
         latest.ifPresent(q -> {
             put(fields, "budget", q.bant().budget());
             put(fields, "budgetRange", q.bant().budgetRange());
@@ -405,6 +419,20 @@ public class Qualifications {
     private static void put(Map<String, Object> fields, String key, String value) {
         if (value != null) {
             fields.put(key, value);
+        }
+    }
+
+    /** Counts once the decision is kept: a retried or refused attempt counts nothing. */
+    private static void afterCommit(Runnable count) {
+        if (TransactionSynchronizationManager.isSynchronizationActive()) {
+            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
+                @Override
+                public void afterCommit() {
+                    count.run();
+                }
+            });
+        } else {
+            count.run();
         }
     }
 

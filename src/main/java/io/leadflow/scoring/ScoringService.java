@@ -219,6 +219,10 @@ public class ScoringService {
     public int moveEvents(String duplicateId, String keptId) {
         Lead kept = leads.lock(keptId).orElse(null);
         Lead duplicate = leads.lock(duplicateId).orElse(null);
+        if (kept == null || kept.erased()) {
+            log.warn("Lead {} to keep is gone: the events of lead {} stay where they are", keptId, duplicateId);
+            return 0;
+        }
         int moved = jdbc.sql("update engagement_events set lead_id = ? where lead_id = ?").params(keptId, duplicateId)
                 .update();
         Scorer scorer = liveScorer(decisions.latest(ENGAGEMENT));

@@ -70,6 +70,8 @@ class QualificationDeskTests extends ServiceTestBase {
     ManagementService management;
     @Autowired
     BusinessCalendar calendar;
+    @Autowired
+    io.leadflow.lead.Leads leadsInStore;
     @org.springframework.beans.factory.annotation.Value("${leadflow.crm.webhook-secret}")
     String webhookSecret;
 
@@ -257,6 +259,13 @@ class QualificationDeskTests extends ServiceTestBase {
                     "reason", "DUPLICATE", "duplicateOf", leadId));
             assertThat(itself.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
 
+            String gone = leadIdOf(confirmedDecisionMaker("gone"));
+            leadsInStore.disqualify(gone, Instant.now());
+            ResponseEntity<String> toADisqualified = decide(id, "demo", Map.of("disposition", "DISQUALIFIED",
+                    "reason", "DUPLICATE", "duplicateOf", gone));
+            assertThat(toADisqualified.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+            assertThat(toADisqualified.getBody()).contains("is disqualified");
+
             assertThat(decide(id, "demo", Map.of("disposition", "DISQUALIFIED", "reason", "DUPLICATE",
                     "duplicateOf", kept)).getStatusCode()).isEqualTo(HttpStatus.OK);
             assertThat(qualifications.get(id).duplicateOf()).isEqualTo(kept);
@@ -343,6 +352,14 @@ class QualificationDeskTests extends ServiceTestBase {
             } finally {
                 identity.clearAuthentication();
             }
+            // a sales manager may work on every task by the engine's grants, but not decide for the desk
+            identity.setAuthentication("demo-manager", List.of("SALES_MANAGER"));
+            try {
+                assertThatThrownBy(() -> tasks.complete(taskId, Map.of("disposition", "PROSPECT")))
+                        .isInstanceOf(AuthorizationException.class).hasMessageContaining("QUALIFIER");
+            } finally {
+                identity.clearAuthentication();
+            }
             assertThat(qualifications.get(id).status()).isEqualTo(Qualification.OPEN);
         }
 
@@ -369,6 +386,28 @@ class QualificationDeskTests extends ServiceTestBase {
             assertThat(q.disposition()).isEqualTo("NURTURE");
             assertThat(q.bant().budget()).isEqualTo("NONE");
             assertThat(lead(leadId).path("stage").asText()).isEqualTo("RECYCLED");
+        }
+    }
+
+    @Nested
+    class Erasure {
+
+        @Test
+        void cancelsTheLeadsOpenQualificationAndForgetsWhatTiesItToThePerson() {
+            String leadId = mql("erased", Map.of("jobTitle", "Marketing Analyst", "source", "webinar",
+                    "utmCampaign", "erasure-campaign"), 3);
+            String id = atDesk(leadId).path("id").asText();
+            assertThat(rest.exchange(url("/api/leads/" + leadId), org.springframework.http.HttpMethod.DELETE,
+                    new HttpEntity<>(basic("demo")), String.class).getStatusCode().is2xxSuccessful()).isTrue();
+            Qualification q = qualifications.get(id);
+            assertThat(q.status()).isEqualTo(Qualification.CANCELLED);
+            assertThat(q.source()).isNull();
+            assertThat(q.campaign()).isNull();
+            assertThat(q.accountId()).isNull();
+            assertThat(q.flags()).isEmpty();
+            assertThat(QualificationController.QualificationView.of(q, Instant.now().plus(Duration.ofDays(30)))
+                    .breached()).as("a cancelled qualification is not late for ever").isFalse();
+            assertThat(read(get("/api/qualifications?status=open", "demo")).findValuesAsText("id")).doesNotContain(id);
         }
     }
 
