@@ -138,10 +138,25 @@ class SendResults {
         }
     }
 
-    /** Runs the database work, up to three times when the database fails; null once done, else the last failure. */
+    /** Pauses before each new try: the pool needs a moment to drop the connections a database blip killed. */
+    private static final long[] PAUSES_MS = {0, 100, 300, 1000, 2000};
+
+    /**
+     * Runs the database work, up to five times over about three seconds when the database fails; null once done,
+     * else the last failure. Tried at once again, a killed connection's pool mates were often dead too (CI saw three
+     * tries in a row on closed connections leave a sent email "delivery uncertain").
+     */
     private static RuntimeException onFreshConnections(Runnable work) {
         RuntimeException last = null;
-        for (int attempt = 1; attempt <= 3; attempt++) {
+        for (long pause : PAUSES_MS) {
+            if (pause > 0) {
+                try {
+                    Thread.sleep(pause);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return last;
+                }
+            }
             try {
                 work.run();
                 return null;
