@@ -92,6 +92,11 @@ public class Accounts implements LeadAccounts {
         this.ownTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRES_NEW);
     }
 
+    /** The domain of an address, lower case and as accounts match it; null when it has none. */
+    public static String domainOf(String email) {
+        return AccountDomains.ofEmail(email);
+    }
+
     /** Whether the address is at a free-mail provider's domain (the person's own mailbox, not a company's). */
     public boolean isFreeMail(String email) {
         String domain = AccountDomains.ofEmail(email);

@@ -124,14 +124,10 @@ class MyLeads {
         if (lead == null || lead.erased()) {
             return new LeadFacts(leadId, null, null, null, null, null, null, null);
         }
-        String name = String.join(" ", nonBlank(lead.firstName()), nonBlank(lead.lastName())).trim();
-        return new LeadFacts(lead.id(), name.isEmpty() ? null : name, lead.email(), lead.company(),
+        return new LeadFacts(lead.id(), LeadView.nameOf(lead), lead.email(), lead.company(),
                 lead.jobTitle(), lead.country(), lead.grade(), LeadView.scoreOf(lead));
     }
 
-    private static String nonBlank(String s) {
-        return s == null ? "" : s.trim();
-    }
 
     /**
      * Why the lead is an MQL, in the words marketers wrote on their tables. A row whose score cannot be explained

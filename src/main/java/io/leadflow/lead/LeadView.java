@@ -14,6 +14,13 @@ public record LeadView(String id, String email, String firstName, String lastNam
     public record Suppression(String reason, Instant since) {
     }
 
+    /** First and last name as people read them; null when the lead gave neither. */
+    public static String nameOf(Lead l) {
+        String name = String.join(" ", l.firstName() == null ? "" : l.firstName().trim(),
+                l.lastName() == null ? "" : l.lastName().trim()).trim();
+        return name.isEmpty() ? null : name;
+    }
+
     /** Fit, engagement and their sum (null when the lead was never scored). */
     public static Score scoreOf(Lead l) {
         Double total = l.fitScore() == null && l.engagementScore() == null ? null

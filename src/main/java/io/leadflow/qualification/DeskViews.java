@@ -3,12 +3,12 @@ package io.leadflow.qualification;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 
 import org.springframework.stereotype.Component;
 
 import io.leadflow.account.Accounts;
 import io.leadflow.lead.Lead;
+import io.leadflow.lead.LeadView;
 import io.leadflow.lead.Leads;
 import io.leadflow.qualification.Qualification.Bant;
 
@@ -24,7 +24,7 @@ class DeskViews {
             String source, String campaign, String owner, String page) {
 
         static LeadFacts of(Lead l) {
-            return new LeadFacts(l.id(), DeskViews.name(l), l.email(), l.company(), l.jobTitle(), l.country(), l.companySize(),
+            return new LeadFacts(l.id(), LeadView.nameOf(l), l.email(), l.company(), l.jobTitle(), l.country(), l.companySize(),
                     l.industry(), l.stage().name(), l.grade(), l.fitScore(), l.engagementScore(), l.source(),
                     l.utmCampaign(), l.owner(), "/leads/" + l.id());
         }
@@ -70,11 +70,5 @@ class DeskViews {
                 ? tasks.taskId(q.processInstanceId()).orElse(null) : null;
         return new Detail(QualificationController.QualificationView.of(q, clock.instant()), q.routeReason(), q.bant(),
                 q.note(), lead == null || lead.erased() ? null : LeadFacts.of(lead), account, duplicates, taskId);
-    }
-
-    static String name(Lead l) {
-        String name = String.join(" ", java.util.stream.Stream.of(l.firstName(), l.lastName())
-                .filter(Objects::nonNull).filter(s -> !s.isBlank()).toList());
-        return name.isBlank() ? null : name;
     }
 }

@@ -175,7 +175,7 @@ public class Qualifications {
     /** The hints for the desk: what the data says about this lead, each with what was seen. */
     List<Flag> flags(Lead lead, List<Opportunity> openOnAccount) {
         List<Flag> flags = new ArrayList<>();
-        String domain = domainOf(lead.email());
+        String domain = Accounts.domainOf(lead.email());
         if (domain != null) {
             settings.competitorDomains().stream()
                     .filter(c -> domain.equals(c) || domain.endsWith("." + c)).findFirst()
@@ -198,13 +198,6 @@ public class Qualifications {
                     + String.join(", ", same.stream().map(Lead::id).toList())));
         }
         return flags;
-    }
-
-    private static String domainOf(String email) {
-        if (email == null || email.lastIndexOf('@') < 0) {
-            return null;
-        }
-        return email.substring(email.lastIndexOf('@') + 1).trim().toLowerCase(Locale.ROOT);
     }
 
     /**
