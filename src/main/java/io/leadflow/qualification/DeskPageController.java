@@ -8,6 +8,8 @@ import org.springframework.stereotype.Controller;
 import org.springframework.ui.Model;
 import org.springframework.web.bind.annotation.GetMapping;
 
+import io.leadflow.platform.Texts;
+
 /**
  * {@code /desk}: the qualification desk's page. The leads waiting, soonest deadline first, each with its hints, its
  * account's other leads, possible duplicates and the decision form (which posts to the API); the latest decisions;
@@ -21,11 +23,13 @@ class DeskPageController {
             "Visited careers pages", "FREE_MAIL", "Personal mailbox", "OPEN_OPPORTUNITY",
             "Open opportunity on the account", "POSSIBLE_DUPLICATE", "Possible duplicate");
 
-    static final Map<String, String> REASON_WORDS = words(
-            "NOT_READY", "Not ready yet", "NO_BUDGET", "No budget", "NO_NEED", "No need", "TIMING", "Timing",
-            "NO_RESPONSE", "No response", "COMPETITOR", "Competitor", "JOB_SEEKER", "Job seeker", "STUDENT", "Student",
-            "PARTNER", "Partner request", "DUPLICATE", "Duplicate", "INTERNAL", "Colleague or internal", "SPAM",
-            "Spam or fake");
+    /** The reasons in words: {@link Texts#words} but for these, which say more. */
+    static final Map<String, String> REASON_WORDS = reasonWords(Map.of("NOT_READY", "Not ready yet", "PARTNER",
+            "Partner request", "INTERNAL", "Colleague or internal", "SPAM", "Spam or fake"));
+
+    /** A code the form offers and its words. */
+    record Choice(String code, String label) {
+    }
 
     /** Leads shown at once: the desk works from the top. */
     static final int SHOWN = 50;
@@ -50,17 +54,21 @@ class DeskPageController {
         model.addAttribute("reasonWords", REASON_WORDS);
         model.addAttribute("nurtureReasons", Qualifications.NURTURE_REASONS);
         model.addAttribute("disqualifyReasons", Qualifications.DISQUALIFY_REASONS);
-        model.addAttribute("budgets", Qualifications.BUDGETS);
-        model.addAttribute("authorities", Qualifications.AUTHORITIES);
-        model.addAttribute("timelines", Qualifications.TIMELINES);
+        model.addAttribute("budgets", choices(Qualifications.BUDGETS));
+        model.addAttribute("authorities", choices(Qualifications.AUTHORITIES));
+        model.addAttribute("timelines", choices(Qualifications.TIMELINES));
         return "desk";
     }
 
-    private static Map<String, String> words(String... pairs) {
+    private static List<Choice> choices(List<String> codes) {
+        return codes.stream().map(code -> new Choice(code, Texts.words(code))).toList();
+    }
+
+    private static Map<String, String> reasonWords(Map<String, String> better) {
         Map<String, String> words = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            words.put(pairs[i], pairs[i + 1]);
-        }
+        java.util.stream.Stream.concat(Qualifications.NURTURE_REASONS.stream(),
+                Qualifications.DISQUALIFY_REASONS.stream())
+                .forEach(code -> words.put(code, better.getOrDefault(code, Texts.words(code))));
         return words;
     }
 }
