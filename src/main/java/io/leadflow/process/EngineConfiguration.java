@@ -103,6 +103,19 @@ class EngineConfiguration {
         };
     }
 
+    /**
+     * Names the JDK's own {@link javax.xml.datatype.DatatypeFactory} unless the operator named one. The engine makes a
+     * factory for every timer it schedules ({@code DurationHelper}); unnamed, each one is looked for in every jar of the
+     * class path ({@code META-INF/services}), which was 5 % of the job executor's CPU in a burst of nurture timers
+     * (BENCHMARKS.md, M10L). No jar of Leadflow's provides another, so the factory is the same one, found at once.
+     */
+    static void namedDatatypeFactory() {
+        if (System.getProperty(javax.xml.datatype.DatatypeFactory.DATATYPEFACTORY_PROPERTY) == null) {
+            System.setProperty(javax.xml.datatype.DatatypeFactory.DATATYPEFACTORY_PROPERTY,
+                    javax.xml.datatype.DatatypeFactory.DATATYPEFACTORY_IMPLEMENTATION_CLASS);
+        }
+    }
+
     @Bean
     AbstractProcessEnginePlugin leadflowEnginePlugin(ApplicationContext context, CrmSettings crm) {
         return new AbstractProcessEnginePlugin() {
@@ -134,6 +147,7 @@ class EngineConfiguration {
                         ? configuration.getDmnEngineConfiguration()
                         : (DefaultDmnEngineConfiguration) DmnEngineConfiguration.createDefaultDmnEngineConfiguration();
                 configuration.setDmnEngineConfiguration(ExpressionSandbox.feelOnly(dmn));
+                namedDatatypeFactory();
             }
 
             @Override

@@ -222,8 +222,36 @@ final class WaitingJourneysBench {
         }
         // the burst's steps (its emails) done before anything else is measured
         BenchApp.await(app::quiet, Duration.ofMillis(200), Duration.ofMinutes(2));
+        if (!side.label().equals("raw")) {
+            printTimeline(app, ids, due, side.timerActivity());
+        }
         return new Phase(BenchApp.percentile(late, 50), BenchApp.percentile(late, 99), late.size(),
                 BenchApp.percentile(ms, 50), BenchApp.percentile(ms, 95));
+    }
+
+    /**
+     * Where the burst's time went, second by second after the due date: its timers fired, the steps after them (the
+     * email jobs) run, and the emails handed to SMTP.
+     */
+    private static void printTimeline(BenchApp app, String ids, Date due, String timerActivity) {
+        Timestamp at = new Timestamp(due.getTime());
+        Map<Integer, int[]> seconds = new TreeMap<>();
+        app.jdbc().query("select floor(extract(epoch from (a.start_time_ - ?)))::int, a.act_id_ = ?, count(*)"
+                + " from act_hi_actinst a where a.proc_inst_id_ in (" + ids + ") and a.start_time_ >= ?"
+                + " and a.act_type_ in ('intermediateTimer', 'serviceTask') group by 1, 2",
+                rs -> {
+                    seconds.computeIfAbsent(rs.getInt(1), k -> new int[3])[rs.getBoolean(2) ? 0 : 1] = rs.getInt(3);
+                }, at, timerActivity, at);
+        app.jdbc().query("select floor(extract(epoch from (o.sent_at - ?)))::int, count(*) from email_outbox o"
+                + " where o.sent_at >= ? group by 1",
+                rs -> {
+                    seconds.computeIfAbsent(rs.getInt(1), k -> new int[3])[2] = rs.getInt(2);
+                }, at, at);
+        StringBuilder line = new StringBuilder();
+        seconds.forEach((second, n) -> line.append(String.format(Locale.ROOT, " %d:%d/%d/%d", second, n[0], n[1],
+                n[2])));
+        System.out.println("bench: M10 Leadflow's burst by second after due (timers fired/email steps run/emails"
+                + " sent):" + line);
     }
 
     /** Far enough that no copy falls due while the bench runs, spread over a month as a real database's are. */
