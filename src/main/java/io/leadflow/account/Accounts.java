@@ -196,8 +196,8 @@ public class Accounts implements LeadAccounts {
 
     /**
      * Places these leads, in the caller's transaction (the capture's, an import chunk's): a few statements whatever
-     * their number. Leads already placed stay where they are. An account a new company domain needs is created in a
-     * transaction of its own, so two nodes creating the same one at once both end up with it.
+     * their number. Leads already placed stay where they are. The accounts new company domains need are created in a
+     * transaction of their own ({@link #createAll}), so two nodes creating the same one at once both end up with it.
      */
     @Transactional(propagation = Propagation.MANDATORY)
     public void place(Collection<Candidate> candidates) {
@@ -233,7 +233,7 @@ public class Accounts implements LeadAccounts {
                 newDomains.putIfAbsent(AccountDomains.registered(domain), c);
             }
         }
-        newDomains.forEach((domain, first) -> owners.put(domain, create(domain, first)));
+        owners.putAll(createAll(newDomains));
         Map<String, String> byName = named(companyKeys.values());
         Timestamp now = Timestamp.from(clock.instant());
         List<Object[]> rows = new ArrayList<>();
@@ -353,10 +353,49 @@ public class Accounts implements LeadAccounts {
         }
     }
 
+    /**
+     * The accounts these new company domains need, all in one transaction of their own (an import chunk brings
+     * hundreds: one commit each was most of an import's time). If any was created meanwhile by another node, that
+     * transaction rolls back and each is created on its own as {@link #create} does, joining the one that exists.
+     *
+     * @return the account of each domain
+     */
+    Map<String, String> createAll(Map<String, Candidate> newDomains) {
+        if (newDomains.size() <= 1) {
+            Map<String, String> created = new HashMap<>();
+            newDomains.forEach((domain, first) -> created.put(domain, create(domain, first)));
+            return created;
+        }
+        Timestamp now = Timestamp.from(clock.instant());
+        Map<String, String> ids = new LinkedHashMap<>();
+        List<Object[]> accounts = new ArrayList<>();
+        List<Object[]> domains = new ArrayList<>();
+        newDomains.forEach((domain, first) -> {
+            String id = UUID.randomUUID().toString();
+            accounts.add(accountRow(id, domain, first, now));
+            domains.add(new Object[] {domain, id, now});
+            ids.put(domain, id);
+        });
+        try {
+            ownTransaction.executeWithoutResult(tx -> {
+                batch.batchUpdate("insert into accounts (id, name, name_key, named_by, created_at, updated_at)"
+                        + " values (?, ?, ?, ?, ?, ?)", accounts);
+                batch.batchUpdate("insert into account_domains (domain, account_id, added_at) values (?, ?, ?)",
+                        domains);
+            });
+            log.info("{} accounts created for new company domains ({}{})", ids.size(),
+                    String.join(", ", ids.keySet().stream().limit(3).toList()), ids.size() > 3 ? ", …" : "");
+            return ids;
+        } catch (org.springframework.dao.DataIntegrityViolationException someCreatedMeanwhile) {
+            log.info("Some of {} new company domains got an account meanwhile from another transaction: each is"
+                    + " created on its own", newDomains.size());
+            Map<String, String> created = new HashMap<>();
+            newDomains.forEach((domain, first) -> created.put(domain, create(domain, first)));
+            return created;
+        }
+    }
+
     private String create(String domain, Candidate first) {
-        String company = first.company();
-        boolean named = company != null && !company.isBlank();
-        String name = named ? company.trim() : domain;
         String id = UUID.randomUUID().toString();
         Timestamp now = Timestamp.from(clock.instant());
         try {
@@ -364,9 +403,7 @@ public class Accounts implements LeadAccounts {
                 jdbc.sql("""
                         insert into accounts (id, name, name_key, named_by, created_at, updated_at)
                         values (?, ?, ?, ?, ?, ?)""")
-                        .params(id, io.leadflow.platform.Texts.truncate(name, 200),
-                                AccountDomains.nameKey(name) == null ? domain : AccountDomains.nameKey(name),
-                                named ? first.leadId() : null, now, now)
+                        .params(accountRow(id, domain, first, now))
                         .update();
                 jdbc.sql("insert into account_domains (domain, account_id, added_at) values (?, ?, ?)")
                         .params(domain, id, now).update();
@@ -377,6 +414,16 @@ public class Accounts implements LeadAccounts {
             log.info("Account for {} created meanwhile by another transaction: the lead joins it", domain);
             return owners(List.of(domain)).get(domain);
         }
+    }
+
+    /** A new account's row: named after the company its first lead typed, else after its domain. */
+    private static Object[] accountRow(String id, String domain, Candidate first, Timestamp now) {
+        String company = first.company();
+        boolean named = company != null && !company.isBlank();
+        String name = named ? company.trim() : domain;
+        return new Object[] {id, io.leadflow.platform.Texts.truncate(name, 200),
+                AccountDomains.nameKey(name) == null ? domain : AccountDomains.nameKey(name),
+                named ? first.leadId() : null, now, now};
     }
 
     /** The most precise of the domain's lookups that an account owns. */

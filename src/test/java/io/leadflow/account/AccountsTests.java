@@ -30,6 +30,8 @@ class AccountsTests extends ServiceTestBase {
     LeadService leadService;
     @Autowired
     AccountBackfill backfill;
+    @Autowired
+    Accounts accounts;
 
     private final String company = "c" + UUID.randomUUID().toString().substring(0, 8);
     private final String domain = company + "-corp.io";
@@ -75,6 +77,39 @@ class AccountsTests extends ServiceTestBase {
             assertThat(why.path("reason").asText()).contains("free-mail address (outlook.com)");
             assertThat(read(get("/api/accounts?domain=gmail.com", "demo"))).as("no account for a provider").isEmpty();
             assertThat(texts(onlyAccount(domain).path("contacts"))).containsExactlyInAnyOrder(worker, colleague);
+        }
+
+        @Test
+        void createsAChunksNewCompaniesTogetherAndJoinsOneAnotherTransactionCreatedMeanwhile() {
+            String existing = capture("first@" + domain, "Existing " + company);
+            String existingAccount = onlyAccount(domain).path("id").asText();
+            String lead = UUID.randomUUID().toString();
+            Map<String, Accounts.Candidate> news = new java.util.LinkedHashMap<>();
+            news.put("one." + domain, new Accounts.Candidate(lead, "x@one." + domain, "One " + company));
+            news.put("two." + domain, new Accounts.Candidate(lead, "y@two." + domain, null));
+
+            Map<String, String> together = accounts.createAll(news);
+
+            assertThat(together).containsOnlyKeys("one." + domain, "two." + domain);
+            assertThat(jdbc.sql("select name from accounts where id = ?").param(together.get("one." + domain))
+                    .query(String.class).single()).isEqualTo("One " + company);
+            assertThat(jdbc.sql("select account_id from account_domains where domain = ?").param("two." + domain)
+                    .query(String.class).single()).isEqualTo(together.get("two." + domain));
+
+            // the domain another node created after this chunk looked: the chunk's batch rolls back whole, each
+            // domain is then created on its own and the existing one joined
+            Map<String, Accounts.Candidate> meanwhile = new java.util.LinkedHashMap<>();
+            meanwhile.put(domain, new Accounts.Candidate(lead, "z@" + domain, "Late " + company));
+            meanwhile.put("three." + domain, new Accounts.Candidate(lead, "w@three." + domain, null));
+
+            Map<String, String> oneByOne = accounts.createAll(meanwhile);
+
+            assertThat(oneByOne.get(domain)).isEqualTo(existingAccount);
+            assertThat(jdbc.sql("select account_id from account_domains where domain = ?").param("three." + domain)
+                    .query(String.class).single()).isEqualTo(oneByOne.get("three." + domain)).isNotNull();
+            assertThat(jdbc.sql("select count(*) from accounts where name = ?").param("Late " + company)
+                    .query(Integer.class).single()).as("no account left from the batch rolled back").isZero();
+            assertThat(texts(onlyAccount(domain).path("contacts"))).containsExactly(existing);
         }
 
         @Test

@@ -39,8 +39,8 @@ import javax.sql.DataSource;
  */
 final class ImportBench {
 
-    private static final Pattern FIELD = Pattern.compile("\"(id|status|rowsRead|created|merged|rejected|percent)\":"
-            + "\"?([A-Za-z0-9_\\-]+)\"?");
+    private static final Pattern FIELD = Pattern.compile(
+            "\"(id|status|rowsRead|created|merged|rejected|percent|finishedAt)\":\"?([A-Za-z0-9_:.\\-]+)\"?");
     private static final String[] COUNTRIES = {"France", "Germany", "FR", "Belgique", "United Kingdom", "Spain",
             "Italie", "DE", "Netherlands", "Suisse"};
     private static final String[] TITLES = {"VP Marketing", "Head of Growth", "Marketing Manager", "CMO",
@@ -64,7 +64,9 @@ final class ImportBench {
             String auth = "Basic " + Base64.getEncoder().encodeToString("demo:demo".getBytes(StandardCharsets.UTF_8));
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             long heapBefore = heapAfterGc(memory);
-            long started = System.nanoTime();
+            // the import's own clock, which stamps its end (the bench moves it for other benchmarks)
+            java.time.Clock clock = app.bean(java.time.Clock.class);
+            java.time.Instant requested = clock.instant();
             HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(URI.create(base
                     + "/api/imports?legalBasis=CONSENT_PROOF&fileName=bench.csv")).header("Authorization", auth)
                     .header("Content-Type", "text/csv").POST(HttpRequest.BodyPublishers.ofFile(file)).build(),
@@ -93,10 +95,12 @@ final class ImportBench {
                             field(view, "rowsRead"), heap.get(heap.size() - 1) / (1024 * 1024));
                 }
             }
-            double seconds = (System.nanoTime() - started) / 1e9;
             if (!field(view, "status").equals("DONE")) {
                 throw new IllegalStateException("Import " + id + " ended " + view);
             }
+            // from the request to the import's last commit, not to the poll that saw it (up to 2 s later)
+            double seconds = Duration.between(requested, java.time.Instant.parse(field(view, "finishedAt")))
+                    .toMillis() / 1e3;
             int read = Integer.parseInt(field(view, "rowsRead"));
             double perSecond = read / seconds;
             System.out.printf("bench: M8 %s rows in %.0f s: %s created, %s merged, %s rejected%n", read, seconds,
