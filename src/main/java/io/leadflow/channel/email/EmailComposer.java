@@ -38,6 +38,8 @@ class EmailComposer {
     static final String OUTBOX_ID = "leadflowOutboxId";
     /** The header carrying the version of the template the message was rendered from, recorded on its row. */
     static final String TEMPLATE_VERSION = "leadflowTemplateVersion";
+    /** The domain a lead's email goes to, noted on its row as it is handed to SMTP (the per-domain rate counts it). */
+    static final String RECIPIENT_DOMAIN = "leadflowRecipientDomain";
     /** Stages in which the lead hears from sales, not from marketing's journeys. */
     private static final Set<Lead.Stage> SALES_STAGES = Set.of(Lead.Stage.MQL, Lead.Stage.SAL, Lead.Stage.SQL);
 
@@ -122,7 +124,6 @@ class EmailComposer {
             MimeMessageHelper helper = new MimeMessageHelper(mime, true, StandardCharsets.UTF_8.name());
             helper.setFrom(settings.from());
             helper.setTo(lead.email());
-            outbox.markRecipientDomain(row.id(), SendingLimits.domainOf(lead.email()));
             helper.setSubject(rendered.subject());
             helper.setText(rendered.text(), rendered.html());
             if (!MailTemplates.isDoubleOptIn(row.template())) {
@@ -135,7 +136,8 @@ class EmailComposer {
             mime.setHeader(BounceParser.LEAD_HEADER, lead.id());
             signed(mime, row);
             return MessageBuilder.withPayload(mime).setHeader(OUTBOX_ID, row.id())
-                    .setHeader(TEMPLATE_VERSION, rendered.version()).build();
+                    .setHeader(TEMPLATE_VERSION, rendered.version())
+                    .setHeader(RECIPIENT_DOMAIN, SendingLimits.domainOf(lead.email())).build();
         } catch (MessagingException | RuntimeException e) {
             if (e instanceof DataAccessException database) {
                 throw database; // not the template's fault: the claim is given back (see OutboxClaims.prepare)

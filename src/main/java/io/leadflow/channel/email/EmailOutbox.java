@@ -228,12 +228,16 @@ public class EmailOutbox {
      * claim is no longer this sender's (it ran out and the row went back to the outbox): the email must not be sent.
      *
      * @param templateVersion the version of the template the email was rendered from
+     * @param recipientDomain the domain it goes to, which the per-domain rate counts from now (null for staff
+     *     notifications, which it does not count); one update with the rest, as the column is indexed
      */
-    boolean markHandedToSmtp(Row claimed, Integer templateVersion) {
+    boolean markHandedToSmtp(Row claimed, Integer templateVersion, String recipientDomain) {
         return jdbc.sql("""
-                update email_outbox set smtp_started_at = ?, template_version = ?
+                update email_outbox set smtp_started_at = ?, template_version = ?,
+                       recipient_domain = coalesce(?, recipient_domain)
                  where id = ? and status = 'SENDING' and claimed_until = ?""")
-                .params(ts(clock.instant()), templateVersion, claimed.id(), ts(claimed.claimedUntil())).update() == 1;
+                .params(ts(clock.instant()), templateVersion, recipientDomain, claimed.id(),
+                        ts(claimed.claimedUntil())).update() == 1;
     }
 
     /** What became of the claims whose sender stopped (crash, kill) while holding them. */
@@ -288,11 +292,6 @@ public class EmailOutbox {
                        changed_at = current_timestamp
                  where id = ? and (status = 'SENDING' or (status = 'FAILED' and last_error like 'delivery uncertain%'))""")
                 .params(ts(clock.instant()), id).update();
-    }
-
-    /** The domain the email is about to be handed to (the per-domain rate counts it from now). */
-    void markRecipientDomain(String id, String domain) {
-        jdbc.sql("update email_outbox set recipient_domain = ? where id = ?").params(domain, id).update();
     }
 
     /** Puts a claimed row back until the rules allow it; no attempt is counted. */

@@ -175,7 +175,8 @@ class OutboxClaims {
         return tx.execute(s -> {
             Message<MimeMessage> message = composer.build(row);
             if (message != null && !outbox.markHandedToSmtp(row,
-                    (Integer) message.getHeaders().get(EmailComposer.TEMPLATE_VERSION))) {
+                    (Integer) message.getHeaders().get(EmailComposer.TEMPLATE_VERSION),
+                    (String) message.getHeaders().get(EmailComposer.RECIPIENT_DOMAIN))) {
                 log.warn("Email {} for lead {} was held past its claim and went back to the outbox: another sender"
                         + " sends it", row.purpose(), row.leadId());
                 return null;
