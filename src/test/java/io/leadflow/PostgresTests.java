@@ -137,6 +137,50 @@ class PostgresTests extends ServiceTestBase {
             assertThat(String.join("\n", plan)).contains("lf_idx_job_duedate").doesNotContain("Seq Scan");
         }
 
+        /**
+         * Beside 20,000 leads (rolled back afterwards), the desk's possible-duplicate hint finds a person through the
+         * index on her lower-case names and company, not by reading every lead.
+         */
+        @Test
+        void findsPossibleDuplicatesThroughTheIndexBesideManyLeads() {
+            List<String> plan = tx.execute(status -> {
+                status.setRollbackOnly();
+                jdbc.sql("""
+                        insert into leads (id, email, first_name, last_name, company, consent, stage, created_at,
+                                           updated_at)
+                        select 'dup-' || g, 'dup' || g || '@bench-corp.io', 'First' || g, 'Last' || g,
+                               'Company ' || (g % 500), 'CONFIRMED', 'NURTURE', now(), now()
+                          from generate_series(1, 20000) g""").update();
+                jdbc.sql("analyze leads").update();
+                return jdbc.sql("""
+                        explain select * from leads
+                         where id <> 'dup-1' and erased_at is null and stage <> 'DISQUALIFIED'
+                           and lower(last_name) = 'last7' and lower(first_name) = 'first7'
+                           and lower(company) = 'company 7'
+                         order by created_at fetch first 3 rows only""").query(String.class).list();
+            });
+            assertThat(String.join("\n", plan)).contains("ix_leads_person").doesNotContain("Seq Scan");
+        }
+
+        /** Beside 20,000 leads, the poll for erased leads' engine history reads only those through its index. */
+        @Test
+        void findsErasedLeadsAwaitingTheEnginePurgeThroughTheIndexBesideManyLeads() {
+            List<String> plan = tx.execute(status -> {
+                status.setRollbackOnly();
+                jdbc.sql("""
+                        insert into leads (id, email, consent, stage, created_at, updated_at, erased_at,
+                                           engine_purged_at)
+                        select 'purge-' || g, 'purge' || g || '@bench-corp.io', 'CONFIRMED', 'NURTURE', now(), now(),
+                               case when g % 1000 = 0 then now() end, null
+                          from generate_series(1, 20000) g""").update();
+                jdbc.sql("analyze leads").update();
+                return jdbc.sql("""
+                        explain select id from leads where erased_at is not null and engine_purged_at is null
+                         order by erased_at fetch first 100 rows only""").query(String.class).list();
+            });
+            assertThat(String.join("\n", plan)).contains("ix_leads_erased_unpurged").doesNotContain("Seq Scan");
+        }
+
         @Test
         void refreshesThePlannerStatisticsOfATableABulkImportGrew() {
             assertThat(statistics.refresh("leads")).isTrue();

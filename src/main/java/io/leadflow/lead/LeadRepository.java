@@ -75,6 +75,7 @@ class LeadRepository {
         return jdbc.sql("select * from leads where id = ? for update").param(id).query(LeadRepository::map).optional();
     }
 
+    /** On PostgreSQL through {@code ix_leads_person} (V37_1): its expressions are this query's, keep them identical. */
     List<Lead> sameNameAndCompany(Lead lead, int limit) {
         if (blank(lead.firstName()) || blank(lead.lastName()) || blank(lead.company())) {
             return List.of();
@@ -283,7 +284,7 @@ class LeadRepository {
                 .param("ids", ids).query(String.class).list());
     }
 
-    /** Erased leads whose engine history has not been deleted yet. */
+    /** Erased leads whose engine history is not deleted yet (PostgreSQL: through {@code ix_leads_erased_unpurged}). */
     List<String> erasedAwaitingEnginePurge(int limit) {
         return jdbc.sql("select id from leads where erased_at is not null and engine_purged_at is null order by erased_at fetch first "
                 + limit + " rows only").query(String.class).list();
