@@ -54,15 +54,22 @@ final class CommitCeilingBench {
         });
         System.out.printf(Locale.ROOT, "bench: MC PostgreSQL commits %.0f/s on one connection, %.0f/s on two (a one-row"
                 + " insert each)%n", one, two);
-        System.out.printf(Locale.ROOT, "bench: MC a lead to \"confirmation sent\": %.1f commits, %.1f KB of WAL; the raw"
-                + " engine's start to its wait: %.1f commits, %.1f KB; so commits alone cap a node at about %.0f leads/s"
-                + " (raw %.0f PI/s)%n", lead.commits, lead.walBytes / 1024, raw.commits, raw.walBytes / 1024,
-                two / lead.commits, two / raw.commits);
+        System.out.printf(Locale.ROOT, "bench: MC a lead to \"confirmation sent\": %.1f commits (%.1f WAL flushes to"
+                + " disk), %.1f KB of WAL; the raw engine's start to its wait: %.1f commits (%.1f flushes), %.1f KB; so"
+                + " the disk's flushes alone cap a node at about %.0f leads/s (raw %.0f PI/s)%n", lead.commits,
+                lead.walSyncs, lead.walBytes / 1024, raw.commits, raw.walSyncs, raw.walBytes / 1024,
+                two / Math.max(lead.walSyncs, 0.01), two / Math.max(raw.walSyncs, 0.01));
         return new Metric("MC", lead.commits, "commits/lead", raw.commits, lead.commits / raw.commits,
-                "printed (ceiling " + Math.round(two) + " commits/s on two connections)", true);
+                "printed (ceiling " + Math.round(two) + " commits/s on two connections; "
+                        + Metric.fmt(lead.walSyncs) + " WAL flushes a lead, raw " + Metric.fmt(raw.walSyncs) + ")",
+                true);
     }
 
-    private record Cost(double commits, double walBytes) {
+    /**
+     * @param commits every transaction committed, read-only ones included (a poller finding nothing commits too)
+     * @param walSyncs the times WAL was flushed to disk ({@code pg_stat_wal.wal_sync}): what the disk pays for
+     */
+    private record Cost(double commits, double walBytes, double walSyncs) {
     }
 
     interface Work {
@@ -74,15 +81,23 @@ final class CommitCeilingBench {
         var jdbc = app.jdbc();
         BenchApp.require("quiet before", app::quiet, Duration.ofMinutes(2));
         long commits = commits(app);
+        long syncs = walSyncs(app);
         String lsn = jdbc.queryForObject("select pg_current_wal_lsn()::text", String.class);
         work.run();
         BenchApp.require("quiet after", app::quiet, Duration.ofMinutes(2));
         // pg_stat_database is updated when a backend reports: give the pool's connections that moment
         Thread.sleep(600);
         double dCommits = commits(app) - commits;
+        double dSyncs = walSyncs(app) - syncs;
         Long wal = jdbc.queryForObject("select pg_wal_lsn_diff(pg_current_wal_lsn(), ?::pg_lsn)::bigint", Long.class,
                 lsn);
-        return new Cost(dCommits / n, (wal == null ? 0 : wal) / (double) n);
+        return new Cost(dCommits / n, (wal == null ? 0 : wal) / (double) n, dSyncs / n);
+    }
+
+    /** The cluster's WAL flushes so far (the bench's database is the only one written). */
+    private static long walSyncs(BenchApp app) {
+        Long n = app.jdbc().queryForObject("select wal_sync from pg_stat_wal", Long.class);
+        return n == null ? 0 : n;
     }
 
     private static long commits(BenchApp app) throws InterruptedException {
