@@ -119,22 +119,17 @@ class PostgresTests extends ServiceTestBase {
         void findsDueJobsThroughTheIndexBesideManyWaitingTimers() {
             assertThat(jdbc.sql("select count(*) from pg_indexes where tablename = 'act_ru_job'"
                     + " and indexname = 'lf_idx_job_duedate'").query(Long.class).single()).isEqualTo(1);
-            List<String> plan = tx.execute(status -> {
-                status.setRollbackOnly();
-                jdbc.sql("""
-                        insert into act_ru_job (id_, rev_, type_, exclusive_, retries_, duedate_, handler_type_,
-                                                suspension_state_, priority_, sequence_counter_)
-                        select 'm10-' || g, 1, 'timer', true, 3, now() + interval '30 days' + g * interval '1 minute',
-                               'timer-intermediate-transition', 1, 0, 1
-                          from generate_series(1, 20000) g""").update();
-                jdbc.sql("analyze act_ru_job").update();
-                return jdbc.sql("""
-                        explain select id_ from act_ru_job res
-                         where res.retries_ > 0 and (res.duedate_ is null or res.duedate_ <= now())
-                           and (res.lock_owner_ is null or res.lock_exp_time_ < now()) and res.suspension_state_ = 1
-                         limit 3""").query(String.class).list();
-            });
-            assertThat(String.join("\n", plan)).contains("lf_idx_job_duedate").doesNotContain("Seq Scan");
+            String plan = planBeside("""
+                    insert into act_ru_job (id_, rev_, type_, exclusive_, retries_, duedate_, handler_type_,
+                                            suspension_state_, priority_, sequence_counter_)
+                    select 'm10-' || g, 1, 'timer', true, 3, now() + interval '30 days' + g * interval '1 minute',
+                           'timer-intermediate-transition', 1, 0, 1
+                      from generate_series(1, 20000) g""", "act_ru_job", """
+                    select id_ from act_ru_job res
+                     where res.retries_ > 0 and (res.duedate_ is null or res.duedate_ <= now())
+                       and (res.lock_owner_ is null or res.lock_exp_time_ < now()) and res.suspension_state_ = 1
+                     limit 3""");
+            assertThat(plan).contains("lf_idx_job_duedate").doesNotContain("Seq Scan");
         }
 
         /**
@@ -143,42 +138,41 @@ class PostgresTests extends ServiceTestBase {
          */
         @Test
         void findsPossibleDuplicatesThroughTheIndexBesideManyLeads() {
-            List<String> plan = tx.execute(status -> {
-                status.setRollbackOnly();
-                jdbc.sql("""
-                        insert into leads (id, email, first_name, last_name, company, consent, stage, created_at,
-                                           updated_at)
-                        select 'dup-' || g, 'dup' || g || '@bench-corp.io', 'First' || g, 'Last' || g,
-                               'Company ' || (g % 500), 'CONFIRMED', 'NURTURE', now(), now()
-                          from generate_series(1, 20000) g""").update();
-                jdbc.sql("analyze leads").update();
-                return jdbc.sql("""
-                        explain select * from leads
-                         where id <> 'dup-1' and erased_at is null and stage <> 'DISQUALIFIED'
-                           and lower(last_name) = 'last7' and lower(first_name) = 'first7'
-                           and lower(company) = 'company 7'
-                         order by created_at fetch first 3 rows only""").query(String.class).list();
-            });
-            assertThat(String.join("\n", plan)).contains("ix_leads_person").doesNotContain("Seq Scan");
+            String plan = planBeside("""
+                    insert into leads (id, email, first_name, last_name, company, consent, stage, created_at,
+                                       updated_at)
+                    select 'dup-' || g, 'dup' || g || '@bench-corp.io', 'First' || g, 'Last' || g,
+                           'Company ' || (g % 500), 'CONFIRMED', 'NURTURE', now(), now()
+                      from generate_series(1, 20000) g""", "leads", """
+                    select * from leads
+                     where id <> 'dup-1' and erased_at is null and stage <> 'DISQUALIFIED'
+                       and lower(last_name) = 'last7' and lower(first_name) = 'first7'
+                       and lower(company) = 'company 7'
+                     order by created_at fetch first 3 rows only""");
+            assertThat(plan).contains("ix_leads_person").doesNotContain("Seq Scan");
         }
 
         /** Beside 20,000 leads, the poll for erased leads' engine history reads only those through its index. */
         @Test
         void findsErasedLeadsAwaitingTheEnginePurgeThroughTheIndexBesideManyLeads() {
-            List<String> plan = tx.execute(status -> {
+            String plan = planBeside("""
+                    insert into leads (id, email, consent, stage, created_at, updated_at, erased_at, engine_purged_at)
+                    select 'purge-' || g, 'purge' || g || '@bench-corp.io', 'CONFIRMED', 'NURTURE', now(), now(),
+                           case when g % 1000 = 0 then now() end, null
+                      from generate_series(1, 20000) g""", "leads", """
+                    select id from leads where erased_at is not null and engine_purged_at is null
+                     order by erased_at fetch first 100 rows only""");
+            assertThat(plan).contains("ix_leads_erased_unpurged").doesNotContain("Seq Scan");
+        }
+
+        /** PostgreSQL's plan of {@code query} once {@code fill} wrote rows and {@code table} was analysed (rolled back). */
+        private String planBeside(String fill, String table, String query) {
+            return tx.execute(status -> {
                 status.setRollbackOnly();
-                jdbc.sql("""
-                        insert into leads (id, email, consent, stage, created_at, updated_at, erased_at,
-                                           engine_purged_at)
-                        select 'purge-' || g, 'purge' || g || '@bench-corp.io', 'CONFIRMED', 'NURTURE', now(), now(),
-                               case when g % 1000 = 0 then now() end, null
-                          from generate_series(1, 20000) g""").update();
-                jdbc.sql("analyze leads").update();
-                return jdbc.sql("""
-                        explain select id from leads where erased_at is not null and engine_purged_at is null
-                         order by erased_at fetch first 100 rows only""").query(String.class).list();
+                jdbc.sql(fill).update();
+                jdbc.sql("analyze " + table).update();
+                return String.join("\n", jdbc.sql("explain " + query).query(String.class).list());
             });
-            assertThat(String.join("\n", plan)).contains("ix_leads_erased_unpurged").doesNotContain("Seq Scan");
         }
 
         @Test
