@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,6 +49,27 @@ class LeadRepository {
                     .query(LeadRepository::map).list());
         }
         return found;
+    }
+
+    /**
+     * The {@code limit} most engaged of these leads (engagement score, none counting as 0, then id), erased ones left
+     * out. An account's leads may be thousands: each part of 500 ids gives its own best, of which the best are kept,
+     * so no more than {@code limit} leads a part are read.
+     */
+    List<Lead> mostEngaged(Collection<String> ids, int limit) {
+        List<String> all = List.copyOf(ids);
+        Comparator<Lead> order = Comparator
+                .comparing((Lead l) -> l.engagementScore() == null ? 0 : l.engagementScore()).reversed()
+                .thenComparing(Lead::id);
+        List<Lead> best = new java.util.ArrayList<>();
+        for (int from = 0; from < all.size(); from += 500) {
+            List<String> part = all.subList(from, Math.min(all.size(), from + 500));
+            best.addAll(jdbc.sql("select * from leads where id in ("
+                    + String.join(",", java.util.Collections.nCopies(part.size(), "?")) + ") and erased_at is null"
+                    + " order by coalesce(engagement_score, 0) desc, id fetch first " + limit + " rows only")
+                    .params(part).query(LeadRepository::map).list());
+        }
+        return best.stream().sorted(order).limit(limit).toList();
     }
 
     Lead get(String id) {

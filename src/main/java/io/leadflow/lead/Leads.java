@@ -40,6 +40,11 @@ public class Leads {
         return repository.findAll(ids);
     }
 
+    /** The {@code limit} most engaged of these leads, erased ones left out (an account's leads, for one). */
+    public List<Lead> mostEngaged(Collection<String> ids, int limit) {
+        return repository.mostEngaged(ids, limit);
+    }
+
     /** The lead, which the caller knows exists (an id from its own table or a process). */
     public Lead get(String id) {
         return repository.get(id);

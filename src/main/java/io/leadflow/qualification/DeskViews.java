@@ -1,7 +1,6 @@
 package io.leadflow.qualification;
 
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 
 import org.springframework.stereotype.Component;
@@ -56,11 +55,9 @@ class DeskViews {
     Detail detail(Qualification q) {
         Lead lead = leads.find(q.leadId()).orElse(null);
         AccountFacts account = q.accountId() == null ? null : accounts.find(q.accountId()).map(a -> {
-            List<LeadFacts> others = leads.findAll(a.contacts().stream().filter(id -> !id.equals(q.leadId())).toList())
-                    .stream().filter(l -> !l.erased())
-                    .sorted(Comparator.comparing((Lead l) -> l.engagementScore() == null ? 0 : l.engagementScore())
-                            .reversed().thenComparing(Lead::id))
-                    .limit(CONTACTS).map(LeadFacts::of).toList();
+            List<LeadFacts> others = leads.mostEngaged(
+                    a.contacts().stream().filter(id -> !id.equals(q.leadId())).toList(), CONTACTS)
+                    .stream().map(LeadFacts::of).toList();
             return new AccountFacts(a.id(), a.name(), a.domain(), a.score(), a.mqa(), a.owner(), a.contacts().size(),
                     others, "/accounts/" + a.id());
         }).orElse(null);
