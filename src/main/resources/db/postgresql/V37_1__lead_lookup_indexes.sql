@@ -1,4 +1,5 @@
 -- PostgreSQL only (H2 indexes neither an expression nor part of a table): two look-ups that read every lead.
+-- Built at the upgrade, as the other migrations are: writes to leads wait while it builds (seconds at a million).
 --
 -- The qualification desk's possible-duplicate hint (LeadRepository.sameNameAndCompany) looks for the same first name,
 -- last name and company, in any case, each time an MQL is routed and for each lead the desk page shows. Without this

@@ -370,7 +370,8 @@ public class Accounts implements LeadAccounts {
         Map<String, String> ids = new LinkedHashMap<>();
         List<Object[]> accounts = new ArrayList<>();
         List<Object[]> domains = new ArrayList<>();
-        newDomains.forEach((domain, first) -> {
+        // the domains in one order on every node: two batches sharing new domains wait for each other, never deadlock
+        new java.util.TreeMap<>(newDomains).forEach((domain, first) -> {
             String id = UUID.randomUUID().toString();
             accounts.add(accountRow(id, domain, first, now));
             domains.add(new Object[] {domain, id, now});
@@ -386,9 +387,10 @@ public class Accounts implements LeadAccounts {
             log.info("{} accounts created for new company domains ({}{})", ids.size(),
                     String.join(", ", ids.keySet().stream().limit(3).toList()), ids.size() > 3 ? ", …" : "");
             return ids;
-        } catch (org.springframework.dao.DataIntegrityViolationException someCreatedMeanwhile) {
-            log.info("Some of {} new company domains got an account meanwhile from another transaction: each is"
-                    + " created on its own", newDomains.size());
+        } catch (org.springframework.dao.DataIntegrityViolationException
+                | org.springframework.dao.ConcurrencyFailureException someCreatedMeanwhile) {
+            log.info("Some of {} new company domains got an account meanwhile from another transaction ({}): each is"
+                    + " created on its own", newDomains.size(), someCreatedMeanwhile.getClass().getSimpleName());
             Map<String, String> created = new HashMap<>();
             newDomains.forEach((domain, first) -> created.put(domain, create(domain, first)));
             return created;

@@ -104,10 +104,12 @@ class EngineConfiguration {
     }
 
     /**
-     * Names the JDK's own {@link javax.xml.datatype.DatatypeFactory} unless the operator named one. The engine makes a
-     * factory for every timer it schedules ({@code DurationHelper}); unnamed, each one is looked for in every jar of the
-     * class path ({@code META-INF/services}), which was 5 % of the job executor's CPU in a burst of nurture timers
-     * (BENCHMARKS.md, M10L). No jar of Leadflow's provides another, so the factory is the same one, found at once.
+     * Names the JDK's own {@link javax.xml.datatype.DatatypeFactory} unless the operator named one with the system
+     * property (which then wins; a {@code jaxp.properties} or a jar's service entry would no longer be looked at). The
+     * engine makes a factory for every timer it schedules ({@code DurationHelper}); unnamed, each one is looked for in
+     * every jar of the class path ({@code META-INF/services}), which was 5 % of the job executor's CPU in a burst of
+     * nurture timers (BENCHMARKS.md, M10L). No jar of Leadflow's provides another, so the factory is the same one,
+     * found at once.
      */
     static void namedDatatypeFactory() {
         if (System.getProperty(javax.xml.datatype.DatatypeFactory.DATATYPEFACTORY_PROPERTY) == null) {

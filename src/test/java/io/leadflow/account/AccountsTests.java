@@ -95,6 +95,9 @@ class AccountsTests extends ServiceTestBase {
                     .query(String.class).single()).isEqualTo("One " + company);
             assertThat(jdbc.sql("select account_id from account_domains where domain = ?").param("two." + domain)
                     .query(String.class).single()).isEqualTo(together.get("two." + domain));
+            assertThat(jdbc.sql("select count(distinct created_at) from accounts where id in (?, ?)")
+                    .params(together.get("one." + domain), together.get("two." + domain)).query(Integer.class).single())
+                    .as("made together, in one transaction").isEqualTo(1);
 
             // the domain another node created after this chunk looked: the chunk's batch rolls back whole, each
             // domain is then created on its own and the existing one joined

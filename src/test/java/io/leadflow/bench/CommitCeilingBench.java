@@ -39,8 +39,9 @@ final class CommitCeilingBench {
 
         String run = "mc-" + UUID.randomUUID().toString().substring(0, 6);
         BenchApp.require("quiet before", app::quiet, Duration.ofMinutes(2));
-        // PostgreSQL counts a backend's commits and WAL flushes when it reports, at most every half second and when
-        // it goes idle: the ceiling's tens of thousands of commits went on arriving for seconds, and the leads below
+        // PostgreSQL counts a backend's commits and WAL flushes when it reports them (PostgreSQL 14, the bench's: at
+        // most every half second, its collector later still under load; 15 and later: up to a second, and more under
+        // contention): the ceiling's tens of thousands of commits went on arriving for seconds, and the leads below
         // carried them (MC read 7.6 to 19.9 commits a lead before this pause, 4.7 after it)
         long settling = commits(app);
         Thread.sleep(SETTLE.toMillis());
