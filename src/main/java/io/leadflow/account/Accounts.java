@@ -362,9 +362,7 @@ public class Accounts implements LeadAccounts {
      */
     Map<String, String> createAll(Map<String, Candidate> newDomains) {
         if (newDomains.size() <= 1) {
-            Map<String, String> created = new HashMap<>();
-            newDomains.forEach((domain, first) -> created.put(domain, create(domain, first)));
-            return created;
+            return createEach(newDomains);
         }
         Timestamp now = Timestamp.from(clock.instant());
         Map<String, String> ids = new LinkedHashMap<>();
@@ -391,10 +389,15 @@ public class Accounts implements LeadAccounts {
                 | org.springframework.dao.ConcurrencyFailureException someCreatedMeanwhile) {
             log.info("Some of {} new company domains got an account meanwhile from another transaction ({}): each is"
                     + " created on its own", newDomains.size(), someCreatedMeanwhile.getClass().getSimpleName());
-            Map<String, String> created = new HashMap<>();
-            newDomains.forEach((domain, first) -> created.put(domain, create(domain, first)));
-            return created;
+            return createEach(newDomains);
         }
+    }
+
+    /** Each domain's account in a transaction of its own ({@link #create}). */
+    private Map<String, String> createEach(Map<String, Candidate> newDomains) {
+        Map<String, String> created = new HashMap<>();
+        newDomains.forEach((domain, first) -> created.put(domain, create(domain, first)));
+        return created;
     }
 
     private String create(String domain, Candidate first) {

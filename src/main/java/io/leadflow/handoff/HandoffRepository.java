@@ -63,13 +63,14 @@ class HandoffRepository {
                 .param("statuses", statuses).query(HandoffRepository::map).list();
     }
 
-    /** The lead's most recent handoff (a recycled lead may have had earlier ones). */
+    /** The lead's first handoff opened at or after the instant. */
     Optional<Handoff> firstForLeadSince(String leadId, Instant since) {
         return jdbc.sql("select * from handoffs where lead_id = ? and created_at >= ? order by created_at, id"
                         + " fetch first 1 rows only")
                 .params(leadId, java.sql.Timestamp.from(since)).query(HandoffRepository::map).optional();
     }
 
+    /** The lead's most recent handoff (a recycled lead may have had earlier ones). */
     Optional<Handoff> latestForLead(String leadId) {
         return jdbc.sql("select * from handoffs where lead_id = ? order by created_at desc").param(leadId)
                 .query(HandoffRepository::map).list().stream().findFirst();

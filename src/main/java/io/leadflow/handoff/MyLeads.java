@@ -128,7 +128,6 @@ class MyLeads {
                 lead.jobTitle(), lead.country(), lead.grade(), LeadView.scoreOf(lead));
     }
 
-
     /**
      * Why the lead is an MQL, in the words marketers wrote on their tables. A row whose score cannot be explained
      * (a table undeployed under it) still shows, without the reasons: the rep can answer the handoff all the same.

@@ -40,12 +40,17 @@ class LeadRepository {
     }
 
     List<Lead> findAll(Collection<String> ids) {
+        return byParts(ids, "");
+    }
+
+    /** The leads of these ids matching {@code more} (SQL after the id list), read 500 ids a query. */
+    private List<Lead> byParts(Collection<String> ids, String more) {
         List<String> all = List.copyOf(ids);
-        List<Lead> found = new java.util.ArrayList<>(all.size());
+        List<Lead> found = new java.util.ArrayList<>();
         for (int from = 0; from < all.size(); from += 500) {
             List<String> part = all.subList(from, Math.min(all.size(), from + 500));
             found.addAll(jdbc.sql("select * from leads where id in ("
-                    + String.join(",", java.util.Collections.nCopies(part.size(), "?")) + ")").params(part)
+                    + String.join(",", java.util.Collections.nCopies(part.size(), "?")) + ")" + more).params(part)
                     .query(LeadRepository::map).list());
         }
         return found;
@@ -57,19 +62,11 @@ class LeadRepository {
      * so no more than {@code limit} leads a part are read.
      */
     List<Lead> mostEngaged(Collection<String> ids, int limit) {
-        List<String> all = List.copyOf(ids);
         Comparator<Lead> order = Comparator
                 .comparing((Lead l) -> l.engagementScore() == null ? 0 : l.engagementScore()).reversed()
                 .thenComparing(Lead::id);
-        List<Lead> best = new java.util.ArrayList<>();
-        for (int from = 0; from < all.size(); from += 500) {
-            List<String> part = all.subList(from, Math.min(all.size(), from + 500));
-            best.addAll(jdbc.sql("select * from leads where id in ("
-                    + String.join(",", java.util.Collections.nCopies(part.size(), "?")) + ") and erased_at is null"
-                    + " order by coalesce(engagement_score, 0) desc, id fetch first " + limit + " rows only")
-                    .params(part).query(LeadRepository::map).list());
-        }
-        return best.stream().sorted(order).limit(limit).toList();
+        return byParts(ids, " and erased_at is null order by coalesce(engagement_score, 0) desc, id fetch first "
+                + limit + " rows only").stream().sorted(order).limit(limit).toList();
     }
 
     Lead get(String id) {
